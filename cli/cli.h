@@ -1,0 +1,50 @@
+/* cli.h - shared plumbing of the exante command: global options, messages, exit codes. */
+#ifndef EX_CLI_H
+#define EX_CLI_H
+
+#include "exante.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* Exit codes (docs/exante.1, docs/EXIT-CODES.md). */
+enum { EXIT_OKAY = 0, EXIT_NO = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+typedef struct cli {
+    int json;          /* --json */
+    int quiet;         /* -q */
+    const char *dir;   /* ledger directory: $EXANTE_DIR or ./.exante */
+} cli;
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(cli *c, int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* "exante: <formatted>" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map a library status to an exit code. */
+int cli_exit(int rc);
+/* Print a usage error with the command's usage line; returns EXIT_USAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print v canonically on one line and release it. */
+void cli_print_json(json_t *v);
+/* Parse a non-negative decimal; 0 on success. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* Open the ledger at c->dir, printing any error; returns EXIT_OKAY or an exit code. */
+int cli_open(cli *c, int read_only, ex_ledger **out);
+/* A verifier key from a string or a file holding one; NULL: the ledger's own. */
+int cli_load_vkey(cli *c, const char *arg, ex_vkey *out);
+/* base64 of a hash, as a JSON string */
+json_t *cli_b64(const uint8_t h[EX_HASH_BYTES]);
+/* 1 if argv[i] is -h or --help */
+int cli_wants_help(int argc, char **argv);
+
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_evidence(cli *c, int argc, char **argv);
+int cmd_log(cli *c, int argc, char **argv);
+int cmd_verify_proof(cli *c, int argc, char **argv);
+int cmd_demo(cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,429 @@
+/* cmd_log.c - exante log checkpoint|prove-inclusion|prove-consistency|entry|verify|tiles,
+ * and exante verify-proof. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: exante log checkpoint\n"
+    "       exante log prove-inclusion INDEX [--size N]\n"
+    "       exante log prove-consistency OLD NEW\n"
+    "       exante log entry INDEX\n"
+    "       exante log verify [--vkey KEY]\n"
+    "       exante log tiles --out DIR\n"
+    "\n"
+    "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim\n"
+    "prove-inclusion    JSON: index, size, leaf_hash, proof, root, entry, checkpoint\n"
+    "prove-consistency  JSON: old, new, proof, old_root, new_root, old_checkpoint, checkpoint\n"
+    "entry              entry INDEX's bytes exactly as hashed into its leaf\n"
+    "verify             recompute every entry hash and tree level from storage and check\n"
+    "                   every stored checkpoint; exit 1 naming the first mismatch\n"
+    "tiles              write the log as static C2SP tlog-tiles under DIR\n"
+    "\n"
+    "Hashes in JSON are standard base64, as in checkpoints.\n";
+
+static int
+log_fail(ex_ledger *l, int rc)
+{
+    cli_err("%s", ex_log_errmsg(ex_ledger_log(l)));
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+static json_t *
+proof_array(uint8_t proof[][EX_HASH_BYTES], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, cli_b64(proof[i]));
+    return a;
+}
+
+static int
+checkpoint_cmd(cli *c, ex_ledger *l)
+{
+    char *note;
+    size_t len;
+    int rc = ex_log_checkpoint_dup(ex_ledger_log(l), &note, &len);
+    if (rc != EX_OK)
+        return log_fail(l, rc);
+    if (c->json) {
+        ex_vkey vk;
+        ex_checkpoint cp;
+        ex_err e = {0};
+        if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK ||
+            ex_checkpoint_open(note, len, &vk, &cp, &e) != EX_OK) {
+            cli_err("stored checkpoint: %s", e.msg);
+            free(note);
+            ex_ledger_close(l);
+            return EXIT_NO;
+        }
+        json_t *j = json_object();
+        json_object_set_new(j, "origin", json_string(cp.origin));
+        json_object_set_new(j, "size", json_integer((json_int_t)cp.size));
+        json_object_set_new(j, "root", cli_b64(cp.root));
+        json_object_set_new(j, "checkpoint", json_string(note));
+        cli_print_json(j);
+    } else {
+        fwrite(note, 1, len, stdout);
+    }
+    free(note);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+/* the signed checkpoint at exactly `size`, if one was kept */
+static void
+add_checkpoint(json_t *j, const char *key, ex_log *g, uint64_t size)
+{
+    char *note;
+    size_t len;
+    if (ex_log_checkpoint_at_dup(g, size, &note, &len) == EX_OK) {
+        json_object_set_new(j, key, json_string(note));
+        free(note);
+    }
+}
+
+static int
+prove_inclusion(cli *c, ex_ledger *l, uint64_t index, uint64_t size)
+{
+    (void)c;
+    ex_log *g = ex_ledger_log(l);
+    if (size == 0)
+        size = ex_log_size(g);
+    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], leaf[EX_HASH_BYTES], root[EX_HASH_BYTES];
+    size_t n;
+    uint8_t *entry;
+    size_t elen;
+    int rc = ex_log_prove_inclusion(g, index, size, proof, &n);
+    if (rc == EX_OK)
+        rc = ex_log_leaf_hash(g, index, leaf);
+    if (rc == EX_OK)
+        rc = ex_log_root(g, size, root);
+    if (rc == EX_OK)
+        rc = ex_log_entry_dup(g, index, &entry, &elen);
+    if (rc != EX_OK)
+        return log_fail(l, rc);
+    char *b64 = malloc(4 * (elen / 3 + 1) + 1);
+    if (!b64) {
+        free(entry);
+        return log_fail(l, EX_ENOMEM);
+    }
+    ex_b64_encode(entry, elen, b64);
+    free(entry);
+    json_t *j = json_object();
+    json_object_set_new(j, "type", json_string("log-inclusion"));
+    json_object_set_new(j, "index", json_integer((json_int_t)index));
+    json_object_set_new(j, "size", json_integer((json_int_t)size));
+    json_object_set_new(j, "leaf_hash", cli_b64(leaf));
+    json_object_set_new(j, "proof", proof_array(proof, n));
+    json_object_set_new(j, "root", cli_b64(root));
+    json_object_set_new(j, "entry", json_string(b64));
+    free(b64);
+    add_checkpoint(j, "checkpoint", g, size);
+    cli_print_json(j);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+static int
+prove_consistency(ex_ledger *l, uint64_t old, uint64_t size)
+{
+    ex_log *g = ex_ledger_log(l);
+    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], r1[EX_HASH_BYTES], r2[EX_HASH_BYTES];
+    size_t n;
+    int rc = ex_log_prove_consistency(g, old, size, proof, &n);
+    if (rc == EX_OK)
+        rc = ex_log_root(g, old, r1);
+    if (rc == EX_OK)
+        rc = ex_log_root(g, size, r2);
+    if (rc != EX_OK)
+        return log_fail(l, rc);
+    json_t *j = json_object();
+    json_object_set_new(j, "type", json_string("log-consistency"));
+    json_object_set_new(j, "old", json_integer((json_int_t)old));
+    json_object_set_new(j, "new", json_integer((json_int_t)size));
+    json_object_set_new(j, "proof", proof_array(proof, n));
+    json_object_set_new(j, "old_root", cli_b64(r1));
+    json_object_set_new(j, "new_root", cli_b64(r2));
+    add_checkpoint(j, "old_checkpoint", g, old);
+    add_checkpoint(j, "checkpoint", g, size);
+    cli_print_json(j);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+static int
+entry_cmd(cli *c, ex_ledger *l, uint64_t index)
+{
+    ex_log *g = ex_ledger_log(l);
+    uint8_t *data, leaf[EX_HASH_BYTES];
+    size_t len;
+    int rc = ex_log_entry_dup(g, index, &data, &len);
+    if (rc == EX_OK && (rc = ex_log_leaf_hash(g, index, leaf)) != EX_OK)
+        free(data);
+    if (rc != EX_OK)
+        return log_fail(l, rc);
+    if (c->json) {
+        char *b64 = malloc(4 * (len / 3 + 1) + 1);
+        if (b64) {
+            ex_b64_encode(data, len, b64);
+            json_t *j = json_object();
+            json_object_set_new(j, "index", json_integer((json_int_t)index));
+            json_object_set_new(j, "leaf_hash", cli_b64(leaf));
+            json_object_set_new(j, "data", json_string(b64));
+            cli_print_json(j);
+            free(b64);
+        }
+    } else {
+        fwrite(data, 1, len, stdout);
+    }
+    free(data);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+static int
+verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
+{
+    ex_vkey vk;
+    int x = EXIT_OKAY;
+    if (vkey_arg) {
+        x = cli_load_vkey(c, vkey_arg, &vk);
+    } else {
+        ex_err e = {0};
+        if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK) {
+            cli_err("%s", e.msg);
+            x = EXIT_USAGE;
+        }
+    }
+    if (x != EXIT_OKAY) {
+        ex_ledger_close(l);
+        return x;
+    }
+    ex_log *g = ex_ledger_log(l);
+    uint64_t entries = 0, cps = 0;
+    int rc = ex_log_verify(g, &vk, &entries, &cps);
+    if (rc != EX_OK) {
+        if (c->json) {
+            json_t *j = json_object();
+            json_object_set_new(j, "ok", json_false());
+            json_object_set_new(j, "error", json_string(ex_log_errmsg(g)));
+            cli_print_json(j);
+        }
+        cli_err("log verify: %s", ex_log_errmsg(g));
+        ex_ledger_close(l);
+        return cli_exit(rc);
+    }
+    uint8_t root[EX_HASH_BYTES];
+    if ((rc = ex_log_root(g, ex_log_size(g), root)) != EX_OK)
+        return log_fail(l, rc);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_true());
+        json_object_set_new(j, "entries", json_integer((json_int_t)entries));
+        json_object_set_new(j, "checkpoints", json_integer((json_int_t)cps));
+        json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
+        json_object_set_new(j, "root", cli_b64(root));
+        cli_print_json(j);
+    } else {
+        char b64[64];
+        ex_b64_encode(root, EX_HASH_BYTES, b64);
+        printf("ok: %llu entries, %llu checkpoints, root %s\n", (unsigned long long)entries,
+               (unsigned long long)cps, b64);
+    }
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+static int
+tiles_cmd(cli *c, ex_ledger *l, const char *out)
+{
+    ex_log *g = ex_ledger_log(l);
+    uint64_t files;
+    int rc = ex_log_write_tiles(g, out, &files);
+    if (rc != EX_OK)
+        return log_fail(l, rc);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "dir", json_string(out));
+        json_object_set_new(j, "files", json_integer((json_int_t)files));
+        json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
+        cli_print_json(j);
+    } else if (!c->quiet) {
+        printf("wrote %llu files for a log of %llu entries to %s\n", (unsigned long long)files,
+               (unsigned long long)ex_log_size(g), out);
+    }
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+int
+cmd_log(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"size", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"vkey", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2 || argv[1][0] == '-') {
+        if (cli_wants_help(argc, argv)) {
+            fputs(usage, stdout);
+            return EXIT_OKAY;
+        }
+        return cli_usage(usage, "log: expected a subcommand");
+    }
+    const char *sub = argv[1];
+    argc--, argv++;
+    const char *size_arg = NULL, *out = NULL, *vkey = NULL;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': size_arg = optarg; break;
+        case 'o': out = optarg; break;
+        case 'k': vkey = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(usage, "log %s: bad option '%s'", sub, argv[optind - 1]);
+        }
+    }
+    char **args = argv + optind;
+    int nargs = argc - optind;
+    uint64_t a = 0, b = 0;
+    int want = strcmp(sub, "prove-consistency") == 0                                ? 2
+               : strcmp(sub, "prove-inclusion") == 0 || strcmp(sub, "entry") == 0 ? 1
+                                                                                    : 0;
+    if (strcmp(sub, "checkpoint") && strcmp(sub, "prove-inclusion") &&
+        strcmp(sub, "prove-consistency") && strcmp(sub, "entry") && strcmp(sub, "verify") &&
+        strcmp(sub, "tiles"))
+        return cli_usage(usage, "log: unknown subcommand '%s'", sub);
+    if (nargs != want)
+        return cli_usage(usage, "log %s: expected %d argument%s", sub, want, want == 1 ? "" : "s");
+    if ((want >= 1 && cli_parse_u64(args[0], &a)) || (want == 2 && cli_parse_u64(args[1], &b)))
+        return cli_usage(usage, "log %s: indexes and sizes are non-negative integers", sub);
+    if (size_arg && (strcmp(sub, "prove-inclusion") || cli_parse_u64(size_arg, &b) || b == 0))
+        return cli_usage(usage, "log %s: --size takes a positive size (prove-inclusion only)",
+                         sub);
+    if (out && strcmp(sub, "tiles"))
+        return cli_usage(usage, "log %s: --out is for 'log tiles'", sub);
+    if (vkey && strcmp(sub, "verify"))
+        return cli_usage(usage, "log %s: --vkey is for 'log verify'", sub);
+    if (strcmp(sub, "tiles") == 0 && !out)
+        return cli_usage(usage, "log tiles: --out DIR is required");
+
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    if (strcmp(sub, "checkpoint") == 0)
+        return checkpoint_cmd(c, l);
+    if (strcmp(sub, "prove-inclusion") == 0)
+        return prove_inclusion(c, l, a, b);
+    if (strcmp(sub, "prove-consistency") == 0)
+        return prove_consistency(l, a, b);
+    if (strcmp(sub, "entry") == 0)
+        return entry_cmd(c, l, a);
+    if (strcmp(sub, "verify") == 0)
+        return verify_cmd(c, l, vkey);
+    return tiles_cmd(c, l, out);
+}
+
+static const char vp_usage[] =
+    "usage: exante verify-proof PROOF [--vkey KEY]\n"
+    "\n"
+    "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
+    "key (name+keyid+base64) or a file holding one; default: the local ledger's. Prints\n"
+    "'member' for a valid inclusion proof, 'consistent' for a consistency proof; exit 1\n"
+    "if the proof does not verify, 2 if it is malformed.\n";
+
+int
+cmd_verify_proof(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vkey", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *vkey = NULL;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'k': vkey = optarg; break;
+        case 'h': fputs(vp_usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(vp_usage, "verify-proof: bad option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage(vp_usage, "verify-proof: expected one PROOF file");
+    const char *path = argv[optind];
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_err("cannot open '%s': %s", path, strerror(errno));
+        return EXIT_IO;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n > (16u << 20)) {
+            cli_err("'%s' is larger than 16 MiB", path);
+            free(buf);
+            if (f != stdin)
+                fclose(f);
+            return EXIT_USAGE;
+        }
+        if (len + n > cap) {
+            cap = (len + n) * 2;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                return EXIT_IO;
+            }
+            buf = p;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    if (f != stdin)
+        fclose(f);
+    ex_vkey vk;
+    int x = cli_load_vkey(c, vkey, &vk);
+    if (x != EXIT_OKAY) {
+        free(buf);
+        return x;
+    }
+    ex_log_proof p;
+    ex_err e = {0};
+    int rc = ex_log_proof_parse(buf ? buf : "", len, &p, &e);
+    free(buf);
+    if (rc != EX_OK) {
+        ex_log_proof_clear(&p);
+        cli_err("%s: %s", path, e.msg);
+        return cli_exit(rc);
+    }
+    rc = ex_log_proof_verify(&p, &vk, &e);
+    int kind = p.kind;
+    ex_log_proof_clear(&p);
+    const char *verdict = kind == EX_PROOF_INCLUSION ? "member" : "consistent";
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_boolean(rc == EX_OK));
+        json_object_set_new(j, "result", json_string(rc == EX_OK ? verdict : "invalid"));
+        if (rc != EX_OK)
+            json_object_set_new(j, "error", json_string(e.msg));
+        cli_print_json(j);
+    } else if (rc == EX_OK) {
+        puts(verdict);
+    }
+    if (rc != EX_OK)
+        cli_err("%s: %s", path, e.msg);
+    return cli_exit(rc);
+}

@@ -1,0 +1,307 @@
+/*
+ * exante.h - public API of libexante, the training-data lineage ledger.
+ *
+ * Conventions (stated once, they hold for every function below):
+ *
+ *   - Every call that can fail returns int: EX_OK (0) or a negative EX_E... code.
+ *     Results come back through out-parameters, which are left untouched on failure
+ *     unless the comment says otherwise. ex_strerror() names a code.
+ *   - Detail: functions without a handle take an optional `ex_err *` (may be NULL) that
+ *     receives a one-line lowercase message; handles keep their last message, read with
+ *     ex_ledger_errmsg() / ex_log_errmsg().
+ *   - Ownership: ex_x_open()/ex_x_new() pair with ex_x_close()/ex_x_free(), which accept
+ *     NULL. Returned pointers are borrowed and stay valid until the owning handle is closed,
+ *     unless the name ends in _dup or the comment says "caller frees": those are malloc'd
+ *     and released with free().
+ *   - Hashes and signatures go into caller-provided fixed-size arrays (sizes below).
+ *   - The library never prints and never exits.
+ */
+#ifndef EXANTE_H
+#define EXANTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EX_VERSION "0.1.0"
+
+#define EX_HASH_BYTES 32
+#define EX_ED25519_PUB_BYTES 32
+#define EX_ED25519_SEED_BYTES 32
+#define EX_ED25519_SIG_BYTES 64
+#define EX_KEYID_BYTES 4
+#define EX_NAME_MAX 255          /* key names and log origins, bytes */
+#define EX_VKEY_MAX 400          /* a C2SP verifier key string, with NUL */
+#define EX_ENTRY_MAX 65535       /* a log entry: entry bundles use 2-byte lengths */
+#define EX_MERKLE_MAX_PROOF 130  /* hashes in any inclusion or consistency proof */
+#define EX_TILE_HEIGHT 8
+#define EX_TILE_WIDTH 256
+
+#if defined(__GNUC__) || defined(__clang__)
+#define EX_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define EX_MUST_CHECK
+#endif
+
+/* Status codes. */
+enum {
+    EX_OK = 0,
+    EX_ENOMEM = -1,     /* out of memory */
+    EX_EINVAL = -2,     /* invalid argument or input */
+    EX_EFORMAT = -3,    /* malformed data (note, checkpoint, proof, key) */
+    EX_EVERIFY = -4,    /* a signature, proof or recomputed hash did not match */
+    EX_ERANGE = -5,     /* index or size out of range */
+    EX_ENOTFOUND = -6,  /* no such item */
+    EX_EEXIST = -7,     /* already exists */
+    EX_EIO = -8,        /* file system error */
+    EX_EDB = -9,        /* database error */
+    EX_ECRYPTO = -10,   /* the crypto library failed */
+    EX_ENOLEDGER = -11, /* no ledger in the given directory */
+    EX_ETOOBIG = -12,   /* input over a size limit */
+};
+
+/* The name of a status code ("invalid argument"); never NULL. */
+const char *ex_strerror(int rc);
+
+/* Detail for calls without a handle. */
+typedef struct ex_err {
+    int code;
+    char msg[256];
+} ex_err;
+
+/* ---- hashing (core) --------------------------------------------------- */
+
+/* A reusable SHA-256 context. Not thread-safe: one per thread. */
+typedef struct ex_sha256 ex_sha256;
+
+/* Make a hasher; EX_ENOMEM or EX_ECRYPTO on failure. */
+int ex_sha256_new(ex_sha256 **out);
+void ex_sha256_free(ex_sha256 *h);
+/* SHA-256(data). */
+int ex_sha256_digest(ex_sha256 *h, const void *data, size_t len, uint8_t out[EX_HASH_BYTES]);
+/* Incremental: start, feed, finish. */
+int ex_sha256_begin(ex_sha256 *h);
+int ex_sha256_update(ex_sha256 *h, const void *data, size_t len);
+int ex_sha256_end(ex_sha256 *h, uint8_t out[EX_HASH_BYTES]);
+/* SHA-256 of a whole file, streamed; EX_EIO with errno text in err on failure. */
+int ex_sha256_file(ex_sha256 *h, const char *path, uint8_t out[EX_HASH_BYTES], uint64_t *size,
+                   ex_err *err);
+
+/* ---- encodings (core) ------------------------------------------------- */
+
+/* Lowercase hex; out needs 2*len+1 bytes. */
+void ex_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Decode exactly `len` bytes from 2*len hex digits (either case); EX_EFORMAT otherwise. */
+int ex_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len);
+/* Standard base64 with padding; out needs 4*((len+2)/3)+1 bytes. Returns the length. */
+size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
+/* Strict canonical base64 decode: padding required, no whitespace, unused bits zero.
+ * Writes at most `cap` bytes; EX_EFORMAT if malformed, EX_ETOOBIG if over cap. */
+int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
+/* "sha256:<hex>" (out needs 72 bytes) and its inverse. */
+void ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[72]);
+int ex_digest_parse(const char *s, uint8_t d[EX_HASH_BYTES]);
+
+/* ---- merkle: RFC 9162 trees ------------------------------------------ */
+
+/* leaf = SHA-256(0x00 || data); node = SHA-256(0x01 || left || right). */
+int ex_merkle_leaf(ex_sha256 *h, const void *data, size_t len, uint8_t out[EX_HASH_BYTES]);
+int ex_merkle_node(ex_sha256 *h, const uint8_t l[EX_HASH_BYTES], const uint8_t r[EX_HASH_BYTES],
+                   uint8_t out[EX_HASH_BYTES]);
+/* Root of n leaf hashes held in memory (n = 0: SHA-256 of the empty string). */
+int ex_merkle_root(ex_sha256 *h, const uint8_t (*leaves)[EX_HASH_BYTES], uint64_t n,
+                   uint8_t out[EX_HASH_BYTES]);
+
+/* Supplies the hash of the complete subtree at (level, index): leaves
+ * [index<<level, (index+1)<<level). Returns EX_OK or an error that aborts the caller. */
+typedef int (*ex_merkle_read_fn)(void *ctx, unsigned level, uint64_t index,
+                                 uint8_t out[EX_HASH_BYTES]);
+
+/* Hash of leaves [lo, hi) of any tree of size >= hi, from stored complete subtrees;
+ * lo must be a multiple of the largest power of two below hi-lo (as in every RFC 9162
+ * subtree). O(log n) reads. */
+int ex_merkle_range_hash(ex_sha256 *h, ex_merkle_read_fn rd, void *ctx, uint64_t lo, uint64_t hi,
+                         uint8_t out[EX_HASH_BYTES]);
+/* Inclusion proof of leaf `index` in the tree of `size` leaves (RFC 9162 2.1.3.1).
+ * Writes *n hashes (at most EX_MERKLE_MAX_PROOF); EX_ERANGE if index >= size. */
+int ex_merkle_prove_inclusion(ex_sha256 *h, ex_merkle_read_fn rd, void *ctx, uint64_t index,
+                              uint64_t size, uint8_t proof[][EX_HASH_BYTES], size_t *n);
+/* Consistency proof between sizes old <= new (RFC 9162 2.1.4.1); EX_ERANGE otherwise. */
+int ex_merkle_prove_consistency(ex_sha256 *h, ex_merkle_read_fn rd, void *ctx, uint64_t old,
+                                uint64_t size, uint8_t proof[][EX_HASH_BYTES], size_t *n);
+/* RFC 9162 2.1.3.2: EX_OK if `leaf` at `index` is in the tree of `size` with `root`,
+ * EX_EVERIFY otherwise. Roots are compared byte for byte with their lengths. */
+EX_MUST_CHECK int ex_merkle_verify_inclusion(ex_sha256 *h, uint64_t index, uint64_t size,
+                                             const uint8_t leaf[EX_HASH_BYTES],
+                                             const uint8_t (*proof)[EX_HASH_BYTES], size_t n,
+                                             const uint8_t *root, size_t root_len);
+/* RFC 9162 2.1.4.2: EX_OK if the tree of size1 with root1 is a prefix of the tree of size2
+ * with root2; EX_EVERIFY otherwise (size1 = 0 is refused: it proves nothing). */
+EX_MUST_CHECK int ex_merkle_verify_consistency(ex_sha256 *h, uint64_t size1, uint64_t size2,
+                                               const uint8_t (*proof)[EX_HASH_BYTES], size_t n,
+                                               const uint8_t *root1, size_t root1_len,
+                                               const uint8_t *root2, size_t root2_len);
+
+/* ---- signing: Ed25519 keys, C2SP signed notes ------------------------- */
+
+/* A signing key: Ed25519 private key plus its C2SP key name. */
+typedef struct ex_key ex_key;
+
+/* A C2SP verifier key: name, 4-byte key ID, Ed25519 public key. */
+typedef struct ex_vkey {
+    char name[EX_NAME_MAX + 1];
+    uint8_t id[EX_KEYID_BYTES];
+    uint8_t pub[EX_ED25519_PUB_BYTES];
+} ex_vkey;
+
+/* New random key named `name` (C2SP rules: non-empty, no '+', no whitespace). */
+int ex_key_generate(const char *name, ex_key **out, ex_err *err);
+/* Key from a C2SP signer string "PRIVATE+KEY+name+keyid+base64(0x01||seed)". */
+int ex_key_from_signer(const char *s, ex_key **out, ex_err *err);
+/* Load a PKCS#8 PEM private key (passphrase may be NULL); the file must not be readable by
+ * group or others. */
+int ex_key_load(const char *path, const char *name, const char *passphrase, ex_key **out,
+                ex_err *err);
+/* Write the key as PKCS#8 PEM, encrypted with AES-256-CBC when passphrase is non-NULL and
+ * non-empty; the file is created with mode 0600 and must not exist. */
+int ex_key_save(const ex_key *k, const char *path, const char *passphrase, ex_err *err);
+/* Wipes and frees. */
+void ex_key_free(ex_key *k);
+/* The key's verifier key, parsed and as a string (out needs EX_VKEY_MAX bytes). */
+void ex_key_vkey(const ex_key *k, ex_vkey *out);
+void ex_key_vkey_string(const ex_key *k, char out[EX_VKEY_MAX]);
+const char *ex_key_name(const ex_key *k);
+int ex_key_sign(const ex_key *k, const void *msg, size_t len, uint8_t sig[EX_ED25519_SIG_BYTES]);
+
+/* Parse "name+hexkeyid+base64(0x01||pub)"; the key ID must match the key. */
+int ex_vkey_parse(const char *s, ex_vkey *out, ex_err *err);
+void ex_vkey_format(const ex_vkey *v, char out[EX_VKEY_MAX]);
+
+/* Sign `text` (must end in '\n', valid UTF-8, no control characters but '\n') as a C2SP note
+ * with each key. *note is malloc'd (caller frees). */
+int ex_note_sign(const char *text, size_t len, ex_key *const *keys, size_t nkeys, char **note,
+                 size_t *note_len, ex_err *err);
+/* Verify a signed note against known keys. Signatures by unknown keys are ignored; a
+ * signature by a known key that does not verify fails the note. Succeeds only if at least
+ * one known key verified; *text_len is then the length of the signed text (a prefix of note)
+ * and *nverified (may be NULL) the number of verified signatures. EX_EFORMAT for a malformed
+ * note, EX_EVERIFY for a bad or missing signature. */
+EX_MUST_CHECK int ex_note_verify(const char *note, size_t len, const ex_vkey *keys, size_t nkeys,
+                                 size_t *text_len, unsigned *nverified, ex_err *err);
+
+/* ---- checkpoints (C2SP tlog-checkpoint) ------------------------------ */
+
+typedef struct ex_checkpoint {
+    char origin[EX_NAME_MAX + 1];
+    uint64_t size;
+    uint8_t root[EX_HASH_BYTES];
+} ex_checkpoint;
+
+/* Body text "origin\nsize\nbase64(root)\n" into buf; EX_ETOOBIG if cap is short. */
+int ex_checkpoint_format(const ex_checkpoint *c, char *buf, size_t cap, size_t *len);
+/* Parse a checkpoint body (extension lines after the root are allowed and ignored). */
+int ex_checkpoint_parse(const char *text, size_t len, ex_checkpoint *out, ex_err *err);
+/* Verify a signed checkpoint note with `key` and parse its body. */
+EX_MUST_CHECK int ex_checkpoint_open(const char *note, size_t len, const ex_vkey *key,
+                                     ex_checkpoint *out, ex_err *err);
+
+/* ---- ledger and log --------------------------------------------------- */
+
+typedef struct ex_ledger ex_ledger;
+typedef struct ex_log ex_log;
+
+typedef struct ex_ledger_opts {
+    const char *origin;     /* log origin for init; NULL: "exante.local/<random>" */
+    const char *passphrase; /* signing key passphrase; NULL: unencrypted */
+    int read_only;          /* open without loading the signing key */
+    int in_memory;          /* init only: keep the database in memory (benchmarks, tests) */
+    int durable;            /* fsync on every commit (synchronous=FULL); default NORMAL */
+} ex_ledger_opts;
+
+/* Create a ledger in `dir` (made if missing; must not already hold one): database, signing
+ * key (mode 0600), verifier key, and the signed checkpoint of the empty log. */
+int ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err);
+/* Open the ledger in `dir`; EX_ENOLEDGER if there is none, EX_EDB if the database is corrupt. */
+int ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err);
+void ex_ledger_close(ex_ledger *l);
+const char *ex_ledger_errmsg(const ex_ledger *l);
+const char *ex_ledger_dir(const ex_ledger *l);
+const char *ex_ledger_origin(const ex_ledger *l);
+/* The ledger's verifier key string (from its vkey file). */
+const char *ex_ledger_vkey(const ex_ledger *l);
+/* The ledger's log (borrowed, valid until ex_ledger_close). */
+ex_log *ex_ledger_log(ex_ledger *l);
+
+/* Log the digest of an evidence document: appends one canonical-JSON entry and a new signed
+ * checkpoint. kind: terms|agreement|license|robots|consent|other. source, note may be NULL. */
+int ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const char *source,
+                           const char *note, uint8_t digest[EX_HASH_BYTES], uint64_t *index);
+
+const char *ex_log_errmsg(const ex_log *g);
+/* Current tree size (number of entries). */
+uint64_t ex_log_size(const ex_log *g);
+/* Append n entries (each 1..EX_ENTRY_MAX bytes) in one transaction, together with the tree
+ * hashes they complete and a signed checkpoint of the new size. *first gets the index of the
+ * first entry (may be NULL). Nothing is written on failure. */
+int ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t n,
+                  uint64_t *first);
+/* Entry bytes exactly as hashed; *data is malloc'd (caller frees). EX_ERANGE past the end. */
+int ex_log_entry_dup(ex_log *g, uint64_t index, uint8_t **data, size_t *len);
+/* Root of the tree of `size` entries (size <= current size). */
+int ex_log_root(ex_log *g, uint64_t size, uint8_t root[EX_HASH_BYTES]);
+/* Leaf hash of entry `index` as stored in the tree. */
+int ex_log_leaf_hash(ex_log *g, uint64_t index, uint8_t out[EX_HASH_BYTES]);
+/* Proofs over the stored tree; size = 0 means the current size. */
+int ex_log_prove_inclusion(ex_log *g, uint64_t index, uint64_t size,
+                           uint8_t proof[][EX_HASH_BYTES], size_t *n);
+int ex_log_prove_consistency(ex_log *g, uint64_t old, uint64_t size,
+                             uint8_t proof[][EX_HASH_BYTES], size_t *n);
+/* The latest stored signed checkpoint (malloc'd note text, caller frees). */
+int ex_log_checkpoint_dup(ex_log *g, char **note, size_t *len);
+/* The stored checkpoint for exactly `size`, EX_ENOTFOUND if none was signed at that size. */
+int ex_log_checkpoint_at_dup(ex_log *g, uint64_t size, char **note, size_t *len);
+/* Recompute every leaf hash from the stored entries and every tree hash from the leaves,
+ * compare with storage, and check every stored checkpoint (signature with `key`, origin,
+ * root at its size). EX_EVERIFY with the first mismatch named in ex_log_errmsg(). */
+EX_MUST_CHECK int ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries,
+                                uint64_t *checkpoints);
+/* Write the log as C2SP tlog-tiles under dir: checkpoint (latest), tile/<L>/<N>[.p/<W>],
+ * tile/entries/<N>[.p/<W>]. *files (may be NULL) counts the files written. */
+int ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files);
+
+/* ---- proof documents -------------------------------------------------- */
+
+enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2 };
+
+/* A log proof as printed by `exante log prove-inclusion|prove-consistency` (docs/FORMATS.md). */
+typedef struct ex_log_proof {
+    int kind;
+    uint64_t index, size;                   /* inclusion: leaf index and tree size */
+    uint64_t old, new_size;                 /* consistency: the two tree sizes */
+    uint8_t leaf_hash[EX_HASH_BYTES];       /* inclusion */
+    uint8_t root[EX_HASH_BYTES];            /* inclusion: root; consistency: new root */
+    uint8_t old_root[EX_HASH_BYTES];        /* consistency */
+    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    size_t n;
+    uint8_t *entry;       /* inclusion, optional: the entry bytes (malloc'd) */
+    size_t entry_len;
+    char *checkpoint;     /* optional signed note at `size` / `new_size` (malloc'd) */
+    char *old_checkpoint; /* consistency, optional: signed note at `old` (malloc'd) */
+} ex_log_proof;
+
+/* Parse a proof document strictly: known keys only, each of the right type; errors name the
+ * line and column or the key. Release with ex_log_proof_clear (also on failure). */
+int ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err);
+void ex_log_proof_clear(ex_log_proof *p);
+/* Check the proof: its hashes against its roots, the entry (if present) against the leaf
+ * hash, and, when key is non-NULL, that signed checkpoints by key vouch for the roots
+ * (required then). EX_OK, or EX_EVERIFY with the reason in err. */
+EX_MUST_CHECK int ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,44 @@
+/* core.h - internal helpers shared by every part: error detail, growable buffers. */
+#ifndef EX_CORE_H
+#define EX_CORE_H
+
+#include "exante.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define EX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define EX_PRINTF(a, b)
+#endif
+
+/* Record code and message in err (may be NULL); returns code so callers can
+ * `return ex_fail(err, EX_EFORMAT, "...")`. */
+int ex_fail(ex_err *err, int code, const char *fmt, ...) EX_PRINTF(3, 4);
+int ex_vfail(ex_err *err, int code, const char *fmt, va_list ap);
+void ex_err_clear(ex_err *err);
+
+/* A growable byte buffer; data is NUL-terminated whenever len < cap. */
+typedef struct ex_buf {
+    char *data;
+    size_t len, cap;
+} ex_buf;
+
+int ex_buf_reserve(ex_buf *b, size_t extra);
+int ex_buf_put(ex_buf *b, const void *p, size_t n);
+int ex_buf_puts(ex_buf *b, const char *s);
+int ex_buf_putc(ex_buf *b, char c);
+int ex_buf_printf(ex_buf *b, const char *fmt, ...) EX_PRINTF(2, 3);
+/* Hand the bytes to the caller (NUL-terminated, malloc'd) and reset b. */
+char *ex_buf_take(ex_buf *b, size_t *len);
+void ex_buf_free(ex_buf *b);
+
+/* Current UTC time as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ". */
+void ex_time_now(char out[32]);
+
+/* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+int ex_utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,365 @@
+/* ledger.c - a ledger directory: database, signing key, verifier key, and the use cases the
+ * CLI and the server share. */
+#include "log/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "core/cjson.h"
+#include "sign/sign.h"
+
+#define DB_FILE "ledger.db"
+#define KEY_FILE "key.pem"
+#define VKEY_FILE "vkey"
+
+struct ex_ledger {
+    char *dir;
+    char origin[EX_NAME_MAX + 1];
+    char vkey[EX_VKEY_MAX];
+    ex_store *st;
+    ex_key *key;
+    ex_log *log;
+    ex_sha256 *h;
+    ex_err err;
+};
+
+static char *
+join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static int
+write_text(const char *path, const char *text, ex_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        return ex_fail(err, EX_EIO, "cannot create '%s': %s", path, strerror(errno));
+    size_t len = strlen(text);
+    ssize_t w = write(fd, text, len);
+    int ok = w == (ssize_t)len && fsync(fd) == 0;
+    if (close(fd) != 0)
+        ok = 0;
+    if (!ok) {
+        unlink(path);
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", path, strerror(errno));
+    }
+    return EX_OK;
+}
+
+static int
+read_vkey_file(const char *path, char out[EX_VKEY_MAX], ex_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+    char line[EX_VKEY_MAX + 2] = "";
+    int ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    ex_vkey v;
+    if (!ok || ex_vkey_parse(line, &v, err) != EX_OK)
+        return ex_fail(err, EX_EFORMAT, "'%s' does not hold a verifier key", path);
+    strcpy(out, line);
+    return EX_OK;
+}
+
+void
+ex_ledger_close(ex_ledger *l)
+{
+    if (!l)
+        return;
+    ex_log_close(l->log);
+    ex_store_close(l->st);
+    ex_key_free(l->key);
+    ex_sha256_free(l->h);
+    free(l->dir);
+    free(l);
+}
+
+static int
+ledger_new(const char *dir, ex_ledger **out, ex_err *err)
+{
+    ex_ledger *l = calloc(1, sizeof *l);
+    if (!l || !(l->dir = strdup(dir ? dir : ":memory:")) || ex_sha256_new(&l->h) != EX_OK) {
+        ex_ledger_close(l);
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    }
+    *out = l;
+    return EX_OK;
+}
+
+int
+ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err)
+{
+    static const ex_ledger_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!opts->in_memory && !dir)
+        return ex_fail(err, EX_EINVAL, "no ledger directory given");
+    ex_ledger *l;
+    int rc = ledger_new(opts->in_memory ? NULL : dir, &l, err);
+    if (rc != EX_OK)
+        return rc;
+    char *db = NULL, *keyp = NULL, *vkeyp = NULL;
+    int made_dir = 0, made_key = 0, made_vkey = 0, made_db = 0;
+
+    if (opts->origin) {
+        if (!ex_key_name_valid(opts->origin, strlen(opts->origin))) {
+            rc = ex_fail(err, EX_EINVAL,
+                         "invalid origin '%s': it names the signing key, so it must be non-empty "
+                         "and hold no spaces or '+'", opts->origin);
+            goto out;
+        }
+        strcpy(l->origin, opts->origin);
+    } else {
+        uint8_t rnd[4];
+        char hex[9];
+        if (RAND_bytes(rnd, sizeof rnd) != 1) {
+            rc = ex_fail(err, EX_ECRYPTO, "no randomness");
+            goto out;
+        }
+        ex_hex_encode(rnd, sizeof rnd, hex);
+        snprintf(l->origin, sizeof l->origin, "exante.local/%s", hex);
+    }
+    if ((rc = ex_key_generate(l->origin, &l->key, err)) != EX_OK)
+        goto out;
+    ex_key_vkey_string(l->key, l->vkey);
+
+    if (!opts->in_memory) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0) {
+            if (mkdir(dir, 0700) != 0) {
+                rc = ex_fail(err, EX_EIO, "cannot create '%s': %s", dir, strerror(errno));
+                goto out;
+            }
+            made_dir = 1;
+        } else if (!S_ISDIR(sb.st_mode)) {
+            rc = ex_fail(err, EX_EIO, "'%s' is not a directory", dir);
+            goto out;
+        }
+        if (!(db = join(dir, DB_FILE)) || !(keyp = join(dir, KEY_FILE)) ||
+            !(vkeyp = join(dir, VKEY_FILE))) {
+            rc = ex_fail(err, EX_ENOMEM, "out of memory");
+            goto out;
+        }
+        if (stat(db, &sb) == 0 || stat(keyp, &sb) == 0) {
+            rc = ex_fail(err, EX_EEXIST, "a ledger already exists at '%s'", dir);
+            goto out;
+        }
+        if ((rc = ex_key_save(l->key, keyp, opts->passphrase, err)) != EX_OK)
+            goto out;
+        made_key = 1;
+        char line[EX_VKEY_MAX + 1];
+        snprintf(line, sizeof line, "%s\n", l->vkey);
+        if ((rc = write_text(vkeyp, line, err)) != EX_OK)
+            goto out;
+        made_vkey = 1;
+    }
+    ex_store_opts so = {.create = 1, .durable = opts->durable};
+    if ((rc = ex_store_open_sqlite(opts->in_memory ? ":memory:" : db, &so, &l->st, err)) != EX_OK)
+        goto out;
+    made_db = 1;
+    if ((rc = ex_log_open(l->st, l->origin, l->key, &l->log, err)) != EX_OK)
+        goto out;
+    char now[32];
+    ex_time_now(now);
+    if ((rc = l->st->ops->begin(l->st)) == EX_OK &&
+        (rc = l->st->ops->meta_put(l->st, "origin", l->origin)) == EX_OK &&
+        (rc = l->st->ops->meta_put(l->st, "vkey", l->vkey)) == EX_OK &&
+        (rc = l->st->ops->meta_put(l->st, "created", now)) == EX_OK &&
+        (rc = ex_log_sign_checkpoint(l->log)) == EX_OK)
+        rc = l->st->ops->commit(l->st);
+    if (rc != EX_OK) {
+        ex_fail(err, rc, "cannot initialise ledger: %s",
+                rc == EX_EDB ? ex_store_errmsg(l->st) : ex_log_errmsg(l->log));
+        l->st->ops->rollback(l->st);
+    }
+out:
+    if (rc != EX_OK) {
+        /* leave nothing half-made behind */
+        ex_log_close(l->log);
+        l->log = NULL;
+        ex_store_close(l->st);
+        l->st = NULL;
+        if (made_db) {
+            unlink(db);
+            char side[4096];
+            snprintf(side, sizeof side, "%s-wal", db);
+            unlink(side);
+            snprintf(side, sizeof side, "%s-shm", db);
+            unlink(side);
+        }
+        if (made_vkey)
+            unlink(vkeyp);
+        if (made_key)
+            unlink(keyp);
+        if (made_dir)
+            rmdir(dir);
+        ex_ledger_close(l);
+    } else {
+        *out = l;
+    }
+    free(db);
+    free(keyp);
+    free(vkeyp);
+    return rc;
+}
+
+int
+ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err)
+{
+    static const ex_ledger_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    ex_ledger *l;
+    int rc = ledger_new(dir, &l, err);
+    if (rc != EX_OK)
+        return rc;
+    char *db = join(dir, DB_FILE), *keyp = join(dir, KEY_FILE), *vkeyp = join(dir, VKEY_FILE);
+    char *origin = NULL, *vk = NULL;
+    struct stat sb;
+    if (!db || !keyp || !vkeyp) {
+        rc = ex_fail(err, EX_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (stat(db, &sb) != 0) {
+        rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init')", dir);
+        goto out;
+    }
+    ex_store_opts so = {.read_only = 0, .durable = opts->durable};
+    if ((rc = ex_store_open_sqlite(db, &so, &l->st, err)) != EX_OK)
+        goto out;
+    if ((rc = l->st->ops->meta_get_dup(l->st, "origin", &origin)) != EX_OK ||
+        (rc = l->st->ops->meta_get_dup(l->st, "vkey", &vk)) != EX_OK) {
+        ex_fail(err, rc == EX_ENOTFOUND ? EX_EDB : rc, "ledger '%s': %s", dir,
+                ex_store_errmsg(l->st));
+        rc = err ? err->code : EX_EDB;
+        goto out;
+    }
+    snprintf(l->origin, sizeof l->origin, "%s", origin);
+    if ((rc = read_vkey_file(vkeyp, l->vkey, err)) != EX_OK)
+        goto out;
+    if (strcmp(l->vkey, vk) != 0) {
+        rc = ex_fail(err, EX_EVERIFY, "ledger '%s': the vkey file does not match the database",
+                     dir);
+        goto out;
+    }
+    if (!opts->read_only) {
+        if ((rc = ex_key_load(keyp, l->origin, opts->passphrase, &l->key, err)) != EX_OK)
+            goto out;
+        char mine[EX_VKEY_MAX];
+        ex_key_vkey_string(l->key, mine);
+        if (strcmp(mine, l->vkey) != 0) {
+            rc = ex_fail(err, EX_EVERIFY, "ledger '%s': key.pem does not match the verifier key",
+                         dir);
+            goto out;
+        }
+    }
+    rc = ex_log_open(l->st, l->origin, l->key, &l->log, err);
+out:
+    free(db);
+    free(keyp);
+    free(vkeyp);
+    free(origin);
+    free(vk);
+    if (rc != EX_OK)
+        ex_ledger_close(l);
+    else
+        *out = l;
+    return rc;
+}
+
+const char *
+ex_ledger_errmsg(const ex_ledger *l)
+{
+    return l->err.msg;
+}
+
+const char *
+ex_ledger_dir(const ex_ledger *l)
+{
+    return l->dir;
+}
+
+const char *
+ex_ledger_origin(const ex_ledger *l)
+{
+    return l->origin;
+}
+
+const char *
+ex_ledger_vkey(const ex_ledger *l)
+{
+    return l->vkey;
+}
+
+ex_log *
+ex_ledger_log(ex_ledger *l)
+{
+    return l->log;
+}
+
+static const char *const evidence_kinds[] = {"terms", "agreement", "license", "robots",
+                                              "consent", "other", NULL};
+
+int
+ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const char *source,
+                       const char *note, uint8_t digest[EX_HASH_BYTES], uint64_t *index)
+{
+    int known = 0;
+    for (int i = 0; evidence_kinds[i]; i++)
+        known |= strcmp(kind, evidence_kinds[i]) == 0;
+    if (!known)
+        return ex_fail(&l->err, EX_EINVAL,
+                       "unknown evidence kind '%s' (terms, agreement, license, robots, consent, "
+                       "other)", kind);
+    uint8_t d[EX_HASH_BYTES];
+    uint64_t size;
+    int rc = ex_sha256_file(l->h, path, d, &size, &l->err);
+    if (rc != EX_OK)
+        return rc;
+    char dig[72], now[32];
+    ex_digest_format(d, dig);
+    ex_time_now(now);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *texts[3] = {base, source, note};
+    for (int i = 0; i < 3; i++)
+        if (texts[i] && !ex_utf8_valid(texts[i], strlen(texts[i])))
+            return ex_fail(&l->err, EX_EINVAL, "'%s' is not valid UTF-8", texts[i]);
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("evidence"));
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "digest", json_string(dig));
+    json_object_set_new(o, "size", json_integer((json_int_t)size));
+    json_object_set_new(o, "name", json_string(base));
+    json_object_set_new(o, "logged", json_string(now));
+    if (source)
+        json_object_set_new(o, "source", json_string(source));
+    if (note)
+        json_object_set_new(o, "note", json_string(note));
+    size_t len;
+    char *entry = ex_json_canon_dup(o, &len, &l->err);
+    json_decref(o);
+    if (!entry)
+        return l->err.code ? l->err.code : EX_ENOMEM;
+    const void *e = entry;
+    rc = ex_log_append(l->log, &e, &len, 1, index);
+    free(entry);
+    if (rc != EX_OK)
+        return ex_fail(&l->err, rc, "%s", ex_log_errmsg(l->log));
+    memcpy(digest, d, EX_HASH_BYTES);
+    return EX_OK;
+}

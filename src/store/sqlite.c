@@ -1,0 +1,443 @@
+/* sqlite.c - the embedded SQLite store (WAL). Rows are appended in key order wherever
+ * possible (integer primary keys that only grow), which keeps SQLite's B-trees append-only. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Schema migrations: migrations[v] brings a database from version v to v+1. */
+static const char *const migrations[EX_STORE_SCHEMA] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+    /* id = stratum << 56 | tile index; hashes = levels 8*stratum .. 8*stratum+7 */
+    "CREATE TABLE tiles(id INTEGER PRIMARY KEY, hashes BLOB NOT NULL);"
+    "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);",
+};
+
+enum {
+    Q_META_GET,
+    Q_META_PUT,
+    Q_ENTRY_MAX,
+    Q_ENTRY_PUT,
+    Q_ENTRY_GET,
+    Q_ENTRY_SCAN,
+    Q_TILE_PUT,
+    Q_TILE_GET,
+    Q_TILE_SCAN,
+    Q_CP_PUT,
+    Q_CP_GET,
+    Q_CP_LATEST,
+    Q_CP_SCAN,
+    Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+    [Q_ENTRY_MAX] = "SELECT max(idx) FROM entries",
+    [Q_ENTRY_PUT] = "INSERT INTO entries(idx, data) VALUES(?1, ?2)",
+    [Q_ENTRY_GET] = "SELECT data FROM entries WHERE idx = ?1",
+    [Q_ENTRY_SCAN] = "SELECT idx, data FROM entries WHERE idx >= ?1 ORDER BY idx",
+    [Q_TILE_PUT] = "INSERT OR REPLACE INTO tiles(id, hashes) VALUES(?1, ?2)",
+    [Q_TILE_GET] = "SELECT hashes FROM tiles WHERE id = ?1",
+    [Q_TILE_SCAN] = "SELECT id, hashes FROM tiles ORDER BY id",
+    [Q_CP_PUT] = "INSERT OR REPLACE INTO checkpoints(size, note) VALUES(?1, ?2)",
+    [Q_CP_GET] = "SELECT note FROM checkpoints WHERE size = ?1",
+    [Q_CP_LATEST] = "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1",
+    [Q_CP_SCAN] = "SELECT size, note FROM checkpoints ORDER BY size",
+};
+
+typedef struct sq_store {
+    ex_store base;
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+} sq_store;
+
+#define SQ(s) ((sq_store *)(s))
+
+static int
+dberr(ex_store *s, const char *what)
+{
+    return ex_fail(&s->err, EX_EDB, "%s: %s", what, sqlite3_errmsg(SQ(s)->db));
+}
+
+static sqlite3_stmt *
+stmt(ex_store *s, int q)
+{
+    sq_store *st = SQ(s);
+    if (!st->q[q] && sqlite3_prepare_v3(st->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &st->q[q],
+                                        NULL) != SQLITE_OK)
+        return NULL;
+    return st->q[q];
+}
+
+/* step a statement that returns no rows, then reset it */
+static int
+run(ex_store *s, sqlite3_stmt *q, const char *what)
+{
+    int r = sqlite3_step(q);
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? EX_OK : dberr(s, what);
+}
+
+static int
+exec(ex_store *s, const char *text)
+{
+    if (sqlite3_exec(SQ(s)->db, text, NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(s, text);
+    return EX_OK;
+}
+
+static void
+sq_close(ex_store *s)
+{
+    sq_store *st = SQ(s);
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(st->q[i]);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+static int
+sq_begin(ex_store *s)
+{
+    return exec(s, "BEGIN IMMEDIATE");
+}
+
+static int
+sq_commit(ex_store *s)
+{
+    return exec(s, "COMMIT");
+}
+
+static int
+sq_rollback(ex_store *s)
+{
+    if (sqlite3_get_autocommit(SQ(s)->db))
+        return EX_OK;
+    return exec(s, "ROLLBACK");
+}
+
+static int
+sq_meta_get_dup(ex_store *s, const char *key, char **value)
+{
+    sqlite3_stmt *q = stmt(s, Q_META_GET);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int r = sqlite3_step(q), rc = EX_OK;
+    if (r == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 0);
+        if (!(*value = strdup(v ? v : "")))
+            rc = EX_ENOMEM;
+    } else if (r == SQLITE_DONE) {
+        rc = ex_fail(&s->err, EX_ENOTFOUND, "no '%s' in ledger metadata", key);
+    } else {
+        rc = dberr(s, "read metadata");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_meta_put(ex_store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *q = stmt(s, Q_META_PUT);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    return run(s, q, "write metadata");
+}
+
+static int
+sq_entry_count(ex_store *s, uint64_t *n)
+{
+    sqlite3_stmt *q = stmt(s, Q_ENTRY_MAX);
+    if (!q)
+        return dberr(s, "prepare");
+    int r = sqlite3_step(q), rc = EX_OK;
+    if (r == SQLITE_ROW) {
+        if (sqlite3_column_type(q, 0) == SQLITE_NULL)
+            *n = 0;
+        else if (sqlite3_column_int64(q, 0) < 0)
+            rc = ex_fail(&s->err, EX_EDB, "entries table holds a negative index");
+        else
+            *n = (uint64_t)sqlite3_column_int64(q, 0) + 1;
+    } else {
+        rc = dberr(s, "count entries");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_entries_put(ex_store *s, uint64_t first, const void *const *data, const size_t *lens, size_t n)
+{
+    sqlite3_stmt *q = stmt(s, Q_ENTRY_PUT);
+    if (!q)
+        return dberr(s, "prepare");
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)(first + i));
+        sqlite3_bind_blob(q, 2, data[i], (int)lens[i], SQLITE_STATIC);
+        int rc = run(s, q, "append entry");
+        if (rc != EX_OK)
+            return rc;
+    }
+    return EX_OK;
+}
+
+static int
+copy_blob(ex_store *s, sqlite3_stmt *q, int col, uint8_t **data, size_t *len)
+{
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    const void *p = sqlite3_column_blob(q, col);
+    uint8_t *d = malloc(n + 1);
+    if (!d)
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
+    if (n)
+        memcpy(d, p, n);
+    d[n] = 0;
+    *data = d;
+    *len = n;
+    return EX_OK;
+}
+
+static int
+sq_entry_get_dup(ex_store *s, uint64_t index, uint8_t **data, size_t *len)
+{
+    sqlite3_stmt *q = stmt(s, Q_ENTRY_GET);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)index);
+    int r = sqlite3_step(q), rc;
+    if (r == SQLITE_ROW)
+        rc = copy_blob(s, q, 0, data, len);
+    else if (r == SQLITE_DONE)
+        rc = ex_fail(&s->err, EX_ENOTFOUND, "no entry %llu", (unsigned long long)index);
+    else
+        rc = dberr(s, "read entry");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_entry_scan(ex_store *s, uint64_t from, ex_entry_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = stmt(s, Q_ENTRY_SCAN);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_blob(q, 1),
+                (size_t)sqlite3_column_bytes(q, 1));
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = dberr(s, "scan entries");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static sqlite3_int64
+tile_id(unsigned stratum, uint64_t index)
+{
+    return (sqlite3_int64)((uint64_t)stratum << 56 | index);
+}
+
+static int
+sq_tile_put(ex_store *s, unsigned stratum, uint64_t index, const void *data, size_t len)
+{
+    sqlite3_stmt *q = stmt(s, Q_TILE_PUT);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, tile_id(stratum, index));
+    sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
+    return run(s, q, "write tile");
+}
+
+static int
+sq_tile_get(ex_store *s, unsigned stratum, uint64_t index, void *buf, size_t cap, size_t *len)
+{
+    sqlite3_stmt *q = stmt(s, Q_TILE_GET);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, tile_id(stratum, index));
+    int r = sqlite3_step(q), rc = EX_OK;
+    if (r == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        if (n > cap) {
+            rc = ex_fail(&s->err, EX_ETOOBIG, "tile %u/%llu is %zu bytes", stratum,
+                         (unsigned long long)index, n);
+        } else {
+            if (n)
+                memcpy(buf, sqlite3_column_blob(q, 0), n);
+            *len = n;
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = ex_fail(&s->err, EX_ENOTFOUND, "tile %u/%llu is missing", stratum,
+                     (unsigned long long)index);
+    } else {
+        rc = dberr(s, "read tile");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_tile_scan(ex_store *s, ex_tile_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = stmt(s, Q_TILE_SCAN);
+    if (!q)
+        return dberr(s, "prepare");
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
+        rc = fn(ctx, (unsigned)(id >> 56), id & ((UINT64_C(1) << 56) - 1),
+                sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+    }
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = dberr(s, "scan tiles");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_checkpoint_put(ex_store *s, uint64_t size, const char *note, size_t len)
+{
+    sqlite3_stmt *q = stmt(s, Q_CP_PUT);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
+    sqlite3_bind_blob(q, 2, note, (int)len, SQLITE_STATIC);
+    return run(s, q, "write checkpoint");
+}
+
+static int
+sq_checkpoint_get_dup(ex_store *s, uint64_t size, char **note, size_t *len)
+{
+    sqlite3_stmt *q = stmt(s, size == UINT64_MAX ? Q_CP_LATEST : Q_CP_GET);
+    if (!q)
+        return dberr(s, "prepare");
+    if (size != UINT64_MAX)
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
+    int r = sqlite3_step(q), rc;
+    if (r == SQLITE_ROW)
+        rc = copy_blob(s, q, 0, (uint8_t **)note, len);
+    else if (r == SQLITE_DONE)
+        rc = ex_fail(&s->err, EX_ENOTFOUND, "no checkpoint at size %llu",
+                     (unsigned long long)size);
+    else
+        rc = dberr(s, "read checkpoint");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_checkpoint_scan(ex_store *s, ex_checkpoint_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = stmt(s, Q_CP_SCAN);
+    if (!q)
+        return dberr(s, "prepare");
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_blob(q, 1),
+                (size_t)sqlite3_column_bytes(q, 1));
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = dberr(s, "scan checkpoints");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static const ex_store_ops sqlite_ops = {
+    sq_close,         sq_begin,          sq_commit,      sq_rollback,         sq_meta_get_dup,
+    sq_meta_put,      sq_entry_count,    sq_entries_put, sq_entry_get_dup,    sq_entry_scan,
+    sq_tile_put,      sq_tile_get,       sq_tile_scan,   sq_checkpoint_put,   sq_checkpoint_get_dup,
+    sq_checkpoint_scan,
+};
+
+static int
+migrate(ex_store *s, ex_err *err)
+{
+    sqlite3_stmt *q;
+    int version = -1;
+    if (sqlite3_prepare_v2(SQ(s)->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        return ex_fail(err, EX_EDB, "cannot read ledger database: %s", sqlite3_errmsg(SQ(s)->db));
+    if (sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version < 0)
+        return ex_fail(err, EX_EDB, "cannot read ledger database: %s", sqlite3_errmsg(SQ(s)->db));
+    if (version > EX_STORE_SCHEMA)
+        return ex_fail(err, EX_EDB, "ledger schema version %d is newer than this exante (%d)",
+                       version, EX_STORE_SCHEMA);
+    if (version == EX_STORE_SCHEMA)
+        return EX_OK;
+    int rc = sq_begin(s);
+    for (int v = version; rc == EX_OK && v < EX_STORE_SCHEMA; v++) {
+        char pragma[48];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if ((rc = exec(s, migrations[v])) == EX_OK)
+            rc = exec(s, pragma);
+    }
+    if (rc == EX_OK)
+        rc = sq_commit(s);
+    if (rc != EX_OK) {
+        sq_rollback(s);
+        return ex_fail(err, rc, "cannot migrate ledger schema: %s", s->err.msg);
+    }
+    return EX_OK;
+}
+
+int
+ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err)
+{
+    static const ex_store_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    int mem = strcmp(path, ":memory:") == 0;
+    struct stat sb;
+    if (opts->create && !mem && stat(path, &sb) == 0)
+        return ex_fail(err, EX_EEXIST, "'%s' already exists", path);
+    if (!opts->create && !mem && stat(path, &sb) != 0)
+        return ex_fail(err, EX_ENOLEDGER, "no ledger database at '%s'", path);
+    sq_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    st->base.ops = &sqlite_ops;
+    int flags = opts->read_only ? SQLITE_OPEN_READONLY
+                                : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
+    int rc = EX_OK;
+    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path,
+                     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 10000);
+    if (opts->create && !mem) {
+        /* one tile (up to 16320 bytes) per page keeps proof reads to one page */
+        if ((rc = exec(&st->base, "PRAGMA page_size = 16384")) != EX_OK)
+            goto dberror;
+    }
+    if (!opts->read_only && !mem) {
+        if ((rc = exec(&st->base, "PRAGMA journal_mode = WAL")) != EX_OK)
+            goto dberror;
+    }
+    rc = exec(&st->base, opts->durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    if (rc == EX_OK)
+        rc = exec(&st->base, "PRAGMA cache_size = -65536");
+    if (rc != EX_OK)
+        goto dberror;
+    if (!opts->read_only && (rc = migrate(&st->base, err)) != EX_OK)
+        goto out;
+    *out = &st->base;
+    return EX_OK;
+dberror:
+    rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
+out:
+    sq_close(&st->base);
+    return rc;
+}

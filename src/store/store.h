@@ -1,0 +1,73 @@
+/* store.h - the one storage interface. Everything that speaks SQL lives behind it; the
+ * embedded SQLite store is the default, a shared PostgreSQL store plugs in the same way.
+ *
+ * Every function returns EX_OK or a negative code and leaves a message in ex_store_errmsg().
+ * Data returned through `_dup` out-parameters is malloc'd (caller frees). */
+#ifndef EX_STORE_H
+#define EX_STORE_H
+
+#include "core/core.h"
+
+typedef struct ex_store ex_store;
+
+/* Visitors for scans; a non-EX_OK return stops the scan and is passed back. */
+typedef int (*ex_entry_visit)(void *ctx, uint64_t index, const void *data, size_t len);
+typedef int (*ex_tile_visit)(void *ctx, unsigned stratum, uint64_t index, const void *data,
+                             size_t len);
+typedef int (*ex_checkpoint_visit)(void *ctx, uint64_t size, const char *note, size_t len);
+
+typedef struct ex_store_ops {
+    void (*close)(ex_store *s);
+    int (*begin)(ex_store *s);
+    int (*commit)(ex_store *s);
+    int (*rollback)(ex_store *s);
+    int (*meta_get_dup)(ex_store *s, const char *key, char **value);
+    int (*meta_put)(ex_store *s, const char *key, const char *value);
+    int (*entry_count)(ex_store *s, uint64_t *n);
+    int (*entries_put)(ex_store *s, uint64_t first, const void *const *data, const size_t *lens,
+                       size_t n);
+    int (*entry_get_dup)(ex_store *s, uint64_t index, uint8_t **data, size_t *len);
+    int (*entry_scan)(ex_store *s, uint64_t from, ex_entry_visit fn, void *ctx);
+    int (*tile_put)(ex_store *s, unsigned stratum, uint64_t index, const void *data, size_t len);
+    /* copies at most cap bytes into buf; EX_ENOTFOUND if absent, EX_ETOOBIG if larger */
+    int (*tile_get)(ex_store *s, unsigned stratum, uint64_t index, void *buf, size_t cap,
+                    size_t *len);
+    int (*tile_scan)(ex_store *s, ex_tile_visit fn, void *ctx);
+    int (*checkpoint_put)(ex_store *s, uint64_t size, const char *note, size_t len);
+    /* size = UINT64_MAX: the latest */
+    int (*checkpoint_get_dup)(ex_store *s, uint64_t size, char **note, size_t *len);
+    int (*checkpoint_scan)(ex_store *s, ex_checkpoint_visit fn, void *ctx);
+} ex_store_ops;
+
+struct ex_store {
+    const ex_store_ops *ops;
+    ex_err err;
+};
+
+typedef struct ex_store_opts {
+    int create;    /* make a new database; fails if one exists */
+    int read_only; /* open without write access */
+    int durable;   /* fsync every commit */
+} ex_store_opts;
+
+/* Open (or with opts->create, create) the SQLite store at path (":memory:" allowed) and bring
+ * its schema to the current version. EX_EDB with SQLite's reason on a corrupt file. */
+int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
+
+/* Latest schema version this build reads and writes. */
+#define EX_STORE_SCHEMA 1
+
+static inline void
+ex_store_close(ex_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+static inline const char *
+ex_store_errmsg(const ex_store *s)
+{
+    return s->err.msg;
+}
+
+#endif
