@@ -1,0 +1,78 @@
+/* fuzz_proof.c - libFuzzer target: log proof documents (ex_log_proof_parse, then
+ * ex_log_proof_verify without a key and with a known key).
+ *
+ * Invariants checked with abort():
+ *   - parse failures are EX_EFORMAT (or EX_ENOMEM) with the code in err;
+ *   - a parsed proof has a known kind, n <= EX_MERKLE_MAX_PROOF, and only the optional
+ *     fields of its kind;
+ *   - verification returns EX_OK or EX_EVERIFY (EX_ECRYPTO/EX_ENOMEM tolerated), and a proof
+ *     that verifies with the key also verifies without it.
+ * ex_log_proof_clear runs after every parse, successful or not. */
+#include "fuzz_common.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+verify_code_ok(int rc)
+{
+    return rc == EX_OK || rc == EX_EVERIFY || rc == EX_ECRYPTO || rc == EX_ENOMEM;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static ex_vkey key;
+    static int ready;
+    if (!ready) {
+        fuzz_vkey(FUZZ_ALICE_VKEY, &key);
+        ready = 1;
+    }
+
+    /* an exact-size copy, so reading past the end is caught by ASan */
+    char *json = malloc(size ? size : 1);
+    if (!json)
+        return 0;
+    if (size)
+        memcpy(json, data, size);
+
+    ex_log_proof p;
+    ex_err err = {0};
+    int rc = ex_log_proof_parse(json, size, &p, &err);
+    free(json);
+    if (rc != EX_OK) {
+        if ((rc != EX_EFORMAT && rc != EX_ENOMEM) || err.code != rc)
+            abort();
+        ex_log_proof_clear(&p);
+        return 0;
+    }
+
+    if (p.n > EX_MERKLE_MAX_PROOF)
+        abort();
+    if (p.kind == EX_PROOF_INCLUSION) {
+        if (p.old_checkpoint || (!p.entry && p.entry_len != 0))
+            abort();
+    } else if (p.kind == EX_PROOF_CONSISTENCY) {
+        if (p.entry || p.entry_len != 0)
+            abort();
+    } else {
+        abort();
+    }
+
+    ex_err e1 = {0}, e2 = {0};
+    int r1 = ex_log_proof_verify(&p, NULL, &e1);
+    int r2 = ex_log_proof_verify(&p, &key, &e2);
+    if (!verify_code_ok(r1) || !verify_code_ok(r2))
+        abort();
+    if ((r1 != EX_OK && e1.code != r1) || (r2 != EX_OK && e2.code != r2))
+        abort();
+    if (r2 == EX_OK && r1 != EX_OK)
+        abort();
+
+    ex_log_proof_clear(&p);
+    ex_log_proof_clear(&p); /* clearing twice is harmless */
+    return 0;
+}

@@ -1,0 +1,112 @@
+/* test_core.c - hex, base64 (strict), digests, canonical JSON, status codes. */
+#include "core/cjson.h"
+#include "t.h"
+
+static void
+test_b64(void)
+{
+    uint8_t out[64];
+    size_t n;
+    char enc[128];
+    const uint8_t in[] = {0xfb, 0xff, 0x00, 0x10};
+    for (size_t len = 0; len <= sizeof in; len++) {
+        size_t m = ex_b64_encode(in, len, enc);
+        CHECK(m == 4 * ((len + 2) / 3));
+        CHECK_RC(ex_b64_decode(enc, m, out, sizeof out, &n), EX_OK);
+        CHECK(n == len && memcmp(out, in, len) == 0);
+    }
+    CHECK_STR((ex_b64_encode((const uint8_t *)"hi", 2, enc), enc), "aGk=");
+    /* non-canonical trailing bits, missing padding, whitespace, bad alphabet are refused */
+    CHECK_RC(ex_b64_decode("aGl=", 4, out, sizeof out, &n), EX_EFORMAT);
+    CHECK_RC(ex_b64_decode("aGk", 3, out, sizeof out, &n), EX_EFORMAT);
+    CHECK_RC(ex_b64_decode("aG k", 4, out, sizeof out, &n), EX_EFORMAT);
+    CHECK_RC(ex_b64_decode("a=Gk", 4, out, sizeof out, &n), EX_EFORMAT);
+    CHECK_RC(ex_b64_decode("aGk-", 4, out, sizeof out, &n), EX_EFORMAT);
+    /* decoding into an exact-size buffer works; a short one is refused */
+    CHECK_RC(ex_b64_decode("aGk=", 4, out, 2, &n), EX_OK);
+    CHECK(n == 2 && out[0] == 'h' && out[1] == 'i');
+    CHECK_RC(ex_b64_decode("aGk=", 4, out, 1, &n), EX_ETOOBIG);
+}
+
+static void
+test_hex_digest(void)
+{
+    uint8_t d[EX_HASH_BYTES], e[EX_HASH_BYTES];
+    char s[72];
+    ex_sha256 *h;
+    CHECK_RC(ex_sha256_new(&h), EX_OK);
+    CHECK_RC(ex_sha256_digest(h, "abc", 3, d), EX_OK);
+    ex_digest_format(d, s);
+    CHECK_STR(s, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_RC(ex_digest_parse(s, e), EX_OK);
+    CHECK(memcmp(d, e, EX_HASH_BYTES) == 0);
+    CHECK_RC(ex_digest_parse("sha1:00", e), EX_EFORMAT);
+    CHECK_RC(ex_digest_parse("sha256:zz", e), EX_EFORMAT);
+    /* incremental equals one-shot; the context is reused across calls */
+    CHECK_RC(ex_sha256_begin(h), EX_OK);
+    CHECK_RC(ex_sha256_update(h, "a", 1), EX_OK);
+    CHECK_RC(ex_sha256_update(h, "bc", 2), EX_OK);
+    CHECK_RC(ex_sha256_end(h, e), EX_OK);
+    CHECK(memcmp(d, e, EX_HASH_BYTES) == 0);
+    ex_sha256_free(h);
+}
+
+static char *
+canon(const char *json)
+{
+    json_error_t je;
+    json_t *v = json_loads(json, JSON_DECODE_ANY, &je);
+    if (!v)
+        return NULL;
+    ex_err e = {0};
+    char *s = ex_json_canon_dup(v, NULL, &e);
+    json_decref(v);
+    return s;
+}
+
+static void
+test_canonical_json(void)
+{
+    char *s;
+    /* sorted keys, nested, no whitespace */
+    s = canon("{ \"b\": [1, {\"z\": null, \"a\": true}], \"a\": \"x\" }");
+    CHECK_STR(s, "{\"a\":\"x\",\"b\":[1,{\"a\":true,\"z\":null}]}");
+    free(s);
+    /* RFC 8785 3.2.3: keys sort by UTF-16 code units: U+1F600 (surrogates D83D..) sorts
+     * before U+FB33 although its UTF-8 bytes are larger */
+    s = canon("{\"\\ufb33\":1,\"\\ud83d\\ude00\":2,\"\\u00e9\":3,\"a\":4}");
+    CHECK_STR(s, "{\"a\":4,\"\xc3\xa9\":3,\"\xf0\x9f\x98\x80\":2,\"\xef\xac\xb3\":1}");
+    free(s);
+    /* minimal escapes: short forms, \u00XX lowercase for other controls, '/' and non-ASCII
+     * literal */
+    s = canon("\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/\\u00e9\\u2028\"");
+    CHECK_STR(s, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/\xc3\xa9\xe2\x80\xa8\"");
+    free(s);
+    /* integers: exact range only; reals refused */
+    s = canon("[9007199254740991,-9007199254740991,0]");
+    CHECK_STR(s, "[9007199254740991,-9007199254740991,0]");
+    free(s);
+    CHECK(canon("9007199254740992") == NULL);
+    CHECK(canon("1.5") == NULL);
+    ex_err e = {0};
+    json_t *bad = json_stringn_nocheck("\xff", 1);
+    CHECK(ex_json_canon_dup(bad, NULL, &e) == NULL);
+    CHECK(e.code == EX_EINVAL);
+    json_decref(bad);
+}
+
+int
+main(void)
+{
+    test_b64();
+    test_hex_digest();
+    test_canonical_json();
+    CHECK_STR(ex_strerror(EX_EVERIFY), "verification failed");
+    CHECK_STR(ex_strerror(12345), "unknown error");
+    CHECK(ex_utf8_valid("\xed\xa0\x80", 3) == 0); /* surrogate */
+    CHECK(ex_utf8_valid("\xc0\xaf", 2) == 0);     /* overlong */
+    CHECK(ex_utf8_valid("\xf4\x90\x80\x80", 4) == 0);
+    CHECK(ex_utf8_valid("\xe2\x80\x94", 3) == 1);
+    CHECK(ex_utf8_valid("\xe2\x80", 2) == 0);
+    return t_done("test_core");
+}
