@@ -8,14 +8,15 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: exante log checkpoint\n"
+    "usage: exante log checkpoint [--size N]\n"
     "       exante log prove-inclusion INDEX [--size N]\n"
     "       exante log prove-consistency OLD NEW\n"
     "       exante log entry INDEX\n"
     "       exante log verify [--vkey KEY]\n"
     "       exante log tiles --out DIR\n"
     "\n"
-    "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim\n"
+    "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim, or\n"
+    "                   the one signed at size N\n"
     "prove-inclusion    JSON: index, size, leaf_hash, proof, root, entry, checkpoint\n"
     "prove-consistency  JSON: old, new, proof, old_root, new_root, old_checkpoint, checkpoint\n"
     "entry              entry INDEX's bytes exactly as hashed into its leaf\n"
@@ -43,11 +44,12 @@ proof_array(uint8_t proof[][EX_HASH_BYTES], size_t n)
 }
 
 static int
-checkpoint_cmd(cli *c, ex_ledger *l)
+checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size)
 {
     char *note;
     size_t len;
-    int rc = ex_log_checkpoint_dup(ex_ledger_log(l), &note, &len);
+    int rc = size_arg ? ex_log_checkpoint_at_dup(ex_ledger_log(l), size, &note, &len)
+                      : ex_log_checkpoint_dup(ex_ledger_log(l), &note, &len);
     if (rc != EX_OK)
         return log_fail(l, rc);
     if (c->json) {
@@ -307,8 +309,9 @@ cmd_log(cli *c, int argc, char **argv)
         return cli_usage(usage, "log %s: expected %d argument%s", sub, want, want == 1 ? "" : "s");
     if ((want >= 1 && cli_parse_u64(args[0], &a)) || (want == 2 && cli_parse_u64(args[1], &b)))
         return cli_usage(usage, "log %s: indexes and sizes are non-negative integers", sub);
-    if (size_arg && (strcmp(sub, "prove-inclusion") || cli_parse_u64(size_arg, &b) || b == 0))
-        return cli_usage(usage, "log %s: --size takes a positive size (prove-inclusion only)",
+    if (size_arg && ((strcmp(sub, "prove-inclusion") && strcmp(sub, "checkpoint")) ||
+                     cli_parse_u64(size_arg, &b) || (b == 0 && strcmp(sub, "checkpoint"))))
+        return cli_usage(usage, "log %s: --size takes a size (prove-inclusion, checkpoint)",
                          sub);
     if (out && strcmp(sub, "tiles"))
         return cli_usage(usage, "log %s: --out is for 'log tiles'", sub);
@@ -322,7 +325,7 @@ cmd_log(cli *c, int argc, char **argv)
     if (x != EXIT_OKAY)
         return x;
     if (strcmp(sub, "checkpoint") == 0)
-        return checkpoint_cmd(c, l);
+        return checkpoint_cmd(c, l, size_arg, b);
     if (strcmp(sub, "prove-inclusion") == 0)
         return prove_inclusion(c, l, a, b);
     if (strcmp(sub, "prove-consistency") == 0)

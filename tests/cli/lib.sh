@@ -1,0 +1,36 @@
+# lib.sh - helpers for CLI tests: each test runs the real binary on real files in a
+# temporary directory. Sourced by tests/cli/test_*.sh.
+set -u
+: "${EXANTE:?EXANTE must name the exante binary}"
+: "${SHARED:=$(cd "$(dirname "$0")/../../.." && pwd)/shared}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/exante-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+export EXANTE_DIR="$T/ledger"
+unset EXANTE_PASSPHRASE
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect CODE CMD... : run CMD, capture stdout/stderr in $T/out, $T/err, check the exit code
+expect() {
+    local want=$1
+    shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok; else
+        bad "'$*' exited $got, want $want; stderr: $(head -c 400 "$T/err")"
+    fi
+}
+
+# contains FILE TEXT : FILE contains TEXT literally
+contains() {
+    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2': $(head -c 400 "$1")"; fi
+}
+
+finish() {
+    echo "$(basename "$0" .sh): $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
