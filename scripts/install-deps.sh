@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what exante needs to build, test and fuzz on Debian 12 (run as root). Installs
+# only the packages that are missing, so repeated runs are quick and need no network.
+set -euo pipefail
+pkgs=(
+  build-essential cmake pkg-config   # toolchain
+  libssl-dev                         # OpenSSL libcrypto: SHA-256, Ed25519
+  libsqlite3-dev sqlite3             # embedded store; sqlite3 CLI for tamper tests
+  libjansson-dev                     # JSON parsing
+  clang libclang-rt-14-dev           # libFuzzer targets, sanitizers
+  golang-go golang-golang-x-mod-dev  # independent C2SP checker (interop test)
+  openssl                            # `openssl speed` in bench/
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
