@@ -1,7 +1,7 @@
 /* fuzz_checkpoint.c - libFuzzer target: C2SP checkpoint bodies (ex_checkpoint_parse,
  * ex_checkpoint_format) and signed checkpoints (ex_checkpoint_open).
  *
- * Invariants checked with abort():
+ * Invariants (FUZZ_FAIL prints which one and aborts):
  *   - a body that parses formats (into a buffer big enough for any checkpoint) and the
  *     formatted text re-parses to a byte-identical struct (origin, size, root);
  *   - parsing is canonical: the formatted text is exactly the first three lines of the input;
@@ -35,32 +35,32 @@ parse_roundtrip(const char *text, size_t len, ex_checkpoint *out)
     int rc = ex_checkpoint_parse(text, len, &c, &err);
     if (rc != EX_OK) {
         if (rc != EX_EFORMAT || err.code != rc)
-            abort();
+            FUZZ_FAIL("parse failure is not EX_EFORMAT with err set");
         return rc;
     }
     if (c.origin[sizeof c.origin - 1] != '\0')
-        abort(); /* origin must be NUL-terminated */
+        FUZZ_FAIL("origin is not NUL-terminated");
 
     char buf[CP_TEXT_MAX];
     size_t flen = 0;
     if (ex_checkpoint_format(&c, buf, sizeof buf, &flen) != EX_OK || flen >= sizeof buf ||
         buf[flen] != '\0')
-        abort();
+        FUZZ_FAIL("format of a parsed checkpoint failed");
     /* canonical: the input starts with exactly the formatted body */
     if (flen > len || memcmp(buf, text, flen) != 0)
-        abort();
+        FUZZ_FAIL("formatted checkpoint is not the start of the input (not canonical)");
 
     ex_checkpoint d;
     memset(&d, 0xa5, sizeof d); /* garbage: parse must set every field */
     if (ex_checkpoint_parse(buf, flen, &d, NULL) != EX_OK || !same_checkpoint(&c, &d))
-        abort();
+        FUZZ_FAIL("formatted checkpoint does not re-parse to the same struct");
 
     /* a buffer one byte short is refused, not overrun */
     char *shortbuf = malloc(flen);
     if (shortbuf) {
         size_t l2 = 0;
         if (ex_checkpoint_format(&c, shortbuf, flen, &l2) != EX_ETOOBIG)
-            abort();
+            FUZZ_FAIL("format into a short buffer did not return EX_ETOOBIG");
         free(shortbuf);
     }
     if (out)
@@ -98,9 +98,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&p, 0, sizeof p);
         if (ex_note_verify(text, size, &key, 1, &tlen, NULL, NULL) != EX_OK ||
             parse_roundtrip(text, tlen, &p) != EX_OK || !same_checkpoint(&c, &p))
-            abort();
+            FUZZ_FAIL("opened checkpoint is not the parse of the signed text");
     } else if (err.code != rc) {
-        abort();
+        FUZZ_FAIL("open failed without setting err");
     }
     free(text);
     return 0;

@@ -1,7 +1,7 @@
 /* fuzz_note.c - libFuzzer target: C2SP signed notes (ex_note_verify) and verifier keys
  * (ex_vkey_parse).
  *
- * Invariants checked with abort():
+ * Invariants (FUZZ_FAIL prints which one and aborts):
  *   - ex_note_verify succeeds only with a known key, and then the signed text is a proper
  *     prefix of the note that ends in '\n' and is followed by the blank line, and 1 <= number
  *     of verified signatures <= number of known keys;
@@ -45,19 +45,19 @@ sign_roundtrip(void)
     ex_key *keys[2] = {NULL, NULL};
     for (int i = 0; i < 2; i++)
         if (ex_key_from_signer(signers[i], &keys[i], NULL) != EX_OK)
-            abort();
+            FUZZ_FAIL("fixed signer key does not load");
     char *note = NULL;
     size_t len = 0, tlen = 0;
     unsigned nv = 0;
     if (ex_note_sign(text, sizeof text - 1, keys, 2, &note, &len, NULL) != EX_OK)
-        abort();
+        FUZZ_FAIL("signing the fixed text failed");
     if (ex_note_verify(note, len, known, 2, &tlen, &nv, NULL) != EX_OK || nv != 2 ||
         tlen != sizeof text - 1 || memcmp(note, text, tlen) != 0)
-        abort();
+        FUZZ_FAIL("the freshly signed note does not verify with both keys");
     /* one flipped signature bit by a known key fails the whole note */
     note[len - 4] ^= 0x01;
     if (ex_note_verify(note, len, known, 2, &tlen, &nv, NULL) == EX_OK)
-        abort();
+        FUZZ_FAIL("a note with a corrupted known-key signature verified");
     free(note);
     ex_key_free(keys[0]);
     ex_key_free(keys[1]);
@@ -72,11 +72,11 @@ fuzz_verify(const char *note, size_t size)
     int rc = ex_note_verify(note, size, known, 2, &tlen, &nv, &err);
     if (rc == EX_OK) {
         if (tlen == 0 || tlen >= size || note[tlen - 1] != '\n' || note[tlen] != '\n')
-            abort();
+            FUZZ_FAIL("verified text is not a newline-terminated prefix followed by a blank line");
         if (nv < 1 || nv > 2)
-            abort();
+            FUZZ_FAIL("verified-signature count out of range");
     } else if (!failure_code_ok(rc) || err.code != rc || tlen != (size_t)-1) {
-        abort(); /* out-parameters must stay untouched on failure */
+        FUZZ_FAIL("failure with an undocumented code, unset err, or a touched text_len");
     }
 
     /* each key alone: it verifies exactly when the key signed (and, if both keys verify
@@ -89,19 +89,19 @@ fuzz_verify(const char *note, size_t size)
         if (rc1 == EX_OK) {
             singles++;
             if (nv1 != 1 || tl1 == 0 || tl1 >= size || (rc == EX_OK && tl1 != tlen))
-                abort();
+                FUZZ_FAIL("single-key verification disagrees with the two-key result");
         } else if (!failure_code_ok(rc1)) {
-            abort();
+            FUZZ_FAIL("single-key verification failed with an undocumented code");
         }
     }
     if (rc == EX_OK && singles != nv)
-        abort();
+        FUZZ_FAIL("per-key successes do not add up to the verified count");
 
     /* no known keys: never verifies */
     size_t tl0 = 0;
     rc = ex_note_verify(note, size, NULL, 0, &tl0, NULL, NULL);
     if (rc == EX_OK || !failure_code_ok(rc))
-        abort();
+        FUZZ_FAIL("a note verified with no known keys");
 }
 
 static void
@@ -115,10 +115,10 @@ fuzz_vkey_parse(const char *s)
     ex_vkey_format(&v, buf);
     memset(&w, 0, sizeof w);
     if (ex_vkey_parse(buf, &w, NULL) != EX_OK || memcmp(&v, &w, sizeof v) != 0)
-        abort();
+        FUZZ_FAIL("formatted verifier key does not re-parse to the same key");
     /* formatting is canonical up to the case of the hex key ID */
     if (strlen(buf) != strlen(s) || strcasecmp(buf, s) != 0)
-        abort();
+        FUZZ_FAIL("verifier key formatting is not canonical");
 }
 
 int

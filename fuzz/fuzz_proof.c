@@ -1,7 +1,7 @@
 /* fuzz_proof.c - libFuzzer target: log proof documents (ex_log_proof_parse, then
  * ex_log_proof_verify without a key and with a known key).
  *
- * Invariants checked with abort():
+ * Invariants (FUZZ_FAIL prints which one and aborts):
  *   - parse failures are EX_EFORMAT (or EX_ENOMEM) with the code in err;
  *   - a parsed proof has a known kind, n <= EX_MERKLE_MAX_PROOF, and only the optional
  *     fields of its kind;
@@ -45,32 +45,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(json);
     if (rc != EX_OK) {
         if ((rc != EX_EFORMAT && rc != EX_ENOMEM) || err.code != rc)
-            abort();
+            FUZZ_FAIL("parse failure is not EX_EFORMAT/EX_ENOMEM with err set");
         ex_log_proof_clear(&p);
         return 0;
     }
 
     if (p.n > EX_MERKLE_MAX_PROOF)
-        abort();
+        FUZZ_FAIL("proof has more than EX_MERKLE_MAX_PROOF hashes");
     if (p.kind == EX_PROOF_INCLUSION) {
         if (p.old_checkpoint || (!p.entry && p.entry_len != 0))
-            abort();
+            FUZZ_FAIL("inclusion proof carries consistency-only fields");
     } else if (p.kind == EX_PROOF_CONSISTENCY) {
         if (p.entry || p.entry_len != 0)
-            abort();
+            FUZZ_FAIL("consistency proof carries an entry");
     } else {
-        abort();
+        FUZZ_FAIL("parsed proof has an unknown kind");
     }
 
     ex_err e1 = {0}, e2 = {0};
     int r1 = ex_log_proof_verify(&p, NULL, &e1);
     int r2 = ex_log_proof_verify(&p, &key, &e2);
     if (!verify_code_ok(r1) || !verify_code_ok(r2))
-        abort();
+        FUZZ_FAIL("verify returned an undocumented code");
     if ((r1 != EX_OK && e1.code != r1) || (r2 != EX_OK && e2.code != r2))
-        abort();
+        FUZZ_FAIL("verify failed without setting err");
     if (r2 == EX_OK && r1 != EX_OK)
-        abort();
+        FUZZ_FAIL("proof verifies with the key but not without it");
 
     ex_log_proof_clear(&p);
     ex_log_proof_clear(&p); /* clearing twice is harmless */

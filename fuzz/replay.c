@@ -5,16 +5,36 @@
  *                          (not recursive, files in name order) and prints "replayed N inputs".
  *
  * Exits 1 if a directory cannot be read or holds no files (an empty corpus replays nothing
- * and would hide a broken setup); a failing invariant in the target aborts. */
+ * and would hide a broken setup); a failing invariant in the target aborts, and the input is
+ * named on stderr. Sanitizer reports exit without a signal: set REPLAY_VERBOSE=1 to name
+ * every input before it runs. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *current; /* the input being run, for the crash handler */
+static int verbose;
+
+static void
+on_crash(int sig)
+{
+    static const char pre[] = "replay: crashed on input ";
+    if (current) {
+        (void)!write(2, pre, sizeof pre - 1);
+        (void)!write(2, current, strlen(current));
+        (void)!write(2, "\n", 1);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 /* Read a whole file into an exact-size malloc'd buffer (NULL data for an empty file). */
 static int
@@ -92,7 +112,11 @@ replay_dir(const char *dir, unsigned long *count)
                         fprintf(stderr, "replay: cannot read '%s': %s\n", path, strerror(errno));
                         rc = -1;
                     } else {
+                        if (verbose)
+                            fprintf(stderr, "replay: %s\n", path);
+                        current = path;
                         LLVMFuzzerTestOneInput(data, size);
+                        current = NULL;
                         free(data);
                         here++;
                     }
@@ -118,6 +142,11 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: %s CORPUS_DIR...\n", argv[0]);
         return 2;
     }
+    const char *v = getenv("REPLAY_VERBOSE");
+    verbose = v && *v && strcmp(v, "0") != 0;
+    static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], on_crash);
     unsigned long count = 0;
     int bad = 0;
     for (int i = 1; i < argc; i++)

@@ -17,6 +17,16 @@ ex_checkpoint_format(const ex_checkpoint *c, char *buf, size_t cap, size_t *len)
     return EX_OK;
 }
 
+/* checkpoint lines are UTF-8 text without control characters (notes forbid them too) */
+static int
+clean_line(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return ex_utf8_valid(s, len);
+}
+
 int
 ex_checkpoint_parse(const char *text, size_t len, ex_checkpoint *out, ex_err *err)
 {
@@ -32,7 +42,7 @@ ex_checkpoint_parse(const char *text, size_t len, ex_checkpoint *out, ex_err *er
     }
     ex_checkpoint c;
     memset(&c, 0, sizeof c);
-    if (ll[0] == 0 || ll[0] > EX_NAME_MAX || !ex_utf8_valid(line[0], ll[0]))
+    if (ll[0] == 0 || ll[0] > EX_NAME_MAX || !clean_line(line[0], ll[0]))
         return ex_fail(err, EX_EFORMAT, "checkpoint line 1: origin is empty or invalid");
     memcpy(c.origin, line[0], ll[0]);
     if (ll[1] == 0 || ll[1] > 20 || (line[1][0] == '0' && ll[1] > 1))
@@ -49,8 +59,9 @@ ex_checkpoint_parse(const char *text, size_t len, ex_checkpoint *out, ex_err *er
     /* extension lines: non-empty, newline-terminated */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl || nl == p)
-            return ex_fail(err, EX_EFORMAT, "checkpoint has an empty or unterminated line");
+        if (!nl || nl == p || !clean_line(p, (size_t)(nl - p)))
+            return ex_fail(err, EX_EFORMAT, "checkpoint has an empty, unterminated or invalid "
+                                            "extension line");
         p = nl + 1;
     }
     *out = c;

@@ -139,9 +139,13 @@ checkpoints(void)
         "origin\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0\n",      /* unpadded */
         "origin\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40Hmuw\n",         /* short */
         "origin\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n",   /* empty ext line */
+        "ori\tgin\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",  /* control char */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_RC(ex_checkpoint_parse(bad[i], strlen(bad[i]), &c, &e), EX_EFORMAT);
+    /* a NUL in the origin (found by fuzz_checkpoint) */
+    const char nul[] = "ex\0evil\n4\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n";
+    CHECK_RC(ex_checkpoint_parse(nul, sizeof nul - 1, &c, &e), EX_EFORMAT);
     const char ext[] = "o\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\nextension line\n";
     CHECK_RC(ex_checkpoint_parse(ext, strlen(ext), &c, &e), EX_OK);
 }
