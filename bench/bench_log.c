@@ -1,9 +1,10 @@
 /* bench_log.c - throughput benchmarks of the Merkle log (not a test: never run by ctest).
  *
  *   bench_log hash N                        N leaf hashes (64-byte inputs), N node hashes
- *   bench_log append N MODE BATCH [--keep DIR]
+ *   bench_log append N MODE BATCH [--keep DIR] [--trace FILE]
  *                                           MODE = memory | durable; N ~100-byte entries
- *                                           appended BATCH at a time, one transaction each
+ *                                           appended BATCH at a time, one transaction each;
+ *                                           --trace writes "size seconds" for every batch
  *   bench_log prove DIR N                   N inclusion proofs at random indexes of the
  *                                           ledger in DIR, then N verifications
  *
@@ -42,6 +43,16 @@ peak_rss_mib(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
+}
+
+/* system CPU seconds and minor page faults so far */
+static void
+sys_usage(double *sys_s, uint64_t *minflt)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    *minflt = (uint64_t)ru.ru_minflt;
 }
 
 static void
@@ -208,21 +219,23 @@ remove_ledger(const char *dir)
 static int
 cmd_append(int argc, char **argv)
 {
-    const char *keep = NULL;
+    const char *keep = NULL, *trace_path = NULL;
     char *pos[3];
     int np = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
             keep = argv[++i];
+        else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc)
+            trace_path = argv[++i];
         else if (np < 3)
             pos[np++] = argv[i];
         else
             np = 4;
     }
     if (np != 3)
-        die("usage: bench_log append N memory|durable BATCH [--keep DIR]");
+        die("usage: bench_log append N memory|durable BATCH [--keep DIR] [--trace FILE]");
     uint64_t n = parse_count(pos[0], "N");
-    int durable;
+    int durable = 0;
     if (strcmp(pos[1], "memory") == 0)
         durable = 0;
     else if (strcmp(pos[1], "durable") == 0)
@@ -234,6 +247,10 @@ cmd_append(int argc, char **argv)
         batch = n;
     if (keep && !durable)
         die("--keep needs durable mode (a memory ledger has no directory)");
+
+    FILE *trace = NULL;
+    if (trace_path && !(trace = fopen(trace_path, "w")))
+        die("cannot create %s: %s", trace_path, strerror(errno));
 
     char dir[4096] = "";
     if (durable) {
@@ -271,6 +288,9 @@ cmd_append(int argc, char **argv)
     uint64_t done = 0, tail_n = 0, batches = 0;
     double total = 0, tail = 0, worst = 0;
     unsigned decile = 0;
+    double sys0, sys1;
+    uint64_t flt0, flt1;
+    sys_usage(&sys0, &flt0);
     double wall0 = now();
     while (done < n) {
         size_t k = (size_t)(n - done < batch ? n - done : batch);
@@ -292,6 +312,8 @@ cmd_append(int argc, char **argv)
         }
         done += k;
         batches++;
+        if (trace)
+            fprintf(trace, "%" PRIu64 " %.6f\n", done, dt);
         if (done * 10 / n > decile) {
             decile = (unsigned)(done * 10 / n);
             fprintf(stderr, "append: %3.0f%%  %" PRIu64 " entries  %.0f entries/s so far  rss %.0f MiB\n",
@@ -299,6 +321,7 @@ cmd_append(int argc, char **argv)
         }
     }
     double wall = now() - wall0;
+    sys_usage(&sys1, &flt1);
     if (ex_log_size(g) != n)
         die("log size %" PRIu64 " after appending %" PRIu64, ex_log_size(g), n);
 
@@ -311,14 +334,18 @@ cmd_append(int argc, char **argv)
     uint64_t db_bytes_closed = durable ? dir_bytes(dir) : 0;
     if (durable && !keep)
         remove_ledger(dir);
+    if (trace && fclose(trace) != 0)
+        die("cannot write %s", trace_path);
 
     printf("{\"bench\":\"append\",\"mode\":\"%s\",\"n\":%" PRIu64 ",\"batch\":%" PRIu64
            ",\"entry_bytes\":%d,\"batches\":%" PRIu64 ",\"append_s\":%.6f,\"wall_s\":%.6f,"
            "\"entries_per_s\":%.0f,\"last10_entries_per_s\":%.0f,\"worst_batch_s\":%.6f,"
+           "\"sys_s\":%.3f,\"minor_faults\":%" PRIu64 ","
            "\"close_s\":%.6f,\"peak_rss_mib\":%.1f,\"db_bytes\":%" PRIu64
            ",\"db_bytes_after_close\":%" PRIu64 ",\"kept\":\"%s\"}\n",
            durable ? "durable" : "memory", n, batch, ENTRY_LEN, batches, total, wall,
-           (double)n / total, tail_n ? (double)tail_n / tail : 0.0, worst, close_s, rss,
+           (double)n / total, tail_n ? (double)tail_n / tail : 0.0, worst, sys1 - sys0,
+           flt1 - flt0, close_s, rss,
            db_bytes, db_bytes_closed, durable && keep ? dir : "");
     free(buf);
     free(ptrs);
@@ -424,7 +451,7 @@ main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "prove") == 0)
         return cmd_prove(argc - 2, argv + 2);
     fprintf(stderr, "usage: bench_log hash N\n"
-                    "       bench_log append N memory|durable BATCH [--keep DIR]\n"
+                    "       bench_log append N memory|durable BATCH [--keep DIR] [--trace FILE]\n"
                     "       bench_log prove DIR N\n");
     return 2;
 }

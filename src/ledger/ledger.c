@@ -108,7 +108,7 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         opts = &defaults;
     if (!opts->in_memory && !dir)
         return ex_fail(err, EX_EINVAL, "no ledger directory given");
-    ex_ledger *l;
+    ex_ledger *l = NULL;
     int rc = ledger_new(opts->in_memory ? NULL : dir, &l, err);
     if (rc != EX_OK)
         return rc;
@@ -223,7 +223,7 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
     static const ex_ledger_opts defaults = {0};
     if (!opts)
         opts = &defaults;
-    ex_ledger *l;
+    ex_ledger *l = NULL;
     int rc = ledger_new(dir, &l, err);
     if (rc != EX_OK)
         return rc;

@@ -417,7 +417,7 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
     }
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, 10000);
-    if (opts->create && !mem) {
+    if (opts->create) {
         /* one tile (up to 16320 bytes) per page keeps proof reads to one page */
         if ((rc = exec(&st->base, "PRAGMA page_size = 16384")) != EX_OK)
             goto dberror;
@@ -429,6 +429,10 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
     rc = exec(&st->base, opts->durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     if (rc == EX_OK)
         rc = exec(&st->base, "PRAGMA cache_size = -65536");
+    /* proofs read one tile each from anywhere in the file: map it rather than copy pages
+     * through read() (measured: 125k -> 154k proofs/s at 10M entries) */
+    if (rc == EX_OK && !mem)
+        rc = exec(&st->base, "PRAGMA mmap_size = 4294967296");
     if (rc != EX_OK)
         goto dberror;
     if (!opts->read_only && (rc = migrate(&st->base, err)) != EX_OK)
