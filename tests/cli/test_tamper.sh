@@ -71,4 +71,11 @@ rc=$?
 [ $rc -eq 3 ] || [ $rc -eq 1 ] && ok || bad "truncated database: exit $rc"
 grep -q "exante: " "$T/err" && ok || bad "truncated database: no message"
 
+# a database written by a newer exante is refused, not misread
+restore
+sqlite3 "$DB" "PRAGMA user_version = 99"
+expect 3 $EXANTE log verify
+contains "$T/err" "ledger schema version 99 is newer than this exante"
+restore
+
 finish
