@@ -65,6 +65,7 @@ struct ex_log {
     /* called with each tile that push() completes: stores it, or (when verifying) compares */
     int (*flush)(ex_log *g, unsigned s, const tile *t);
     void *flush_ctx;
+    int stale; /* memory could not be reloaded after a failed append: reads refuse */
     ex_err err;
 };
 
@@ -164,6 +165,8 @@ read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES])
 {
     ex_log *g = ctx;
     unsigned s = level / EX_TILE_HEIGHT, j = level % EX_TILE_HEIGHT;
+    if (g->stale)
+        return fail(g, EX_EDB, "the log could not be reloaded after a failed append; reopen it");
     if (s >= STRATA)
         return fail(g, EX_ERANGE, "no hash at level %u", level);
     uint64_t ti = index >> (EX_TILE_HEIGHT - j);
@@ -300,8 +303,9 @@ ex_log_root(ex_log *g, uint64_t size, uint8_t root[EX_HASH_BYTES])
     if (size > g->size)
         return fail(g, EX_ERANGE, "size %llu is past the end of the log (size %llu)",
                     (unsigned long long)size, (unsigned long long)g->size);
+    ex_err_clear(&g->err);
     int rc = ex_merkle_range_hash(g->h, read_hash, g, 0, size, root);
-    if (rc != EX_OK && g->err.code != rc)
+    if (rc != EX_OK && !g->err.msg[0])
         fail(g, rc, "cannot compute root: %s", ex_strerror(rc));
     return rc;
 }
@@ -330,6 +334,29 @@ ex_log_sign_checkpoint(ex_log *g)
     return rc == EX_OK ? EX_OK : store_fail(g, rc);
 }
 
+static void
+cache_clear(ex_log *g)
+{
+    if (g->cache)
+        for (unsigned i = 0; i < CACHE_SLOTS; i++)
+            g->cache[i].used = 0;
+}
+
+/* Bring size and open tiles in line with storage: another process may have appended since
+ * this handle looked (force: reload even if the size is the same, after a rollback). */
+static int
+refresh(ex_log *g, int force)
+{
+    uint64_t n;
+    int rc = g->st->ops->entry_count(g->st, &n);
+    if (rc != EX_OK)
+        return store_fail(g, rc);
+    if (n == g->size && !force)
+        return EX_OK;
+    g->size = n;
+    return load_open(g);
+}
+
 int
 ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t n,
               uint64_t *first)
@@ -342,18 +369,14 @@ ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t 
                         EX_ENTRY_MAX, i, lens[i]);
     if (n == 0)
         return EX_OK;
-    /* keep the open tiles so that a failed transaction leaves memory as storage */
-    tile *saved = malloc(STRATA * sizeof(tile));
-    if (!saved)
-        return fail(g, EX_ENOMEM, "out of memory");
-    for (unsigned s = 0; s < STRATA; s++)
-        memcpy(&saved[s], g->open[s], sizeof(tile));
-    uint64_t old = g->size;
     int rc = g->st->ops->begin(g->st);
-    if (rc != EX_OK) {
-        rc = store_fail(g, rc);
+    if (rc != EX_OK)
+        return store_fail(g, rc);
+    uint64_t old = 0;
+    if ((rc = refresh(g, g->stale)) != EX_OK)
         goto out;
-    }
+    g->stale = 0;
+    old = g->size;
     if ((rc = g->st->ops->entries_put(g->st, old, entries, lens, n)) != EX_OK) {
         rc = store_fail(g, rc);
         goto out;
@@ -374,14 +397,16 @@ ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t 
         rc = store_fail(g, rc);
 out:
     if (rc != EX_OK) {
+        /* storage is back where it was; make memory match it again (tiles completed and
+         * cached inside the failed transaction are gone too) */
+        ex_err keep = g->err;
         g->st->ops->rollback(g->st);
-        g->size = old;
-        for (unsigned s = 0; s < STRATA; s++)
-            memcpy(g->open[s], &saved[s], sizeof(tile));
+        cache_clear(g);
+        g->stale = refresh(g, 1) != EX_OK;
+        g->err = keep;
     } else if (first) {
         *first = old;
     }
-    free(saved);
     return rc;
 }
 
@@ -415,8 +440,9 @@ ex_log_prove_inclusion(ex_log *g, uint64_t index, uint64_t size, uint8_t proof[]
         return fail(g, EX_ERANGE, "no entry %llu in a tree of size %llu (log size %llu)",
                     (unsigned long long)index, (unsigned long long)size,
                     (unsigned long long)g->size);
+    ex_err_clear(&g->err);
     int rc = ex_merkle_prove_inclusion(g->h, read_hash, g, index, size, proof, n);
-    if (rc != EX_OK && g->err.code != rc)
+    if (rc != EX_OK && !g->err.msg[0])
         fail(g, rc, "cannot build proof: %s", ex_strerror(rc));
     return rc;
 }
@@ -431,8 +457,9 @@ ex_log_prove_consistency(ex_log *g, uint64_t old, uint64_t size, uint8_t proof[]
         return fail(g, EX_ERANGE, "cannot prove %llu -> %llu: need old <= new <= %llu",
                     (unsigned long long)old, (unsigned long long)size,
                     (unsigned long long)g->size);
+    ex_err_clear(&g->err);
     int rc = ex_merkle_prove_consistency(g->h, read_hash, g, old, size, proof, n);
-    if (rc != EX_OK && g->err.code != rc)
+    if (rc != EX_OK && !g->err.msg[0])
         fail(g, rc, "cannot build proof: %s", ex_strerror(rc));
     return rc;
 }
@@ -519,7 +546,7 @@ verify_entry(void *ctx, uint64_t index, const void *data, size_t len)
     int rc = ex_merkle_leaf(v->shadow->h, data, len, leaf);
     if (rc == EX_OK)
         rc = push(v->shadow, 0, leaf);
-    if (rc != EX_OK && v->g->err.code != rc)
+    if (rc != EX_OK && !v->g->err.msg[0])
         fail(v->g, rc, "%s", v->shadow->err.msg);
     if (rc == EX_OK)
         v->next++;
@@ -590,6 +617,7 @@ ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries, uint64_t *checkp
 {
     ex_err e = {0};
     verifier v = {.g = g};
+    ex_err_clear(&g->err);
     int rc = log_new(g->st, g->origin, NULL, &v.shadow, &e);
     if (rc != EX_OK)
         return fail(g, rc, "%s", e.msg);
@@ -626,10 +654,8 @@ ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries, uint64_t *checkp
         goto out;
     }
     /* the stored tree now equals the entries' tree; the cache may predate that check */
-    if (g->cache)
-        for (unsigned i = 0; i < CACHE_SLOTS; i++)
-            g->cache[i].used = 0;
-    if ((rc = load_open(g)) != EX_OK)
+    cache_clear(g);
+    if ((rc = refresh(g, 1)) != EX_OK)
         goto out;
     cp_check cc = {g, key, 0, 0};
     if ((rc = g->st->ops->checkpoint_scan(g->st, check_checkpoint, &cc)) != EX_OK) {
