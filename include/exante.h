@@ -216,7 +216,7 @@ typedef struct ex_log ex_log;
 typedef struct ex_ledger_opts {
     const char *origin;     /* log origin for init; NULL: "exante.local/<random>" */
     const char *passphrase; /* signing key passphrase; NULL: unencrypted */
-    int read_only;          /* open without loading the signing key */
+    int read_only;          /* open the database read-only and do not load the signing key */
     int in_memory;          /* init only: keep the database in memory (benchmarks, tests) */
     int durable;            /* fsync on every commit (synchronous=FULL); default NORMAL */
 } ex_ledger_opts;

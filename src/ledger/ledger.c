@@ -238,14 +238,13 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init')", dir);
         goto out;
     }
-    ex_store_opts so = {.read_only = 0, .durable = opts->durable};
+    ex_store_opts so = {.read_only = opts->read_only, .durable = opts->durable};
     if ((rc = ex_store_open_sqlite(db, &so, &l->st, err)) != EX_OK)
         goto out;
     if ((rc = l->st->ops->meta_get_dup(l->st, "origin", &origin)) != EX_OK ||
         (rc = l->st->ops->meta_get_dup(l->st, "vkey", &vk)) != EX_OK) {
-        ex_fail(err, rc == EX_ENOTFOUND ? EX_EDB : rc, "ledger '%s': %s", dir,
-                ex_store_errmsg(l->st));
-        rc = err ? err->code : EX_EDB;
+        rc = rc == EX_ENOTFOUND ? EX_EDB : rc;
+        ex_fail(err, rc, "ledger '%s': %s", dir, ex_store_errmsg(l->st));
         goto out;
     }
     snprintf(l->origin, sizeof l->origin, "%s", origin);

@@ -358,8 +358,9 @@ static const ex_store_ops sqlite_ops = {
     sq_checkpoint_scan,
 };
 
+/* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */
 static int
-migrate(ex_store *s, ex_err *err)
+migrate(ex_store *s, int read_only, ex_err *err)
 {
     sqlite3_stmt *q;
     int version = -1;
@@ -375,6 +376,10 @@ migrate(ex_store *s, ex_err *err)
                        version, EX_STORE_SCHEMA);
     if (version == EX_STORE_SCHEMA)
         return EX_OK;
+    if (read_only)
+        return ex_fail(err, EX_EDB,
+                       "ledger schema version %d needs migrating to %d: open it once for writing",
+                       version, EX_STORE_SCHEMA);
     int rc = sq_begin(s);
     for (int v = version; rc == EX_OK && v < EX_STORE_SCHEMA; v++) {
         char pragma[48];
@@ -435,7 +440,7 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
         rc = exec(&st->base, "PRAGMA mmap_size = 4294967296");
     if (rc != EX_OK)
         goto dberror;
-    if (!opts->read_only && (rc = migrate(&st->base, err)) != EX_OK)
+    if ((rc = migrate(&st->base, opts->read_only, err)) != EX_OK)
         goto out;
     *out = &st->base;
     return EX_OK;
