@@ -71,32 +71,23 @@ parse_roundtrip(const char *text, size_t len, ex_checkpoint *out)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static ex_vkey key;
-    static int ready;
-    if (!ready) {
-        fuzz_vkey(FUZZ_ALICE_VKEY, &key);
-        ready = 1;
-    }
-
-    /* an exact-size copy, so reading past the end is caught by ASan */
-    char *text = malloc(size ? size : 1);
+    const ex_vkey *key = fuzz_alice();
+    char *text = fuzz_copy(data, size);
     if (!text)
         return 0;
-    if (size)
-        memcpy(text, data, size);
 
     (void)parse_roundtrip(text, size, NULL);
 
     ex_checkpoint c;
     ex_err err = {0};
     memset(&c, 0, sizeof c);
-    int rc = ex_checkpoint_open(text, size, &key, &c, &err);
+    int rc = ex_checkpoint_open(text, size, key, &c, &err);
     if (rc == EX_OK) {
         /* the opened checkpoint is the parse of the signed text */
         size_t tlen = 0;
         ex_checkpoint p;
         memset(&p, 0, sizeof p);
-        if (ex_note_verify(text, size, &key, 1, &tlen, NULL, NULL) != EX_OK ||
+        if (ex_note_verify(text, size, key, 1, &tlen, NULL, NULL) != EX_OK ||
             parse_roundtrip(text, tlen, &p) != EX_OK || !same_checkpoint(&c, &p))
             FUZZ_FAIL("opened checkpoint is not the parse of the signed text");
     } else if (err.code != rc) {

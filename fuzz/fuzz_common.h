@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A broken invariant: say which, then abort (libFuzzer saves the input as a crash). */
 #define FUZZ_FAIL(what) fuzz_fail(__FILE__, __LINE__, what)
@@ -36,6 +37,30 @@ fuzz_vkey(const char *s, ex_vkey *out)
 {
     if (ex_vkey_parse(s, out, NULL) != EX_OK)
         FUZZ_FAIL("fixed verifier key does not parse");
+}
+
+/* The alice verifier key, parsed once. */
+static inline const ex_vkey *
+fuzz_alice(void)
+{
+    static ex_vkey key;
+    static int ready;
+    if (!ready) {
+        fuzz_vkey(FUZZ_ALICE_VKEY, &key);
+        ready = 1;
+    }
+    return &key;
+}
+
+/* An exact-size heap copy of the input, so reading past its end is caught by ASan; NULL only
+ * when out of memory. Release with free(). */
+static inline char *
+fuzz_copy(const uint8_t *data, size_t size)
+{
+    char *p = malloc(size ? size : 1);
+    if (p && size)
+        memcpy(p, data, size);
+    return p;
 }
 
 #endif

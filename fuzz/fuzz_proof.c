@@ -25,19 +25,10 @@ verify_code_ok(int rc)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static ex_vkey key;
-    static int ready;
-    if (!ready) {
-        fuzz_vkey(FUZZ_ALICE_VKEY, &key);
-        ready = 1;
-    }
-
-    /* an exact-size copy, so reading past the end is caught by ASan */
-    char *json = malloc(size ? size : 1);
+    const ex_vkey *key = fuzz_alice();
+    char *json = fuzz_copy(data, size);
     if (!json)
         return 0;
-    if (size)
-        memcpy(json, data, size);
 
     ex_log_proof p;
     ex_err err = {0};
@@ -64,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ex_err e1 = {0}, e2 = {0};
     int r1 = ex_log_proof_verify(&p, NULL, &e1);
-    int r2 = ex_log_proof_verify(&p, &key, &e2);
+    int r2 = ex_log_proof_verify(&p, key, &e2);
     if (!verify_code_ok(r1) || !verify_code_ok(r2))
         FUZZ_FAIL("verify returned an undocumented code");
     if ((r1 != EX_OK && e1.code != r1) || (r2 != EX_OK && e2.code != r2))
