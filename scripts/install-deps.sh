@@ -7,6 +7,8 @@ pkgs=(
   libssl-dev                         # OpenSSL libcrypto: SHA-256, Ed25519
   libsqlite3-dev sqlite3             # embedded store; sqlite3 CLI for tamper tests
   libjansson-dev                     # JSON parsing
+  libisal-dev libzstd-dev            # gzip (ISA-L igzip) and zstd streams for ingest
+  zstd gzip                          # reference tools in the stream tests
   clang libclang-rt-14-dev           # libFuzzer targets, sanitizers
   golang-go golang-golang-x-mod-dev  # independent C2SP checker (interop test)
   openssl                            # `openssl speed` in bench/
