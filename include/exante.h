@@ -272,6 +272,63 @@ EX_MUST_CHECK int ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries
  * tile/entries/<N>[.p/<W>]. *files (may be NULL) counts the files written. */
 int ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files);
 
+/* ---- sources ----------------------------------------------------------- */
+
+/* How a source was acquired and under which terms. Strings may be NULL. */
+typedef struct ex_source_opts {
+    const char *kind;      /* crawl|licensed|public-dataset|first-party|synthetic|other */
+    const char *license;   /* default license expression of its items */
+    const char *ml_use;    /* allowed|prohibited|unknown (default unknown) */
+    const char *terms;     /* path of a terms document: its digest is logged as evidence */
+    const char *agreement; /* path of a license agreement: likewise */
+    const char *note;
+} ex_source_opts;
+
+/* Register a source: logs the terms and agreement documents as evidence and the source's
+ * record, in one transaction. EX_EEXIST if the name is taken. *index: the record's log index. */
+int ex_ledger_source_add(ex_ledger *l, const char *name, const ex_source_opts *o,
+                         uint64_t *index);
+/* The sources' records as JSONL, one canonical JSON object per line (caller frees). */
+int ex_ledger_sources_dup(ex_ledger *l, char **jsonl, size_t *len);
+
+/* ---- ingest ------------------------------------------------------------ */
+
+enum { EX_FORMAT_AUTO = 0, EX_FORMAT_FILES, EX_FORMAT_JSONL, EX_FORMAT_WARC };
+
+typedef struct ex_ingest_stats {
+    uint64_t items;       /* records read as items (copies included) */
+    uint64_t admitted;
+    uint64_t rejected;
+    uint64_t duplicates;  /* copies of content seen before (and revisit records) */
+    uint64_t quarantined; /* records that could not be read */
+    uint64_t skipped;     /* records this source had already recorded (re-runs) */
+    uint64_t bytes;       /* content bytes of the items */
+    uint64_t batches;     /* log entries written */
+    uint64_t input_bytes; /* input file bytes consumed, for progress */
+} ex_ingest_stats;
+
+typedef struct ex_ingest_opts {
+    const char *source;  /* a registered source: required */
+    int format;          /* EX_FORMAT_*; AUTO looks at each input's first bytes */
+    const char *text_field, *url_field, *id_field, *license_field, *fetched_field; /* JSONL */
+    int strict;          /* the first quarantined record stops the run (EX_EFORMAT) */
+    size_t batch;        /* decisions per batch (log entry); 0: 10000 */
+    /* called after every batch and input with the totals so far (may be NULL) */
+    void (*progress)(void *ctx, const ex_ingest_stats *st, uint64_t input_total);
+    void *progress_ctx;
+} ex_ingest_opts;
+
+/* Read every input and record, for each item, its provenance and a decision (admit, or
+ * duplicate of earlier content), in batches: each batch is one transaction holding its items,
+ * decisions and quarantine reports, plus one log entry committing to the Merkle root of its
+ * decision records. Records already recorded for this source (same locator, same content)
+ * are skipped, so an interrupted run is completed by running it again. *st gets the totals
+ * (also on failure: what was committed). */
+int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_ingest_opts *o,
+                     ex_ingest_stats *st);
+/* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
+int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
+
 /* ---- proof documents -------------------------------------------------- */
 
 enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2 };

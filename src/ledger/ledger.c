@@ -1,6 +1,6 @@
 /* ledger.c - a ledger directory: database, signing key, verifier key, and the use cases the
  * CLI and the server share. */
-#include "log/log.h"
+#include "ledger.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,16 +19,6 @@
 #define KEY_FILE "key.pem"
 #define VKEY_FILE "vkey"
 
-struct ex_ledger {
-    char *dir;
-    char origin[EX_NAME_MAX + 1];
-    char vkey[EX_VKEY_MAX];
-    ex_store *st;
-    ex_key *key;
-    ex_log *log;
-    ex_sha256 *h;
-    ex_err err;
-};
 
 static char *
 join(const char *dir, const char *name)
@@ -314,8 +304,9 @@ static const char *const evidence_kinds[] = {"terms", "agreement", "license", "r
                                               "consent", "other", NULL};
 
 int
-ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const char *source,
-                       const char *note, uint8_t digest[EX_HASH_BYTES], uint64_t *index)
+ex_ledger_evidence_entry(ex_ledger *l, const char *path, const char *kind, const char *source,
+                         const char *note, uint8_t digest[EX_HASH_BYTES], char **entry,
+                         size_t *len)
 {
     int known = 0;
     for (int i = 0; evidence_kinds[i]; i++)
@@ -324,13 +315,12 @@ ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const c
         return ex_fail(&l->err, EX_EINVAL,
                        "unknown evidence kind '%s' (terms, agreement, license, robots, consent, "
                        "other)", kind);
-    uint8_t d[EX_HASH_BYTES];
     uint64_t size;
-    int rc = ex_sha256_file(l->h, path, d, &size, &l->err);
+    int rc = ex_sha256_file(l->h, path, digest, &size, &l->err);
     if (rc != EX_OK)
         return rc;
     char dig[72], now[32];
-    ex_digest_format(d, dig);
+    ex_digest_format(digest, dig);
     ex_time_now(now);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -349,16 +339,57 @@ ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const c
         json_object_set_new(o, "source", json_string(source));
     if (note)
         json_object_set_new(o, "note", json_string(note));
-    size_t len;
-    char *entry = ex_json_canon_dup(o, &len, &l->err);
+    *entry = ex_json_canon_dup(o, len, &l->err);
     json_decref(o);
-    if (!entry)
+    if (!*entry)
         return l->err.code ? l->err.code : EX_ENOMEM;
+    return EX_OK;
+}
+
+int
+ex_ledger_evidence_add(ex_ledger *l, const char *path, const char *kind, const char *source,
+                       const char *note, uint8_t digest[EX_HASH_BYTES], uint64_t *index)
+{
+    char *entry;
+    size_t len;
+    uint8_t d[EX_HASH_BYTES];
+    int rc = ex_ledger_evidence_entry(l, path, kind, source, note, d, &entry, &len);
+    if (rc != EX_OK)
+        return rc;
     const void *e = entry;
     rc = ex_log_append(l->log, &e, &len, 1, index);
     free(entry);
     if (rc != EX_OK)
-        return ex_fail(&l->err, rc, "%s", ex_log_errmsg(l->log));
+        return ex_ledger_fail_log(l, rc);
     memcpy(digest, d, EX_HASH_BYTES);
     return EX_OK;
+}
+
+int
+ex_ledger_fail_store(ex_ledger *l, int rc)
+{
+    return ex_fail(&l->err, rc, "%s", ex_store_errmsg(l->st));
+}
+
+int
+ex_ledger_fail_log(ex_ledger *l, int rc)
+{
+    return ex_fail(&l->err, rc, "%s", ex_log_errmsg(l->log));
+}
+
+int
+ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx)
+{
+    int rc = l->st->ops->begin(l->st);
+    if (rc != EX_OK)
+        return ex_ledger_fail_store(l, rc);
+    if ((rc = fn(l, ctx)) == EX_OK && (rc = l->st->ops->commit(l->st)) != EX_OK)
+        ex_ledger_fail_store(l, rc);
+    if (rc != EX_OK) {
+        ex_err keep = l->err;
+        l->st->ops->rollback(l->st);
+        ex_log_resync(l->log);
+        l->err = keep;
+    }
+    return rc;
 }

@@ -358,6 +358,15 @@ refresh(ex_log *g, int force)
 }
 
 int
+ex_log_resync(ex_log *g)
+{
+    cache_clear(g);
+    int rc = refresh(g, 1);
+    g->stale = rc != EX_OK;
+    return rc;
+}
+
+int
 ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t n,
               uint64_t *first)
 {

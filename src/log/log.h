@@ -13,4 +13,8 @@ void ex_log_close(ex_log *g);
  * the empty log). Call inside a store transaction. */
 int ex_log_sign_checkpoint(ex_log *g);
 
+/* Reload size and open tiles from storage: after the caller rolled back an outer
+ * transaction that held appends. */
+int ex_log_resync(ex_log *g);
+
 #endif

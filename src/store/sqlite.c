@@ -15,7 +15,20 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     /* id = stratum << 56 | tile index; hashes = levels 8*stratum .. 8*stratum+7 */
     "CREATE TABLE tiles(id INTEGER PRIMARY KEY, hashes BLOB NOT NULL);"
     "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);",
+    /* v2: the ingest ledger. Rows are canonical JSON records, appended in id order; the
+     * records of sources and batches are also log entries, items and decisions are leaves
+     * of batch trees. Only decisions have a secondary index (by item id, which grows as
+     * decisions are appended, so the index is append-mostly too). */
+    "CREATE TABLE sources(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE TABLE items(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE TABLE decisions(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE INDEX decisions_item ON decisions(key);"
+    "CREATE TABLE batches(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
 };
+
+static const char *const tables[EX_TAB_COUNT] = {"sources", "items", "decisions", "batches",
+                                                 "quarantine"};
 
 enum {
     Q_META_GET,
@@ -32,6 +45,16 @@ enum {
     Q_CP_LATEST,
     Q_CP_SCAN,
     Q_COUNT
+};
+
+/* per record table: append, get, scan, scan by key, max id */
+enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_COUNT };
+static const char *const rsql[R_COUNT] = {
+    [R_APPEND] = "INSERT INTO %s(key, record) VALUES(?1, ?2)",
+    [R_GET] = "SELECT key, record FROM %s WHERE id = ?1",
+    [R_SCAN] = "SELECT id, key, record FROM %s WHERE id >= ?1 AND id < ?2 ORDER BY id",
+    [R_SCAN_KEY] = "SELECT id, key, record FROM %s WHERE key = ?1 ORDER BY id",
+    [R_MAX] = "SELECT max(id) FROM %s",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -54,6 +77,8 @@ typedef struct sq_store {
     ex_store base;
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    sqlite3_stmt *r[EX_TAB_COUNT][R_COUNT];
+    int depth; /* open transactions: the outermost is BEGIN, inner ones savepoints */
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -97,28 +122,60 @@ sq_close(ex_store *s)
     sq_store *st = SQ(s);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->q[i]);
+    for (int t = 0; t < EX_TAB_COUNT; t++)
+        for (int i = 0; i < R_COUNT; i++)
+            sqlite3_finalize(st->r[t][i]);
     sqlite3_close(st->db);
     free(st);
 }
 
+/* Transactions nest: a use case can wrap several calls that each make their own
+ * transaction (a log append inside an ingest batch) and commit or roll back all of them. */
 static int
 sq_begin(ex_store *s)
 {
-    return exec(s, "BEGIN IMMEDIATE");
+    sq_store *st = SQ(s);
+    char text[32];
+    if (st->depth > 0)
+        snprintf(text, sizeof text, "SAVEPOINT sp%d", st->depth);
+    int rc = exec(s, st->depth > 0 ? text : "BEGIN IMMEDIATE");
+    if (rc == EX_OK)
+        st->depth++;
+    return rc;
 }
 
 static int
 sq_commit(ex_store *s)
 {
-    return exec(s, "COMMIT");
+    sq_store *st = SQ(s);
+    char text[32];
+    if (st->depth == 0)
+        return ex_fail(&s->err, EX_EDB, "commit without a transaction");
+    if (st->depth > 1)
+        snprintf(text, sizeof text, "RELEASE sp%d", st->depth - 1);
+    int rc = exec(s, st->depth > 1 ? text : "COMMIT");
+    if (rc == EX_OK)
+        st->depth--;
+    return rc;
 }
 
 static int
 sq_rollback(ex_store *s)
 {
-    if (sqlite3_get_autocommit(SQ(s)->db))
+    sq_store *st = SQ(s);
+    if (st->depth == 0)
         return EX_OK;
-    return exec(s, "ROLLBACK");
+    int rc;
+    if (st->depth > 1) {
+        char text[64];
+        snprintf(text, sizeof text, "ROLLBACK TO sp%d; RELEASE sp%d", st->depth - 1,
+                 st->depth - 1);
+        rc = exec(s, text);
+    } else {
+        rc = sqlite3_get_autocommit(st->db) ? EX_OK : exec(s, "ROLLBACK");
+    }
+    st->depth--;
+    return rc;
 }
 
 static int
@@ -351,11 +408,112 @@ sq_checkpoint_scan(ex_store *s, ex_checkpoint_visit fn, void *ctx)
     return rc;
 }
 
+static sqlite3_stmt *
+rstmt(ex_store *s, int table, int q)
+{
+    sq_store *st = SQ(s);
+    if (table < 0 || table >= EX_TAB_COUNT)
+        return NULL;
+    if (!st->r[table][q]) {
+        char text[256];
+        snprintf(text, sizeof text, rsql[q], tables[table]);
+        if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT, &st->r[table][q],
+                               NULL) != SQLITE_OK)
+            return NULL;
+    }
+    return st->r[table][q];
+}
+
+static int
+sq_rec_append(ex_store *s, int table, int64_t key, const void *data, size_t len, uint64_t *id)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_APPEND);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, key);
+    sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
+    int rc = run(s, q, "append record");
+    if (rc == EX_OK && id)
+        *id = (uint64_t)sqlite3_last_insert_rowid(SQ(s)->db);
+    return rc;
+}
+
+static int
+sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, size_t *len)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_GET);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
+    int r = sqlite3_step(q), rc;
+    if (r == SQLITE_ROW) {
+        if (key)
+            *key = sqlite3_column_int64(q, 0);
+        rc = copy_blob(s, q, 1, data, len);
+    } else if (r == SQLITE_DONE) {
+        rc = ex_fail(&s->err, EX_ENOTFOUND, "no %s record %llu", tables[table],
+                     (unsigned long long)id);
+    } else {
+        rc = dberr(s, "read record");
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+visit_rows(ex_store *s, sqlite3_stmt *q, ex_record_visit fn, void *ctx)
+{
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+                sqlite3_column_blob(q, 2), (size_t)sqlite3_column_bytes(q, 2));
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = dberr(s, "scan records");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
+sq_rec_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_SCAN);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(q, 2, to > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
+    return visit_rows(s, q, fn, ctx);
+}
+
+static int
+sq_rec_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_SCAN_KEY);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, key);
+    return visit_rows(s, q, fn, ctx);
+}
+
+static int
+sq_rec_max(ex_store *s, int table, uint64_t *id)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_MAX);
+    if (!q)
+        return dberr(s, "prepare");
+    int r = sqlite3_step(q), rc = EX_OK;
+    if (r == SQLITE_ROW)
+        *id = (uint64_t)sqlite3_column_int64(q, 0);
+    else
+        rc = dberr(s, "read max id");
+    sqlite3_reset(q);
+    return rc;
+}
+
 static const ex_store_ops sqlite_ops = {
     sq_close,         sq_begin,          sq_commit,      sq_rollback,         sq_meta_get_dup,
     sq_meta_put,      sq_entry_count,    sq_entries_put, sq_entry_get_dup,    sq_entry_scan,
     sq_tile_put,      sq_tile_get,       sq_tile_scan,   sq_checkpoint_put,   sq_checkpoint_get_dup,
-    sq_checkpoint_scan,
+    sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key, sq_rec_max,
 };
 
 /* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */

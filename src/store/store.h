@@ -16,6 +16,19 @@ typedef int (*ex_tile_visit)(void *ctx, unsigned stratum, uint64_t index, const 
                              size_t len);
 typedef int (*ex_checkpoint_visit)(void *ctx, uint64_t size, const char *note, size_t len);
 
+/* Record tables: append-only rows (id, key, record). ids grow by one from 1; key is an
+ * integer whose meaning belongs to the table (see sqlite.c's schema). */
+enum {
+    EX_TAB_SOURCES,    /* key: log index of the source's entry */
+    EX_TAB_ITEMS,      /* key: first 8 bytes of the content digest (big-endian, signed) */
+    EX_TAB_DECISIONS,  /* key: item id (indexed) */
+    EX_TAB_BATCHES,    /* key: log index of the batch's entry */
+    EX_TAB_QUARANTINE, /* key: 0 */
+    EX_TAB_COUNT
+};
+
+typedef int (*ex_record_visit)(void *ctx, uint64_t id, int64_t key, const void *data, size_t len);
+
 typedef struct ex_store_ops {
     void (*close)(ex_store *s);
     int (*begin)(ex_store *s);
@@ -37,6 +50,18 @@ typedef struct ex_store_ops {
     /* size = UINT64_MAX: the latest */
     int (*checkpoint_get_dup)(ex_store *s, uint64_t size, char **note, size_t *len);
     int (*checkpoint_scan)(ex_store *s, ex_checkpoint_visit fn, void *ctx);
+    /* append a record; *id gets its id */
+    int (*rec_append)(ex_store *s, int table, int64_t key, const void *data, size_t len,
+                      uint64_t *id);
+    int (*rec_get_dup)(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data,
+                       size_t *len);
+    /* records with from <= id < to, in id order */
+    int (*rec_scan)(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn,
+                    void *ctx);
+    /* records with this key, in id order (indexed for EX_TAB_DECISIONS) */
+    int (*rec_scan_key)(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
+    /* the largest id, 0 if none */
+    int (*rec_max)(ex_store *s, int table, uint64_t *id);
 } ex_store_ops;
 
 struct ex_store {
@@ -55,7 +80,7 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 1
+#define EX_STORE_SCHEMA 2
 
 static inline void
 ex_store_close(ex_store *s)

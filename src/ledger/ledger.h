@@ -1,0 +1,36 @@
+/* ledger.h - the ledger handle, shared by the use cases in this folder. */
+#ifndef EX_LEDGER_H
+#define EX_LEDGER_H
+
+#include "log/log.h"
+
+struct ex_ledger {
+    char *dir;
+    char origin[EX_NAME_MAX + 1];
+    char vkey[EX_VKEY_MAX];
+    ex_store *st;
+    ex_key *key;
+    ex_log *log;
+    ex_sha256 *h;
+    ex_err err;
+};
+
+/* Record the store's or the log's message in l and return rc. */
+int ex_ledger_fail_store(ex_ledger *l, int rc);
+int ex_ledger_fail_log(ex_ledger *l, int rc);
+
+/* The canonical-JSON log entry for an evidence document (malloc'd into *entry). */
+int ex_ledger_evidence_entry(ex_ledger *l, const char *path, const char *kind,
+                             const char *source, const char *note,
+                             uint8_t digest[EX_HASH_BYTES], char **entry, size_t *len);
+
+/* Run fn inside one store transaction; on failure roll back and resync the log. */
+int ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx);
+
+/* The source named name: its id and (if record is non-NULL) its record, malloc'd.
+ * EX_ENOTFOUND with a message if there is none. */
+int ex_ledger_source_find(ex_ledger *l, const char *name, uint64_t *id, char **record);
+/* All records of a table as JSONL (malloc'd). */
+int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
+
+#endif
