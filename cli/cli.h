@@ -46,5 +46,6 @@ int cmd_evidence(cli *c, int argc, char **argv);
 int cmd_log(cli *c, int argc, char **argv);
 int cmd_verify_proof(cli *c, int argc, char **argv);
 int cmd_demo(cli *c, int argc, char **argv);
+int cmd_source(cli *c, int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const char usage_text[] =
     "commands:\n"
     "  init [--origin NAME]            new ledger with a new Ed25519 signing key\n"
     "  evidence add FILE --kind K      log the digest of an evidence document\n"
+    "  source add NAME --kind K        register a source (its terms and agreement logged)\n"
+    "  source list                     the sources, as JSONL\n"
     "  log checkpoint                  print the latest signed checkpoint\n"
     "  log prove-inclusion INDEX       inclusion proof (JSON) [--size N]\n"
     "  log prove-consistency OLD NEW   consistency proof (JSON)\n"
@@ -177,6 +179,7 @@ cli_wants_help(int argc, char **argv)
 static const cli_command commands[] = {
     {"init", cmd_init, "new ledger"},
     {"evidence", cmd_evidence, "log evidence documents"},
+    {"source", cmd_source, "acquisition channels"},
     {"log", cmd_log, "the transparency log"},
     {"verify-proof", cmd_verify_proof, "check a proof offline"},
     {"demo", cmd_demo, "run the chain on sample data"},

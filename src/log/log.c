@@ -422,10 +422,12 @@ out:
 int
 ex_log_entry_dup(ex_log *g, uint64_t index, uint8_t **data, size_t *len)
 {
+    if (index >= g->size && g->size == 0)
+        return fail(g, EX_ERANGE, "no entry %llu: the log is empty", (unsigned long long)index);
     if (index >= g->size)
-        return fail(g, EX_ERANGE, "no entry %llu: the log has %llu entries (0..%lld)",
+        return fail(g, EX_ERANGE, "no entry %llu: the log has %llu entries (0..%llu)",
                     (unsigned long long)index, (unsigned long long)g->size,
-                    (long long)g->size - 1);
+                    (unsigned long long)g->size - 1);
     int rc = g->st->ops->entry_get_dup(g->st, index, data, len);
     return rc == EX_OK ? EX_OK : store_fail(g, rc);
 }

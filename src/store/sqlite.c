@@ -24,11 +24,13 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     "CREATE TABLE decisions(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
     "CREATE INDEX decisions_item ON decisions(key);"
     "CREATE TABLE batches(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
-    "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
+    "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    /* how far each input file has been recorded: bookkeeping for resuming, re-derivable */
+    "CREATE TABLE inputs(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
 };
 
-static const char *const tables[EX_TAB_COUNT] = {"sources", "items", "decisions", "batches",
-                                                 "quarantine"};
+static const char *const tables[EX_TAB_COUNT] = {"sources", "items",      "decisions",
+                                                 "batches", "quarantine", "inputs"};
 
 enum {
     Q_META_GET,
@@ -48,13 +50,14 @@ enum {
 };
 
 /* per record table: append, get, scan, scan by key, max id */
-enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_COUNT };
+enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_COUNT };
 static const char *const rsql[R_COUNT] = {
     [R_APPEND] = "INSERT INTO %s(key, record) VALUES(?1, ?2)",
     [R_GET] = "SELECT key, record FROM %s WHERE id = ?1",
     [R_SCAN] = "SELECT id, key, record FROM %s WHERE id >= ?1 AND id < ?2 ORDER BY id",
     [R_SCAN_KEY] = "SELECT id, key, record FROM %s WHERE key = ?1 ORDER BY id",
     [R_MAX] = "SELECT max(id) FROM %s",
+    [R_PUT] = "INSERT OR REPLACE INTO %s(id, key, record) VALUES(?1, ?2, ?3)",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -509,11 +512,24 @@ sq_rec_max(ex_store *s, int table, uint64_t *id)
     return rc;
 }
 
+static int
+sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_PUT);
+    if (!q)
+        return dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
+    sqlite3_bind_int64(q, 2, key);
+    sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
+    return run(s, q, "write record");
+}
+
 static const ex_store_ops sqlite_ops = {
     sq_close,         sq_begin,          sq_commit,      sq_rollback,         sq_meta_get_dup,
     sq_meta_put,      sq_entry_count,    sq_entries_put, sq_entry_get_dup,    sq_entry_scan,
     sq_tile_put,      sq_tile_get,       sq_tile_scan,   sq_checkpoint_put,   sq_checkpoint_get_dup,
-    sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key, sq_rec_max,
+    sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key, sq_rec_put,
+    sq_rec_max,
 };
 
 /* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */

@@ -24,6 +24,7 @@ enum {
     EX_TAB_DECISIONS,  /* key: item id (indexed) */
     EX_TAB_BATCHES,    /* key: log index of the batch's entry */
     EX_TAB_QUARANTINE, /* key: 0 */
+    EX_TAB_INPUTS,     /* key: 0; rows are rewritten as inputs progress (rec_put) */
     EX_TAB_COUNT
 };
 
@@ -60,6 +61,9 @@ typedef struct ex_store_ops {
                     void *ctx);
     /* records with this key, in id order (indexed for EX_TAB_DECISIONS) */
     int (*rec_scan_key)(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
+    /* insert or replace the record with this id */
+    int (*rec_put)(ex_store *s, int table, uint64_t id, int64_t key, const void *data,
+                   size_t len);
     /* the largest id, 0 if none */
     int (*rec_max)(ex_store *s, int table, uint64_t *id);
 } ex_store_ops;
