@@ -342,8 +342,9 @@ static const char vp_usage[] =
     "\n"
     "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
     "key (name+keyid+base64) or a file holding one; default: the local ledger's. Prints\n"
-    "'member' for a valid inclusion proof, 'consistent' for a consistency proof; exit 1\n"
-    "if the proof does not verify, 2 if it is malformed.\n";
+    "'member' for a valid inclusion proof, 'consistent' for a consistency proof, and\n"
+    "'decision VERDICT' for the proof of 'exante why --json'; exit 1 if the proof does not\n"
+    "verify, 2 if it is malformed.\n";
 
 int
 cmd_verify_proof(cli *c, int argc, char **argv)
@@ -413,9 +414,16 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         return cli_exit(rc);
     }
     rc = ex_log_proof_verify(&p, &vk, &e);
-    int kind = p.kind;
+    char verdict[96] = "member";
+    if (p.kind == EX_PROOF_CONSISTENCY) {
+        strcpy(verdict, "consistent");
+    } else if (p.kind == EX_PROOF_DECISION) {
+        json_t *cl = json_loads(p.claims, 0, NULL);
+        snprintf(verdict, sizeof verdict, "decision %s",
+                 json_string_value(json_object_get(cl, "verdict")) ? json_string_value(json_object_get(cl, "verdict")) : "?");
+        json_decref(cl);
+    }
     ex_log_proof_clear(&p);
-    const char *verdict = kind == EX_PROOF_INCLUSION ? "member" : "consistent";
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "ok", json_boolean(rc == EX_OK));

@@ -19,6 +19,10 @@ static const char usage_text[] =
     "  evidence add FILE --kind K      log the digest of an evidence document\n"
     "  source add NAME --kind K        register a source (its terms and agreement logged)\n"
     "  source list                     the sources, as JSONL\n"
+    "  ingest --source S PATH...       record items (files, JSONL[.gz|.zst], WARC[.gz])\n"
+    "  why DIGEST|URL                  the chain for one item (--json: offline proof)\n"
+    "  decisions [--verdict V] ...     decision records, as JSONL\n"
+    "  quarantine list                 records that could not be read, as JSONL\n"
     "  log checkpoint                  print the latest signed checkpoint\n"
     "  log prove-inclusion INDEX       inclusion proof (JSON) [--size N]\n"
     "  log prove-consistency OLD NEW   consistency proof (JSON)\n"
@@ -86,6 +90,10 @@ cli_print_json(json_t *v)
 {
     ex_err e = {0};
     char *s = ex_json_canon_dup(v, NULL, &e);
+    /* canonical form where it exists; values like timings (reals) print in jansson's
+     * compact sorted form instead */
+    if (!s)
+        s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(v);
     if (!s) {
         cli_err("cannot print JSON: %s", e.msg);
@@ -180,6 +188,10 @@ static const cli_command commands[] = {
     {"init", cmd_init, "new ledger"},
     {"evidence", cmd_evidence, "log evidence documents"},
     {"source", cmd_source, "acquisition channels"},
+    {"ingest", cmd_ingest, "record items and decisions"},
+    {"why", cmd_why, "the chain for one item"},
+    {"decisions", cmd_decisions, "decision records"},
+    {"quarantine", cmd_quarantine, "records that could not be read"},
     {"log", cmd_log, "the transparency log"},
     {"verify-proof", cmd_verify_proof, "check a proof offline"},
     {"demo", cmd_demo, "run the chain on sample data"},

@@ -326,12 +326,20 @@ typedef struct ex_ingest_opts {
  * (also on failure: what was committed). */
 int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_ingest_opts *o,
                      ex_ingest_stats *st);
+/* The chain for one item, by content digest ("sha256:<hex>") or URL: its item record, its
+ * latest decision, and the proof that the decision is in a batch committed to the log, as
+ * one JSON document (malloc'd; docs/FORMATS.md) that ex_log_proof_verify checks offline.
+ * EX_ENOTFOUND if no item matches. */
+int ex_ledger_why_dup(ex_ledger *l, const char *digest_or_url, char **json, size_t *len);
+/* Decision records as JSONL, filtered (NULL: any) and limited (0: no limit); caller frees. */
+int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
+                            const char *source, uint64_t limit, char **jsonl, size_t *len);
 /* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
 int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
 
 /* ---- proof documents -------------------------------------------------- */
 
-enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2 };
+enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2, EX_PROOF_DECISION = 3 };
 
 /* A log proof as printed by `exante log prove-inclusion|prove-consistency` (docs/FORMATS.md). */
 typedef struct ex_log_proof {
@@ -347,6 +355,15 @@ typedef struct ex_log_proof {
     size_t entry_len;
     char *checkpoint;     /* optional signed note at `size` / `new_size` (malloc'd) */
     char *old_checkpoint; /* consistency, optional: signed note at `old` (malloc'd) */
+    /* decision proofs (`exante why --json`): the item and decision records, the decision's
+     * path in its batch tree, and the batch's log entry; index/size/proof/root above are the
+     * batch entry's log inclusion proof, entry the batch entry */
+    char *item;           /* item record (malloc'd) */
+    char *decision;       /* decision record (malloc'd) */
+    uint64_t batch_index, batch_size;
+    uint8_t batch_proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    size_t batch_n;
+    char *claims; /* the document's summary keys (digest, verdict, ...) as canonical JSON */
 } ex_log_proof;
 
 /* Parse a proof document strictly: known keys only, each of the right type; errors name the

@@ -60,6 +60,97 @@ known_keys(json_t *o, const char *const *keys, ex_err *err)
     return EX_OK;
 }
 
+static int
+get_hashes(json_t *o, const char *key, uint8_t (*out)[EX_HASH_BYTES], size_t *n, ex_err *err)
+{
+    json_t *pr = json_object_get(o, key);
+    if (!json_is_array(pr))
+        return ex_fail(err, EX_EFORMAT, "proof: \"%s\" is not an array", key);
+    if (json_array_size(pr) > EX_MERKLE_MAX_PROOF)
+        return ex_fail(err, EX_EFORMAT, "proof: \"%s\" has more than %d hashes", key,
+                       EX_MERKLE_MAX_PROOF);
+    size_t i;
+    json_t *h;
+    json_array_foreach(pr, i, h)
+    {
+        size_t m;
+        if (!json_is_string(h) || ex_b64_decode(json_string_value(h), json_string_length(h),
+                                                out[i], EX_HASH_BYTES, &m) != EX_OK ||
+            m != EX_HASH_BYTES)
+            return ex_fail(err, EX_EFORMAT, "proof: \"%s\"[%zu] is not base64 of 32 bytes",
+                           key, i);
+    }
+    *n = json_array_size(pr);
+    return EX_OK;
+}
+
+static int
+get_text(json_t *o, const char *key, char **out, ex_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        return ex_fail(err, EX_EFORMAT, "proof: \"%s\" is missing or not a string", key);
+    if (!(*out = strdup(json_string_value(v))))
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    return EX_OK;
+}
+
+/* `exante why --json`: summary keys, the item and decision records, and the proof object */
+static int
+parse_decision(json_t *o, ex_log_proof *out, ex_err *err)
+{
+    static const char *const top[] = {"digest", "verdict", "rule",     "reason", "policy",
+                                      "source", "log_index", "item", "decision", "proof",
+                                      NULL};
+    static const char *const inner[] = {"type",      "batch_index", "batch_size", "batch_proof",
+                                        "batch_entry", "log_index", "log_size",   "log_proof",
+                                        "root",      "checkpoint",  NULL};
+    out->kind = EX_PROOF_DECISION;
+    int rc = known_keys(o, top, err);
+    json_t *p = json_object_get(o, "proof");
+    if (rc == EX_OK)
+        rc = known_keys(p, inner, err);
+    if (rc == EX_OK)
+        rc = get_text(o, "item", &out->item, err);
+    if (rc == EX_OK)
+        rc = get_text(o, "decision", &out->decision, err);
+    if (rc == EX_OK)
+        rc = get_text(p, "batch_entry", (char **)&out->entry, err);
+    if (rc == EX_OK) {
+        out->entry_len = strlen((char *)out->entry);
+        rc = get_text(p, "checkpoint", &out->checkpoint, err);
+    }
+    if (rc == EX_OK)
+        rc = get_u64(p, "batch_index", &out->batch_index, err);
+    if (rc == EX_OK)
+        rc = get_u64(p, "batch_size", &out->batch_size, err);
+    if (rc == EX_OK)
+        rc = get_u64(p, "log_index", &out->index, err);
+    if (rc == EX_OK)
+        rc = get_u64(p, "log_size", &out->size, err);
+    if (rc == EX_OK)
+        rc = get_hash(p, "root", out->root, err);
+    if (rc == EX_OK)
+        rc = get_hashes(p, "batch_proof", out->batch_proof, &out->batch_n, err);
+    if (rc == EX_OK)
+        rc = get_hashes(p, "log_proof", out->proof, &out->n, err);
+    if (rc != EX_OK)
+        return rc;
+    /* the summary keys are claims the verifier checks against the decision record */
+    json_t *c = json_object();
+    for (int i = 0; top[i] && strcmp(top[i], "item") != 0; i++) {
+        json_t *v = json_object_get(o, top[i]);
+        if (!v) {
+            json_decref(c);
+            return ex_fail(err, EX_EFORMAT, "proof: missing \"%s\"", top[i]);
+        }
+        json_object_set(c, top[i], v);
+    }
+    out->claims = ex_json_canon_dup(c, NULL, err);
+    json_decref(c);
+    return out->claims ? EX_OK : EX_EFORMAT;
+}
+
 int
 ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err)
 {
@@ -77,6 +168,12 @@ ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err)
     int rc = EX_OK;
     if (!json_is_object(o)) {
         rc = ex_fail(err, EX_EFORMAT, "proof: not a JSON object");
+        goto out;
+    }
+    json_t *dp = json_object_get(o, "proof");
+    if (json_is_object(dp) && json_is_string(json_object_get(dp, "type")) &&
+        strcmp(json_string_value(json_object_get(dp, "type")), "decision") == 0) {
+        rc = parse_decision(o, out, err);
         goto out;
     }
     json_t *type = json_object_get(o, "type");
@@ -155,8 +252,11 @@ ex_log_proof_clear(ex_log_proof *p)
     free(p->entry);
     free(p->checkpoint);
     free(p->old_checkpoint);
+    free(p->item);
+    free(p->decision);
+    free(p->claims);
     p->entry = NULL;
-    p->checkpoint = p->old_checkpoint = NULL;
+    p->checkpoint = p->old_checkpoint = p->item = p->decision = p->claims = NULL;
 }
 
 /* the signed checkpoint `note` must be by key and state (size, root) */
@@ -176,6 +276,88 @@ vouch(const char *what, const char *note, const ex_vkey *key, uint64_t size,
     return EX_OK;
 }
 
+/* the claims match the decision record; the decision names the item record's digest */
+static int
+check_records(ex_sha256 *h, const ex_log_proof *p, ex_err *err)
+{
+    json_t *d = json_loads(p->decision, 0, NULL), *c = json_loads(p->claims, 0, NULL);
+    json_t *b = json_loads((const char *)p->entry, 0, NULL), *it = json_loads(p->item, 0, NULL);
+    int rc = EX_OK;
+    if (!d || !c || !b || !it) {
+        rc = ex_fail(err, EX_EVERIFY, "a record in the proof is not JSON");
+        goto out;
+    }
+    static const char *const same[] = {"digest", "verdict", "rule", "reason", "policy",
+                                       "source", NULL};
+    for (int i = 0; same[i]; i++) {
+        json_t *x = json_object_get(d, same[i]), *y = json_object_get(c, same[i]);
+        if (!json_equal(x ? x : json_null(), y)) {
+            rc = ex_fail(err, EX_EVERIFY, "\"%s\" is not what the decision record says",
+                         same[i]);
+            goto out;
+        }
+    }
+    if ((uint64_t)json_integer_value(json_object_get(c, "log_index")) != p->index ||
+        !json_is_integer(json_object_get(c, "log_index"))) {
+        rc = ex_fail(err, EX_EVERIFY, "\"log_index\" is not the proof's");
+        goto out;
+    }
+    uint8_t dg[EX_HASH_BYTES];
+    char s[72];
+    if (ex_sha256_digest(h, p->item, strlen(p->item), dg) != EX_OK) {
+        rc = EX_ECRYPTO;
+        goto out;
+    }
+    ex_digest_format(dg, s);
+    const char *prov = json_string_value(json_object_get(d, "provenance"));
+    if (!prov || strcmp(prov, s) != 0) {
+        rc = ex_fail(err, EX_EVERIFY, "the item record does not match the decision's provenance");
+        goto out;
+    }
+    if (!json_equal(json_object_get(it, "digest"), json_object_get(d, "digest"))) {
+        rc = ex_fail(err, EX_EVERIFY, "the item record is for other content");
+        goto out;
+    }
+    if ((uint64_t)json_integer_value(json_object_get(b, "count")) != p->batch_size) {
+        rc = ex_fail(err, EX_EVERIFY, "batch_size is not the batch's count");
+        goto out;
+    }
+out:
+    json_decref(d);
+    json_decref(c);
+    json_decref(b);
+    json_decref(it);
+    return rc;
+}
+
+static int
+verify_decision(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_err *err)
+{
+    int rc = check_records(h, p, err);
+    if (rc != EX_OK)
+        return rc;
+    json_t *b = json_loads((const char *)p->entry, 0, NULL);
+    const char *r = json_string_value(json_object_get(b, "root"));
+    uint8_t broot[EX_HASH_BYTES], leaf[EX_HASH_BYTES];
+    size_t n = 0;
+    int ok = r && ex_b64_decode(r, strlen(r), broot, EX_HASH_BYTES, &n) == EX_OK &&
+             n == EX_HASH_BYTES;
+    json_decref(b);
+    if (!ok)
+        return ex_fail(err, EX_EVERIFY, "the batch entry has no root");
+    if (ex_merkle_leaf(h, p->decision, strlen(p->decision), leaf) != EX_OK ||
+        ex_merkle_verify_inclusion(h, p->batch_index, p->batch_size, leaf,
+                                   (const uint8_t(*)[EX_HASH_BYTES])p->batch_proof, p->batch_n,
+                                   broot, EX_HASH_BYTES) != EX_OK)
+        return ex_fail(err, EX_EVERIFY, "the decision is not in its batch (batch proof fails)");
+    if (ex_merkle_leaf(h, p->entry, p->entry_len, leaf) != EX_OK ||
+        ex_merkle_verify_inclusion(h, p->index, p->size, leaf,
+                                   (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n, p->root,
+                                   EX_HASH_BYTES) != EX_OK)
+        return ex_fail(err, EX_EVERIFY, "the batch is not in the log (log proof fails)");
+    return key ? vouch("checkpoint", p->checkpoint, key, p->size, p->root, err) : EX_OK;
+}
+
 int
 ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err)
 {
@@ -183,6 +365,10 @@ ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err)
     if (ex_sha256_new(&h) != EX_OK)
         return ex_fail(err, EX_ECRYPTO, "cannot hash");
     int rc;
+    if (p->kind == EX_PROOF_DECISION) {
+        rc = verify_decision(h, p, key, err);
+        goto out;
+    }
     if (p->kind == EX_PROOF_INCLUSION) {
         uint8_t leaf[EX_HASH_BYTES];
         if (p->entry && (ex_merkle_leaf(h, p->entry, p->entry_len, leaf) != EX_OK ||

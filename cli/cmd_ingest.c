@@ -1,0 +1,316 @@
+/* cmd_ingest.c - exante ingest, why, decisions, quarantine list */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: exante ingest --source NAME [--format auto|files|jsonl|warc] [--text-field F]\n"
+    "                     [--url-field F] [--id-field F] [--license-field F]\n"
+    "                     [--fetched-field F] [--batch N] [--jobs N] [--strict] PATH...\n"
+    "\n"
+    "Record every item of the inputs (files, directories, .jsonl[.gz|.zst], .warc[.gz]) with\n"
+    "its provenance and a decision, in batches committed to the log. JSONL fields default to\n"
+    "text, url, id, license, fetched (dotted paths reach nested objects). Unreadable records\n"
+    "are quarantined with file, offset and reason; the run goes on unless --strict is given\n"
+    "(then the first one stops it, exit 2). Running the same inputs again adds nothing, and\n"
+    "completes a run that was interrupted.\n"
+    "\n"
+    "JSON summary keys: items, admitted, rejected, duplicates, quarantined, skipped, bytes,\n"
+    "seconds, by_rule, checkpoint (size, root).\n";
+
+typedef struct bar {
+    int on;
+    struct timespec t0;
+} bar;
+
+static double
+since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+progress(void *ctx, const ex_ingest_stats *st, uint64_t total)
+{
+    bar *b = ctx;
+    if (!b->on)
+        return;
+    double s = since(&b->t0), rate = s > 0 ? (double)st->items / s : 0;
+    fprintf(stderr, "\r%llu items  %.1f MB  %.0f items/s  %llu quarantined",
+            (unsigned long long)st->items, (double)st->bytes / 1e6, rate,
+            (unsigned long long)st->quarantined);
+    if (total && st->input_bytes)
+        fprintf(stderr, "  inputs %.0f%%", 100.0 * (double)st->input_bytes / (double)total);
+    fprintf(stderr, "\033[K");
+}
+
+int
+cmd_ingest(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"source", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {"text-field", required_argument, NULL, 'T'},
+        {"url-field", required_argument, NULL, 'U'},
+        {"id-field", required_argument, NULL, 'I'},
+        {"license-field", required_argument, NULL, 'L'},
+        {"fetched-field", required_argument, NULL, 'F'},
+        {"batch", required_argument, NULL, 'b'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"strict", no_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ex_ingest_opts o = {0};
+    uint64_t n;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': o.source = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "auto") == 0)
+                o.format = EX_FORMAT_AUTO;
+            else if (strcmp(optarg, "files") == 0)
+                o.format = EX_FORMAT_FILES;
+            else if (strcmp(optarg, "jsonl") == 0)
+                o.format = EX_FORMAT_JSONL;
+            else if (strcmp(optarg, "warc") == 0)
+                o.format = EX_FORMAT_WARC;
+            else
+                return cli_usage(usage, "ingest: --format is auto, files, jsonl or warc");
+            break;
+        case 'T': o.text_field = optarg; break;
+        case 'U': o.url_field = optarg; break;
+        case 'I': o.id_field = optarg; break;
+        case 'L': o.license_field = optarg; break;
+        case 'F': o.fetched_field = optarg; break;
+        case 'b':
+            if (cli_parse_u64(optarg, &n) || n == 0 || n > 1000000)
+                return cli_usage(usage, "ingest: --batch takes 1..1000000");
+            o.batch = (size_t)n;
+            break;
+        case 'j':
+            if (cli_parse_u64(optarg, &n) || n == 0)
+                return cli_usage(usage, "ingest: --jobs takes a positive number");
+            if (n > 1)
+                return cli_usage(usage, "ingest: --jobs above 1 is not available yet");
+            break;
+        case 'S': o.strict = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(usage, "ingest: bad option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(usage, "ingest: no PATH given");
+    if (!o.source)
+        return cli_usage(usage, "ingest: --source NAME is required (see 'exante source add')");
+    ex_ledger *l;
+    int x = cli_open(c, 0, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    bar b = {!c->quiet && isatty(2), {0, 0}};
+    clock_gettime(CLOCK_MONOTONIC, &b.t0);
+    o.progress = progress;
+    o.progress_ctx = &b;
+    ex_ingest_stats st;
+    int rc = ex_ledger_ingest(l, (const char *const *)argv + optind, (size_t)(argc - optind), &o,
+                              &st);
+    double secs = since(&b.t0);
+    if (b.on)
+        fputs("\r\033[K", stderr);
+    if (rc != EX_OK)
+        cli_err("%s", ex_ledger_errmsg(l));
+    ex_log *g = ex_ledger_log(l);
+    uint8_t root[EX_HASH_BYTES];
+    char rb[64] = "";
+    if (ex_log_root(g, ex_log_size(g), root) == EX_OK)
+        ex_b64_encode(root, EX_HASH_BYTES, rb);
+    if (c->json) {
+        json_t *j = json_object(), *by = json_object(), *cp = json_object();
+        json_object_set_new(j, "items", json_integer((json_int_t)st.items));
+        json_object_set_new(j, "admitted", json_integer((json_int_t)st.admitted));
+        json_object_set_new(j, "rejected", json_integer((json_int_t)st.rejected));
+        json_object_set_new(j, "duplicates", json_integer((json_int_t)st.duplicates));
+        json_object_set_new(j, "quarantined", json_integer((json_int_t)st.quarantined));
+        json_object_set_new(j, "skipped", json_integer((json_int_t)st.skipped));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)st.bytes));
+        json_object_set_new(j, "batches", json_integer((json_int_t)st.batches));
+        json_object_set_new(j, "seconds", json_real((double)(long long)(secs * 1000) / 1000));
+        if (st.admitted)
+            json_object_set_new(by, "admit-all", json_integer((json_int_t)st.admitted));
+        if (st.duplicates)
+            json_object_set_new(by, "duplicate", json_integer((json_int_t)st.duplicates));
+        json_object_set_new(j, "by_rule", by);
+        json_object_set_new(cp, "size", json_integer((json_int_t)ex_log_size(g)));
+        json_object_set_new(cp, "root", json_string(rb));
+        json_object_set_new(j, "checkpoint", cp);
+        json_object_set_new(j, "ok", json_boolean(rc == EX_OK));
+        cli_print_json(j);
+    } else {
+        printf("%llu items: %llu admitted, %llu rejected, %llu duplicates, %llu quarantined%s, "
+               "%llu already recorded\n",
+               (unsigned long long)st.items, (unsigned long long)st.admitted,
+               (unsigned long long)st.rejected, (unsigned long long)st.duplicates,
+               (unsigned long long)st.quarantined,
+               st.quarantined ? " (see 'exante quarantine list')" : "",
+               (unsigned long long)st.skipped);
+        printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n",
+               (double)st.bytes / 1e6, secs, (unsigned long long)st.batches,
+               (unsigned long long)ex_log_size(g), rb);
+        if (st.admitted + st.duplicates && !c->quiet)
+            printf("no policy is adopted yet: every new item is admitted by rule admit-all\n");
+    }
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+static const char why_usage[] =
+    "usage: exante why DIGEST|URL\n"
+    "\n"
+    "The chain for one item: source, provenance, decision (verdict, rule, reason), batch and\n"
+    "log index. With --json, a self-contained proof that 'exante verify-proof' checks offline.\n"
+    "JSON keys: digest, verdict, rule, reason, policy, source, log_index, item, decision, proof.\n";
+
+int
+cmd_why(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(why_usage, stdout);
+        return EXIT_OKAY;
+    }
+    if (argc != 2)
+        return cli_usage(why_usage, "why: expected one DIGEST or URL");
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    char *doc;
+    size_t len;
+    int rc = ex_ledger_why_dup(l, argv[1], &doc, &len);
+    if (rc != EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(l));
+        ex_ledger_close(l);
+        return rc == EX_ENOTFOUND ? EXIT_NO : cli_exit(rc);
+    }
+    if (c->json) {
+        puts(doc);
+    } else {
+        json_t *o = json_loads(doc, 0, NULL);
+        json_t *item = json_loads(json_string_value(json_object_get(o, "item")), 0, NULL);
+        json_t *p = json_object_get(o, "proof");
+        const char *fields[] = {"url", "file", "record_id", "license", "fetched", NULL};
+        printf("item     %s (%lld bytes)\n", json_string_value(json_object_get(o, "digest")),
+               (long long)json_integer_value(json_object_get(item, "size")));
+        printf("source   %s\n", json_string_value(json_object_get(o, "source")));
+        for (int i = 0; fields[i]; i++) {
+            const char *v = json_string_value(json_object_get(item, fields[i]));
+            if (v)
+                printf("%-8s %s\n", fields[i], v);
+        }
+        json_t *off = json_object_get(item, "offset"), *line = json_object_get(item, "line");
+        if (line)
+            printf("line     %lld\n", (long long)json_integer_value(line));
+        else if (off)
+            printf("offset   %lld\n", (long long)json_integer_value(off));
+        printf("verdict  %s by rule %s: %s\n", json_string_value(json_object_get(o, "verdict")),
+               json_string_value(json_object_get(o, "rule")),
+               json_string_value(json_object_get(o, "reason")));
+        printf("batch    decision %lld of %lld, log entry %lld\n",
+               (long long)json_integer_value(json_object_get(p, "batch_index")),
+               (long long)json_integer_value(json_object_get(p, "batch_size")),
+               (long long)json_integer_value(json_object_get(o, "log_index")));
+        printf("proof    in the log of size %lld (exante why --json | exante verify-proof -)\n",
+               (long long)json_integer_value(json_object_get(p, "log_size")));
+        json_decref(item);
+        json_decref(o);
+    }
+    free(doc);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
+}
+
+static const char dec_usage[] =
+    "usage: exante decisions [--verdict admit|reject|duplicate] [--rule R] [--source S]\n"
+    "                        [--limit N]\n"
+    "       exante quarantine list\n"
+    "\n"
+    "Decision records and quarantine reports as JSONL, oldest first.\n";
+
+int
+cmd_decisions(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"verdict", required_argument, NULL, 'v'}, {"rule", required_argument, NULL, 'r'},
+        {"source", required_argument, NULL, 's'},  {"limit", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    const char *verdict = NULL, *rule = NULL, *source = NULL;
+    uint64_t limit = 0;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'v': verdict = optarg; break;
+        case 'r': rule = optarg; break;
+        case 's': source = optarg; break;
+        case 'n':
+            if (cli_parse_u64(optarg, &limit) || limit == 0)
+                return cli_usage(dec_usage, "decisions: --limit takes a positive number");
+            break;
+        case 'h': fputs(dec_usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(dec_usage, "decisions: bad option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(dec_usage, "decisions: unexpected argument '%s'", argv[optind]);
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    char *jsonl;
+    size_t len;
+    int rc = ex_ledger_decisions_dup(l, verdict, rule, source, limit, &jsonl, &len);
+    if (rc == EX_OK) {
+        fwrite(jsonl, 1, len, stdout);
+        free(jsonl);
+    } else {
+        cli_err("%s", ex_ledger_errmsg(l));
+    }
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+int
+cmd_quarantine(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(dec_usage, stdout);
+        return EXIT_OKAY;
+    }
+    if (argc != 2 || strcmp(argv[1], "list") != 0)
+        return cli_usage(dec_usage, "quarantine: expected 'list'");
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    char *jsonl;
+    size_t len;
+    int rc = ex_ledger_quarantine_dup(l, &jsonl, &len);
+    if (rc == EX_OK) {
+        fwrite(jsonl, 1, len, stdout);
+        free(jsonl);
+    } else {
+        cli_err("%s", ex_ledger_errmsg(l));
+    }
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}

@@ -1,0 +1,281 @@
+/* why.c - answers about recorded items: the chain and proof for one item, decision
+ * listings. Lookups scan the item table (no secondary index yet: items are stored append-only
+ * for ingest speed), so `why` costs a pass over the items. */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cjson.h"
+
+typedef struct item_find {
+    const char *digest; /* "sha256:..." or NULL */
+    const char *url;    /* or NULL */
+    uint64_t id;
+    char *record;
+} item_find;
+
+static int
+match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    item_find *f = ctx;
+    if (f->digest && !memmem(data, len, f->digest, strlen(f->digest)))
+        return EX_OK;
+    if (f->url && !memmem(data, len, f->url, strlen(f->url)))
+        return EX_OK;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    const char *v = json_string_value(json_object_get(o, f->digest ? "digest" : "url"));
+    int hit = v && strcmp(v, f->digest ? f->digest : f->url) == 0;
+    json_decref(o);
+    if (hit) {
+        /* the latest item wins: a later copy or re-fetch is the current answer */
+        free(f->record);
+        f->record = strndup(data, len);
+        f->id = id;
+        if (!f->record)
+            return EX_ENOMEM;
+    }
+    return EX_OK;
+}
+
+typedef struct last {
+    uint64_t id;
+    char *record;
+} last;
+
+static int
+keep_last(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    last *d = ctx;
+    free(d->record);
+    d->record = strndup(data, len);
+    d->id = id;
+    return d->record ? EX_OK : EX_ENOMEM;
+}
+
+typedef struct batch_find {
+    uint64_t decision;
+    uint64_t log_index, first, count;
+    char *record;
+} batch_find;
+
+static int
+match_batch(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    batch_find *b = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    uint64_t first = (uint64_t)json_integer_value(json_object_get(o, "first"));
+    uint64_t count = (uint64_t)json_integer_value(json_object_get(o, "count"));
+    json_decref(o);
+    if (b->decision >= first && b->decision < first + count) {
+        b->first = first;
+        b->count = count;
+        b->log_index = (uint64_t)key;
+        b->record = strndup(data, len);
+        return b->record ? EX_EEXIST : EX_ENOMEM; /* EEXIST: found, stop */
+    }
+    return EX_OK;
+}
+
+typedef struct leaves {
+    ex_sha256 *h;
+    uint8_t (*v)[EX_HASH_BYTES];
+    size_t n;
+} leaves;
+
+static int
+hash_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    (void)key;
+    leaves *lv = ctx;
+    return ex_merkle_leaf(lv->h, data, len, lv->v[lv->n++]);
+}
+
+static int
+leaf_reader(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES])
+{
+    leaves *lv = ctx;
+    uint64_t lo = index << level, w = (uint64_t)1 << level;
+    if (lo + w > lv->n)
+        return EX_ERANGE;
+    return ex_merkle_root(lv->h, (const uint8_t(*)[EX_HASH_BYTES])lv->v + lo, w, out);
+}
+
+static json_t *
+b64(const uint8_t h[EX_HASH_BYTES])
+{
+    char s[64];
+    ex_b64_encode(h, EX_HASH_BYTES, s);
+    return json_string(s);
+}
+
+static json_t *
+hash_list(uint8_t (*p)[EX_HASH_BYTES], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, b64(p[i]));
+    return a;
+}
+
+int
+ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
+{
+    ex_err_clear(&l->err);
+    ex_store *st = l->st;
+    uint8_t d[EX_HASH_BYTES];
+    item_find f = {0};
+    if (strncmp(q, "sha256:", 7) == 0) {
+        if (ex_digest_parse(q, d) != EX_OK)
+            return ex_fail(&l->err, EX_EINVAL, "'%s' is not a sha256:<64 hex> digest", q);
+        char dig[72];
+        ex_digest_format(d, dig); /* lowercase, as recorded */
+        f.digest = dig;
+        int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, 1, UINT64_MAX, match_item, &f);
+        f.digest = NULL;
+        if (rc != EX_OK) {
+            free(f.record);
+            return ex_ledger_fail_store(l, rc);
+        }
+    } else {
+        f.url = q;
+        int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, 1, UINT64_MAX, match_item, &f);
+        if (rc != EX_OK) {
+            free(f.record);
+            return ex_ledger_fail_store(l, rc);
+        }
+    }
+    if (!f.record)
+        return ex_fail(&l->err, EX_ENOTFOUND, "no item with %s '%s'",
+                       strncmp(q, "sha256:", 7) == 0 ? "digest" : "url", q);
+    last dec = {0};
+    batch_find b = {0};
+    leaves lv = {l->h, NULL, 0};
+    uint8_t bproof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], lproof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    uint8_t root[EX_HASH_BYTES];
+    size_t bn = 0, ln = 0;
+    char *note = NULL;
+    size_t nlen;
+    json_t *out = NULL;
+    int rc = st->ops->rec_scan_key(st, EX_TAB_DECISIONS, (int64_t)f.id, keep_last, &dec);
+    if (rc != EX_OK || !dec.record) {
+        rc = rc != EX_OK ? ex_ledger_fail_store(l, rc)
+                         : ex_fail(&l->err, EX_EVERIFY, "item %llu has no decision",
+                                   (unsigned long long)f.id);
+        goto out;
+    }
+    b.decision = dec.id;
+    rc = st->ops->rec_scan(st, EX_TAB_BATCHES, 1, UINT64_MAX, match_batch, &b);
+    if (rc != EX_EEXIST) {
+        rc = rc != EX_OK ? ex_ledger_fail_store(l, rc)
+                         : ex_fail(&l->err, EX_EVERIFY, "decision %llu is in no batch",
+                                   (unsigned long long)dec.id);
+        goto out;
+    }
+    /* the decision's path in its batch tree, rebuilt from the batch's decision records */
+    if (!(lv.v = malloc((b.count ? b.count : 1) * EX_HASH_BYTES))) {
+        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = st->ops->rec_scan(st, EX_TAB_DECISIONS, b.first, b.first + b.count, hash_decision,
+                                &lv)) != EX_OK ||
+        lv.n != b.count) {
+        rc = rc != EX_OK ? ex_ledger_fail_store(l, rc)
+                         : ex_fail(&l->err, EX_EVERIFY, "batch at log index %llu lacks decisions",
+                                   (unsigned long long)b.log_index);
+        goto out;
+    }
+    if ((rc = ex_merkle_prove_inclusion(l->h, leaf_reader, &lv, dec.id - b.first, b.count,
+                                        bproof, &bn)) != EX_OK)
+        goto out;
+    ex_log *g = l->log;
+    uint64_t size = ex_log_size(g);
+    if ((rc = ex_log_prove_inclusion(g, b.log_index, size, lproof, &ln)) != EX_OK ||
+        (rc = ex_log_root(g, size, root)) != EX_OK ||
+        (rc = ex_log_checkpoint_at_dup(g, size, &note, &nlen)) != EX_OK) {
+        ex_ledger_fail_log(l, rc);
+        goto out;
+    }
+    json_t *drec = json_loads(dec.record, 0, NULL);
+    out = json_object();
+    const char *copy[] = {"digest", "verdict", "rule", "reason", "policy", "source", NULL};
+    for (int i = 0; copy[i]; i++) {
+        json_t *v = json_object_get(drec, copy[i]);
+        json_object_set(out, copy[i], v ? v : json_null());
+    }
+    json_decref(drec);
+    json_object_set_new(out, "log_index", json_integer((json_int_t)b.log_index));
+    json_object_set_new(out, "item", json_string(f.record));
+    json_object_set_new(out, "decision", json_string(dec.record));
+    json_t *p = json_object();
+    json_object_set_new(p, "type", json_string("decision"));
+    json_object_set_new(p, "batch_index", json_integer((json_int_t)(dec.id - b.first)));
+    json_object_set_new(p, "batch_size", json_integer((json_int_t)b.count));
+    json_object_set_new(p, "batch_proof", hash_list(bproof, bn));
+    json_object_set_new(p, "batch_entry", json_string(b.record));
+    json_object_set_new(p, "log_index", json_integer((json_int_t)b.log_index));
+    json_object_set_new(p, "log_size", json_integer((json_int_t)size));
+    json_object_set_new(p, "log_proof", hash_list(lproof, ln));
+    json_object_set_new(p, "root", b64(root));
+    json_object_set_new(p, "checkpoint", json_string(note));
+    json_object_set_new(out, "proof", p);
+    *json = ex_json_canon_dup(out, len, &l->err);
+    rc = *json ? EX_OK : EX_ENOMEM;
+out:
+    json_decref(out);
+    free(note);
+    free(lv.v);
+    free(b.record);
+    free(dec.record);
+    free(f.record);
+    return rc;
+}
+
+typedef struct dfilter {
+    const char *verdict, *rule, *source;
+    uint64_t limit, n;
+    ex_buf out;
+} dfilter;
+
+static int
+eq(json_t *o, const char *k, const char *want)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return !want || (v && strcmp(v, want) == 0);
+}
+
+static int
+filter_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    (void)key;
+    dfilter *f = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    int keep = eq(o, "verdict", f->verdict) && eq(o, "rule", f->rule) &&
+               eq(o, "source", f->source);
+    json_decref(o);
+    if (!keep)
+        return EX_OK;
+    if (ex_buf_put(&f->out, data, len) != EX_OK || ex_buf_putc(&f->out, '\n') != EX_OK)
+        return EX_ENOMEM;
+    return ++f->n == f->limit ? EX_EEXIST : EX_OK; /* EEXIST: enough */
+}
+
+int
+ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule, const char *source,
+                        uint64_t limit, char **jsonl, size_t *len)
+{
+    dfilter f = {verdict, rule, source, limit, 0, {0}};
+    int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, 1, UINT64_MAX, filter_decision, &f);
+    if (rc != EX_OK && rc != EX_EEXIST) {
+        ex_buf_free(&f.out);
+        return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory")
+                               : ex_ledger_fail_store(l, rc);
+    }
+    *jsonl = ex_buf_take(&f.out, len);
+    return *jsonl ? EX_OK : ex_fail(&l->err, EX_ENOMEM, "out of memory");
+}

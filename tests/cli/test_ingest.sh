@@ -1,0 +1,109 @@
+# exante ingest end to end: files, JSONL (plain, .gz, .zst), WARC samples; duplicates,
+# quarantine, --strict, re-runs, resuming after kill -9, why and its offline proof.
+. "$(dirname "$0")/lib.sh"
+$EXANTE -q init --origin ingest.example/log >/dev/null || bad init
+VKEY=$(cat "$EXANTE_DIR/vkey")
+expect 0 $EXANTE source add web --kind crawl
+expect 0 $EXANTE source add dump --kind public-dataset --license CC-BY-4.0
+
+# no source, unknown source
+mkdir docs; echo "alpha" > docs/a.txt; echo "beta" > docs/b.txt; echo "alpha" > docs/c.txt
+mkdir docs/sub; echo "gamma" > docs/sub/d.txt
+expect 2 $EXANTE ingest docs
+contains "$T/err" "--source NAME is required"
+expect 2 $EXANTE ingest --source nope docs
+contains "$T/err" "no source 'nope'"
+expect 3 $EXANTE ingest --source web missing-dir
+contains "$T/err" "cannot open 'missing-dir'"
+
+# a file tree: 4 files, one a copy
+expect 0 $EXANTE --json ingest --source web docs
+for k in '"items":4' '"admitted":3' '"duplicates":1' '"quarantined":0' '"rejected":0' '"by_rule":{"admit-all":3,"duplicate":1}' '"checkpoint":{"root":'; do contains "$T/out" "$k"; done
+expect 0 $EXANTE decisions --verdict duplicate
+[ "$(wc -l < "$T/out")" = 1 ] && ok || bad "one duplicate decision"
+contains "$T/out" '"copy_of":1'
+# a re-run adds nothing
+expect 0 $EXANTE --json ingest --source web docs
+contains "$T/out" '"items":0'
+contains "$T/out" '"skipped":4'
+expect 0 $EXANTE decisions
+[ "$(wc -l < "$T/out")" = 4 ] && ok || bad "re-run added decisions"
+
+# why, in words and as an offline proof
+D=sha256:$(sha256sum docs/b.txt | cut -d' ' -f1)
+expect 0 $EXANTE why "$D"
+contains "$T/out" "verdict  admit by rule admit-all"
+contains "$T/out" "docs/b.txt"
+expect 0 $EXANTE --json why "$D"
+cp "$T/out" why.json
+for k in "\"digest\":\"$D\"" '"verdict":"admit"' '"rule":"admit-all"' '"source":"web"' '"log_index":' '"proof":{'; do contains why.json "$k"; done
+expect 0 $EXANTE verify-proof why.json --vkey "$VKEY"
+contains "$T/out" "decision admit"
+expect 1 $EXANTE why sha256:0000000000000000000000000000000000000000000000000000000000000000
+expect 2 $EXANTE why sha256:zz
+size=$(stat -c %s why.json)
+survived=0
+for ((i = 0; i < size - 1; i += 3)); do
+    c=$(dd if=why.json bs=1 skip=$i count=1 2>/dev/null)
+    [ "$c" = A ] && r=B || r=A
+    { head -c $i why.json; printf '%s' "$r"; tail -c +$((i + 2)) why.json; } > alt.json
+    $EXANTE verify-proof alt.json --vkey "$VKEY" >/dev/null 2>&1
+    rc=$?
+    if [ $rc -ne 1 ] && [ $rc -ne 2 ]; then survived=$((survived + 1)); echo "byte $i ('$c'->'$r'): exit $rc" >&2; fi
+done
+[ $survived -eq 0 ] && ok || bad "$survived altered why proofs were accepted"
+
+# JSONL: plain, gzip, zstd; a malformed line is quarantined with file, offset and reason
+for i in $(seq 1 500); do printf '{"text":"document %d","url":"https://example.org/%d","license":"MIT"}\n' $i $i; done > corpus.jsonl
+printf '{"text": broken\n' >> corpus.jsonl
+for i in $(seq 501 600); do printf '{"text":"document %d","meta":{"u":"https://example.org/%d"}}\n' $i $i; done >> corpus.jsonl
+gzip -c corpus.jsonl > copy.jsonl.gz
+zstd -q -c corpus.jsonl > copy.jsonl.zst
+expect 0 $EXANTE --json ingest --source dump --batch 64 corpus.jsonl
+contains "$T/out" '"items":600'
+contains "$T/out" '"admitted":600'
+contains "$T/out" '"quarantined":1'
+expect 0 $EXANTE quarantine list
+contains "$T/out" "corpus.jsonl"
+contains "$T/out" '"line":501'
+contains "$T/out" '"reason":"'
+expect 0 $EXANTE --json ingest --source dump copy.jsonl.gz copy.jsonl.zst
+contains "$T/out" '"items":1200'
+contains "$T/out" '"duplicates":1200'
+contains "$T/out" '"admitted":0'
+expect 0 $EXANTE why https://example.org/42
+contains "$T/out" "line     42"
+expect 0 $EXANTE --json ingest --source dump --url-field meta.u corpus.jsonl
+contains "$T/out" '"skipped":600'
+# --strict: the first quarantined record stops the run (what was read before is kept)
+cp corpus.jsonl strict.jsonl; echo '{"text":"after"}' >> strict.jsonl
+expect 2 $EXANTE ingest --source dump --strict strict.jsonl
+contains "$T/err" "--strict"
+
+# WARC samples: good records become items, broken ones are quarantined, no crash
+expect 0 $EXANTE --json ingest --source web "$SHARED"/samples/warc/*
+contains "$T/out" '"ok":true'
+grep -q '"quarantined":0' "$T/out" && bad "WARC samples: nothing quarantined" || ok
+grep -q '"items":0' "$T/out" && bad "WARC samples: no items" || ok
+
+expect 0 $EXANTE log verify
+
+# resuming: a run killed between batches, then run again, ends with the same decisions as an
+# uninterrupted run
+for i in $(seq 1 2000); do printf '{"text":"resume %d"}\n' $i; done > big.jsonl
+export EXANTE_DIR="$T/a"
+$EXANTE -q init >/dev/null; $EXANTE -q source add s --kind other >/dev/null
+EXANTE_FAULT_KILL_AFTER_BATCHES=3 $EXANTE -q ingest --source s --batch 100 big.jsonl >/dev/null 2>&1
+[ $? -eq 137 ] && ok || bad "the fault hook did not kill the run"
+expect 0 $EXANTE log verify
+expect 0 $EXANTE --json ingest --source s --batch 100 big.jsonl
+contains "$T/out" '"skipped":300'
+contains "$T/out" '"items":1700'
+$EXANTE decisions > a.jsonl
+export EXANTE_DIR="$T/b"
+$EXANTE -q init >/dev/null; $EXANTE -q source add s --kind other >/dev/null
+$EXANTE -q ingest --source s --batch 100 big.jsonl >/dev/null
+$EXANTE decisions > b.jsonl
+cmp -s a.jsonl b.jsonl && ok || bad "resumed run differs from an uninterrupted one"
+[ "$(wc -l < a.jsonl)" = 2000 ] && ok || bad "resumed run: want 2000 decisions"
+finish
