@@ -167,10 +167,10 @@ make_html(sb *b, size_t target, uint64_t page)
         if (kind == 0) { /* a list of links, the markup that dominates real pages */
             sb_printf(b, "<ul class=\"related-links list-unstyled\">\n");
             for (int i = 0; i < 6; i++)
-                sb_printf(b, "  <li class=\"related-item\"><a class=\"related-link\" href=\"/"
-                             "articles/%s/%s-%u.html\" title=\"%s %s\">%s %s</a></li>\n",
-                          word(), word(), (unsigned)(rng() % 1000), word(), word(), word(),
-                          word());
+                sb_printf(b,
+                          "  <li class=\"related-item\"><a class=\"related-link\" href=\"/"
+                          "articles/%s/%s-%u.html\" title=\"%s %s\">%s %s</a></li>\n",
+                          word(), word(), (unsigned)(rng() % 1000), word(), word(), word(), word());
             sb_printf(b, "</ul>\n");
             continue;
         }
@@ -266,8 +266,7 @@ emit(FILE *f, sb *rec, sb *gz, const char *type, const char *uri, uint64_t i, co
     sb_printf(rec, "WARC-Date: %s\r\nWARC-Record-ID: <urn:uuid:%s>\r\n", date, id);
     if (payload_digest)
         sb_printf(rec, "WARC-Payload-Digest: sha1:%s\r\n", payload_digest);
-    sb_printf(rec,
-              "WARC-Block-Digest: sha1:%s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+    sb_printf(rec, "WARC-Block-Digest: sha1:%s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
               bd, ctype, block->n);
     sb_put(rec, block->p, block->n);
     sb_put(rec, "\r\n\r\n", 4);
@@ -353,9 +352,10 @@ cmd_gen(const char *path, double mb, uint64_t seed)
              &raw);
 
         block.n = 0;
-        sb_printf(&block, "fetchTimeMs: %u\r\ncharset-detected: UTF-8\r\nlanguages-cld2: "
-                          "{\"reliable\":true,\"languages\":[{\"code\":\"en\",\"text-bytes\":%zu}]}"
-                          "\r\n",
+        sb_printf(&block,
+                  "fetchTimeMs: %u\r\ncharset-detected: UTF-8\r\nlanguages-cld2: "
+                  "{\"reliable\":true,\"languages\":[{\"code\":\"en\",\"text-bytes\":%zu}]}"
+                  "\r\n",
                   (unsigned)(50 + rng() % 900), html.n);
         emit(f, &rec, &gz, "metadata", uri, i, "application/warc-fields", &block, NULL, &raw);
         if (pages % 2000 == 0)
@@ -437,7 +437,8 @@ cmd_read(const char *path, int runs, int trust_block)
            ",\"read_s\":%.3f,\"read_cpu_s\":%.3f,\"read_mb_s\":%.1f,\"runs\":%d"
            ",\"trust_block\":%d,\"peak_rss_mib\":%.1f}\n",
            path, file_bytes, total, c.items, c.quarantined, c.content_bytes, inflate_s,
-           total / inflate_s / 1e6, best, best_cpu, total / best / 1e6, runs, trust_block, peak_rss_mib());
+           total / inflate_s / 1e6, best, best_cpu, total / best / 1e6, runs, trust_block,
+           peak_rss_mib());
     return 0;
 }
 

@@ -207,16 +207,16 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         return x;
     }
     ex_log *g = ex_ledger_log(l);
-    uint64_t entries = 0, cps = 0;
-    int rc = ex_log_verify(g, &vk, &entries, &cps);
+    ex_ledger_counts n;
+    int rc = ex_ledger_verify(l, &vk, &n);
     if (rc != EX_OK) {
         if (c->json) {
             json_t *j = json_object();
             json_object_set_new(j, "ok", json_false());
-            json_object_set_new(j, "error", json_string(ex_log_errmsg(g)));
+            json_object_set_new(j, "error", json_string(ex_ledger_errmsg(l)));
             cli_print_json(j);
         }
-        cli_err("log verify: %s", ex_log_errmsg(g));
+        cli_err("log verify: %s", ex_ledger_errmsg(l));
         ex_ledger_close(l);
         return cli_exit(rc);
     }
@@ -226,16 +226,24 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "ok", json_true());
-        json_object_set_new(j, "entries", json_integer((json_int_t)entries));
-        json_object_set_new(j, "checkpoints", json_integer((json_int_t)cps));
+        json_object_set_new(j, "entries", json_integer((json_int_t)n.entries));
+        json_object_set_new(j, "checkpoints", json_integer((json_int_t)n.checkpoints));
+        json_object_set_new(j, "sources", json_integer((json_int_t)n.sources));
+        json_object_set_new(j, "batches", json_integer((json_int_t)n.batches));
+        json_object_set_new(j, "decisions", json_integer((json_int_t)n.decisions));
+        json_object_set_new(j, "items", json_integer((json_int_t)n.items));
         json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
         json_object_set_new(j, "root", cli_b64(root));
         cli_print_json(j);
     } else {
         char b64[64];
         ex_b64_encode(root, EX_HASH_BYTES, b64);
-        printf("ok: %llu entries, %llu checkpoints, root %s\n", (unsigned long long)entries,
-               (unsigned long long)cps, b64);
+        printf("ok: %llu entries, %llu checkpoints, root %s\n", (unsigned long long)n.entries,
+               (unsigned long long)n.checkpoints, b64);
+        if (n.sources || n.batches)
+            printf("ok: %llu sources, %llu batches, %llu decisions, %llu items match the log\n",
+                   (unsigned long long)n.sources, (unsigned long long)n.batches,
+                   (unsigned long long)n.decisions, (unsigned long long)n.items);
     }
     ex_ledger_close(l);
     return EXIT_OKAY;

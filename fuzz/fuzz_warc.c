@@ -18,7 +18,7 @@ typedef struct rep {
     uint64_t offset, size;
     size_t content_len;
     uint8_t digest[EX_HASH_BYTES];
-    uint8_t head[16]; /* SHA-256 of the first min(content_len, 256) content bytes, cut */
+    uint8_t head[16];   /* SHA-256 of the first min(content_len, 256) content bytes, cut */
     uint8_t fields[16]; /* SHA-256 of the string fields, cut */
     int status;
 } rep;

@@ -334,6 +334,16 @@ int ex_ledger_why_dup(ex_ledger *l, const char *digest_or_url, char **json, size
 /* Decision records as JSONL, filtered (NULL: any) and limited (0: no limit); caller frees. */
 int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
                             const char *source, uint64_t limit, char **jsonl, size_t *len);
+typedef struct ex_ledger_counts {
+    uint64_t entries, checkpoints, sources, batches, decisions, items;
+} ex_ledger_counts;
+
+/* Verify the log (ex_log_verify) and every ledger table it commits to: source and batch rows
+ * equal their log entries, each batch's decisions hash to its root, each decision's item
+ * record has the digest the decision names, and no decision lies outside a batch.
+ * EX_EVERIFY with the first mismatch named in ex_ledger_errmsg(). */
+EX_MUST_CHECK int ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out);
+
 /* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
 int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
 

@@ -22,12 +22,14 @@ ex_http_head_end(const uint8_t *p, size_t len, size_t from)
     return 0;
 }
 
+/* An ASCII digit. */
 static int
 is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
 }
 
+/* Space or horizontal tab. */
 static int
 is_ws(uint8_t c)
 {
@@ -85,6 +87,7 @@ struct codings {
     int ce_kind;         /* the kind of the last one */
 };
 
+/* Token t[0..n) equals s, ignoring case. */
 static int
 token_is(const uint8_t *t, size_t n, const char *s)
 {
@@ -122,6 +125,7 @@ codings_add(struct codings *c, int field, const uint8_t *v, size_t n)
     }
 }
 
+/* Append a (folded) Content-Type value, cut at EX_HTTP_CTYPE_MAX. */
 static void
 ctype_add(char *ct, const uint8_t *v, size_t n)
 {
@@ -136,7 +140,7 @@ ctype_add(char *ct, const uint8_t *v, size_t n)
 int
 ex_http_parse_head(const uint8_t *p, size_t len, ex_http_head *out, ex_err *err)
 {
-    const uint8_t *nl = memchr(p, '\n', len);
+    const uint8_t *nl = len ? memchr(p, '\n', len) : NULL;
     size_t eol = nl ? (size_t)(nl - p) : len;
     size_t n = eol > 0 && p[eol - 1] == '\r' ? eol - 1 : eol;
     int code = status_line(p, n);
@@ -222,6 +226,7 @@ ex_chunked_init(ex_chunked *c)
     c->state = C_SIZE0;
 }
 
+/* Value of a hex digit, or -1. */
 static int
 hexval(uint8_t ch)
 {
@@ -234,6 +239,7 @@ hexval(uint8_t ch)
     return -1;
 }
 
+/* Fail the decoder with a message naming the body offset. */
 static int
 chunk_fail(ex_chunked *c, ex_err *err, size_t i, const char *what)
 {
@@ -343,9 +349,7 @@ ex_chunked_step(ex_chunked *c, const uint8_t *in, size_t len, size_t *used, size
             c->state = ch == '\n' ? C_DONE : C_TRAIL;
             i++;
             break;
-        default: /* C_DONE: whatever follows the body is ignored */
-            i = len;
-            break;
+        default: /* C_DONE: whatever follows the body is ignored */ i = len; break;
         }
     }
     *used = len;

@@ -19,9 +19,9 @@ enum {
 #define EX_HTTP_CTYPE_MAX 512 /* Content-Type value kept, with its NUL; longer ones are cut */
 
 typedef struct ex_http_head {
-    int status;  /* the 3-digit status code */
-    int chunked; /* the last transfer coding is chunked */
-    int coding;  /* EX_HTTP_CODING_* */
+    int status;                           /* the 3-digit status code */
+    int chunked;                          /* the last transfer coding is chunked */
+    int coding;                           /* EX_HTTP_CODING_* */
     char content_type[EX_HTTP_CTYPE_MAX]; /* Content-Type value, trimmed; "" if absent */
 } ex_http_head;
 

@@ -104,7 +104,7 @@ typedef struct rd {
     ex_err ierr; /* why the compressed input failed */
     struct mm {
         uint64_t dpos, off;
-    } *mm; /* where each member starts, for the data in reach */
+    } * mm; /* where each member starts, for the data in reach */
     size_t mm_lo, mm_n, mm_cap;
     ex_buf hdr, head, content;
     const uint8_t *borrow; /* content still in buf (not yet copied): borrow[0..borrow_len) */
@@ -120,6 +120,7 @@ typedef struct rd {
 
 /* ---- digests -------------------------------------------------------------------------- */
 
+/* Value of an RFC 4648 base32 character (either case), or -1. */
 static int
 b32val(unsigned char c)
 {
@@ -132,6 +133,7 @@ b32val(unsigned char c)
     return -1;
 }
 
+/* Value of a base64 or base64url character, or -1. */
 static int
 b64val(unsigned char c)
 {
@@ -230,18 +232,21 @@ digest_text(int alg, const uint8_t *d, size_t n, char out[80])
 
 /* ---- the stream buffer ---------------------------------------------------------------- */
 
+/* Stream offset of the next unread byte. */
 static uint64_t
 at(const rd *r)
 {
     return r->base + r->pos;
 }
 
+/* Unread bytes in the buffer. */
 static size_t
 avail(const rd *r)
 {
     return r->len - r->pos;
 }
 
+/* Record that member `off` starts at decompressed offset dpos; EX_ENOMEM on failure. */
 static int
 mm_push(rd *r, uint64_t dpos, uint64_t off)
 {
@@ -355,8 +360,9 @@ fill(rd *r, size_t want)
 
 /* ---- reports -------------------------------------------------------------------------- */
 
-static int
-quarantine(rd *r, uint64_t offset, uint64_t member, const char *fmt, ...) EX_PRINTF(4, 5);
+/* Report a bad record to the callback (if any); returns its code. */
+static int quarantine(rd *r, uint64_t offset, uint64_t member, const char *fmt, ...)
+    EX_PRINTF(4, 5);
 
 static int
 quarantine(rd *r, uint64_t offset, uint64_t member, const char *fmt, ...)
@@ -372,8 +378,8 @@ quarantine(rd *r, uint64_t offset, uint64_t member, const char *fmt, ...)
     return r->cb->quarantine(r->cb->ctx, &q);
 }
 
-static int
-quarantine_rec(rd *r, const char *fmt, ...) EX_PRINTF(2, 3);
+/* Report the current record. */
+static int quarantine_rec(rd *r, const char *fmt, ...) EX_PRINTF(2, 3);
 
 static int
 quarantine_rec(rd *r, const char *fmt, ...)
@@ -396,6 +402,7 @@ cut_short(rd *r, const char *what)
     return quarantine_rec(r, "%s", what);
 }
 
+/* A short printable excerpt of a bad line for messages (non-printables as '?'). */
 static void
 excerpt(const uint8_t *p, size_t n, char out[48])
 {
@@ -500,12 +507,14 @@ read_header(rd *r, int *how)
     }
 }
 
+/* An RFC 9110 token character (field names). */
 static int
 is_tchar(unsigned char c)
 {
     return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?={}", c);
 }
 
+/* Field names compare without regard to case. */
 static int
 name_is(const char *name, const char *want)
 {
@@ -642,14 +651,15 @@ parse_fields(rd *r, char *msg, size_t msgcap)
 
 /* ---- the block of an item record ------------------------------------------------------ */
 
+/* The crypto library failed: stop reading. */
 static int
 md_fail(rd *r)
 {
     return ex_fail(r->err, EX_ECRYPTO, "the crypto library failed");
 }
 
-static void
-set_reason(rec *c, const char *fmt, ...) EX_PRINTF(2, 3);
+/* Remember the first problem of the record's block (later ones are ignored). */
+static void set_reason(rec *c, const char *fmt, ...) EX_PRINTF(2, 3);
 
 static void
 set_reason(rec *c, const char *fmt, ...)
@@ -696,12 +706,15 @@ content_put(rd *r, const uint8_t *p, size_t n, int in_buf)
     return EX_OK;
 }
 
+/* Name of a decodable content coding, for messages. */
 static const char *
 coding_name(int coding)
 {
     return coding == EX_HTTP_CODING_GZIP ? "gzip" : "deflate";
 }
 
+/* Undo gzip or deflate content coding on p[0..n) and pass the content on; corrupt data sets the
+ * reason and stops decoding. */
 static int
 inflate_put(rd *r, const uint8_t *p, size_t n)
 {
@@ -750,8 +763,8 @@ payload_put(rd *r, const uint8_t *p, size_t n)
         const uint8_t *m = c->sniff;
         if (m[0] == 0x1f && m[1] == 0x8b)
             c->cd_flag = ISAL_GZIP;
-        else if (c->hh.coding == EX_HTTP_CODING_DEFLATE && (m[0] & 0x0f) == 8 &&
-                 (m[0] >> 4) <= 7 && ((unsigned)m[0] << 8 | m[1]) % 31 == 0)
+        else if (c->hh.coding == EX_HTTP_CODING_DEFLATE && (m[0] & 0x0f) == 8 && (m[0] >> 4) <= 7 &&
+                 ((unsigned)m[0] << 8 | m[1]) % 31 == 0)
             c->cd_flag = ISAL_ZLIB;
         else if (c->hh.coding == EX_HTTP_CODING_DEFLATE)
             c->cd_flag = ISAL_DEFLATE;
@@ -792,9 +805,8 @@ head_done(rd *r)
     }
     c->chunked = c->hh.chunked;
     ex_chunked_init(&c->ch);
-    c->cd = c->hh.coding == EX_HTTP_CODING_GZIP || c->hh.coding == EX_HTTP_CODING_DEFLATE
-                ? CD_SNIFF
-                : CD_RAW;
+    c->cd = c->hh.coding == EX_HTTP_CODING_GZIP || c->hh.coding == EX_HTTP_CODING_DEFLATE ? CD_SNIFF
+                                                                                          : CD_RAW;
 }
 
 /* Bytes of the HTTP head; returns how many of p[0..n) belong to it. */
@@ -856,6 +868,7 @@ body_put(rd *r, const uint8_t *p, size_t n)
     return EX_OK;
 }
 
+/* Bytes of an item record's block, in order: block digest, then the HTTP head or the payload. */
 static int
 block_put(rd *r, const uint8_t *p, size_t n)
 {
@@ -900,6 +913,7 @@ block_end(rd *r)
     return EX_OK;
 }
 
+/* Finish a digest into out. */
 static int
 digest_end(rd *r, EVP_MD_CTX *ctx, uint8_t out[EX_HASH_BYTES])
 {
@@ -908,6 +922,7 @@ digest_end(rd *r, EVP_MD_CTX *ctx, uint8_t out[EX_HASH_BYTES])
     return EX_OK;
 }
 
+/* Start a digest of the given algorithm. */
 static int
 digest_begin(rd *r, EVP_MD_CTX *ctx, int alg)
 {
@@ -948,7 +963,8 @@ record_end(rd *r)
         }
         if (!ok) {
             digest_text(c->pd.alg, got, c->pd.n, text);
-            return quarantine_rec(r, "warc-payload-digest mismatch: record says %s, payload is %s%s",
+            return quarantine_rec(r,
+                                  "warc-payload-digest mismatch: record says %s, payload is %s%s",
                                   c->pdigest, text, c->chunked ? " (de-chunked)" : "");
         }
     }
@@ -1023,6 +1039,7 @@ http_kind(const char *ctype)
     return 1;
 }
 
+/* Decode a digest field into d; an undecodable one becomes the record's header problem. */
 static int
 parse_digest_field(rec *c, const char *name, const char *v, struct digest *d)
 {
@@ -1100,8 +1117,9 @@ terminator(rd *r, int *ok)
     if (avail(r) < 4 && r->eof)
         return cut_short(r, "record truncated: no crlf crlf after the block");
     if (memcmp(r->buf + r->pos, "\r\n\r\n", 4) != 0) {
-        if ((rc = quarantine_rec(r, "record block not followed by crlf crlf "
-                                    "(content-length %llu is wrong?)",
+        if ((rc = quarantine_rec(r,
+                                 "record block not followed by crlf crlf "
+                                 "(content-length %llu is wrong?)",
                                  (unsigned long long)r->r.clen)) != EX_OK)
             return rc;
         return resync(r, 1);
@@ -1110,6 +1128,8 @@ terminator(rd *r, int *ok)
     return EX_OK;
 }
 
+/* Read one record at the current position: skip it, report it, or hand over its item. The return is
+ * a callback's code or a fatal error; r->stop ends the file. */
 static int
 record(rd *r)
 {
@@ -1141,8 +1161,9 @@ record(rd *r)
         if (n >= 5 && memcmp(p, "WARC/", 5) == 0)
             rc = quarantine_rec(r, "unsupported warc version line '%s'", ex);
         else
-            rc = quarantine_rec(r, "not a warc record: expected 'WARC/1.0' or 'WARC/1.1', "
-                                   "found '%s'",
+            rc = quarantine_rec(r,
+                                "not a warc record: expected 'WARC/1.0' or 'WARC/1.1', "
+                                "found '%s'",
                                 ex);
         if (rc != EX_OK)
             return rc;
@@ -1193,6 +1214,7 @@ record(rd *r)
     return record_end(r);
 }
 
+/* Read records to the end of the input. */
 static int
 run(rd *r)
 {
@@ -1224,6 +1246,7 @@ run(rd *r)
 
 /* ---- set-up --------------------------------------------------------------------------- */
 
+/* Release everything rd_init and the reading made. */
 static void
 rd_free(rd *r)
 {
@@ -1243,6 +1266,7 @@ rd_free(rd *r)
     EVP_MD_free(r->sha256);
 }
 
+/* Buffers, decoder and digests; EX_ENOMEM or EX_ECRYPTO on failure (rd_free cleans up). */
 static int
 rd_init(rd *r, const ex_warc_limits *lim, const ex_reader_cb *cb, ex_err *err)
 {

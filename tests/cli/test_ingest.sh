@@ -87,6 +87,33 @@ grep -q '"quarantined":0' "$T/out" && bad "WARC samples: nothing quarantined" ||
 grep -q '"items":0' "$T/out" && bad "WARC samples: no items" || ok
 
 expect 0 $EXANTE log verify
+contains "$T/out" "sources,"
+contains "$T/out" "decisions,"
+
+# ledger tables are covered by the log: one altered row is caught and named
+DB="$EXANTE_DIR/ledger.db"
+cp "$DB" pristine.db
+restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
+sqlite3 "$DB" "UPDATE items SET record = CAST(replace(CAST(record AS TEXT), 'b.txt', 'x.txt') AS BLOB) WHERE id = 2"
+expect 1 $EXANTE log verify
+contains "$T/err" "item 2: its record does not match the provenance digest"
+restore
+sqlite3 "$DB" "UPDATE decisions SET record = CAST(replace(CAST(record AS TEXT), '\"admit\"', '\"reject\"') AS BLOB) WHERE id = 2"
+expect 1 $EXANTE log verify
+contains "$T/err" "its decisions do not hash to its root"
+restore
+sqlite3 "$DB" "DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)"
+expect 1 $EXANTE log verify
+restore
+sqlite3 "$DB" "UPDATE sources SET record = CAST(replace(CAST(record AS TEXT), 'crawl', 'licensed') AS BLOB) WHERE id = 1"
+expect 1 $EXANTE log verify
+contains "$T/err" "source 1: differs from log entry"
+restore
+sqlite3 "$DB" "INSERT INTO items(key, record) VALUES(0, CAST('{}' AS BLOB))"
+expect 1 $EXANTE log verify
+contains "$T/err" "items:"
+restore
+expect 0 $EXANTE log verify
 
 # resuming: a run killed between batches, then run again, ends with the same decisions as an
 # uninterrupted run

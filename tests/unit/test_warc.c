@@ -102,8 +102,8 @@ b32(const uint8_t *d, size_t n, char *out)
 static void
 md(const char *alg, const void *p, size_t n, uint8_t *out)
 {
-    if (EVP_Digest(p, n, out, NULL, strcmp(alg, "sha1") == 0 ? EVP_sha1() : EVP_sha256(),
-                   NULL) != 1)
+    if (EVP_Digest(p, n, out, NULL, strcmp(alg, "sha1") == 0 ? EVP_sha1() : EVP_sha256(), NULL) !=
+        1)
         abort();
 }
 
@@ -218,8 +218,9 @@ warcinfo(sb *w)
 static void
 page(sb *out, size_t n, unsigned seed)
 {
-    static const char *w[] = {"lorem", "ipsum", "<p>", "</p>\n", "dolor", "sit", "amet",
-                              "<a href=\"/x\">", "</a>", "consectetur", "adipiscing", "elit"};
+    static const char *w[] = {"lorem", "ipsum",       "<p>",        "</p>\n",
+                              "dolor", "sit",         "amet",       "<a href=\"/x\">",
+                              "</a>",  "consectetur", "adipiscing", "elit"};
     uint32_t x = seed * 2654435761u + 1;
     out->n = 0;
     while (out->n < n) {
@@ -358,11 +359,10 @@ res_same(const res *a, const res *b, int members)
         return 0;
     for (size_t i = 0; i < a->ni && i < MAXR; i++) {
         const ti *x = &a->it[i], *y = &b->it[i];
-        if (x->offset != y->offset || (members && x->member != y->member) ||
-            x->size != y->size || x->content_len != y->content_len ||
-            memcmp(x->digest, y->digest, 32) != 0 || x->status != y->status ||
-            !str_eq(x->url, y->url) || !str_eq(x->id, y->id) || !str_eq(x->date, y->date) ||
-            !str_eq(x->type, y->type) || !str_eq(x->ctype, y->ctype) ||
+        if (x->offset != y->offset || (members && x->member != y->member) || x->size != y->size ||
+            x->content_len != y->content_len || memcmp(x->digest, y->digest, 32) != 0 ||
+            x->status != y->status || !str_eq(x->url, y->url) || !str_eq(x->id, y->id) ||
+            !str_eq(x->date, y->date) || !str_eq(x->type, y->type) || !str_eq(x->ctype, y->ctype) ||
             !str_eq(x->headers, y->headers) || !str_eq(x->ref_uri, y->ref_uri) ||
             !str_eq(x->ref_digest, y->ref_digest) ||
             memcmp(x->content, y->content, x->content_len) != 0)
@@ -391,8 +391,9 @@ parse_all_ways(const uint8_t *p, size_t n, res *want)
             int same = res_same(want, &r, 1);
             CHECK(same);
             if (!same) {
-                fprintf(stderr, "  buf_cap %zu read_max %zu differs: %zu/%zu items, %zu/%zu "
-                                "reports\n",
+                fprintf(stderr,
+                        "  buf_cap %zu read_max %zu differs: %zu/%zu items, %zu/%zu "
+                        "reports\n",
                         caps[i], reads[j], r.ni, want->ni, r.nq, want->nq);
                 for (size_t k = 0; k < r.nq && k < MAXR; k++)
                     fprintf(stderr, "    got %llu: %s\n", (unsigned long long)r.q[k].offset,
@@ -641,9 +642,9 @@ test_digest_parse(void)
     b32(sha1_empty, 20, b);
     CHECK_STR(b, "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"); /* the b32 encoder of this test */
     const char *sha1_forms[] = {
-        "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ", "SHA1:3i42h3s6nnfq2msvx7xzkyaysCX5QBYJ",
+        "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ",  "SHA1:3i42h3s6nnfq2msvx7xzkyaysCX5QBYJ",
         "sha-1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ", "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709",
-        "sha1:2jmj7l5rSw0yVb/vlWAYkK/YBwk=", "sha1:2jmj7l5rSw0yVb_vlWAYkK_YBwk"};
+        "sha1:2jmj7l5rSw0yVb/vlWAYkK/YBwk=",      "sha1:2jmj7l5rSw0yVb_vlWAYkK_YBwk"};
     for (size_t i = 0; i < 6; i++) {
         memset(d, 0, sizeof d);
         CHECK_RC(ex_warc_digest_parse(sha1_forms[i], &alg, d, &n), EX_OK);
@@ -694,10 +695,14 @@ test_http_head(void)
     CHECK_RC(ex_http_parse_head((const uint8_t *)c, strlen(c), &h, &e), EX_OK);
     CHECK(h.status == 301 && h.coding == EX_HTTP_CODING_DEFLATE);
 
-    const char *bad[] = {"HTTX/1.1 200 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n",
-                         "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/ 200 OK\r\n\r\n",
-                         "HTTP/1. 200 OK\r\n\r\n",   "HTTP/1.1200 OK\r\n\r\n",
-                         "\r\n\r\n",                 ""};
+    const char *bad[] = {"HTTX/1.1 200 OK\r\n\r\n",
+                         "HTTP/1.1 20 OK\r\n\r\n",
+                         "HTTP/1.1 2000 OK\r\n\r\n",
+                         "HTTP/ 200 OK\r\n\r\n",
+                         "HTTP/1. 200 OK\r\n\r\n",
+                         "HTTP/1.1200 OK\r\n\r\n",
+                         "\r\n\r\n",
+                         ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_RC(ex_http_parse_head((const uint8_t *)bad[i], strlen(bad[i]), &h, &e), EX_EFORMAT);
         CHECK(has(e.msg, "malformed http status line"));
@@ -854,8 +859,8 @@ craft_good(sb *w, sb *html)
     tmp.n = 0;
     sb_puts(&tmp, "{}");
     http_block(&blk, "HTTP/1.0 200 OK\nContent-Type: application/json\n\n", &tmp, &hl);
-    rec(w, "WARC/1.0", "WARC-Type: response\r\nWARC-Target-URI: http://a.example/json\r\n",
-        blk.p, blk.n);
+    rec(w, "WARC/1.0", "WARC-Type: response\r\nWARC-Target-URI: http://a.example/json\r\n", blk.p,
+        blk.n);
 
     /* 12: resource, after blank lines between records */
     sb_puts(w, "\r\n\r\n\n");
@@ -876,8 +881,8 @@ check_good(const res *r, const sb *html, const sb *w)
     CHECK_RC(r->rc, EX_OK);
     CHECK(r->ni == 11 && r->nq == 0);
     for (size_t i = 0; i < r->nq && i < MAXR; i++)
-        fprintf(stderr, "  unexpected quarantine at %llu: %s\n",
-                (unsigned long long)r->q[i].offset, r->q[i].reason);
+        fprintf(stderr, "  unexpected quarantine at %llu: %s\n", (unsigned long long)r->q[i].offset,
+                r->q[i].reason);
     if (r->ni != 11)
         return;
     sha256_of(html->p, html->n, want);
@@ -1012,8 +1017,7 @@ bad_case(const char *name, const sb *bad, const char *reason, size_t items, int 
     CHECK(ok);
     if (!ok)
         fprintf(stderr, "  case '%s': %zu items, %zu quarantined, first: %s at %llu\n", name, r.ni,
-                r.nq, r.nq ? r.q[0].reason : "-",
-                r.nq ? (unsigned long long)r.q[0].offset : 0ULL);
+                r.nq, r.nq ? r.q[0].reason : "-", r.nq ? (unsigned long long)r.q[0].offset : 0ULL);
     if (r.ni >= 1)
         CHECK_STR(r.it[0].url, "http://a.example/before");
     if (items == 2 && r.ni == 2)
@@ -1048,7 +1052,8 @@ test_bad(void)
          "warc header line 2: not a 'name: value' field", 2},
         {"bare lf", "WARC/1.0\r\nWARC-Type: resource\nContent-Length: 2\r\n\r\nab\r\n\r\n",
          "bare lf", 2},
-        {"control char", "WARC/1.0\r\nWARC-Type: res\x01ource\r\nContent-Length: 2\r\n\r\nab\r\n\r\n",
+        {"control char",
+         "WARC/1.0\r\nWARC-Type: res\x01ource\r\nContent-Length: 2\r\n\r\nab\r\n\r\n",
          "control character 0x01", 2},
         {"stray continuation", "WARC/1.0\r\n folded\r\nContent-Length: 2\r\n\r\nab\r\n\r\n",
          "continuation without a field", 2},
@@ -1064,7 +1069,8 @@ test_bad(void)
          "\r\nab\r\n\r\n",
          "warc-block-digest cannot be decoded: 'sha1:!!!'", 2},
         {"block digest",
-         "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Block-Digest: sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+         "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Block-Digest: "
+         "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
          "\r\nContent-Length: 2\r\n\r\nab\r\n\r\n",
          "warc-block-digest mismatch: record says sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ, block is "
          "sha1:",
@@ -1075,7 +1081,8 @@ test_bad(void)
          "\r\nab\r\n\r\n",
          "warc-block-digest mismatch", 2},
         {"payload digest",
-         "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Payload-Digest: sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+         "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Payload-Digest: "
+         "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
          "\r\nContent-Length: 2\r\n\r\nab\r\n\r\n",
          "warc-payload-digest mismatch", 2},
         {"truncated block", "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 100\r\n\r\nab",
@@ -1083,7 +1090,8 @@ test_bad(void)
         {"truncated header", "WARC/1.0\r\nWARC-Type: resource\r\nContent-Le",
          "warc header truncated", 1},
         {"truncated version line", "WARC/1.", "warc header truncated", 1},
-        {"no terminator at the end", "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 2\r\n"
+        {"no terminator at the end",
+         "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 2\r\n"
          "\r\nab\r\n",
          "record truncated: no crlf crlf", 1},
     };
@@ -1102,7 +1110,8 @@ test_bad(void)
             for (size_t k = 0; k < sizeof http_blocks / sizeof http_blocks[0]; k++)
                 if (strcmp(http_blocks[k][0], text_cases[i].name) == 0)
                     rec(&b, "WARC/1.0",
-                        "WARC-Type: response\r\nContent-Type: application/http; msgtype=response\r\n",
+                        "WARC-Type: response\r\nContent-Type: application/http; "
+                        "msgtype=response\r\n",
                         http_blocks[k][1], strlen(http_blocks[k][1]));
         }
         /* a truncated record is the last one: nothing follows it */

@@ -1,0 +1,181 @@
+/* verify.c - the whole ledger against its log: the log itself (ex_log_verify), then every
+ * table whose rows the log commits to. Sources and batches are log entries byte for byte;
+ * the decisions of a batch hash to the batch's root; every decision names the digest of its
+ * item's record. So no stored row escapes a hash; only the inputs table (how far each input
+ * was read, used to resume) is bookkeeping outside it. */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cjson.h"
+
+typedef struct vctx {
+    ex_ledger *l;
+    uint64_t rows, next_decision, next_item;
+    const char *table;
+} vctx;
+
+/* rows of sources and batches: key = log index, record = that log entry */
+static int
+check_entry_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    vctx *v = ctx;
+    uint8_t *e;
+    size_t elen;
+    if (key < 0 || (uint64_t)key >= ex_log_size(v->l->log))
+        return ex_fail(&v->l->err, EX_EVERIFY, "%s %llu: log index %lld is not in the log",
+                       v->table, (unsigned long long)id, (long long)key);
+    int rc = ex_log_entry_dup(v->l->log, (uint64_t)key, &e, &elen);
+    if (rc != EX_OK)
+        return ex_ledger_fail_log(v->l, rc);
+    int same = elen == len && memcmp(e, data, len) == 0;
+    free(e);
+    if (!same)
+        return ex_fail(&v->l->err, EX_EVERIFY, "%s %llu: differs from log entry %lld",
+                       v->table, (unsigned long long)id, (long long)key);
+    v->rows++;
+    return EX_OK;
+}
+
+typedef struct bctx {
+    ex_ledger *l;
+    uint8_t (*leaves)[EX_HASH_BYTES];
+    uint64_t n, first;
+    int64_t batch_index;
+    uint64_t items_seen;
+    int64_t max_item; /* the largest item id a decision names */
+} bctx;
+
+typedef struct ictx {
+    ex_ledger *l;
+    const char *provenance;
+    uint64_t item;
+} ictx;
+
+static int
+check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    bctx *b = ctx;
+    ex_ledger *l = b->l;
+    if (id != b->first + b->n)
+        return ex_fail(&l->err, EX_EVERIFY, "decisions: %llu is missing",
+                       (unsigned long long)(b->first + b->n));
+    int rc = ex_merkle_leaf(l->h, data, len, b->leaves[b->n++]);
+    if (rc != EX_OK)
+        return rc;
+    json_t *d = json_loadb(data, len, 0, NULL);
+    const char *prov = json_string_value(json_object_get(d, "provenance"));
+    json_int_t item = json_integer_value(json_object_get(d, "item"));
+    char want[72];
+    snprintf(want, sizeof want, "%s", prov ? prov : "");
+    json_decref(d);
+    if (item > b->max_item)
+        b->max_item = item;
+    if (!prov || item != key)
+        return ex_fail(&l->err, EX_EVERIFY, "decision %llu: malformed or indexed under item %lld",
+                       (unsigned long long)id, (long long)key);
+    uint8_t *rec;
+    size_t rlen;
+    if ((rc = l->st->ops->rec_get_dup(l->st, EX_TAB_ITEMS, (uint64_t)item, NULL, &rec, &rlen)) !=
+        EX_OK)
+        return rc == EX_ENOTFOUND
+                   ? ex_fail(&l->err, EX_EVERIFY, "decision %llu: item %lld is missing",
+                             (unsigned long long)id, (long long)item)
+                   : ex_ledger_fail_store(l, rc);
+    uint8_t dg[EX_HASH_BYTES];
+    char got[72];
+    rc = ex_sha256_digest(l->h, rec, rlen, dg);
+    free(rec);
+    if (rc != EX_OK)
+        return rc;
+    ex_digest_format(dg, got);
+    if (strcmp(got, want) != 0)
+        return ex_fail(&l->err, EX_EVERIFY,
+                       "item %lld: its record does not match the provenance digest in decision "
+                       "%llu",
+                       (long long)item, (unsigned long long)id);
+    return EX_OK;
+}
+
+static int
+check_batch(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    bctx *b = ctx;
+    ex_ledger *l = b->l;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    uint64_t first = (uint64_t)json_integer_value(json_object_get(o, "first"));
+    uint64_t count = (uint64_t)json_integer_value(json_object_get(o, "count"));
+    const char *r = json_string_value(json_object_get(o, "root"));
+    uint8_t root[EX_HASH_BYTES], got[EX_HASH_BYTES];
+    size_t n = 0;
+    int ok = r && ex_b64_decode(r, strlen(r), root, EX_HASH_BYTES, &n) == EX_OK &&
+             n == EX_HASH_BYTES && count > 0 && count <= (1u << 24);
+    json_decref(o);
+    if (!ok)
+        return ex_fail(&l->err, EX_EVERIFY, "batch %llu: malformed record", (unsigned long long)id);
+    free(b->leaves);
+    if (!(b->leaves = malloc(count * EX_HASH_BYTES)))
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    b->n = 0;
+    b->first = first;
+    int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, first, first + count, check_decision, b);
+    if (rc != EX_OK)
+        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+    if (b->n != count)
+        return ex_fail(&l->err, EX_EVERIFY, "batch %llu (log entry %lld): %llu of %llu decisions",
+                       (unsigned long long)id, (long long)key, (unsigned long long)b->n,
+                       (unsigned long long)count);
+    if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])b->leaves, count, got)) !=
+        EX_OK)
+        return rc;
+    if (memcmp(got, root, EX_HASH_BYTES) != 0)
+        return ex_fail(&l->err, EX_EVERIFY,
+                       "batch %llu (log entry %lld): its decisions do not hash to its root",
+                       (unsigned long long)id, (long long)key);
+    b->items_seen += count;
+    return EX_OK;
+}
+
+int
+ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
+{
+    ex_err_clear(&l->err);
+    ex_ledger_counts c = {0};
+    int rc = ex_log_verify(l->log, key, &c.entries, &c.checkpoints);
+    if (rc != EX_OK)
+        return ex_ledger_fail_log(l, rc);
+    vctx v = {l, 0, 0, 0, "source"};
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_SOURCES, 1, UINT64_MAX, check_entry_row, &v)) !=
+        EX_OK)
+        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+    c.sources = v.rows;
+    v.rows = 0;
+    v.table = "batch";
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_entry_row, &v)) !=
+        EX_OK)
+        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+    c.batches = v.rows;
+    bctx b = {l, NULL, 0, 0, 0, 0, 0};
+    rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_batch, &b);
+    free(b.leaves);
+    if (rc != EX_OK)
+        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+    c.decisions = b.items_seen;
+    /* nothing outside the batches: every decision and item row is covered */
+    uint64_t maxd, maxi;
+    if ((rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK ||
+        (rc = l->st->ops->rec_max(l->st, EX_TAB_ITEMS, &maxi)) != EX_OK)
+        return ex_ledger_fail_store(l, rc);
+    if (maxd != c.decisions)
+        return ex_fail(&l->err, EX_EVERIFY,
+                       "decisions: %llu stored, %llu covered by batches in the log",
+                       (unsigned long long)maxd, (unsigned long long)c.decisions);
+    if (maxi != (uint64_t)b.max_item)
+        return ex_fail(&l->err, EX_EVERIFY, "items: %llu stored, decisions name %lld",
+                       (unsigned long long)maxi, (long long)b.max_item);
+    c.items = maxi;
+    if (out)
+        *out = c;
+    return EX_OK;
+}
