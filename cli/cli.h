@@ -51,5 +51,6 @@ int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_why(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);
 int cmd_quarantine(cli *c, int argc, char **argv);
+int cmd_sample(cli *c, int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const char usage_text[] =
     "  log tiles --out DIR             export the log as C2SP tlog-tiles\n"
     "  verify-proof FILE [--vkey KEY]  check a proof offline\n"
     "  demo [--keep]                   run the chain on bundled sample data\n"
+    "  sample --out DIR [--items N]    write the deterministic sample corpus\n"
     "\n"
     "options:\n"
     "  -C DIR        run as if started in DIR\n"
@@ -195,6 +196,7 @@ static const cli_command commands[] = {
     {"log", cmd_log, "the transparency log"},
     {"verify-proof", cmd_verify_proof, "check a proof offline"},
     {"demo", cmd_demo, "run the chain on sample data"},
+    {"sample", cmd_sample, "write the sample corpus"},
     {NULL, NULL, NULL},
 };
 

@@ -344,6 +344,13 @@ typedef struct ex_ledger_counts {
  * EX_EVERIFY with the first mismatch named in ex_ledger_errmsg(). */
 EX_MUST_CHECK int ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out);
 
+/* Write a deterministic sample corpus into dir (made if missing): corpus.jsonl.zst with
+ * `items` web-text-like records (varied licenses and URLs, exact copies, three planted broken
+ * lines) and crawl.warc.gz (per-record gzip: robots.txt and tdmrep.json captures, pages with
+ * tdm-reservation headers and noai signals, revisits, a digest mismatch and a broken record).
+ * The same items and seed give the same bytes. */
+int ex_sample_write(const char *dir, uint64_t items, uint64_t seed, ex_err *err);
+
 /* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
 int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
 

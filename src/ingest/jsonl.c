@@ -68,7 +68,7 @@ typedef struct jreader {
     ex_sha256 *h;
     uint8_t *text; /* the decoded text field, when it had escapes */
     size_t text_cap;
-    char *strs; /* the other fields, decoded and NUL-terminated */
+    uint8_t *strs; /* the other fields, decoded and NUL-terminated */
     size_t strs_cap;
     ex_jscan_spec spec;
     ex_jscan_result res;
@@ -109,7 +109,7 @@ quarantine(jreader *jr, uint64_t off, uint64_t member, uint64_t line, const char
 
 /* Make *p hold at least need bytes (contents not kept); EX_ENOMEM on failure. */
 static int
-reserve(void **p, size_t *cap, size_t need)
+reserve(uint8_t **p, size_t *cap, size_t need)
 {
     if (need <= *cap)
         return EX_OK;
@@ -198,10 +198,10 @@ one_line(jreader *jr, const uint8_t *p, size_t len, uint64_t off, uint64_t membe
     for (int f = F_URL; f < NFIELDS; f++)
         if (r->v[f].type == EX_JSON_STRING || r->v[f].type == EX_JSON_NUMBER)
             need += r->v[f].len + 1;
-    if (reserve((void **)&jr->strs, &jr->strs_cap, need) != EX_OK)
+    if (reserve(&jr->strs, &jr->strs_cap, need) != EX_OK)
         return ex_fail(jr->err, EX_ENOMEM, "out of memory");
     const char *val[NFIELDS] = {0};
-    char *o = jr->strs;
+    char *o = (char *)jr->strs;
     for (int f = F_URL; f < NFIELDS; f++) {
         const ex_jscan_val *v = &r->v[f];
         const char *name = jr->spec.f[f].name;
@@ -232,7 +232,7 @@ one_line(jreader *jr, const uint8_t *p, size_t len, uint64_t off, uint64_t membe
     const uint8_t *content = s + t->off;
     size_t size = t->len;
     if (t->escaped) {
-        if (reserve((void **)&jr->text, &jr->text_cap, t->len) != EX_OK)
+        if (reserve(&jr->text, &jr->text_cap, t->len) != EX_OK)
             return ex_fail(jr->err, EX_ENOMEM, "out of memory");
         size = ex_jscan_unescape(content, t->len, jr->text);
         content = jr->text;

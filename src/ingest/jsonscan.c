@@ -1,12 +1,13 @@
 /* jsonscan.c - a validating JSON scanner that locates a few fields without building a tree.
  *
  * Most of a web-text JSONL line is the body of one long string, so that is where the time
- * goes: string bodies are scanned 16 bytes at a time (SSE2 where the compiler targets it,
- * 8-byte words otherwise) for the three bytes that end the fast path - '"', '\\' and control
- * characters. UTF-8 is validated beforehand for the whole line in one vector pass (AVX2 when
- * the CPU has it); only a line that fails it is scanned with per-string checks, which find the
- * first bad byte and the field it belongs to. Structure is a small goto state machine with
- * an explicit stack (one byte per level), so nesting costs no recursion.
+ * goes: string bodies are scanned 32 bytes at a time (AVX2, chosen at run time) or 16 (SSE2,
+ * the x86-64 baseline; bytewise elsewhere) for the three bytes that end the fast path - '"',
+ * '\\' and control characters. UTF-8 is validated beforehand for the whole line in one vector
+ * pass (AVX2; a scalar loop with an ASCII fast path otherwise); only a line that fails it is
+ * scanned with per-string checks, which find the first bad byte and the field it belongs to.
+ * Structure is a small goto state machine with an explicit stack (one byte per level), so
+ * nesting costs no recursion.
  *
  * Field matching: the top-level object has every field active; a key that equals the next
  * segment of an active field's path either captures the value (last segment) or makes the

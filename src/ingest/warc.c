@@ -61,8 +61,11 @@
 
 enum { T_SKIP, T_RESPONSE, T_RESOURCE, T_CONVERSION, T_REVISIT };
 
-/* content decoder state */
-enum { CD_RAW, CD_SNIFF, CD_INFLATE, CD_DONE };
+/* content decoder state: raw, the first two bytes, a gzip header, deflate data, finished */
+enum { CD_RAW, CD_SNIFF, CD_GZHDR, CD_INFLATE, CD_DONE };
+
+/* parts of a gzip header (RFC 1952 2.3) */
+enum { GZ_FIXED, GZ_XLEN, GZ_EXTRA, GZ_NAME, GZ_COMMENT, GZ_HCRC, GZ_DONE };
 
 struct digest {
     int alg; /* EX_WARC_SHA1, EX_WARC_SHA256, or 0: absent or not checked */
@@ -83,9 +86,12 @@ typedef struct rec {
     ex_http_head hh;
     int chunked;
     ex_chunked ch;
-    int cd, cd_flag; /* content decoder state, ISA-L crc_flag */
+    int cd; /* content decoder state */
     uint8_t sniff[2];
     size_t nsniff;
+    int gz;          /* GZ_*: where in the gzip header */
+    uint8_t gzh[10]; /* its fixed part */
+    uint32_t gz_have, gz_left;
     char reason[320]; /* the first HTTP, chunking or content-coding problem */
     uint64_t size;    /* content bytes */
 } rec;
@@ -746,42 +752,124 @@ inflate_put(rd *r, const uint8_t *p, size_t n)
     }
 }
 
-/* Payload after transfer decoding. */
+/* Next part of a gzip header after part `st`, given its flags. */
 static int
-payload_put(rd *r, const uint8_t *p, size_t n)
+gz_next(uint8_t flags, int st)
+{
+    if (st < GZ_XLEN && (flags & 0x04))
+        return GZ_XLEN;
+    if (st < GZ_NAME && (flags & 0x08))
+        return GZ_NAME;
+    if (st < GZ_COMMENT && (flags & 0x10))
+        return GZ_COMMENT;
+    if (st < GZ_HCRC && (flags & 0x02))
+        return GZ_HCRC;
+    return GZ_DONE;
+}
+
+/* Consume gzip header bytes from *p: 1 once the header is complete (deflate data follows), 0
+ * while more is needed, -1 if it is not a gzip header. The header is parsed here rather than by
+ * ISA-L, whose isal_inflate (2.30) reads uninitialized memory when a header with optional fields
+ * arrives split across calls. */
+static int
+gzip_header(rec *c, const uint8_t **p, size_t *n)
+{
+    while (*n > 0 && c->gz != GZ_DONE) {
+        const uint8_t *q = *p;
+        size_t k = 1;
+        switch (c->gz) {
+        case GZ_FIXED:
+            c->gzh[c->gz_have++] = q[0];
+            if (c->gz_have == 10) {
+                if (c->gzh[2] != 8 || (c->gzh[3] & 0xe0))
+                    return -1; /* not deflate, or reserved flags */
+                c->gz = gz_next(c->gzh[3], GZ_FIXED);
+                c->gz_have = 0;
+            }
+            break;
+        case GZ_XLEN:
+            c->gz_left |= (uint32_t)q[0] << (8 * c->gz_have++);
+            if (c->gz_have == 2)
+                c->gz = c->gz_left ? GZ_EXTRA : gz_next(c->gzh[3], GZ_EXTRA);
+            break;
+        case GZ_EXTRA:
+            k = *n < c->gz_left ? *n : c->gz_left;
+            c->gz_left -= (uint32_t)k;
+            if (c->gz_left == 0)
+                c->gz = gz_next(c->gzh[3], GZ_EXTRA);
+            break;
+        case GZ_NAME:
+        case GZ_COMMENT: {
+            const uint8_t *z = memchr(q, 0, *n);
+            k = z ? (size_t)(z - q) + 1 : *n;
+            if (z)
+                c->gz = gz_next(c->gzh[3], c->gz);
+            break;
+        }
+        default: /* GZ_HCRC: two bytes, not checked (the trailer's CRC-32 is) */
+            if (++c->gz_have == 2)
+                c->gz = GZ_DONE;
+            break;
+        }
+        *p += k;
+        *n -= k;
+    }
+    return c->gz == GZ_DONE;
+}
+
+static void
+inflate_start(rd *r, uint32_t flag)
+{
+    isal_inflate_init(r->inf);
+    r->inf->crc_flag = flag;
+    r->r.cd = CD_INFLATE;
+}
+
+/* Content-coded payload bytes: find out what the coding really is from the first two bytes,
+ * skip its wrapper's header, and inflate. */
+static int
+decode_put(rd *r, const uint8_t *p, size_t n)
 {
     rec *c = &r->r;
-    if (c->pd.alg && EVP_DigestUpdate(r->pctx, p, n) != 1)
-        return md_fail(r);
-    if (c->type == T_REVISIT)
-        return EX_OK;
+    int rc;
     if (c->cd == CD_SNIFF) {
         while (c->nsniff < 2 && n > 0)
             c->sniff[c->nsniff++] = *p++, n--;
         if (c->nsniff < 2)
             return EX_OK;
         const uint8_t *m = c->sniff;
-        if (m[0] == 0x1f && m[1] == 0x8b)
-            c->cd_flag = ISAL_GZIP;
-        else if (c->hh.coding == EX_HTTP_CODING_DEFLATE && (m[0] & 0x0f) == 8 && (m[0] >> 4) <= 7 &&
-                 ((unsigned)m[0] << 8 | m[1]) % 31 == 0)
-            c->cd_flag = ISAL_ZLIB;
-        else if (c->hh.coding == EX_HTTP_CODING_DEFLATE)
-            c->cd_flag = ISAL_DEFLATE;
-        else
-            c->cd_flag = -1; /* says gzip but is not: kept as it is */
-        int rc;
-        if (c->cd_flag < 0) {
+        if (m[0] == 0x1f && m[1] == 0x8b) {
+            const uint8_t *s = m;
+            size_t sn = 2;
+            c->cd = CD_GZHDR;
+            gzip_header(c, &s, &sn);
+        } else if (c->hh.coding == EX_HTTP_CODING_DEFLATE && (m[0] & 0x0f) == 8 &&
+                   (m[0] >> 4) <= 7 && ((unsigned)m[0] << 8 | m[1]) % 31 == 0) {
+            if (m[1] & 0x20) { /* a preset dictionary: cannot be decoded */
+                set_reason(c, "deflate content-encoding needs a preset dictionary");
+                c->cd = CD_DONE;
+                return EX_OK;
+            }
+            inflate_start(r, ISAL_ZLIB_NO_HDR_VER);
+        } else if (c->hh.coding == EX_HTTP_CODING_DEFLATE) {
+            inflate_start(r, ISAL_DEFLATE);
+            if ((rc = inflate_put(r, m, 2)) != EX_OK)
+                return rc;
+        } else { /* says gzip but is not: kept as it is */
             c->cd = CD_RAW;
-            rc = content_put(r, m, 2, 0);
-        } else {
-            isal_inflate_init(r->inf);
-            r->inf->crc_flag = (uint32_t)c->cd_flag;
-            c->cd = CD_INFLATE;
-            rc = inflate_put(r, m, 2);
+            if ((rc = content_put(r, m, 2, 0)) != EX_OK)
+                return rc;
         }
-        if (rc != EX_OK)
-            return rc;
+    }
+    if (c->cd == CD_GZHDR) {
+        int h = gzip_header(c, &p, &n);
+        if (h < 0) {
+            set_reason(c, "corrupt gzip content-encoding (bad gzip header)");
+            c->cd = CD_DONE;
+        }
+        if (h <= 0)
+            return EX_OK;
+        inflate_start(r, ISAL_GZIP_NO_HDR_VER);
     }
     if (n == 0)
         return EX_OK;
@@ -790,6 +878,20 @@ payload_put(rd *r, const uint8_t *p, size_t n)
     if (c->cd == CD_INFLATE)
         return inflate_put(r, p, n);
     return EX_OK;
+}
+
+/* Payload after transfer decoding. */
+static int
+payload_put(rd *r, const uint8_t *p, size_t n)
+{
+    rec *c = &r->r;
+    if (c->pd.alg && EVP_DigestUpdate(r->pctx, p, n) != 1)
+        return md_fail(r);
+    if (c->type == T_REVISIT || n == 0)
+        return EX_OK;
+    if (c->cd == CD_RAW)
+        return content_put(r, p, n, 1);
+    return decode_put(r, p, n);
 }
 
 /* The HTTP head is complete in r->head: parse it and set up the body's decoders. */

@@ -3,7 +3,8 @@
 
 # help on every command
 for c in "" "init" "evidence" "evidence add" "log" "log checkpoint" "log prove-inclusion" \
-         "log prove-consistency" "log entry" "log verify" "log tiles" "verify-proof" "demo"; do
+         "log prove-consistency" "log entry" "log verify" "log tiles" "verify-proof" "demo" \
+         "source" "source add" "ingest" "why" "decisions" "quarantine" "sample"; do
     expect 0 $EXANTE $c --help
     contains "$T/out" "usage: exante"
 done

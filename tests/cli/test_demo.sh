@@ -4,10 +4,30 @@ export TMPDIR="$T"
 expect 0 $EXANTE demo
 contains "$T/out" "verified against the vkey"
 contains "$T/out" "log verify: 3 entries and 4 checkpoints recomputed from storage: ok"
+contains "$T/out" "ingested corpus.jsonl.zst: 1997 items"
+contains "$T/out" "line 667: malformed JSON"
+contains "$T/out" "warc-payload-digest mismatch"
+contains "$T/out" "proof verifies offline against the vkey"
+contains "$T/out" "decisions, "
 [ -z "$(ls -d "$T"/exante-demo-* 2>/dev/null)" ] && ok || bad "demo left its directory"
 expect 0 $EXANTE --json demo
 contains "$T/out" '"verified":true'
 expect 0 $EXANTE demo --keep
 d=$(ls -d "$T"/exante-demo-* | head -1)
 EXANTE_DIR="$d/ledger" expect 0 $EXANTE log verify
+
+# the sample corpus is deterministic and has what the demo and tests rely on
+expect 0 $EXANTE sample --out s1 --items 500 --seed 7
+expect 0 $EXANTE sample --out s2 --items 500 --seed 7
+cmp -s s1/corpus.jsonl.zst s2/corpus.jsonl.zst && cmp -s s1/crawl.warc.gz s2/crawl.warc.gz && ok || bad "sample is not deterministic"
+expect 0 $EXANTE sample --out s3 --items 500 --seed 8
+cmp -s s1/corpus.jsonl.zst s3/corpus.jsonl.zst && bad "the seed changes nothing" || ok
+[ "$(zstd -dc s1/corpus.jsonl.zst | wc -l)" = 500 ] && ok || bad "sample: want 500 lines"
+zcat s1/crawl.warc.gz | grep -c "^WARC/1.1" > n.txt; [ "$(cat n.txt)" -gt 100 ] && ok || bad "sample: few WARC records"
+zcat s1/crawl.warc.gz | grep -q "^tdm-reservation: 1" && ok || bad "sample: no tdm-reservation header"
+zcat s1/crawl.warc.gz | grep -q "X-Robots-Tag: noai" && ok || bad "sample: no noai header"
+zcat s1/crawl.warc.gz | grep -q 'name="robots" content="noai' && ok || bad "sample: no noai meta"
+zcat s1/crawl.warc.gz | grep -q "WARC-Type: revisit" && ok || bad "sample: no revisit"
+expect 2 $EXANTE sample --items 5 --out s4
+expect 2 $EXANTE sample
 finish
