@@ -158,3 +158,92 @@ ex_json_canon_dup(const json_t *v, size_t *len, ex_err *err)
     }
     return ex_buf_take(&b, len);
 }
+
+/* ---- direct writer ---- */
+
+int
+ex_cjson_string(ex_buf *b, const char *s, size_t len)
+{
+    if (!ex_utf8_valid(s, len))
+        return EX_EINVAL;
+    if (ex_buf_reserve(b, len + 2) != EX_OK)
+        return EX_ENOMEM;
+    b->data[b->len++] = '"';
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char esc[8];
+        size_t el = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: {
+            static const char hx[] = "0123456789abcdef";
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hx[c >> 4];
+            esc[5] = hx[c & 15];
+            el = 6;
+        }
+        }
+        if (ex_buf_put(b, s + run, i - run) != EX_OK || ex_buf_put(b, esc, el) != EX_OK)
+            return EX_ENOMEM;
+        run = i + 1;
+    }
+    if (ex_buf_put(b, s + run, len - run) != EX_OK || ex_buf_putc(b, '"') != EX_OK)
+        return EX_ENOMEM;
+    return EX_OK;
+}
+
+int
+ex_cjw_begin(ex_cjw *w, ex_buf *b)
+{
+    w->b = b;
+    w->n = 0;
+    return ex_buf_putc(b, '{');
+}
+
+static int
+member(ex_cjw *w, const char *key)
+{
+    if (w->n++ && ex_buf_putc(w->b, ',') != EX_OK)
+        return EX_ENOMEM;
+    int rc = ex_cjson_string(w->b, key, strlen(key));
+    return rc == EX_OK ? ex_buf_putc(w->b, ':') : rc;
+}
+
+int
+ex_cjw_str(ex_cjw *w, const char *key, const char *v, size_t len)
+{
+    int rc = member(w, key);
+    return rc == EX_OK ? ex_cjson_string(w->b, v, len) : rc;
+}
+
+int
+ex_cjw_int(ex_cjw *w, const char *key, int64_t v)
+{
+    if (v > EX_JSON_INT_MAX || v < -EX_JSON_INT_MAX)
+        return EX_EINVAL;
+    int rc = member(w, key);
+    return rc == EX_OK ? ex_buf_printf(w->b, "%lld", (long long)v) : rc;
+}
+
+int
+ex_cjw_null(ex_cjw *w, const char *key)
+{
+    int rc = member(w, key);
+    return rc == EX_OK ? ex_buf_puts(w->b, "null") : rc;
+}
+
+int
+ex_cjw_end(ex_cjw *w)
+{
+    return ex_buf_putc(w->b, '}');
+}

@@ -319,6 +319,7 @@ string_end(const uint8_t *line, const uint8_t *p, const uint8_t *end, int *escap
     unsigned high = 0; /* some byte >= 0x80 may be in the body */
     int esc = 0;
     char sb[8];
+    (void)avx2; /* unused without HAVE_AVX2 */
 #if defined(__SSE2__)
     const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vc = _mm_set1_epi8(0x1f);
     __m128i acc = _mm_setzero_si128();

@@ -6,9 +6,10 @@
  *     application/http (msgtype=response or none; with no Content-Type, a block that starts
  *     with "HTTP/"), the block is parsed as an HTTP response: http_status, the raw head as
  *     http_headers, Content-Type; the payload has its chunked transfer coding removed and its
- *     gzip or deflate content coding undone (other codings, such as br, are kept as they are,
- *     which is not an error; a payload that claims gzip but does not start like gzip is kept
- *     raw; one cut short inside the compressed stream keeps what decodes). The content is that
+ *     gzip or deflate content coding undone (deflate as zlib or raw, as servers send either;
+ *     other codings, such as br, are kept as they are, which is not an error; a payload that
+ *     claims gzip but does not start like gzip is kept raw; one cut short inside the compressed
+ *     stream keeps what decodes; trailing bytes after it are ignored). The content is that
  *     decoded payload; for other records it is the block. Content beyond the inline limit is
  *     digested but not kept (content_len < size).
  *   - revisit: an item of size 0 whose refers_to_uri / refers_to_digest name the original
@@ -22,11 +23,12 @@
  * and given once, and the block is followed by CRLF CRLF. Blank lines between records are
  * tolerated. WARC-Block-Digest and WARC-Payload-Digest (sha1 or sha256, any of the encodings of
  * ex_warc_digest_parse) are checked when present; other algorithms are not checked. The
- * payload digest covers the payload after transfer decoding and before content decoding
- * (WARC 1.1 section 5.9: the entity-body). For a chunked payload the spec means the de-chunked
- * bytes, while warcio and the crawlers built on it digest the bytes as recorded, chunk framing
- * included; either match is accepted. A revisit's payload digest names another record and is
- * not checked, nor is that of a segmented record (it covers the whole reassembled payload).
+ * payload digest covers the payload after transfer decoding and before content decoding: the
+ * HTTP entity-body (WARC 1.0 section 5.9), "with any transfer-encoding removed" (WARC 1.1
+ * section 6.3.2). warcio, wget and older Heritrix digest a chunked body as recorded, chunk
+ * framing included (warcio issue #74; the iana.org sample here is such a record), so for a
+ * chunked payload either digest is accepted. A revisit's payload digest names another record
+ * and is not checked, nor is that of a segmented record (it covers the reassembled payload).
  *
  * Quarantine, one report per bad record, at the record's offset in the decompressed stream:
  * a bad version line or header (then the reader scans forward to the next "WARC/1." at a line
@@ -789,8 +791,10 @@ gzip_header(rec *c, const uint8_t **p, size_t *n)
             break;
         case GZ_XLEN:
             c->gz_left |= (uint32_t)q[0] << (8 * c->gz_have++);
-            if (c->gz_have == 2)
+            if (c->gz_have == 2) {
+                c->gz_have = 0;
                 c->gz = c->gz_left ? GZ_EXTRA : gz_next(c->gzh[3], GZ_EXTRA);
+            }
             break;
         case GZ_EXTRA:
             k = *n < c->gz_left ? *n : c->gz_left;

@@ -171,11 +171,9 @@ imap_free(imap *m)
 /* ---- the run ---- */
 
 typedef struct pending {
-    char *item;     /* item record */
-    size_t item_len;
-    char *decision; /* decision record */
-    size_t decision_len;
-    int64_t key;    /* digest prefix */
+    size_t item, item_len;         /* item record: offset and length in the batch arena */
+    size_t decision, decision_len; /* decision record, likewise */
+    int64_t key;                   /* digest prefix */
 } pending;
 
 typedef struct run {
@@ -190,10 +188,10 @@ typedef struct run {
     uint64_t next_decision;
     /* the current batch */
     pending *p;
-    size_t np;
+    size_t np, pcap;
+    ex_buf arena;           /* the batch's records, back to back */
     ex_buf quarantine;      /* JSONL of this batch's quarantine reports */
     size_t nq;
-    uint64_t by_admit, by_dup;
     imap inputs;
     int files;              /* the current input is a file tree: one input per file */
     input *cur;             /* the current stream input */
@@ -237,7 +235,7 @@ same_digest(run *r, uint64_t id, const char *dig)
     /* items of the current batch are not stored yet */
     if (id >= r->next_item - r->np) {
         const pending *p = &r->p[id - (r->next_item - r->np)];
-        return strstr(p->item, dig) != NULL;
+        return memmem(r->arena.data + p->item, p->item_len, dig, 71) != NULL;
     }
     uint8_t *rec;
     size_t len;
@@ -266,10 +264,76 @@ set_str(json_t *o, const char *k, const char *v)
 {
     if (v) {
         json_t *s = json_string(v);
-        if (!s) /* not UTF-8: keep it visibly, escaped as Latin-1 would lose bytes */
+        if (!s) /* not UTF-8: say so rather than drop the key */
             s = json_string("(invalid UTF-8)");
         json_object_set_new(o, k, s);
     }
+}
+
+/* an optional string member */
+#define STR(k, v) ((v) ? ex_cjw_str(&w, k, v, strlen(v)) : EX_OK)
+
+/* The item record, canonical JSON written member by member in key order. */
+static int
+item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
+{
+    ex_cjw w;
+    size_t hl = it->http_headers ? it->http_headers_len : 0;
+    if (hl > HEADERS_KEPT) {
+        hl = HEADERS_KEPT; /* cut at a character boundary */
+        while (hl > 0 && ((unsigned char)it->http_headers[hl] & 0xc0) == 0x80)
+            hl--;
+    }
+    int rc = ex_cjw_begin(&w, b);
+    if (rc == EX_OK) rc = STR("content_type", it->content_type);
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "digest", dig, 71);
+    if (rc == EX_OK) rc = STR("fetched", it->fetched);
+    if (rc == EX_OK) rc = STR("file", it->file);
+    if (rc == EX_OK && hl) rc = ex_cjw_str(&w, "http_headers", it->http_headers, hl);
+    if (rc == EX_OK && it->http_status) rc = ex_cjw_int(&w, "http_status", it->http_status);
+    if (rc == EX_OK) rc = STR("license", it->license);
+    if (rc == EX_OK && it->line) rc = ex_cjw_int(&w, "line", (int64_t)it->line);
+    if (rc == EX_OK && it->member != it->offset)
+        rc = ex_cjw_int(&w, "member", (int64_t)it->member);
+    if (rc == EX_OK) rc = ex_cjw_int(&w, "offset", (int64_t)it->offset);
+    if (rc == EX_OK) rc = STR("record_id", it->record_id);
+    if (rc == EX_OK) rc = STR("refers_to_digest", it->refers_to_digest);
+    if (rc == EX_OK) rc = STR("refers_to_uri", it->refers_to_uri);
+    if (rc == EX_OK) rc = ex_cjw_int(&w, "size", (int64_t)it->size);
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "source", r->source, strlen(r->source));
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "type", "item", 4);
+    if (rc == EX_OK) rc = STR("url", it->url);
+    if (rc == EX_OK) rc = STR("warc_type", it->warc_type);
+    if (rc == EX_OK) rc = ex_cjw_end(&w);
+    return rc;
+}
+
+static int
+decision_record(run *r, uint64_t id, const char *dig, const char *prov, uint64_t copy_of,
+                int revisit, ex_buf *b)
+{
+    static const char admit_reason[] = "no policy engine yet: admitted";
+    static const char copy_reason[] = "exact copy of an earlier item";
+    static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
+    int dup = copy_of || revisit;
+    const char *reason = copy_of ? copy_reason : revisit ? revisit_reason : admit_reason;
+    ex_cjw w;
+    int rc = ex_cjw_begin(&w, b);
+    if (rc == EX_OK && copy_of) rc = ex_cjw_int(&w, "copy_of", (int64_t)copy_of);
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "digest", dig, 71);
+    if (rc == EX_OK) rc = ex_cjw_int(&w, "item", (int64_t)id);
+    if (rc == EX_OK) rc = ex_cjw_null(&w, "policy");
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "provenance", prov, 71);
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "reason", reason, strlen(reason));
+    /* the policy engine decides here once it exists; until then nothing is refused */
+    if (rc == EX_OK) rc = dup ? ex_cjw_str(&w, "rule", "duplicate", 9)
+                              : ex_cjw_str(&w, "rule", "admit-all", 9);
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "source", r->source, strlen(r->source));
+    if (rc == EX_OK) rc = ex_cjw_str(&w, "type", "decision", 8);
+    if (rc == EX_OK) rc = dup ? ex_cjw_str(&w, "verdict", "duplicate", 9)
+                              : ex_cjw_str(&w, "verdict", "admit", 5);
+    if (rc == EX_OK) rc = ex_cjw_end(&w);
+    return rc;
 }
 
 static int
@@ -289,99 +353,58 @@ on_item(void *ctx, const ex_item *it)
         r->st.skipped++;
         return EX_OK;
     }
-    char dig[72];
+    char dig[72], prov[72];
     ex_digest_format(it->digest, dig);
     int revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
     uint64_t copy_of = revisit ? 0 : lookup(r, it->digest, dig);
     uint64_t id = r->next_item;
-
-    json_t *item = json_object();
-    json_object_set_new(item, "type", json_string("item"));
-    json_object_set_new(item, "digest", json_string(dig));
-    json_object_set_new(item, "size", json_integer((json_int_t)it->size));
-    json_object_set_new(item, "source", json_string(r->source));
-    set_str(item, "file", it->file);
-    json_object_set_new(item, "offset", json_integer((json_int_t)it->offset));
-    if (it->member != it->offset)
-        json_object_set_new(item, "member", json_integer((json_int_t)it->member));
-    if (it->line)
-        json_object_set_new(item, "line", json_integer((json_int_t)it->line));
-    set_str(item, "url", it->url);
-    set_str(item, "record_id", it->record_id);
-    set_str(item, "license", it->license);
-    set_str(item, "fetched", it->fetched);
-    set_str(item, "warc_type", it->warc_type);
-    if (it->http_status)
-        json_object_set_new(item, "http_status", json_integer(it->http_status));
-    set_str(item, "content_type", it->content_type);
-    if (it->http_headers && it->http_headers_len) {
-        size_t n = it->http_headers_len < HEADERS_KEPT ? it->http_headers_len : HEADERS_KEPT;
-        json_t *s = json_stringn(it->http_headers, n);
-        if (s)
-            json_object_set_new(item, "http_headers", s);
+    if (r->np == r->pcap) {
+        size_t cap = r->pcap ? r->pcap * 2 : 1024;
+        pending *np = realloc(r->p, cap * sizeof *np);
+        if (!np)
+            return fail(r, EX_ENOMEM, "out of memory");
+        r->p = np;
+        r->pcap = cap;
     }
-    set_str(item, "refers_to_uri", it->refers_to_uri);
-    set_str(item, "refers_to_digest", it->refers_to_digest);
-
-    /* the decision commits to the item's whole record, so provenance is covered by the
-     * batch tree and the log as well */
-    ex_err e = {0};
-    pending pd = {0};
-    pd.item = ex_json_canon_dup(item, &pd.item_len, &e);
-    json_decref(item);
+    pending *pd = &r->p[r->np];
+    pd->item = r->arena.len;
+    rc = item_record(r, it, dig, &r->arena);
+    if (rc == EX_EINVAL) {
+        /* a reader passed text that is not UTF-8 in a metadata field: record the item with
+         * those fields marked, rather than lose it */
+        r->arena.len = pd->item;
+        ex_item fixed = *it;
+        const char **f[] = {&fixed.content_type, &fixed.fetched, &fixed.file, &fixed.license,
+                            &fixed.record_id, &fixed.refers_to_digest, &fixed.refers_to_uri,
+                            &fixed.url, &fixed.warc_type};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+            if (*f[i] && !ex_utf8_valid(*f[i], strlen(*f[i])))
+                *f[i] = "(invalid UTF-8)";
+        if (fixed.http_headers && !ex_utf8_valid(fixed.http_headers, fixed.http_headers_len))
+            fixed.http_headers = NULL;
+        rc = item_record(r, &fixed, dig, &r->arena);
+    }
+    if (rc != EX_OK)
+        return fail(r, rc, "cannot record item: %s", ex_strerror(rc));
+    pd->item_len = r->arena.len - pd->item;
     uint8_t pdig[EX_HASH_BYTES];
-    char pstr[72];
-    if (!pd.item || ex_sha256_digest(r->l->h, pd.item, pd.item_len, pdig) != EX_OK) {
-        free(pd.item);
-        return fail(r, EX_ENOMEM, "cannot record item: %s", e.msg);
-    }
-    ex_digest_format(pdig, pstr);
-    json_t *dec = json_object();
-    json_object_set_new(dec, "type", json_string("decision"));
-    json_object_set_new(dec, "item", json_integer((json_int_t)id));
-    json_object_set_new(dec, "provenance", json_string(pstr));
-    json_object_set_new(dec, "digest", json_string(dig));
-    json_object_set_new(dec, "source", json_string(r->source));
-    json_object_set_new(dec, "policy", json_null());
-    if (copy_of || revisit) {
-        json_object_set_new(dec, "verdict", json_string("duplicate"));
-        json_object_set_new(dec, "rule", json_string("duplicate"));
-        if (copy_of) {
-            json_object_set_new(dec, "copy_of", json_integer((json_int_t)copy_of));
-            json_object_set_new(dec, "reason", json_string("exact copy of an earlier item"));
-        } else {
-            json_object_set_new(dec, "reason",
-                                json_string("WARC revisit: a copy of the record it refers to"));
-        }
-        r->st.duplicates++;
-        r->by_dup++;
-    } else {
-        /* the policy engine decides here once it exists; until then nothing is refused */
-        json_object_set_new(dec, "verdict", json_string("admit"));
-        json_object_set_new(dec, "rule", json_string("admit-all"));
-        json_object_set_new(dec, "reason", json_string("no policy engine yet: admitted"));
-        r->st.admitted++;
-        r->by_admit++;
-    }
-    pd.decision = ex_json_canon_dup(dec, &pd.decision_len, &e);
-    json_decref(dec);
-    if (!pd.item || !pd.decision) {
-        free(pd.item);
-        free(pd.decision);
-        return fail(r, EX_ENOMEM, "cannot record item: %s", e.msg);
-    }
-    pd.key = (int64_t)prefix_of(it->digest);
-    pending *np = realloc(r->p, (r->np + 1) * sizeof *np);
-    if (!np) {
-        free(pd.item);
-        free(pd.decision);
-        return fail(r, EX_ENOMEM, "out of memory");
-    }
-    r->p = np;
-    r->p[r->np++] = pd;
+    if ((rc = ex_sha256_digest(r->l->h, r->arena.data + pd->item, pd->item_len, pdig)) != EX_OK)
+        return fail(r, rc, "hashing failed");
+    ex_digest_format(pdig, prov);
+    pd->decision = r->arena.len;
+    if ((rc = decision_record(r, id, dig, prov, copy_of, revisit, &r->arena)) != EX_OK)
+        return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
+    pd->decision_len = r->arena.len - pd->decision;
+    pd->key = (int64_t)prefix_of(it->digest);
+    r->np++;
     r->next_item++;
-    if (!copy_of && !revisit && dmap_put(&r->map, (uint64_t)pd.key, id) != EX_OK)
-        return fail(r, EX_ENOMEM, "out of memory");
+    if (copy_of || revisit) {
+        r->st.duplicates++;
+    } else {
+        r->st.admitted++;
+        if (dmap_put(&r->map, (uint64_t)pd->key, id) != EX_OK)
+            return fail(r, EX_ENOMEM, "out of memory");
+    }
     r->st.items++;
     r->st.bytes += it->size;
     in->through = it->offset + 1;
@@ -486,21 +509,23 @@ flush_in_tx(ex_ledger *l, void *ctx)
         return fail(r, EX_ENOMEM, "out of memory");
     for (size_t i = 0; rc == EX_OK && i < r->np; i++) {
         uint64_t id;
-        if ((rc = st->ops->rec_append(st, EX_TAB_ITEMS, r->p[i].key, r->p[i].item,
-                                      r->p[i].item_len, &id)) != EX_OK)
+        const char *item = r->arena.data + r->p[i].item;
+        const char *dec = r->arena.data + r->p[i].decision;
+        if ((rc = st->ops->rec_append(st, EX_TAB_ITEMS, r->p[i].key, item, r->p[i].item_len,
+                                      &id)) != EX_OK)
             break;
         if (id != first_item + i) {
             rc = fail(r, EX_EDB, "another process is writing items to this ledger");
             goto out;
         }
-        if ((rc = st->ops->rec_append(st, EX_TAB_DECISIONS, (int64_t)id, r->p[i].decision,
+        if ((rc = st->ops->rec_append(st, EX_TAB_DECISIONS, (int64_t)id, dec,
                                       r->p[i].decision_len, &id)) != EX_OK)
             break;
         if (id != first_dec + i) {
             rc = fail(r, EX_EDB, "another process is writing decisions to this ledger");
             goto out;
         }
-        rc = ex_merkle_leaf(l->h, r->p[i].decision, r->p[i].decision_len, leaves[i]);
+        rc = ex_merkle_leaf(l->h, dec, r->p[i].decision_len, leaves[i]);
     }
     for (size_t off = 0; rc == EX_OK && off < r->quarantine.len;) {
         size_t len = strlen(r->quarantine.data + off);
@@ -557,11 +582,8 @@ out:
 static void
 clear_batch(run *r)
 {
-    for (size_t i = 0; i < r->np; i++) {
-        free(r->p[i].item);
-        free(r->p[i].decision);
-    }
     r->np = 0;
+    r->arena.len = 0;
     r->quarantine.len = 0;
     r->nq = 0;
     for (size_t i = 0; i < r->inputs.cap; i++)
@@ -787,6 +809,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
 out:
     clear_batch(&r);
     free(r.p);
+    ex_buf_free(&r.arena);
     ex_buf_free(&r.quarantine);
     dmap_free(&r.map);
     imap_free(&r.inputs);

@@ -95,9 +95,42 @@ test_canonical_json(void)
     json_decref(bad);
 }
 
+/* the direct writer gives exactly the canonical form */
+static void
+test_direct_writer(void)
+{
+    static const char *const values[] = {"plain", "quote \" and \\ back", "ctl \x01\x1f\n\t\r\b\f",
+                                         "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x8c\x8d", "", "/slash"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        ex_buf b = {0};
+        ex_cjw w;
+        CHECK_RC(ex_cjw_begin(&w, &b), EX_OK);
+        CHECK_RC(ex_cjw_str(&w, "a", values[i], strlen(values[i])), EX_OK);
+        CHECK_RC(ex_cjw_int(&w, "b", -42), EX_OK);
+        CHECK_RC(ex_cjw_null(&w, "c"), EX_OK);
+        CHECK_RC(ex_cjw_int(&w, "d", 9007199254740991LL), EX_OK);
+        CHECK_RC(ex_cjw_end(&w), EX_OK);
+        json_t *o = json_loads(b.data, 0, NULL);
+        CHECK(o != NULL);
+        ex_err e = {0};
+        char *c = o ? ex_json_canon_dup(o, NULL, &e) : NULL;
+        CHECK_STR(c, b.data);
+        free(c);
+        json_decref(o);
+        ex_buf_free(&b);
+    }
+    ex_buf b = {0};
+    ex_cjw w;
+    ex_cjw_begin(&w, &b);
+    CHECK_RC(ex_cjw_str(&w, "a", "\xff", 1), EX_EINVAL);
+    CHECK_RC(ex_cjw_int(&w, "b", 9007199254740992LL), EX_EINVAL);
+    ex_buf_free(&b);
+}
+
 int
 main(void)
 {
+    test_direct_writer();
     test_b64();
     test_hex_digest();
     test_canonical_json();
