@@ -19,6 +19,10 @@ int ex_instream_compression(const ex_instream *s);
 const char *ex_instream_path(const ex_instream *s);
 
 /* Read up to cap decompressed bytes into buf; *n = 0 only at the clean end of the file.
+ * One read never returns bytes of two gzip members or zstd frames, so a caller that asks
+ * ex_instream_member_offset right after a read gets the exact member of those bytes.
+ * A member's checksum is checked at its end: bytes of a damaged member whose deflate data
+ * still decodes are delivered before the error is reported.
  * EX_EFORMAT for corrupt or truncated compressed data (err names the compressed offset of the
  * member or frame), EX_EIO for a read error. After an error the stream stays at its end. */
 int ex_instream_read(ex_instream *s, void *buf, size_t cap, size_t *n, ex_err *err);

@@ -44,7 +44,9 @@ typedef struct ex_quarantine {
 } ex_quarantine;
 
 /* Callbacks; a non-EX_OK return stops the reader, which returns that code (used by --strict
- * and by cancellation). */
+ * and by cancellation). quarantine may be NULL: bad records are then skipped silently.
+ * Readers return EX_OK when the input was read to its end (quarantines included), a
+ * callback's code, EX_EIO, EX_ENOMEM, or EX_EINVAL for bad arguments (a field path). */
 typedef struct ex_reader_cb {
     int (*item)(void *ctx, const ex_item *it);
     int (*quarantine)(void *ctx, const ex_quarantine *q);
