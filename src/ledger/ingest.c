@@ -507,26 +507,43 @@ flush_in_tx(ex_ledger *l, void *ctx)
     uint8_t(*leaves)[EX_HASH_BYTES] = malloc((r->np ? r->np : 1) * EX_HASH_BYTES);
     if (!leaves)
         return fail(r, EX_ENOMEM, "out of memory");
-    for (size_t i = 0; rc == EX_OK && i < r->np; i++) {
-        uint64_t id;
-        const char *item = r->arena.data + r->p[i].item;
-        const char *dec = r->arena.data + r->p[i].decision;
-        if ((rc = st->ops->rec_append(st, EX_TAB_ITEMS, r->p[i].key, item, r->p[i].item_len,
-                                      &id)) != EX_OK)
-            break;
-        if (id != first_item + i) {
-            rc = fail(r, EX_EDB, "another process is writing items to this ledger");
-            goto out;
-        }
-        if ((rc = st->ops->rec_append(st, EX_TAB_DECISIONS, (int64_t)id, dec,
-                                      r->p[i].decision_len, &id)) != EX_OK)
-            break;
-        if (id != first_dec + i) {
-            rc = fail(r, EX_EDB, "another process is writing decisions to this ledger");
-            goto out;
-        }
-        rc = ex_merkle_leaf(l->h, dec, r->p[i].decision_len, leaves[i]);
+    /* items and decisions get the ids predicted when their records were written; an id
+     * taken meanwhile by another writer makes the insert fail, and the batch roll back */
+    int64_t *keys = malloc((r->np ? r->np : 1) * sizeof *keys);
+    const void **data = malloc((r->np ? r->np : 1) * sizeof *data);
+    size_t *lens = malloc((r->np ? r->np : 1) * sizeof *lens);
+    if (!keys || !data || !lens) {
+        free(keys);
+        free(data);
+        free(lens);
+        free(leaves);
+        return fail(r, EX_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < r->np; i++) {
+        keys[i] = r->p[i].key;
+        data[i] = r->arena.data + r->p[i].item;
+        lens[i] = r->p[i].item_len;
+    }
+    rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, first_item, r->np, keys, data, lens);
+    for (size_t i = 0; rc == EX_OK && i < r->np; i++) {
+        keys[i] = (int64_t)(first_item + i);
+        data[i] = r->arena.data + r->p[i].decision;
+        lens[i] = r->p[i].decision_len;
+        rc = ex_merkle_leaf(l->h, data[i], lens[i], leaves[i]);
+    }
+    if (rc == EX_OK)
+        rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, first_dec, r->np, keys, data, lens);
+    if (rc == EX_EDB) {
+        free(keys);
+        free(data);
+        free(lens);
+        free(leaves);
+        return fail(r, rc, "cannot store the batch (is another process ingesting into this "
+                           "ledger?): %s", ex_store_errmsg(st));
+    }
+    free(keys);
+    free(data);
+    free(lens);
     for (size_t off = 0; rc == EX_OK && off < r->quarantine.len;) {
         size_t len = strlen(r->quarantine.data + off);
         rc = st->ops->rec_append(st, EX_TAB_QUARANTINE, 0, r->quarantine.data + off, len, NULL);

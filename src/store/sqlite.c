@@ -50,7 +50,7 @@ enum {
 };
 
 /* per record table: append, get, scan, scan by key, max id */
-enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_COUNT };
+enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_INSERT1, R_INSERT64, R_COUNT };
 static const char *const rsql[R_COUNT] = {
     [R_APPEND] = "INSERT INTO %s(key, record) VALUES(?1, ?2)",
     [R_GET] = "SELECT key, record FROM %s WHERE id = ?1",
@@ -58,6 +58,8 @@ static const char *const rsql[R_COUNT] = {
     [R_SCAN_KEY] = "SELECT id, key, record FROM %s WHERE key = ?1 ORDER BY id",
     [R_MAX] = "SELECT max(id) FROM %s",
     [R_PUT] = "INSERT OR REPLACE INTO %s(id, key, record) VALUES(?1, ?2, ?3)",
+    [R_INSERT1] = "INSERT INTO %s(id, key, record) VALUES(?, ?, ?)",
+    [R_INSERT64] = NULL, /* built in rstmt: 64 rows per statement */
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -417,6 +419,17 @@ rstmt(ex_store *s, int table, int q)
     sq_store *st = SQ(s);
     if (table < 0 || table >= EX_TAB_COUNT)
         return NULL;
+    if (!st->r[table][q] && q == R_INSERT64) {
+        /* one statement for 64 rows: SQLite's per-statement cost dominates small rows */
+        char text[2048];
+        int n = snprintf(text, sizeof text, "INSERT INTO %s(id, key, record) VALUES",
+                         tables[table]);
+        for (int i = 0; i < 64; i++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s(?,?,?)", i ? "," : "");
+        if (sqlite3_prepare_v3(st->db, text, -1, SQLITE_PREPARE_PERSISTENT, &st->r[table][q],
+                               NULL) != SQLITE_OK)
+            return NULL;
+    }
     if (!st->r[table][q]) {
         char text[256];
         snprintf(text, sizeof text, rsql[q], tables[table]);
@@ -513,6 +526,28 @@ sq_rec_max(ex_store *s, int table, uint64_t *id)
 }
 
 static int
+sq_rec_insert_many(ex_store *s, int table, uint64_t first, size_t n, const int64_t *keys,
+                   const void *const *data, const size_t *lens)
+{
+    size_t i = 0;
+    while (i < n) {
+        int rows = n - i >= 64 ? 64 : 1;
+        sqlite3_stmt *q = rstmt(s, table, rows == 64 ? R_INSERT64 : R_INSERT1);
+        if (!q)
+            return dberr(s, "prepare");
+        for (int k = 0; k < rows; k++, i++) {
+            sqlite3_bind_int64(q, 3 * k + 1, (sqlite3_int64)(first + i));
+            sqlite3_bind_int64(q, 3 * k + 2, keys[i]);
+            sqlite3_bind_blob(q, 3 * k + 3, data[i], (int)lens[i], SQLITE_STATIC);
+        }
+        int rc = run(s, q, "append records");
+        if (rc != EX_OK)
+            return rc;
+    }
+    return EX_OK;
+}
+
+static int
 sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, size_t len)
 {
     sqlite3_stmt *q = rstmt(s, table, R_PUT);
@@ -528,8 +563,8 @@ static const ex_store_ops sqlite_ops = {
     sq_close,         sq_begin,          sq_commit,      sq_rollback,         sq_meta_get_dup,
     sq_meta_put,      sq_entry_count,    sq_entries_put, sq_entry_get_dup,    sq_entry_scan,
     sq_tile_put,      sq_tile_get,       sq_tile_scan,   sq_checkpoint_put,   sq_checkpoint_get_dup,
-    sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key, sq_rec_put,
-    sq_rec_max,
+    sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key,
+    sq_rec_insert_many, sq_rec_put, sq_rec_max,
 };
 
 /* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */

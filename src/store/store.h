@@ -61,6 +61,9 @@ typedef struct ex_store_ops {
                     void *ctx);
     /* records with this key, in id order (indexed for EX_TAB_DECISIONS) */
     int (*rec_scan_key)(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
+    /* append n records with ids first, first+1, ...; fails (nothing written) if one exists */
+    int (*rec_insert_many)(ex_store *s, int table, uint64_t first, size_t n, const int64_t *keys,
+                           const void *const *data, const size_t *lens);
     /* insert or replace the record with this id */
     int (*rec_put)(ex_store *s, int table, uint64_t id, int64_t key, const void *data,
                    size_t len);
