@@ -155,6 +155,38 @@ bad(ex_instream *s, ex_err *err, const char *what)
                    (unsigned long long)current_member(s));
 }
 
+/* Length of the gzip member header at p (RFC 1952): > 0 when complete, 0 when more bytes are
+ * needed, -1 when it is not a valid header. We parse it ourselves and hand igzip only the
+ * deflate data: ISA-L 2.30 reads uninitialised memory when a header with optional fields
+ * arrives split across calls (found by fuzz_warc). */
+static long
+gzip_header(const uint8_t *p, size_t n)
+{
+    if (n < 10)
+        return n >= 1 && p[0] != 0x1f ? -1 : 0;
+    if (p[0] != 0x1f || p[1] != 0x8b || p[2] != 8 || (p[3] & 0xe0))
+        return -1;
+    size_t at = 10;
+    unsigned flg = p[3];
+    if (flg & 4) { /* FEXTRA */
+        if (n < at + 2)
+            return 0;
+        at += 2 + (size_t)(p[at] | p[at + 1] << 8);
+    }
+    for (unsigned bit = 8; bit <= 16; bit <<= 1) { /* FNAME, FCOMMENT: zero-terminated */
+        if (!(flg & bit))
+            continue;
+        while (at < n && p[at])
+            at++;
+        if (at >= n)
+            return 0;
+        at++;
+    }
+    if (flg & 2) /* FHCRC */
+        at += 2;
+    return at <= n ? (long)at : 0;
+}
+
 static int
 read_gzip(ex_instream *s, uint8_t *buf, size_t cap, size_t *n, ex_err *err)
 {
@@ -169,13 +201,26 @@ read_gzip(ex_instream *s, uint8_t *buf, size_t cap, size_t *n, ex_err *err)
         if (!s->member_open) {
             if (avail == 0)
                 break; /* clean end after the last member */
-            if (avail < 2 || s->in[s->in_pos] != 0x1f || s->in[s->in_pos + 1] != 0x8b) {
-                s->ring_n++, s->ring[(s->ring_n - 1) % RING].off = s->in_off + s->in_pos;
+            long hl;
+            while ((hl = gzip_header(s->in + s->in_pos, avail)) == 0 && !s->eof &&
+                   avail < IN_CAP) {
+                int rc = refill(s, err);
+                if (rc != EX_OK)
+                    return rc;
+                avail = s->in_len - s->in_pos;
+            }
+            if (hl <= 0) {
+                member_start(s);
+                if (avail >= 2 && s->in[s->in_pos] == 0x1f && s->in[s->in_pos + 1] == 0x8b)
+                    return bad(s, err, hl == 0 ? "header is truncated or too long"
+                                               : "header is invalid");
                 return bad(s, err, "expected (trailing bytes are not gzip)");
             }
             member_start(s);
+            s->in_pos += (size_t)hl;
+            avail -= (size_t)hl;
             isal_inflate_init(s->gz);
-            s->gz->crc_flag = ISAL_GZIP;
+            s->gz->crc_flag = ISAL_GZIP_NO_HDR_VER; /* raw deflate, then the CRC32/ISIZE trailer */
             s->member_open = 1;
         } else if (avail == 0 && s->eof) {
             return bad(s, err, "is truncated");

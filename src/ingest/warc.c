@@ -278,28 +278,13 @@ mm_push(rd *r, uint64_t dpos, uint64_t off)
     return EX_OK;
 }
 
-/* Remember where the members of decompressed bytes [d0, d1) start: instream only remembers
- * its last 64 members, and the buffer may run further ahead than that. Each read returns the
- * bytes of one member today; should one span several, the boundaries are searched for. */
+/* Remember which member the decompressed bytes from d0 on belong to: instream only remembers
+ * its last 64 members, and the buffer may run further ahead than that. One read returns bytes
+ * of one member (instream.h), so asking right after the read is exact. */
 static int
-note_members(rd *r, uint64_t d0, uint64_t d1)
+note_member(rd *r, uint64_t d0)
 {
-    uint64_t m = ex_instream_member_offset(r->in, d0);
-    int rc = mm_push(r, d0, m);
-    while (rc == EX_OK && ex_instream_member_offset(r->in, d1 - 1) != m) {
-        uint64_t a = d0, b = d1 - 1; /* member(a) == m, member(b) != m */
-        while (b - a > 1) {
-            uint64_t mid = a + (b - a) / 2;
-            if (ex_instream_member_offset(r->in, mid) == m)
-                a = mid;
-            else
-                b = mid;
-        }
-        d0 = b;
-        m = ex_instream_member_offset(r->in, b);
-        rc = mm_push(r, d0, m);
-    }
-    return rc;
+    return mm_push(r, d0, ex_instream_member_offset(r->in, d0));
 }
 
 /* Member of decompressed offset pos; queries come in increasing order. */
@@ -348,7 +333,7 @@ fill(rd *r, size_t want)
             if (rc != EX_OK)
                 return ex_fail(r->err, rc, "%s", r->ierr.msg);
             if (got && ex_instream_compression(r->in) != EX_COMP_NONE &&
-                (rc = note_members(r, r->base + r->len, r->base + r->len + got)) != EX_OK)
+                (rc = note_member(r, r->base + r->len)) != EX_OK)
                 return rc;
         } else {
             got = r->mem_len - r->mem_off;
@@ -1234,6 +1219,26 @@ terminator(rd *r, int *ok)
     return EX_OK;
 }
 
+/* A compressed member's checksum is checked at its end, after its bytes were delivered
+ * (instream.h). When the record just read ends where the buffered data ends, read on, so that
+ * a damaged member (one record per member, as crawlers write them) quarantines its record
+ * instead of giving an item; the record is damaged if no new member began at its end. In a
+ * file compressed as one member, a bad checksum shows only at the end of the file. */
+static int
+member_sound(rd *r)
+{
+    int rc;
+    if (!r->in || ex_instream_compression(r->in) == EX_COMP_NONE || avail(r) > 0 || r->eof)
+        return EX_OK;
+    uint64_t end = at(r), last = member_of(r, end - 1);
+    if ((rc = fill(r, 1)) != EX_OK || !r->failed)
+        return rc;
+    if (ex_instream_member_offset(r->in, end) != last)
+        return EX_OK; /* what follows the record is bad: reported where it starts */
+    r->stop = 1;
+    return quarantine_rec(r, "%s", r->ierr.msg);
+}
+
 /* Read one record at the current position: skip it, report it, or hand over its item. The return is
  * a callback's code or a fatal error; r->stop ends the file. */
 static int
@@ -1317,6 +1322,8 @@ record(rd *r)
     if ((rc = terminator(r, &ok)) != EX_OK || !ok)
         return rc;
     r->pos += 4;
+    if ((rc = member_sound(r)) != EX_OK || r->stop)
+        return rc;
     return record_end(r);
 }
 
