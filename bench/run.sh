@@ -198,7 +198,12 @@ commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo "?")
     sed -n '/^sha256\|^type\|numbers/Ip' "$work/openssl.out"
     for r in hash mem_small mem_large dur_small dur_large prove; do cat "$work/$r.out"; done
     printf '```\n'
-} >"$out"
+} >"$out.new"
+# sections written by other scripts (bench/ingest.sh: "## Ingest") are kept
+if [ -f "$out" ]; then
+    sed -n '/^## Ingest/,$p' "$out" >>"$out.new"
+fi
+mv "$out.new" "$out"
 
 log "wrote $out"
 cat "$out" >&2

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -24,11 +25,16 @@
 #define DEFAULT_BATCH 10000
 #define HEADERS_KEPT 8192 /* raw HTTP header bytes kept per item for later signal checks */
 
-/* ---- digest map: 8-byte digest prefix -> item id, open addressing, duplicates allowed ---- */
+/* ---- digest map: 8-byte digest prefix -> item id, open addressing, duplicates allowed ----
+ * Key and id share a slot, so a probe touches one cache line. */
+
+typedef struct dslot {
+    uint64_t key; /* prefix, 0 = empty (a zero prefix is stored as 1: still exact, see lookup) */
+    uint64_t id;
+} dslot;
 
 typedef struct dmap {
-    uint64_t *keys; /* prefix, 0 = empty (a zero prefix is stored as 1: still exact, see hit) */
-    uint64_t *ids;
+    dslot *v;
     size_t cap, n;
 } dmap;
 
@@ -41,29 +47,52 @@ prefix_of(const uint8_t d[EX_HASH_BYTES])
     return k ? k : 1;
 }
 
+/* Zeroed slots. Large tables come straight from mmap with a transparent-huge-page hint: the
+ * table is probed at random, and 2 MiB pages take far fewer page faults and TLB misses. */
+static dslot *
+slots_alloc(size_t cap)
+{
+#ifdef MADV_HUGEPAGE
+    void *p = mmap(NULL, cap * sizeof(dslot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, cap * sizeof(dslot), MADV_HUGEPAGE); /* only a hint */
+    return p;
+#else
+    return calloc(cap, sizeof(dslot));
+#endif
+}
+
+static void
+slots_free(dslot *v, size_t cap)
+{
+#ifdef MADV_HUGEPAGE
+    if (v)
+        munmap(v, cap * sizeof(dslot));
+#else
+    (void)cap;
+    free(v);
+#endif
+}
+
 static int
 dmap_grow(dmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1 << 16;
-    uint64_t *keys = calloc(cap, sizeof *keys), *ids = malloc(cap * sizeof *ids);
-    if (!keys || !ids) {
-        free(keys);
-        free(ids);
+    dslot *v = slots_alloc(cap);
+    if (!v)
         return EX_ENOMEM;
-    }
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
+        if (!m->v[i].key)
             continue;
-        size_t j = m->keys[i] & (cap - 1);
-        while (keys[j])
+        size_t j = m->v[i].key & (cap - 1);
+        while (v[j].key)
             j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        ids[j] = m->ids[i];
+        v[j] = m->v[i];
     }
-    free(m->keys);
-    free(m->ids);
-    m->keys = keys;
-    m->ids = ids;
+    slots_free(m->v, m->cap);
+    m->v = v;
     m->cap = cap;
     return EX_OK;
 }
@@ -74,10 +103,10 @@ dmap_put(dmap *m, uint64_t key, uint64_t id)
     if ((m->n + 1) * 2 > m->cap && dmap_grow(m) != EX_OK)
         return EX_ENOMEM;
     size_t j = key & (m->cap - 1);
-    while (m->keys[j])
+    while (m->v[j].key)
         j = (j + 1) & (m->cap - 1);
-    m->keys[j] = key;
-    m->ids[j] = id;
+    m->v[j].key = key;
+    m->v[j].id = id;
     m->n++;
     return EX_OK;
 }
@@ -85,8 +114,7 @@ dmap_put(dmap *m, uint64_t key, uint64_t id)
 static void
 dmap_free(dmap *m)
 {
-    free(m->keys);
-    free(m->ids);
+    slots_free(m->v, m->cap);
 }
 
 /* ---- inputs: how far each input (a stream file, or one file of a tree) is recorded ---- */
@@ -176,6 +204,9 @@ typedef struct pending {
     int64_t key;                   /* digest prefix */
 } pending;
 
+/* the kinds of decision record, each with its fixed tail (run_fixed) */
+enum { D_ADMIT, D_COPY, D_REVISIT, D_COUNT };
+
 typedef struct run {
     ex_ledger *l;
     const ex_ingest_opts *o;
@@ -189,6 +220,11 @@ typedef struct run {
     /* the current batch */
     pending *p;
     size_t np, pcap;
+    /* per pending record, same capacity: its decision's leaf hash, and the rows to insert */
+    uint8_t (*leaves)[EX_HASH_BYTES];
+    int64_t *keys;
+    const void **data;
+    size_t *lens;
     ex_buf arena;           /* the batch's records, back to back */
     ex_buf quarantine;      /* JSONL of this batch's quarantine reports */
     size_t nq;
@@ -198,6 +234,10 @@ typedef struct run {
     uint64_t skip_through;  /* its records at offsets below this were recorded earlier */
     int strict_hit;
     int err_rc;
+    /* record parts fixed for the run (run_fixed) */
+    ex_buf fixed;
+    size_t item_tail_len, dec_tail[D_COUNT], dec_tail_len[D_COUNT];
+    int fixed_rc;
 } run;
 
 static int
@@ -246,16 +286,15 @@ same_digest(run *r, uint64_t id, const char *dig)
     return same;
 }
 
-/* id of the first item with digest d, 0 if none */
+/* id of the first item with digest dig (whose prefix is key), 0 if none */
 static uint64_t
-lookup(run *r, const uint8_t d[EX_HASH_BYTES], const char *dig)
+lookup(run *r, uint64_t key, const char *dig)
 {
-    uint64_t key = prefix_of(d);
     if (!r->map.cap)
         return 0;
-    for (size_t j = key & (r->map.cap - 1); r->map.keys[j]; j = (j + 1) & (r->map.cap - 1))
-        if (r->map.keys[j] == key && same_digest(r, r->map.ids[j], dig))
-            return r->map.ids[j];
+    for (size_t j = key & (r->map.cap - 1); r->map.v[j].key; j = (j + 1) & (r->map.cap - 1))
+        if (r->map.v[j].key == key && same_digest(r, r->map.v[j].id, dig))
+            return r->map.v[j].id;
     return 0;
 }
 
@@ -270,41 +309,193 @@ set_str(json_t *o, const char *k, const char *v)
     }
 }
 
-/* an optional string member */
-#define STR(k, v) ((v) ? ex_cjw_str(&w, k, v, strlen(v)) : EX_OK)
+/* ---- records: canonical JSON written directly, member by member in key order ----
+ *
+ * The output is byte for byte what ex_cjw (and ex_json_canon) write, without its per-call
+ * overheads: keys are ASCII literals given in canonical order, a string that is printable
+ * ASCII without '"' or '\\' is its own canonical form and is copied in quotes, any other string
+ * goes through ex_cjson_string (which validates and escapes it), and integers get ex_cjw_int's
+ * range check. */
 
-/* The item record, canonical JSON written member by member in key order. */
+/* 1 if s[0..len) has only bytes 0x20-0x7f other than '"' and '\\'. Eight bytes at a time: the
+ * has-less/has-zero word tests have no false negatives, and a false positive only takes the
+ * slower path, which writes the same bytes. */
+static int
+plain(const char *s, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w, q, bs;
+        memcpy(&w, s + i, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+            return 0;
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+static int
+put(ex_buf *b, const char *p, size_t n)
+{
+    if (ex_buf_reserve(b, n) != EX_OK)
+        return EX_ENOMEM;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return EX_OK;
+}
+
+/* a JSON string, canonical */
+static int
+put_str(ex_buf *b, const char *s, size_t len)
+{
+    if (!plain(s, len))
+        return ex_cjson_string(b, s, len);
+    if (ex_buf_reserve(b, len + 2) != EX_OK)
+        return EX_ENOMEM;
+    char *o = b->data + b->len;
+    o[0] = '"';
+    memcpy(o + 1, s, len);
+    o[len + 1] = '"';
+    b->len += len + 2;
+    return EX_OK;
+}
+
+/* member keys as literals with their length: `,"name":`, and `"name":` for the first one */
+#define KEY(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
+#define KEY1(k) "\"" k "\":", sizeof("\"" k "\":") - 1
+
+static int
+member_str(ex_buf *b, const char *key, size_t klen, const char *v, size_t len)
+{
+    int rc = put(b, key, klen);
+    return rc == EX_OK ? put_str(b, v, len) : rc;
+}
+
+/* an optional string member, NULL: absent */
+static int
+member_opt(ex_buf *b, const char *key, size_t klen, const char *v)
+{
+    return v ? member_str(b, key, klen, v, strlen(v)) : EX_OK;
+}
+
+static int
+member_int(ex_buf *b, const char *key, size_t klen, int64_t v)
+{
+    if (v > EX_JSON_INT_MAX || v < -EX_JSON_INT_MAX)
+        return EX_EINVAL;
+    char t[24];
+    size_t i = sizeof t;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        t[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        t[--i] = '-';
+    int rc = put(b, key, klen);
+    return rc == EX_OK ? put(b, t + i, sizeof t - i) : rc;
+}
+
+/* "sha256:<hex>" (71 characters, never escaped) */
+static int
+member_digest(ex_buf *b, const char *key, size_t klen, const char *dig)
+{
+    if (ex_buf_reserve(b, klen + 73) != EX_OK)
+        return EX_ENOMEM;
+    char *o = b->data + b->len;
+    memcpy(o, key, klen);
+    o[klen] = '"';
+    memcpy(o + klen + 1, dig, 71);
+    o[klen + 72] = '"';
+    b->len += klen + 73;
+    return EX_OK;
+}
+
+/* The parts of records that are the same for the whole run: the source name as a JSON string
+ * inside `,"source":<name>,"type":"item"`, and the three decision tails. */
+static const char admit_reason[] = "no policy engine yet: admitted";
+static const char copy_reason[] = "exact copy of an earlier item";
+static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
+
+static int
+run_fixed(run *r)
+{
+    static const char *const reason[D_COUNT] = {admit_reason, copy_reason, revisit_reason};
+    ex_buf *b = &r->fixed;
+    b->len = 0;
+    int rc = put(b, KEY("source"));
+    if (rc == EX_OK)
+        rc = put_str(b, r->source, strlen(r->source));
+    if (rc == EX_OK)
+        rc = put(b, KEY("type"));
+    if (rc == EX_OK)
+        rc = put(b, "\"item\"", 6);
+    r->item_tail_len = b->len;
+    /* decisions: everything after the provenance member */
+    for (int d = 0; rc == EX_OK && d < D_COUNT; d++) {
+        r->dec_tail[d] = b->len;
+        rc = member_str(b, KEY("reason"), reason[d], strlen(reason[d]));
+        if (rc == EX_OK)
+            rc = d == D_ADMIT ? member_str(b, KEY("rule"), "admit-all", 9)
+                              : member_str(b, KEY("rule"), "duplicate", 9);
+        if (rc == EX_OK)
+            rc = member_str(b, KEY("source"), r->source, strlen(r->source));
+        if (rc == EX_OK)
+            rc = member_str(b, KEY("type"), "decision", 8);
+        if (rc == EX_OK)
+            rc = d == D_ADMIT ? member_str(b, KEY("verdict"), "admit", 5)
+                              : member_str(b, KEY("verdict"), "duplicate", 9);
+        if (rc == EX_OK)
+            rc = put(b, "}", 1);
+        r->dec_tail_len[d] = b->len - r->dec_tail[d];
+    }
+    return rc;
+}
+
+/* The item record. */
 static int
 item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
 {
-    ex_cjw w;
+    if (r->fixed_rc != EX_OK)
+        return r->fixed_rc; /* the source name is not UTF-8: no record can hold it */
     size_t hl = it->http_headers ? it->http_headers_len : 0;
     if (hl > HEADERS_KEPT) {
         hl = HEADERS_KEPT; /* cut at a character boundary */
         while (hl > 0 && ((unsigned char)it->http_headers[hl] & 0xc0) == 0x80)
             hl--;
     }
-    int rc = ex_cjw_begin(&w, b);
-    if (rc == EX_OK) rc = STR("content_type", it->content_type);
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "digest", dig, 71);
-    if (rc == EX_OK) rc = STR("fetched", it->fetched);
-    if (rc == EX_OK) rc = STR("file", it->file);
-    if (rc == EX_OK && hl) rc = ex_cjw_str(&w, "http_headers", it->http_headers, hl);
-    if (rc == EX_OK && it->http_status) rc = ex_cjw_int(&w, "http_status", it->http_status);
-    if (rc == EX_OK) rc = STR("license", it->license);
-    if (rc == EX_OK && it->line) rc = ex_cjw_int(&w, "line", (int64_t)it->line);
+    int rc = put(b, "{", 1);
+    if (rc == EX_OK && it->content_type) {
+        rc = member_str(b, KEY1("content_type"), it->content_type, strlen(it->content_type));
+        if (rc == EX_OK)
+            rc = member_digest(b, KEY("digest"), dig);
+    } else if (rc == EX_OK) {
+        rc = member_digest(b, KEY1("digest"), dig);
+    }
+    if (rc == EX_OK) rc = member_opt(b, KEY("fetched"), it->fetched);
+    if (rc == EX_OK) rc = member_opt(b, KEY("file"), it->file);
+    if (rc == EX_OK && hl) rc = member_str(b, KEY("http_headers"), it->http_headers, hl);
+    if (rc == EX_OK && it->http_status)
+        rc = member_int(b, KEY("http_status"), it->http_status);
+    if (rc == EX_OK) rc = member_opt(b, KEY("license"), it->license);
+    if (rc == EX_OK && it->line) rc = member_int(b, KEY("line"), (int64_t)it->line);
     if (rc == EX_OK && it->member != it->offset)
-        rc = ex_cjw_int(&w, "member", (int64_t)it->member);
-    if (rc == EX_OK) rc = ex_cjw_int(&w, "offset", (int64_t)it->offset);
-    if (rc == EX_OK) rc = STR("record_id", it->record_id);
-    if (rc == EX_OK) rc = STR("refers_to_digest", it->refers_to_digest);
-    if (rc == EX_OK) rc = STR("refers_to_uri", it->refers_to_uri);
-    if (rc == EX_OK) rc = ex_cjw_int(&w, "size", (int64_t)it->size);
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "source", r->source, strlen(r->source));
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "type", "item", 4);
-    if (rc == EX_OK) rc = STR("url", it->url);
-    if (rc == EX_OK) rc = STR("warc_type", it->warc_type);
-    if (rc == EX_OK) rc = ex_cjw_end(&w);
+        rc = member_int(b, KEY("member"), (int64_t)it->member);
+    if (rc == EX_OK) rc = member_int(b, KEY("offset"), (int64_t)it->offset);
+    if (rc == EX_OK) rc = member_opt(b, KEY("record_id"), it->record_id);
+    if (rc == EX_OK) rc = member_opt(b, KEY("refers_to_digest"), it->refers_to_digest);
+    if (rc == EX_OK) rc = member_opt(b, KEY("refers_to_uri"), it->refers_to_uri);
+    if (rc == EX_OK) rc = member_int(b, KEY("size"), (int64_t)it->size);
+    if (rc == EX_OK) rc = put(b, r->fixed.data, r->item_tail_len); /* source, type */
+    if (rc == EX_OK) rc = member_opt(b, KEY("url"), it->url);
+    if (rc == EX_OK) rc = member_opt(b, KEY("warc_type"), it->warc_type);
+    if (rc == EX_OK) rc = put(b, "}", 1);
     return rc;
 }
 
@@ -312,27 +503,23 @@ static int
 decision_record(run *r, uint64_t id, const char *dig, const char *prov, uint64_t copy_of,
                 int revisit, ex_buf *b)
 {
-    static const char admit_reason[] = "no policy engine yet: admitted";
-    static const char copy_reason[] = "exact copy of an earlier item";
-    static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
-    int dup = copy_of || revisit;
-    const char *reason = copy_of ? copy_reason : revisit ? revisit_reason : admit_reason;
-    ex_cjw w;
-    int rc = ex_cjw_begin(&w, b);
-    if (rc == EX_OK && copy_of) rc = ex_cjw_int(&w, "copy_of", (int64_t)copy_of);
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "digest", dig, 71);
-    if (rc == EX_OK) rc = ex_cjw_int(&w, "item", (int64_t)id);
-    if (rc == EX_OK) rc = ex_cjw_null(&w, "policy");
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "provenance", prov, 71);
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "reason", reason, strlen(reason));
     /* the policy engine decides here once it exists; until then nothing is refused */
-    if (rc == EX_OK) rc = dup ? ex_cjw_str(&w, "rule", "duplicate", 9)
-                              : ex_cjw_str(&w, "rule", "admit-all", 9);
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "source", r->source, strlen(r->source));
-    if (rc == EX_OK) rc = ex_cjw_str(&w, "type", "decision", 8);
-    if (rc == EX_OK) rc = dup ? ex_cjw_str(&w, "verdict", "duplicate", 9)
-                              : ex_cjw_str(&w, "verdict", "admit", 5);
-    if (rc == EX_OK) rc = ex_cjw_end(&w);
+    if (r->fixed_rc != EX_OK)
+        return r->fixed_rc;
+    int d = copy_of ? D_COPY : revisit ? D_REVISIT : D_ADMIT;
+    int rc = put(b, "{", 1);
+    if (rc == EX_OK && copy_of) {
+        rc = member_int(b, KEY1("copy_of"), (int64_t)copy_of);
+        if (rc == EX_OK)
+            rc = member_digest(b, KEY("digest"), dig);
+    } else if (rc == EX_OK) {
+        rc = member_digest(b, KEY1("digest"), dig);
+    }
+    if (rc == EX_OK) rc = member_int(b, KEY("item"), (int64_t)id);
+    if (rc == EX_OK) rc = put(b, KEY("policy"));
+    if (rc == EX_OK) rc = put(b, "null", 4);
+    if (rc == EX_OK) rc = member_digest(b, KEY("provenance"), prov);
+    if (rc == EX_OK) rc = put(b, r->fixed.data + r->dec_tail[d], r->dec_tail_len[d]);
     return rc;
 }
 
@@ -340,6 +527,32 @@ static int
 flush(run *r);
 static int
 file_input(run *r, const char *path, input **out);
+
+/* room for twice as many pending records */
+static int
+grow_pending(run *r)
+{
+    size_t cap = r->pcap ? r->pcap * 2 : 1024;
+    pending *p = realloc(r->p, cap * sizeof *p);
+    if (p)
+        r->p = p;
+    uint8_t(*leaves)[EX_HASH_BYTES] = realloc(r->leaves, cap * sizeof *leaves);
+    if (leaves)
+        r->leaves = leaves;
+    int64_t *keys = realloc(r->keys, cap * sizeof *keys);
+    if (keys)
+        r->keys = keys;
+    const void **data = realloc(r->data, cap * sizeof *data);
+    if (data)
+        r->data = data;
+    size_t *lens = realloc(r->lens, cap * sizeof *lens);
+    if (lens)
+        r->lens = lens;
+    if (!p || !leaves || !keys || !data || !lens)
+        return EX_ENOMEM;
+    r->pcap = cap;
+    return EX_OK;
+}
 
 static int
 on_item(void *ctx, const ex_item *it)
@@ -356,16 +569,15 @@ on_item(void *ctx, const ex_item *it)
     char dig[72], prov[72];
     ex_digest_format(it->digest, dig);
     int revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
-    uint64_t copy_of = revisit ? 0 : lookup(r, it->digest, dig);
-    uint64_t id = r->next_item;
-    if (r->np == r->pcap) {
-        size_t cap = r->pcap ? r->pcap * 2 : 1024;
-        pending *np = realloc(r->p, cap * sizeof *np);
-        if (!np)
-            return fail(r, EX_ENOMEM, "out of memory");
-        r->p = np;
-        r->pcap = cap;
-    }
+    uint64_t key = prefix_of(it->digest), copy_of = 0, id = r->next_item;
+#if defined(__GNUC__) || defined(__clang__)
+    /* the map is far larger than the caches: start loading the slot now, and look it up
+     * once the item record is written (which does not depend on the answer) */
+    if (r->map.cap)
+        __builtin_prefetch(&r->map.v[key & (r->map.cap - 1)]);
+#endif
+    if (r->np == r->pcap && grow_pending(r) != EX_OK)
+        return fail(r, EX_ENOMEM, "out of memory");
     pending *pd = &r->p[r->np];
     pd->item = r->arena.len;
     rc = item_record(r, it, dig, &r->arena);
@@ -391,11 +603,17 @@ on_item(void *ctx, const ex_item *it)
     if ((rc = ex_sha256_digest(r->l->h, r->arena.data + pd->item, pd->item_len, pdig)) != EX_OK)
         return fail(r, rc, "hashing failed");
     ex_digest_format(pdig, prov);
+    if (!revisit)
+        copy_of = lookup(r, key, dig);
     pd->decision = r->arena.len;
     if ((rc = decision_record(r, id, dig, prov, copy_of, revisit, &r->arena)) != EX_OK)
         return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
     pd->decision_len = r->arena.len - pd->decision;
-    pd->key = (int64_t)prefix_of(it->digest);
+    /* its leaf in the batch tree, while the record is in cache */
+    if ((rc = ex_merkle_leaf(r->l->h, r->arena.data + pd->decision, pd->decision_len,
+                             r->leaves[r->np])) != EX_OK)
+        return fail(r, rc, "hashing failed");
+    pd->key = (int64_t)key;
     r->np++;
     r->next_item++;
     if (copy_of || revisit) {
@@ -504,21 +722,11 @@ flush_in_tx(ex_ledger *l, void *ctx)
     ex_store *st = l->st;
     int rc = EX_OK;
     uint64_t first_item = r->next_item - r->np, first_dec = r->next_decision;
-    uint8_t(*leaves)[EX_HASH_BYTES] = malloc((r->np ? r->np : 1) * EX_HASH_BYTES);
-    if (!leaves)
-        return fail(r, EX_ENOMEM, "out of memory");
     /* items and decisions get the ids predicted when their records were written; an id
      * taken meanwhile by another writer makes the insert fail, and the batch roll back */
-    int64_t *keys = malloc((r->np ? r->np : 1) * sizeof *keys);
-    const void **data = malloc((r->np ? r->np : 1) * sizeof *data);
-    size_t *lens = malloc((r->np ? r->np : 1) * sizeof *lens);
-    if (!keys || !data || !lens) {
-        free(keys);
-        free(data);
-        free(lens);
-        free(leaves);
-        return fail(r, EX_ENOMEM, "out of memory");
-    }
+    int64_t *keys = r->keys;
+    const void **data = r->data;
+    size_t *lens = r->lens;
     for (size_t i = 0; i < r->np; i++) {
         keys[i] = r->p[i].key;
         data[i] = r->arena.data + r->p[i].item;
@@ -529,21 +737,12 @@ flush_in_tx(ex_ledger *l, void *ctx)
         keys[i] = (int64_t)(first_item + i);
         data[i] = r->arena.data + r->p[i].decision;
         lens[i] = r->p[i].decision_len;
-        rc = ex_merkle_leaf(l->h, data[i], lens[i], leaves[i]);
     }
     if (rc == EX_OK)
         rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, first_dec, r->np, keys, data, lens);
-    if (rc == EX_EDB) {
-        free(keys);
-        free(data);
-        free(lens);
-        free(leaves);
+    if (rc == EX_EDB)
         return fail(r, rc, "cannot store the batch (is another process ingesting into this "
                            "ledger?): %s", ex_store_errmsg(st));
-    }
-    free(keys);
-    free(data);
-    free(lens);
     for (size_t off = 0; rc == EX_OK && off < r->quarantine.len;) {
         size_t len = strlen(r->quarantine.data + off);
         rc = st->ops->rec_append(st, EX_TAB_QUARANTINE, 0, r->quarantine.data + off, len, NULL);
@@ -558,8 +757,8 @@ flush_in_tx(ex_ledger *l, void *ctx)
         /* the batch: one log entry committing to the root of its decision records */
         uint8_t root[EX_HASH_BYTES];
         char b64[64], now[32];
-        if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])leaves, r->np, root)) !=
-            EX_OK)
+        if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])r->leaves, r->np,
+                                 root)) != EX_OK)
             goto out;
         ex_b64_encode(root, EX_HASH_BYTES, b64);
         ex_time_now(now);
@@ -592,7 +791,6 @@ flush_in_tx(ex_ledger *l, void *ctx)
     /* how far each input is recorded, so that a re-run resumes after it */
     rc = save_inputs(r);
 out:
-    free(leaves);
     return rc;
 }
 
@@ -800,6 +998,10 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
             return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", paths[i], strerror(errno));
         r.input_total += (uint64_t)sb.st_size;
     }
+    if ((r.fixed_rc = run_fixed(&r)) == EX_ENOMEM) {
+        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+        goto out;
+    }
     /* the digest map of every item recorded so far */
     load_ctx lc = {&r.map, 0};
     uint64_t maxd = 0;
@@ -828,6 +1030,11 @@ out:
     free(r.p);
     ex_buf_free(&r.arena);
     ex_buf_free(&r.quarantine);
+    ex_buf_free(&r.fixed);
+    free(r.keys);
+    free(r.data);
+    free(r.lens);
+    free(r.leaves);
     dmap_free(&r.map);
     imap_free(&r.inputs);
     if (out)
