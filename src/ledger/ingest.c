@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -458,6 +459,57 @@ run_fixed(run *r)
     return rc;
 }
 
+#define HTML_HEAD_MAX 8192 /* bytes of an HTML page's head kept for meta signals */
+
+static int
+has_ci(const char *h, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(h + i, needle, k) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
+/* The head of an HTML page (up to and including </head>, at most HTML_HEAD_MAX bytes), with
+ * bytes that are not UTF-8 replaced by '?': the policy checks read its <meta> tags (robots
+ * noai, tdm-reservation) as they were at fetch time, long after the content is gone. */
+static size_t
+html_head(const ex_item *it, char out[HTML_HEAD_MAX])
+{
+    const char *c = (const char *)it->content;
+    size_t n = it->content_len < HTML_HEAD_MAX ? it->content_len : HTML_HEAD_MAX;
+    if (!c || n == 0)
+        return 0;
+    size_t ws = 0;
+    while (ws < n && (c[ws] == ' ' || c[ws] == '\n' || c[ws] == '\r' || c[ws] == '\t'))
+        ws++;
+    int html = it->content_type ? has_ci(it->content_type, strlen(it->content_type), "html") > 0
+                                : (n - ws >= 5 && (strncasecmp(c + ws, "<!doc", 5) == 0 ||
+                                                   strncasecmp(c + ws, "<html", 5) == 0));
+    if (!html)
+        return 0;
+    int end = has_ci(c, n, "</head>");
+    if (end)
+        n = (size_t)end - 1 + 7;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char b = (unsigned char)c[i];
+        size_t k = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        if (b >= 0x80 && (i + k > n || !ex_utf8_valid(c + i, k)))
+            k = 0;
+        if (k == 0 || (b < 0x20 && b != '\n' && b != '\r' && b != '\t')) {
+            out[o++] = '?';
+            i++;
+        } else {
+            memcpy(out + o, c + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    return o;
+}
+
 /* The item record. */
 static int
 item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
@@ -480,6 +532,9 @@ item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
     }
     if (rc == EX_OK) rc = member_opt(b, KEY("fetched"), it->fetched);
     if (rc == EX_OK) rc = member_opt(b, KEY("file"), it->file);
+    static __thread char head[HTML_HEAD_MAX];
+    size_t headl = rc == EX_OK ? html_head(it, head) : 0;
+    if (rc == EX_OK && headl) rc = member_str(b, KEY("html_head"), head, headl);
     if (rc == EX_OK && hl) rc = member_str(b, KEY("http_headers"), it->http_headers, hl);
     if (rc == EX_OK && it->http_status)
         rc = member_int(b, KEY("http_status"), it->http_status);

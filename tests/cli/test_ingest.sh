@@ -86,6 +86,16 @@ contains "$T/out" '"ok":true'
 grep -q '"quarantined":0' "$T/out" && bad "WARC samples: nothing quarantined" || ok
 grep -q '"items":0' "$T/out" && bad "WARC samples: no items" || ok
 
+# HTML heads are kept for the meta signals (noai, tdm-reservation) checked later
+sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record, '\$.html_head') FROM items WHERE json_extract(record, '\$.url') = 'http://example.com/' AND json_extract(record, '\$.warc_type') = 'response'" > head.txt
+contains head.txt "<title>Example Domain</title>"
+contains head.txt "</head>"
+grep -q "<body" head.txt && bad "html_head goes past </head>" || ok
+mkdir pages; printf '<!DOCTYPE html><html><head><meta name="robots" content="noai"></head><body>x</body></html>' > pages/p.html
+expect 0 $EXANTE ingest --source web pages
+sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record, '\$.html_head') FROM items ORDER BY id DESC LIMIT 1" > head.txt
+contains head.txt '<meta name="robots" content="noai">'
+
 expect 0 $EXANTE log verify
 contains "$T/out" "sources,"
 contains "$T/out" "decisions,"
