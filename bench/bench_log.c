@@ -26,24 +26,11 @@
 
 #include <sqlite3.h>
 
+#define BENCH_NAME "bench_log"
+#include "bench_util.h"
+
 #define ENTRY_LEN 100
 #define PROOF_CHUNK 4096 /* proofs prepared per untimed round before a timed verification */
-
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double
-peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
-}
 
 /* system CPU seconds and minor page faults so far */
 static void
@@ -53,18 +40,6 @@ sys_usage(double *sys_s, uint64_t *minflt)
     getrusage(RUSAGE_SELF, &ru);
     *sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     *minflt = (uint64_t)ru.ru_minflt;
-}
-
-static void
-die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench_log: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
 }
 
 static void

@@ -1,0 +1,41 @@
+/* bench_util.h - what every benchmark program needs: a monotonic clock, peak RSS, and a fatal
+ * error. Define BENCH_NAME (the program's name) before including. */
+#ifndef EX_BENCH_UTIL_H
+#define EX_BENCH_UTIL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static inline double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* peak resident set size of this process, MiB (Linux reports KiB) */
+static inline double
+peak_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static inline void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(BENCH_NAME ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+#endif
