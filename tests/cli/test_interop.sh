@@ -29,7 +29,9 @@ for pair in "1 20" "5 13" "13 20" "16 20"; do
     expect 0 "$CHECK" consistency old new "$VKEY" con.json
 done
 # and it rejects what it should: a flipped tile byte
-printf '\x00' | dd of=tiles/tile/0/000.p/20 bs=1 seek=5 conv=notrunc 2>/dev/null
+b=$(od -An -tu1 -j5 -N1 tiles/tile/0/000.p/20 | tr -d ' ')
+printf "\\$(printf '%03o' $(( b ^ 255 )))" | dd of=tiles/tile/0/000.p/20 bs=1 seek=5 conv=notrunc 2>/dev/null
+[ "$(od -An -tu1 -j5 -N1 tiles/tile/0/000.p/20 | tr -d ' ')" = $(( b ^ 255 )) ] && ok || bad "the tile byte was not flipped"
 expect 1 "$CHECK" tiles tiles "$VKEY"
 
 # a larger log: full tiles at levels 0 and 1, partial tiles at levels 0, 1 and 2

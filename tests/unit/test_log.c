@@ -333,7 +333,8 @@ main(void)
 
     /* a level-9 hash: stratum 1, tile 0, level 1 within the tile, index 3 */
     sql(db, "CREATE TABLE saved AS SELECT * FROM tiles WHERE id = (1 << 56);"
-            "UPDATE tiles SET hashes = substr(hashes, 1, (256 + 3) * 32) || zeroblob(1) || "
+            "UPDATE tiles SET hashes = substr(hashes, 1, (256 + 3) * 32) || "
+            "CASE WHEN substr(hashes, (256 + 3) * 32 + 1, 1) = x'00' THEN x'01' ELSE x'00' END || "
             "substr(hashes, (256 + 3) * 32 + 2) WHERE id = (1 << 56)");
     CHECK_RC(reverify(ldir, msg, sizeof msg), EX_EVERIFY);
     CHECK(strstr(msg, "level 9 index 3") != NULL);
