@@ -98,10 +98,9 @@ cmd_ingest(cli *c, int argc, char **argv)
             o.batch = (size_t)n;
             break;
         case 'j':
-            if (cli_parse_u64(optarg, &n) || n == 0)
-                return cli_usage(usage, "ingest: --jobs takes a positive number");
-            if (n > 1)
-                return cli_usage(usage, "ingest: --jobs above 1 is not available yet");
+            if (cli_parse_u64(optarg, &n) || n == 0 || n > EX_INGEST_JOBS_MAX)
+                return cli_usage(usage, "ingest: --jobs takes 1..%d", EX_INGEST_JOBS_MAX);
+            o.jobs = (int)n;
             break;
         case 'S': o.strict = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;

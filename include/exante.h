@@ -307,12 +307,17 @@ typedef struct ex_ingest_stats {
     uint64_t input_bytes; /* input file bytes consumed, for progress */
 } ex_ingest_stats;
 
+#define EX_INGEST_JOBS_MAX 64
+
 typedef struct ex_ingest_opts {
     const char *source;  /* a registered source: required */
     int format;          /* EX_FORMAT_*; AUTO looks at each input's first bytes */
     const char *text_field, *url_field, *id_field, *license_field, *fetched_field; /* JSONL */
     int strict;          /* the first quarantined record stops the run (EX_EFORMAT) */
     size_t batch;        /* decisions per batch (log entry); 0: 10000 */
+    int jobs;            /* inputs read in parallel, 1..EX_INGEST_JOBS_MAX; 0 or 1: one, in
+                            order on the calling thread (the only order that is reproducible:
+                            with several, which copy of a duplicate comes first may vary) */
     /* called after every batch and input with the totals so far (may be NULL) */
     void (*progress)(void *ctx, const ex_ingest_stats *st, uint64_t input_total);
     void *progress_ctx;

@@ -11,7 +11,9 @@
 #include "ledger.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -230,11 +232,11 @@ typedef struct run {
     ex_buf quarantine;      /* JSONL of this batch's quarantine reports */
     size_t nq;
     imap inputs;
-    int files;              /* the current input is a file tree: one input per file */
-    input *cur;             /* the current stream input */
-    uint64_t skip_through;  /* its records at offsets below this were recorded earlier */
+    struct job *jobs;       /* the inputs of this run */
+    size_t njobs;
+    int dirty;              /* an input's progress changed in the current batch */
     int strict_hit;
-    int err_rc;
+    int take_rc;            /* the first failure of the sequencer */
     /* record parts fixed for the run (run_fixed) */
     ex_buf fixed;
     size_t item_tail_len, dec_tail[D_COUNT], dec_tail_len[D_COUNT];
@@ -609,37 +611,108 @@ grow_pending(run *r)
     return EX_OK;
 }
 
+/* ---- the two halves of the pipeline ----
+ *
+ * A producer runs a reader over one input at a time and turns what it yields into entries:
+ * the item record written and hashed (the costly, independent part: decompression, content
+ * and record digests), or a quarantine report. The sequencer takes entries one by one, in
+ * the order of each input: it finds exact duplicates, numbers items and decisions, writes
+ * the decision records and commits batches. With --jobs 1 the producer hands each entry over
+ * at once on the same thread; with --jobs N, N producer threads fill chunks of entries that
+ * the sequencer (the calling thread) takes from a bounded queue. */
+
+enum { E_ITEM = 1, E_QUARANTINE, E_DONE };
+#define STOPPED 1           /* a callback's "stop reading": the run is ending */
+#define CHUNK_BYTES (256u << 10)
+
+typedef struct ent {
+    int kind;
+    int revisit;
+    int rc;                 /* E_DONE: the reader's result */
+    uint32_t job;           /* the input it came from */
+    uint64_t offset, size, key, skipped;
+    uint8_t digest[EX_HASH_BYTES];
+    uint8_t prov[EX_HASH_BYTES]; /* digest of the item record */
+    size_t rec_len;  /* bytes after the header: item record, quarantine JSON or E_DONE message */
+    size_t path_len; /* a file of a tree: its path follows (NUL-terminated), else 0 */
+} ent;
+
+typedef struct job {
+    const char *path;
+    int format;
+    input *in;             /* a stream input; NULL for a file tree (one input per file) */
+    uint64_t skip_through; /* its records at offsets below this were recorded earlier */
+} job;
+
+typedef struct producer {
+    run *r;
+    struct pool *pool; /* NULL: entries are taken at once, on this thread */
+    ex_sha256 *h;
+    ex_buf out;        /* entries not handed over yet */
+    uint32_t job;
+    uint64_t skipped;  /* records of the current input recorded earlier */
+} producer;
+
+static int take(run *r, const ent *e, const char *body);
+static int hand_over(producer *p);
+
+/* a new entry header at the end of p->out (8-byte aligned); its offset in *at */
+static int
+entry_start(producer *p, int kind, size_t *at)
+{
+    size_t pad = (8 - p->out.len % 8) % 8;
+    if (ex_buf_reserve(&p->out, pad + sizeof(ent)) != EX_OK)
+        return EX_ENOMEM;
+    p->out.len += pad;
+    *at = p->out.len;
+    ent *e = (ent *)(p->out.data + *at);
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->job = p->job;
+    p->out.len += sizeof *e;
+    return EX_OK;
+}
+
+/* the entry at `at` is complete: inline, take it; else hand the chunk over when full */
+static int
+entry_end(producer *p, size_t at)
+{
+    if (!p->pool) {
+        const ent *e = (const ent *)(p->out.data + at);
+        int rc = take(p->r, e, p->out.data + at + sizeof *e);
+        p->out.len = 0;
+        return rc;
+    }
+    return p->out.len >= CHUNK_BYTES ? hand_over(p) : EX_OK;
+}
+
+static int
+stopping(const producer *p);
+
 static int
 on_item(void *ctx, const ex_item *it)
 {
-    run *r = ctx;
-    input *in;
-    int rc = r->files ? file_input(r, it->file, &in) : (in = r->cur, EX_OK);
-    if (rc != EX_OK)
-        return rc;
-    if (r->files ? in->through > 0 : it->offset < r->skip_through) {
-        r->st.skipped++;
+    producer *p = ctx;
+    run *r = p->r;
+    const job *jb = &r->jobs[p->job];
+    if (stopping(p))
+        return STOPPED;
+    if (jb->in && it->offset < jb->skip_through) {
+        p->skipped++;
         return EX_OK;
     }
-    char dig[72], prov[72];
+    char dig[72];
     ex_digest_format(it->digest, dig);
-    int revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
-    uint64_t key = prefix_of(it->digest), copy_of = 0, id = r->next_item;
-#if defined(__GNUC__) || defined(__clang__)
-    /* the map is far larger than the caches: start loading the slot now, and look it up
-     * once the item record is written (which does not depend on the answer) */
-    if (r->map.cap)
-        __builtin_prefetch(&r->map.v[key & (r->map.cap - 1)]);
-#endif
-    if (r->np == r->pcap && grow_pending(r) != EX_OK)
-        return fail(r, EX_ENOMEM, "out of memory");
-    pending *pd = &r->p[r->np];
-    pd->item = r->arena.len;
-    rc = item_record(r, it, dig, &r->arena);
+    size_t at;
+    int rc = entry_start(p, E_ITEM, &at);
+    if (rc != EX_OK)
+        return rc;
+    size_t rec = p->out.len;
+    rc = item_record(r, it, dig, &p->out);
     if (rc == EX_EINVAL) {
         /* a reader passed text that is not UTF-8 in a metadata field: record the item with
          * those fields marked, rather than lose it */
-        r->arena.len = pd->item;
+        p->out.len = rec;
         ex_item fixed = *it;
         const char **f[] = {&fixed.content_type, &fixed.fetched, &fixed.file, &fixed.license,
                             &fixed.record_id, &fixed.refers_to_digest, &fixed.refers_to_uri,
@@ -649,47 +722,38 @@ on_item(void *ctx, const ex_item *it)
                 *f[i] = "(invalid UTF-8)";
         if (fixed.http_headers && !ex_utf8_valid(fixed.http_headers, fixed.http_headers_len))
             fixed.http_headers = NULL;
-        rc = item_record(r, &fixed, dig, &r->arena);
+        rc = item_record(r, &fixed, dig, &p->out);
     }
     if (rc != EX_OK)
-        return fail(r, rc, "cannot record item: %s", ex_strerror(rc));
-    pd->item_len = r->arena.len - pd->item;
-    uint8_t pdig[EX_HASH_BYTES];
-    if ((rc = ex_sha256_digest(r->l->h, r->arena.data + pd->item, pd->item_len, pdig)) != EX_OK)
-        return fail(r, rc, "hashing failed");
-    ex_digest_format(pdig, prov);
-    if (!revisit)
-        copy_of = lookup(r, key, dig);
-    pd->decision = r->arena.len;
-    if ((rc = decision_record(r, id, dig, prov, copy_of, revisit, &r->arena)) != EX_OK)
-        return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
-    pd->decision_len = r->arena.len - pd->decision;
-    /* its leaf in the batch tree, while the record is in cache */
-    if ((rc = ex_merkle_leaf(r->l->h, r->arena.data + pd->decision, pd->decision_len,
-                             r->leaves[r->np])) != EX_OK)
-        return fail(r, rc, "hashing failed");
-    pd->key = (int64_t)key;
-    r->np++;
-    r->next_item++;
-    if (copy_of || revisit) {
-        r->st.duplicates++;
-    } else {
-        r->st.admitted++;
-        if (dmap_put(&r->map, (uint64_t)pd->key, id) != EX_OK)
-            return fail(r, EX_ENOMEM, "out of memory");
+        return rc;
+    size_t rec_len = p->out.len - rec;
+    ent *e = (ent *)(p->out.data + at);
+    e->rec_len = rec_len;
+    if ((rc = ex_sha256_digest(p->h, p->out.data + rec, rec_len, e->prov)) != EX_OK)
+        return rc;
+    e->revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
+    e->offset = it->offset;
+    e->size = it->size;
+    e->key = prefix_of(it->digest);
+    memcpy(e->digest, it->digest, EX_HASH_BYTES);
+    if (!jb->in) {
+        size_t n = strlen(it->file);
+        if ((rc = put(&p->out, it->file, n + 1)) != EX_OK)
+            return rc;
+        ((ent *)(p->out.data + at))->path_len = n;
     }
-    r->st.items++;
-    r->st.bytes += it->size;
-    in->through = it->offset + 1;
-    in->dirty = 1;
-    return r->np >= r->batch_max ? flush(r) : EX_OK;
+    return entry_end(p, at);
 }
 
 static int
 on_quarantine(void *ctx, const ex_quarantine *q)
 {
-    run *r = ctx;
-    if (!r->files && q->offset < r->skip_through)
+    producer *p = ctx;
+    run *r = p->r;
+    const job *jb = &r->jobs[p->job];
+    if (stopping(p))
+        return STOPPED;
+    if (jb->in && q->offset < jb->skip_through)
         return EX_OK;
     json_t *o = json_object();
     set_str(o, "file", q->file);
@@ -701,26 +765,190 @@ on_quarantine(void *ctx, const ex_quarantine *q)
     set_str(o, "reason", q->reason);
     json_object_set_new(o, "source", json_string(r->source));
     ex_err e = {0};
-    size_t len;
+    size_t len, at;
     char *s = ex_json_canon_dup(o, &len, &e);
     json_decref(o);
-    if (!s || ex_buf_put(&r->quarantine, s, len + 1) != EX_OK) { /* NUL separates */
-        free(s);
-        return fail(r, EX_ENOMEM, "out of memory");
-    }
+    int rc = s ? entry_start(p, E_QUARANTINE, &at) : EX_ENOMEM;
+    if (rc == EX_OK)
+        rc = put(&p->out, s, len + 1);
     free(s);
+    if (rc != EX_OK)
+        return rc;
+    ent *en = (ent *)(p->out.data + at);
+    en->rec_len = len;
+    en->offset = q->offset;
+    return entry_end(p, at);
+}
+
+/* the end of an input: the reader's result and message */
+static int
+input_done(producer *p, int rc, const char *msg)
+{
+    size_t at, n = strlen(msg);
+    int prc = entry_start(p, E_DONE, &at);
+    if (prc == EX_OK)
+        prc = put(&p->out, msg, n + 1);
+    if (prc != EX_OK)
+        return prc;
+    ent *e = (ent *)(p->out.data + at);
+    e->rc = rc;
+    e->rec_len = n;
+    e->skipped = p->skipped;
+    p->skipped = 0;
+    if (!p->pool)
+        return entry_end(p, at);
+    return hand_over(p); /* now, so the sequencer sees the input end */
+}
+
+/* Read input `j` into entries. Returns the first failure of handing over (inline: of take),
+ * or EX_OK; the reader's own result travels in the E_DONE entry. */
+static int
+produce(producer *p, uint32_t j)
+{
+    const job *jb = &p->r->jobs[j];
+    p->job = j;
+    p->skipped = 0;
+    producer *ctx = p;
+    ex_reader_cb cb = {on_item, on_quarantine, ctx};
+    const ex_ingest_opts *o = p->r->o;
+    ex_jsonl_fields fields = {o->text_field, o->url_field, o->id_field, o->license_field,
+                              o->fetched_field};
+    ex_err e = {0};
+    int rc;
+    if (jb->format == EX_FORMAT_JSONL)
+        rc = ex_read_jsonl(jb->path, &fields, &cb, &e);
+    else if (jb->format == EX_FORMAT_WARC)
+        rc = ex_read_warc(jb->path, &cb, &e);
+    else
+        rc = ex_read_files(jb->path, &cb, &e);
+    if (!p->pool && p->r->take_rc != EX_OK)
+        return p->r->take_rc; /* the sequencer stopped the reader */
+    if (rc == STOPPED)
+        return EX_OK; /* the run is ending; the sequencer knows why */
+    if (rc != EX_OK && !e.msg[0])
+        snprintf(e.msg, sizeof e.msg, "%s: %s", jb->path, ex_strerror(rc));
+    return input_done(p, rc, rc == EX_OK ? "" : e.msg);
+}
+
+/* ---- the sequencer ---- */
+
+static void
+mark_dirty(run *r, input *in)
+{
+    in->dirty = 1;
+    r->dirty = 1;
+}
+
+static int
+take_item(run *r, const ent *e, const char *rec)
+{
+    const job *jb = &r->jobs[e->job];
+    input *in = jb->in;
+    int rc;
+    if (!in) {
+        if ((rc = file_input(r, rec + e->rec_len, &in)) != EX_OK)
+            return rc;
+        if (in->through > 0) {
+            r->st.skipped++;
+            return EX_OK;
+        }
+    }
+    char dig[72], prov[72];
+    ex_digest_format(e->digest, dig);
+    ex_digest_format(e->prov, prov);
+    uint64_t copy_of = 0, id = r->next_item;
+#if defined(__GNUC__) || defined(__clang__)
+    /* the map is far larger than the caches: start loading the slot now */
+    if (r->map.cap)
+        __builtin_prefetch(&r->map.v[e->key & (r->map.cap - 1)]);
+#endif
+    if (r->np == r->pcap && grow_pending(r) != EX_OK)
+        return fail(r, EX_ENOMEM, "out of memory");
+    pending *pd = &r->p[r->np];
+    pd->item = r->arena.len;
+    if ((rc = put(&r->arena, rec, e->rec_len)) != EX_OK)
+        return fail(r, rc, "out of memory");
+    pd->item_len = e->rec_len;
+    if (!e->revisit)
+        copy_of = lookup(r, e->key, dig);
+    pd->decision = r->arena.len;
+    if ((rc = decision_record(r, id, dig, prov, copy_of, e->revisit, &r->arena)) != EX_OK)
+        return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
+    pd->decision_len = r->arena.len - pd->decision;
+    /* its leaf in the batch tree, while the record is in cache */
+    if ((rc = ex_merkle_leaf(r->l->h, r->arena.data + pd->decision, pd->decision_len,
+                             r->leaves[r->np])) != EX_OK)
+        return fail(r, rc, "hashing failed");
+    pd->key = (int64_t)e->key;
+    r->np++;
+    r->next_item++;
+    if (copy_of || e->revisit) {
+        r->st.duplicates++;
+    } else {
+        r->st.admitted++;
+        if (dmap_put(&r->map, e->key, id) != EX_OK)
+            return fail(r, EX_ENOMEM, "out of memory");
+    }
+    r->st.items++;
+    r->st.bytes += e->size;
+    in->through = e->offset + 1;
+    mark_dirty(r, in);
+    return r->np >= r->batch_max ? flush(r) : EX_OK;
+}
+
+static int
+take_quarantine(run *r, const ent *e, const char *json)
+{
+    const job *jb = &r->jobs[e->job];
+    if (ex_buf_put(&r->quarantine, json, e->rec_len + 1) != EX_OK) /* NUL separates */
+        return fail(r, EX_ENOMEM, "out of memory");
     r->nq++;
     r->st.quarantined++;
-    if (!r->files) {
-        r->cur->through = q->offset + 1;
-        r->cur->dirty = 1;
+    if (jb->in) {
+        jb->in->through = e->offset + 1;
+        mark_dirty(r, jb->in);
     }
     if (r->o->strict) {
         r->strict_hit = 1;
-        return fail(r, EX_EFORMAT, "%s: offset %llu: %s (--strict)", q->file,
-                    (unsigned long long)q->offset, q->reason);
+        json_t *o = json_loadb(json, e->rec_len, 0, NULL);
+        const char *file = json_string_value(json_object_get(o, "file"));
+        const char *reason = json_string_value(json_object_get(o, "reason"));
+        fail(r, EX_EFORMAT, "%s: offset %llu: %s (--strict)", file ? file : jb->path,
+             (unsigned long long)e->offset, reason ? reason : "quarantined");
+        json_decref(o);
+        return EX_EFORMAT;
     }
     return EX_OK;
+}
+
+/* Take one entry; a non-EX_OK result ends the run (l->err says why). */
+static int
+take(run *r, const ent *e, const char *body)
+{
+    int rc;
+    switch (e->kind) {
+    case E_ITEM:
+        rc = take_item(r, e, body);
+        break;
+    case E_QUARANTINE:
+        rc = take_quarantine(r, e, body);
+        break;
+    default: {
+        const job *jb = &r->jobs[e->job];
+        struct stat sb;
+        r->st.skipped += e->skipped;
+        if (stat(jb->path, &sb) == 0 && S_ISREG(sb.st_mode))
+            r->st.input_bytes += (uint64_t)sb.st_size;
+        rc = e->rc;
+        if (rc != EX_OK)
+            ex_fail(&r->l->err, rc, "%s", body[0] ? body : ex_strerror(rc));
+        else
+            rc = flush(r); /* an input's records are committed when it ends */
+    }
+    }
+    if (rc != EX_OK && r->take_rc == EX_OK)
+        r->take_rc = rc;
+    return rc;
 }
 
 /* ---- batches ---- */
@@ -856,6 +1084,7 @@ clear_batch(run *r)
     r->arena.len = 0;
     r->quarantine.len = 0;
     r->nq = 0;
+    r->dirty = 0;
     for (size_t i = 0; i < r->inputs.cap; i++)
         if (r->inputs.v[i])
             r->inputs.v[i]->dirty = 0;
@@ -864,7 +1093,7 @@ clear_batch(run *r)
 static int
 flush(run *r)
 {
-    if (r->np == 0 && r->nq == 0 && !(r->cur && r->cur->dirty))
+    if (r->np == 0 && r->nq == 0 && !r->dirty)
         return EX_OK;
     flushing f = {r};
     uint64_t n = r->np;
@@ -990,42 +1219,166 @@ detect(const char *path, int *format, ex_err *err)
     return EX_OK;
 }
 
+/* ---- producer threads (--jobs N) ---- */
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t ready, room;
+    ex_buf *q;          /* ring of full chunks */
+    size_t qcap, qhead, qn;
+    int running;        /* producers still running */
+    atomic_int stop;    /* the run is ending: producers stop reading */
+    atomic_size_t next; /* the next job to start */
+    run *r;
+} pool;
+
 static int
-one_input(run *r, const char *path)
+stopping(const producer *p)
 {
-    ex_ledger *l = r->l;
-    int format = r->o->format, rc;
-    if (format == EX_FORMAT_AUTO && (rc = detect(path, &format, &l->err)) != EX_OK)
-        return rc;
-    r->files = format == EX_FORMAT_FILES;
-    r->cur = NULL;
-    r->skip_through = 0;
-    if (!r->files) {
-        if ((rc = get_input(r, path, &r->cur)) != EX_OK)
-            return rc;
-        r->skip_through = r->cur->through;
+    return p->pool && atomic_load_explicit(&p->pool->stop, memory_order_relaxed);
+}
+
+/* Give the chunk in p->out to the sequencer, waiting while the queue is full. */
+static int
+hand_over(producer *p)
+{
+    pool *pl = p->pool;
+    if (p->out.len == 0)
+        return EX_OK;
+    pthread_mutex_lock(&pl->mu);
+    while (pl->qn == pl->qcap && !atomic_load(&pl->stop))
+        pthread_cond_wait(&pl->room, &pl->mu);
+    int rc = STOPPED;
+    if (!atomic_load(&pl->stop)) {
+        pl->q[(pl->qhead + pl->qn) % pl->qcap] = p->out;
+        pl->qn++;
+        memset(&p->out, 0, sizeof p->out);
+        pthread_cond_signal(&pl->ready);
+        rc = EX_OK;
     }
-    ex_reader_cb cb = {on_item, on_quarantine, r};
-    ex_jsonl_fields fields = {r->o->text_field, r->o->url_field, r->o->id_field,
-                              r->o->license_field, r->o->fetched_field};
-    ex_err e = {0};
-    if (format == EX_FORMAT_JSONL)
-        rc = ex_read_jsonl(path, &fields, &cb, &e);
-    else if (format == EX_FORMAT_WARC)
-        rc = ex_read_warc(path, &cb, &e);
-    else
-        rc = ex_read_files(path, &cb, &e);
-    if (rc != EX_OK && !l->err.msg[0])
-        ex_fail(&l->err, rc, "%s", e.msg[0] ? e.msg : ex_strerror(rc));
-    if (rc == EX_OK || r->strict_hit) {
-        int frc = flush(r); /* what was read before a --strict stop is kept */
-        if (rc == EX_OK)
-            rc = frc;
-    }
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
-        r->st.input_bytes += (uint64_t)sb.st_size;
+    pthread_mutex_unlock(&pl->mu);
+    if (rc != EX_OK)
+        p->out.len = 0;
     return rc;
+}
+
+static void *
+producer_main(void *arg)
+{
+    producer *p = arg;
+    pool *pl = p->pool;
+    for (;;) {
+        if (atomic_load(&pl->stop))
+            break;
+        size_t j = atomic_fetch_add(&pl->next, 1);
+        if (j >= pl->r->njobs)
+            break;
+        if (produce(p, (uint32_t)j) != EX_OK)
+            break;
+    }
+    pthread_mutex_lock(&pl->mu);
+    pl->running--;
+    pthread_cond_signal(&pl->ready);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+/* The sequencer's side: take chunks until every producer is done. After a failure the run
+ * stops: producers are told to stop and what they queued is dropped. */
+static int
+run_pool(run *r, producer *ps, size_t n)
+{
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.r = r;
+    pl.qcap = 2 * n + 2;
+    if (!(pl.q = calloc(pl.qcap, sizeof *pl.q)))
+        return fail(r, EX_ENOMEM, "out of memory");
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.ready, NULL);
+    pthread_cond_init(&pl.room, NULL);
+    pthread_t *th = calloc(n, sizeof *th);
+    int rc = th ? EX_OK : fail(r, EX_ENOMEM, "out of memory");
+    size_t started = 0;
+    for (; rc == EX_OK && started < n; started++) {
+        ps[started].pool = &pl;
+        pl.running++;
+        if (pthread_create(&th[started], NULL, producer_main, &ps[started]) != 0) {
+            pl.running--;
+            rc = fail(r, EX_ENOMEM, "cannot start a reader thread");
+            break;
+        }
+    }
+    if (rc != EX_OK)
+        atomic_store(&pl.stop, 1);
+    for (;;) {
+        pthread_mutex_lock(&pl.mu);
+        while (pl.qn == 0 && pl.running > 0)
+            pthread_cond_wait(&pl.ready, &pl.mu);
+        if (pl.qn == 0) {
+            pthread_mutex_unlock(&pl.mu);
+            break;
+        }
+        ex_buf chunk = pl.q[pl.qhead];
+        pl.qhead = (pl.qhead + 1) % pl.qcap;
+        pl.qn--;
+        pthread_cond_signal(&pl.room);
+        pthread_mutex_unlock(&pl.mu);
+        for (size_t off = 0; rc == EX_OK && off < chunk.len;) {
+            off += (8 - off % 8) % 8;
+            const ent *e = (const ent *)(chunk.data + off);
+            const char *body = chunk.data + off + sizeof *e;
+            rc = take(r, e, body);
+            off += sizeof *e + e->rec_len + 1 + (e->path_len ? e->path_len + 1 : 0);
+            if (e->kind == E_ITEM && !e->path_len)
+                off -= 1; /* an item record has no NUL after it */
+        }
+        ex_buf_free(&chunk);
+        if (rc != EX_OK && !atomic_load(&pl.stop)) {
+            pthread_mutex_lock(&pl.mu);
+            atomic_store(&pl.stop, 1);
+            pthread_cond_broadcast(&pl.room);
+            pthread_mutex_unlock(&pl.mu);
+        }
+    }
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t i = 0; i < pl.qn; i++)
+        ex_buf_free(&pl.q[(pl.qhead + i) % pl.qcap]);
+    free(th);
+    free(pl.q);
+    pthread_cond_destroy(&pl.ready);
+    pthread_cond_destroy(&pl.room);
+    pthread_mutex_destroy(&pl.mu);
+    return rc;
+}
+
+/* The jobs: one per distinct input, with its format and (for streams) its input record. */
+static int
+make_jobs(run *r, const char *const *paths, size_t n)
+{
+    if (!(r->jobs = calloc(n ? n : 1, sizeof *r->jobs)))
+        return fail(r, EX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        job *jb = &r->jobs[r->njobs];
+        int format = r->o->format, rc;
+        if (format == EX_FORMAT_AUTO && (rc = detect(paths[i], &format, &r->l->err)) != EX_OK)
+            return rc;
+        jb->path = paths[i];
+        jb->format = format;
+        if (format != EX_FORMAT_FILES) {
+            if ((rc = get_input(r, paths[i], &jb->in)) != EX_OK)
+                return rc;
+            int seen = 0; /* the same file named twice is read once */
+            for (size_t k = 0; k < r->njobs; k++)
+                seen |= r->jobs[k].in == jb->in;
+            if (seen)
+                continue;
+            jb->skip_through = jb->in->through;
+        }
+        r->njobs++;
+    }
+    return EX_OK;
 }
 
 int
@@ -1038,11 +1391,15 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     if (!o || !o->source)
         return ex_fail(&l->err, EX_EINVAL, "no source given (--source NAME; see 'exante "
                                            "source add')");
+    if (o->jobs > EX_INGEST_JOBS_MAX)
+        return ex_fail(&l->err, EX_EINVAL, "at most %d jobs", EX_INGEST_JOBS_MAX);
     run r;
     memset(&r, 0, sizeof r);
     r.l = l;
     r.o = o;
     r.batch_max = o->batch ? o->batch : DEFAULT_BATCH;
+    size_t nprod = o->jobs > 1 ? (size_t)o->jobs : 1;
+    producer *ps = NULL;
     int rc = ex_ledger_source_find(l, o->source, NULL, NULL);
     if (rc != EX_OK)
         return rc;
@@ -1078,10 +1435,39 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
             ex_ledger_fail_store(l, rc);
         goto out;
     }
-    for (size_t i = 0; rc == EX_OK && i < n; i++)
-        rc = one_input(&r, paths[i]);
+    if ((rc = make_jobs(&r, paths, n)) != EX_OK)
+        goto out;
+    if (nprod > r.njobs)
+        nprod = r.njobs ? r.njobs : 1;
+    if (!(ps = calloc(nprod, sizeof *ps))) {
+        rc = fail(&r, EX_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nprod; i++) {
+        ps[i].r = &r;
+        if ((rc = ex_sha256_new(&ps[i].h)) != EX_OK) {
+            fail(&r, rc, "cannot make a hasher");
+            goto out;
+        }
+    }
+    if (nprod == 1) {
+        for (uint32_t j = 0; rc == EX_OK && j < r.njobs; j++)
+            rc = produce(&ps[0], j);
+    } else {
+        rc = run_pool(&r, ps, nprod);
+    }
+    if (rc != EX_OK && r.strict_hit) {
+        int frc = flush(&r); /* what was read before a --strict stop is kept */
+        (void)frc;
+    }
 out:
     clear_batch(&r);
+    for (size_t i = 0; ps && i < nprod; i++) {
+        ex_sha256_free(ps[i].h);
+        ex_buf_free(&ps[i].out);
+    }
+    free(ps);
+    free(r.jobs);
     free(r.p);
     ex_buf_free(&r.arena);
     ex_buf_free(&r.quarantine);

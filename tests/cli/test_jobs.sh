@@ -1,0 +1,61 @@
+# exante ingest --jobs N: several inputs read in parallel end with the same set of items and
+# decisions as one job (which copy of a duplicate comes first may differ), a valid log, and
+# re-runs and --strict behave as with one job.
+. "$(dirname "$0")/lib.sh"
+mk() { # mk DIR : a ledger in DIR with source "dump"
+    EXANTE_DIR="$T/$1" $EXANTE -q init --origin jobs.example/log >/dev/null || bad init
+    EXANTE_DIR="$T/$1" $EXANTE -q source add dump --kind public-dataset >/dev/null || bad source
+}
+mk one; mk four
+# six inputs of three formats; shard 5 repeats shard 1 (exact duplicates across inputs); one
+# malformed line; a file tree with a copy inside
+for s in 1 2 3 4; do
+    for i in $(seq 1 400); do printf '{"text":"shard %d doc %d","url":"https://s%d.example/%d"}\n' $s $i $s $i; done > shard$s.jsonl
+done
+cp shard1.jsonl shard5.jsonl
+printf '{"text": broken\n' >> shard2.jsonl
+gzip -c shard3.jsonl > shard3.jsonl.gz && rm shard3.jsonl
+zstd -q -c shard4.jsonl > shard4.jsonl.zst && rm shard4.jsonl
+mkdir tree; for i in 1 2 3; do echo "file $i" > tree/f$i.txt; done; cp tree/f1.txt tree/copy.txt
+inputs="shard1.jsonl shard2.jsonl shard3.jsonl.gz shard4.jsonl.zst shard5.jsonl tree"
+
+EXANTE_DIR="$T/one" expect 0 $EXANTE --json ingest --source dump --batch 100 $inputs
+cp "$T/out" one.json
+EXANTE_DIR="$T/four" expect 0 $EXANTE --json ingest --source dump --batch 100 --jobs 4 $inputs
+cp "$T/out" four.json
+for k in '"items":2004' '"admitted":1603' '"duplicates":401' '"quarantined":1'; do
+    contains one.json "$k"; contains four.json "$k"
+done
+# the same items (digest, locator) and the same multiset of verdicts
+for d in one four; do
+    sqlite3 "$T/$d/ledger.db" "SELECT json_extract(record,'\$.digest')||' '||json_extract(record,'\$.file')||' '||ifnull(json_extract(record,'\$.offset'),'') FROM items ORDER BY 1" > items.$d
+    sqlite3 "$T/$d/ledger.db" "SELECT json_extract(record,'\$.digest')||' '||json_extract(record,'\$.verdict') FROM decisions ORDER BY 1" > verdicts.$d
+    cut -d' ' -f1 verdicts.$d | sort | uniq -c | sort > per-digest.$d
+done
+sed "s|$T/one|X|; s|$T/four|X|" items.one > a; sed "s|$T/one|X|; s|$T/four|X|" items.four > b
+cmp -s a b && ok || bad "--jobs 4 recorded other items than one job"
+[ "$(wc -l < items.four)" = 2004 ] && ok || bad "--jobs 4: item count"
+cmp -s per-digest.one per-digest.four && ok || bad "--jobs 4: decisions per digest differ"
+# every digest is admitted exactly once
+n=$(sqlite3 "$T/four/ledger.db" "SELECT count(*) FROM (SELECT json_extract(record,'\$.digest') d, sum(json_extract(record,'\$.verdict')='admit') a FROM decisions GROUP BY d HAVING a != 1)")
+[ "$n" = 0 ] && ok || bad "--jobs 4: $n digests not admitted exactly once"
+EXANTE_DIR="$T/four" expect 0 $EXANTE log verify
+EXANTE_DIR="$T/four" expect 0 $EXANTE quarantine list
+contains "$T/out" "shard2.jsonl"
+# a re-run with jobs adds nothing
+EXANTE_DIR="$T/four" expect 0 $EXANTE --json ingest --source dump --jobs 3 $inputs
+contains "$T/out" '"items":0'
+contains "$T/out" '"skipped":2004'
+# --strict with jobs: exit 2, and the ledger stays valid
+mk strict
+EXANTE_DIR="$T/strict" expect 2 $EXANTE ingest --source dump --strict --jobs 2 $inputs
+contains "$T/err" "--strict"
+EXANTE_DIR="$T/strict" expect 0 $EXANTE log verify
+# an unreadable input among several fails the run with its name
+EXANTE_DIR="$T/strict" expect 3 $EXANTE ingest --source dump --jobs 2 shard1.jsonl nothere.jsonl
+contains "$T/err" "cannot open 'nothere.jsonl'"
+# bad values
+expect 2 $EXANTE ingest --source dump --jobs 0 shard1.jsonl
+contains "$T/err" "--jobs takes 1..64"
+expect 2 $EXANTE ingest --source dump --jobs 65 shard1.jsonl
+finish
