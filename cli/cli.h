@@ -41,7 +41,14 @@ json_t *cli_b64(const uint8_t h[EX_HASH_BYTES]);
 /* 1 if argv[i] is -h or --help */
 int cli_wants_help(int argc, char **argv);
 
+/* The ingest / reevaluate summary (text or --json) on stdout. */
+void cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc);
+
 int cmd_init(cli *c, int argc, char **argv);
+int cmd_policy(cli *c, int argc, char **argv);
+int cmd_signals(cli *c, int argc, char **argv);
+int cmd_optout(cli *c, int argc, char **argv);
+int cmd_reevaluate(cli *c, int argc, char **argv);
 int cmd_evidence(cli *c, int argc, char **argv);
 int cmd_log(cli *c, int argc, char **argv);
 int cmd_verify_proof(cli *c, int argc, char **argv);
@@ -52,5 +59,7 @@ int cmd_why(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);
 int cmd_quarantine(cli *c, int argc, char **argv);
 int cmd_sample(cli *c, int argc, char **argv);
+int cmd_license(cli *c, int argc, char **argv);
+int cmd_robots(cli *c, int argc, char **argv);
 
 #endif

@@ -62,6 +62,23 @@ write_sample(const char *path, const char *text)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* ../shared/POLICY.md's example policy */
+static const char demo_policy[] =
+    "# exante policy\n"
+    "name   commercial-lm-2026\n"
+    "agents GPTBot CCBot ClaudeBot Google-Extended\n"
+    "near   0.8\n"
+    "\n"
+    "reject optout\n"
+    "reject tdm-reserved\n"
+    "reject robots-disallowed\n"
+    "reject noai\n"
+    "reject source ml-use=prohibited\n"
+    "admit  source agreement\n"
+    "reject license CC-BY-NC-4.0 CC-BY-NC-SA-4.0 CC-BY-NC-ND-4.0\n"
+    "admit  license MIT Apache-2.0 BSD-2-Clause BSD-3-Clause CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0\n"
+    "reject *  \"no lawful basis recorded\"\n";
+
 int
 cmd_demo(cli *c, int argc, char **argv)
 {
@@ -218,6 +235,28 @@ cmd_demo(cli *c, int argc, char **argv)
         goto out;
     }
     fprintf(out, "\n== sources 'web' (crawl, terms logged) and 'bookco' (licensed, agreement logged)\n");
+    /* the policy of POLICY.md, adopted before anything is ingested: ex ante */
+    char pdig[72];
+    uint64_t pidx;
+    ex_policy_diag pd;
+    if ((rc = ex_ledger_policy_adopt(l, demo_policy, strlen(demo_policy), pdig, &pidx, &pd)) !=
+        EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(l));
+        x = cli_exit(rc);
+        goto out;
+    }
+    fprintf(out, "== policy adopted before ingest: %s (log index %llu)\n%s", pdig,
+            (unsigned long long)pidx, demo_policy);
+    /* the crawl's robots.txt and tdmrep.json responses become captures per host and time */
+    const char *in_sig[] = {crawl};
+    ex_signals_stats ss;
+    if ((rc = ex_ledger_signals_add(l, in_sig, 1, NULL, &ss)) != EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(l));
+        x = cli_exit(rc);
+        goto out;
+    }
+    fprintf(out, "== signals: %llu robots.txt and %llu tdmrep.json captures logged from the crawl\n",
+            (unsigned long long)ss.robots, (unsigned long long)ss.tdmrep);
     const char *in_books[] = {jsonl}, *in_web[] = {crawl};
     ex_ingest_opts io = {.source = "bookco"};
     ex_ingest_stats s1, s2;
@@ -232,14 +271,19 @@ cmd_demo(cli *c, int argc, char **argv)
         x = cli_exit(rc);
         goto out;
     }
-    fprintf(out, "== ingested corpus.jsonl.zst: %llu items, %llu admitted, %llu duplicates, "
-                 "%llu quarantined\n",
-            (unsigned long long)s1.items, (unsigned long long)s1.admitted,
-            (unsigned long long)s1.duplicates, (unsigned long long)s1.quarantined);
-    fprintf(out, "== ingested crawl.warc.gz:     %llu items, %llu admitted, %llu duplicates, "
-                 "%llu quarantined\n",
-            (unsigned long long)s2.items, (unsigned long long)s2.admitted,
-            (unsigned long long)s2.duplicates, (unsigned long long)s2.quarantined);
+    const ex_ingest_stats *ss2[2] = {&s1, &s2};
+    const char *names[2] = {"corpus.jsonl.zst", "crawl.warc.gz"};
+    for (int k = 0; k < 2; k++) {
+        const ex_ingest_stats *st = ss2[k];
+        fprintf(out, "== ingested %-17s %llu items: %llu admitted, %llu rejected, %llu duplicates, "
+                     "%llu quarantined\n",
+                names[k], (unsigned long long)st->items, (unsigned long long)st->admitted,
+                (unsigned long long)st->rejected, (unsigned long long)st->duplicates,
+                (unsigned long long)st->quarantined);
+        for (size_t i = 0; i < st->nrules; i++)
+            fprintf(out, "     %-10s %llu\n", st->by_rule[i].id,
+                    (unsigned long long)st->by_rule[i].count);
+    }
     char *ql;
     size_t qlen;
     if (ex_ledger_quarantine_dup(l, &ql, &qlen) == EX_OK) {
@@ -257,7 +301,18 @@ cmd_demo(cli *c, int argc, char **argv)
     /* why, and its proof checked as an outsider would */
     char *doc;
     size_t dlen;
-    if ((rc = ex_ledger_why_dup(l, "https://blog.example.org/robots.txt", &doc, &dlen)) != EX_OK) {
+    /* a page robots.txt keeps GPTBot away from (rule line:8) */
+    char *dl = NULL, why_key[80] = "https://blog.example.org/robots.txt";
+    size_t dll;
+    if (ex_ledger_decisions_dup(l, "reject", "line:8", "web", 1, &dl, &dll) == EX_OK && dl) {
+        json_t *d1 = json_loads(dl, 0, NULL);
+        const char *dg = json_string_value(json_object_get(d1, "digest"));
+        if (dg)
+            snprintf(why_key, sizeof why_key, "%s", dg);
+        json_decref(d1);
+    }
+    free(dl);
+    if ((rc = ex_ledger_why_dup(l, why_key, &doc, &dlen)) != EX_OK) {
         cli_err("%s", ex_ledger_errmsg(l));
         x = cli_exit(rc);
         goto out;
@@ -268,12 +323,17 @@ cmd_demo(cli *c, int argc, char **argv)
         rc = ex_log_proof_verify(&wp, &vk, &e);
     ex_log_proof_clear(&wp);
     json_t *wj = json_loads(doc, 0, NULL);
-    fprintf(out, "\n== why https://blog.example.org/robots.txt: %s by rule %s, batch in log "
-                 "entry %lld; its %zu-byte proof %s\n",
+    json_t *wi = json_loads(json_string_value(json_object_get(wj, "item")), 0, NULL);
+    const char *wurl = json_string_value(json_object_get(wi, "url"));
+    fprintf(out, "\n== why %s:\n   %s by rule %s: %s\n   batch in log entry %lld; its %zu-byte "
+                 "proof %s\n",
+            wurl ? wurl : why_key,
             json_string_value(json_object_get(wj, "verdict")),
             json_string_value(json_object_get(wj, "rule")),
+            json_string_value(json_object_get(wj, "reason")),
             (long long)json_integer_value(json_object_get(wj, "log_index")), dlen,
             rc == EX_OK ? "verifies offline against the vkey" : e.msg);
+    json_decref(wi);
     json_decref(wj);
     free(doc);
     if (rc != EX_OK) {

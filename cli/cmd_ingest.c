@@ -19,8 +19,10 @@ static const char usage[] =
     "(then the first one stops it, exit 2). Running the same inputs again adds nothing, and\n"
     "completes a run that was interrupted.\n"
     "\n"
-    "JSON summary keys: items, admitted, rejected, duplicates, quarantined, skipped, bytes,\n"
-    "seconds, by_rule, checkpoint (size, root).\n";
+    "JSON summary keys: items, admitted, rejected, pending, duplicates, quarantined, skipped,\n"
+    "bytes, seconds, by_rule, checkpoint (size, root).\n"
+    "Each item is decided by the adopted policy (first matching rule); with no policy adopted\n"
+    "new items are recorded as pending until 'exante reevaluate'.\n";
 
 typedef struct bar {
     int on;
@@ -45,8 +47,14 @@ progress(void *ctx, const ex_ingest_stats *st, uint64_t total)
     fprintf(stderr, "\r%llu items  %.1f MB  %.0f items/s  %llu quarantined",
             (unsigned long long)st->items, (double)st->bytes / 1e6, rate,
             (unsigned long long)st->quarantined);
-    if (total && st->input_bytes)
-        fprintf(stderr, "  inputs %.0f%%", 100.0 * (double)st->input_bytes / (double)total);
+    if (total && st->input_bytes) {
+        double done = (double)st->input_bytes / (double)total;
+        fprintf(stderr, "  %.0f%%", 100.0 * done);
+        if (done > 0.01 && done < 1) {
+            double eta = s * (1 - done) / done;
+            fprintf(stderr, "  ETA %d:%02d", (int)(eta / 60), (int)eta % 60);
+        }
+    }
     fprintf(stderr, "\033[K");
 }
 
@@ -127,6 +135,14 @@ cmd_ingest(cli *c, int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (rc != EX_OK)
         cli_err("%s", ex_ledger_errmsg(l));
+    cli_summary(c, l, &st, secs, rc);
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+void
+cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc)
+{
     ex_log *g = ex_ledger_log(l);
     uint8_t root[EX_HASH_BYTES];
     char rb[64] = "";
@@ -134,41 +150,42 @@ cmd_ingest(cli *c, int argc, char **argv)
         ex_b64_encode(root, EX_HASH_BYTES, rb);
     if (c->json) {
         json_t *j = json_object(), *by = json_object(), *cp = json_object();
-        json_object_set_new(j, "items", json_integer((json_int_t)st.items));
-        json_object_set_new(j, "admitted", json_integer((json_int_t)st.admitted));
-        json_object_set_new(j, "rejected", json_integer((json_int_t)st.rejected));
-        json_object_set_new(j, "duplicates", json_integer((json_int_t)st.duplicates));
-        json_object_set_new(j, "quarantined", json_integer((json_int_t)st.quarantined));
-        json_object_set_new(j, "skipped", json_integer((json_int_t)st.skipped));
-        json_object_set_new(j, "bytes", json_integer((json_int_t)st.bytes));
-        json_object_set_new(j, "batches", json_integer((json_int_t)st.batches));
+        json_object_set_new(j, "items", json_integer((json_int_t)st->items));
+        json_object_set_new(j, "admitted", json_integer((json_int_t)st->admitted));
+        json_object_set_new(j, "rejected", json_integer((json_int_t)st->rejected));
+        json_object_set_new(j, "pending", json_integer((json_int_t)st->pending));
+        json_object_set_new(j, "duplicates", json_integer((json_int_t)st->duplicates));
+        json_object_set_new(j, "quarantined", json_integer((json_int_t)st->quarantined));
+        json_object_set_new(j, "skipped", json_integer((json_int_t)st->skipped));
+        json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
+        json_object_set_new(j, "batches", json_integer((json_int_t)st->batches));
         json_object_set_new(j, "seconds", json_real((double)(long long)(secs * 1000) / 1000));
-        if (st.admitted)
-            json_object_set_new(by, "admit-all", json_integer((json_int_t)st.admitted));
-        if (st.duplicates)
-            json_object_set_new(by, "duplicate", json_integer((json_int_t)st.duplicates));
+        for (size_t i = 0; i < st->nrules; i++)
+            json_object_set_new(by, st->by_rule[i].id,
+                                json_integer((json_int_t)st->by_rule[i].count));
         json_object_set_new(j, "by_rule", by);
         json_object_set_new(cp, "size", json_integer((json_int_t)ex_log_size(g)));
         json_object_set_new(cp, "root", json_string(rb));
         json_object_set_new(j, "checkpoint", cp);
         json_object_set_new(j, "ok", json_boolean(rc == EX_OK));
         cli_print_json(j);
-    } else {
-        printf("%llu items: %llu admitted, %llu rejected, %llu duplicates, %llu quarantined%s, "
-               "%llu already recorded\n",
-               (unsigned long long)st.items, (unsigned long long)st.admitted,
-               (unsigned long long)st.rejected, (unsigned long long)st.duplicates,
-               (unsigned long long)st.quarantined,
-               st.quarantined ? " (see 'exante quarantine list')" : "",
-               (unsigned long long)st.skipped);
-        printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n",
-               (double)st.bytes / 1e6, secs, (unsigned long long)st.batches,
-               (unsigned long long)ex_log_size(g), rb);
-        if (st.admitted + st.duplicates && !c->quiet)
-            printf("no policy is adopted yet: every new item is admitted by rule admit-all\n");
+        return;
     }
-    ex_ledger_close(l);
-    return cli_exit(rc);
+    printf("%llu items: %llu admitted, %llu rejected, %llu pending, %llu duplicates, "
+           "%llu quarantined%s, %llu already recorded\n",
+           (unsigned long long)st->items, (unsigned long long)st->admitted,
+           (unsigned long long)st->rejected, (unsigned long long)st->pending,
+           (unsigned long long)st->duplicates, (unsigned long long)st->quarantined,
+           st->quarantined ? " (see 'exante quarantine list')" : "",
+           (unsigned long long)st->skipped);
+    for (size_t i = 0; i < st->nrules; i++)
+        printf("  %-24s %llu\n", st->by_rule[i].id, (unsigned long long)st->by_rule[i].count);
+    printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n", (double)st->bytes / 1e6,
+           secs, (unsigned long long)st->batches, (unsigned long long)ex_log_size(g), rb);
+    if (st->pending && !c->quiet)
+        printf("no policy is adopted: %llu new items are pending; 'exante policy adopt FILE' "
+               "and then 'exante reevaluate' decide them\n",
+               (unsigned long long)st->pending);
 }
 
 static const char why_usage[] =
@@ -222,6 +239,10 @@ cmd_why(cli *c, int argc, char **argv)
         printf("verdict  %s by rule %s: %s\n", json_string_value(json_object_get(o, "verdict")),
                json_string_value(json_object_get(o, "rule")),
                json_string_value(json_object_get(o, "reason")));
+        json_t *pol = json_object_get(o, "policy"), *ev = json_object_get(o, "evidence");
+        printf("policy   %s\n", json_is_string(pol) ? json_string_value(pol) : "none adopted");
+        for (size_t k = 0; k < json_array_size(ev); k++)
+            printf("evidence %s\n", json_string_value(json_array_get(ev, k)));
         printf("batch    decision %lld of %lld, log entry %lld\n",
                (long long)json_integer_value(json_object_get(p, "batch_index")),
                (long long)json_integer_value(json_object_get(p, "batch_size")),
@@ -237,7 +258,7 @@ cmd_why(cli *c, int argc, char **argv)
 }
 
 static const char dec_usage[] =
-    "usage: exante decisions [--verdict admit|reject|duplicate] [--rule R] [--source S]\n"
+    "usage: exante decisions [--verdict admit|reject|pending|duplicate] [--rule R] [--source S]\n"
     "                        [--limit N]\n"
     "       exante quarantine list\n"
     "\n"

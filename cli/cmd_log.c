@@ -244,6 +244,9 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
             printf("ok: %llu sources, %llu batches, %llu decisions, %llu items match the log\n",
                    (unsigned long long)n.sources, (unsigned long long)n.batches,
                    (unsigned long long)n.decisions, (unsigned long long)n.items);
+        if (n.signals)
+            printf("ok: %llu policies, captures and opt-outs match the log\n",
+                   (unsigned long long)n.signals);
     }
     ex_ledger_close(l);
     return EXIT_OKAY;

@@ -189,7 +189,11 @@ static const cli_command commands[] = {
     {"init", cmd_init, "new ledger"},
     {"evidence", cmd_evidence, "log evidence documents"},
     {"source", cmd_source, "acquisition channels"},
+    {"policy", cmd_policy, "check, adopt and show the policy"},
+    {"signals", cmd_signals, "robots.txt and tdmrep.json captures"},
+    {"optout", cmd_optout, "rights-holder opt-outs"},
     {"ingest", cmd_ingest, "record items and decisions"},
+    {"reevaluate", cmd_reevaluate, "decide earlier items under the current policy"},
     {"why", cmd_why, "the chain for one item"},
     {"decisions", cmd_decisions, "decision records"},
     {"quarantine", cmd_quarantine, "records that could not be read"},
@@ -197,6 +201,8 @@ static const cli_command commands[] = {
     {"verify-proof", cmd_verify_proof, "check a proof offline"},
     {"demo", cmd_demo, "run the chain on sample data"},
     {"sample", cmd_sample, "write the sample corpus"},
+    {"license", cmd_license, "SPDX license expressions"},
+    {"robots", cmd_robots, "check a URL against a robots.txt"},
     {NULL, NULL, NULL},
 };
 

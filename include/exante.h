@@ -295,6 +295,8 @@ int ex_ledger_sources_dup(ex_ledger *l, char **jsonl, size_t *len);
 
 enum { EX_FORMAT_AUTO = 0, EX_FORMAT_FILES, EX_FORMAT_JSONL, EX_FORMAT_WARC };
 
+#define EX_STATS_RULES_MAX 64 /* rule ids listed in a summary; more are not listed */
+
 typedef struct ex_ingest_stats {
     uint64_t items;       /* records read as items (copies included) */
     uint64_t admitted;
@@ -304,7 +306,14 @@ typedef struct ex_ingest_stats {
     uint64_t skipped;     /* records this source had already recorded (re-runs) */
     uint64_t bytes;       /* content bytes of the items */
     uint64_t batches;     /* log entries written */
-    uint64_t input_bytes; /* input file bytes consumed, for progress */
+    uint64_t input_bytes; /* input file bytes consumed (within an input: up to its last gzip
+                             member or zstd frame read), for progress */
+    uint64_t pending;     /* items recorded without a policy (admitted and rejected: 0) */
+    size_t nrules;        /* decisions per rule id ("duplicate", "no-policy", rule ids) */
+    struct {
+        char id[64];
+        uint64_t count;
+    } by_rule[EX_STATS_RULES_MAX];
 } ex_ingest_stats;
 
 #define EX_INGEST_JOBS_MAX 64
@@ -322,6 +331,66 @@ typedef struct ex_ingest_opts {
     void (*progress)(void *ctx, const ex_ingest_stats *st, uint64_t input_total);
     void *progress_ctx;
 } ex_ingest_opts;
+
+/* ---- policy, signals, opt-outs (ledger) -------------------------------- */
+
+/* Where a policy is wrong (1-based line and column; column 0: the whole rule). */
+typedef struct ex_policy_diag {
+    unsigned line, column;
+    char msg[256];
+} ex_policy_diag;
+
+/* Check a policy (syntax, and every license id against the SPDX list) without a ledger:
+ * EX_EFORMAT / EX_ETOOBIG with *d filled. On success the canonical digest ("sha256:<hex>")
+ * and the parser's warnings ("line N: message\n" each; malloc'd, caller frees) come back
+ * (either may be NULL). */
+int ex_policy_check(const char *text, size_t len, char digest[72], char **warnings,
+                    ex_policy_diag *d);
+/* Check, log the canonical digest and make the policy the current one. */
+int ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[72],
+                           uint64_t *index, ex_policy_diag *d);
+/* The current policy's record (JSON, with its text and canonical form; caller frees);
+ * EX_ENOTFOUND if none was adopted. */
+int ex_ledger_policy_show_dup(ex_ledger *l, char **json, size_t *len);
+
+typedef struct ex_signals_opts {
+    const char *host;    /* plain files: the host they were fetched from */
+    const char *fetched; /* plain files: when (RFC 3339) */
+    const char *kind;    /* plain files: "robots" or "tdmrep"; NULL: by file name */
+    int status;          /* plain files: HTTP status of the fetch (0: unreachable), used when */
+    int status_set;      /* status_set is 1; else 200 */
+} ex_signals_opts;
+
+typedef struct ex_signals_stats {
+    uint64_t robots, tdmrep; /* captures logged */
+    uint64_t invalid;        /* tdmrep.json captures that do not parse (logged, state nothing) */
+    uint64_t ignored;        /* WARC responses that are not captures or lack a date */
+} ex_signals_stats;
+
+/* Log robots.txt and tdmrep.json captures: from WARC files (response records whose URL path
+ * ends in robots.txt or tdmrep.json, with their status and WARC-Date), or plain files with
+ * o->host and o->fetched. */
+int ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
+                          const ex_signals_opts *o, ex_signals_stats *st);
+
+typedef struct ex_optout_opts {
+    const char *url_prefix, *domain, *digest, *work; /* exactly one */
+    const char *holder;   /* the rights holder, or NULL */
+    const char *evidence; /* a file whose digest is recorded (the request), or NULL */
+    double near;          /* Jaccard threshold for near-duplicates of a work; 0: default */
+} ex_optout_opts;
+
+/* Log an opt-out; later decisions (and reevaluate) apply it. */
+int ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index,
+                         char digest[72]);
+int ex_ledger_optouts_dup(ex_ledger *l, char **jsonl, size_t *len);
+
+/* Decide again, under the current policy and opt-outs, every item whose latest decision was
+ * made under another policy (or none: pending) or would now come out differently; each new
+ * decision is logged in batches like ingest's and names the one it supersedes. Copies stay
+ * copies. st counts the new decisions (items = items looked at). EX_ENOTFOUND with a
+ * message if no policy was adopted. */
+int ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *st);
 
 /* Read every input and record, for each item, its provenance and a decision (admit, or
  * duplicate of earlier content), in batches: each batch is one transaction holding its items,
@@ -341,6 +410,7 @@ int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
                             const char *source, uint64_t limit, char **jsonl, size_t *len);
 typedef struct ex_ledger_counts {
     uint64_t entries, checkpoints, sources, batches, decisions, items;
+    uint64_t signals; /* policies, captures and opt-outs checked against their entries */
 } ex_ledger_counts;
 
 /* Verify the log (ex_log_verify) and every ledger table it commits to: source and batch rows

@@ -130,3 +130,83 @@ ex_utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil) */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int
+ex_time_parse(const char *s, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    size_t n = s ? strlen(s) : 0;
+    if (n < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+        return EX_EFORMAT;
+    const char *p = s + 10;
+    int64_t off = 0;
+    if (*p) {
+        if ((*p != 'T' && *p != 't' && *p != ' ') || !digits(p + 1, 2, &h) || p[3] != ':' ||
+            !digits(p + 4, 2, &mi) || h > 23 || mi > 59)
+            return EX_EFORMAT;
+        p += 6;
+        if (*p == ':') {
+            if (!digits(p + 1, 2, &se) || se > 60)
+                return EX_EFORMAT;
+            p += 3;
+        }
+        if (*p == '.' || *p == ',') { /* fractions of a second are dropped */
+            p++;
+            if (*p < '0' || *p > '9')
+                return EX_EFORMAT;
+            while (*p >= '0' && *p <= '9')
+                p++;
+        }
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int oh, om;
+            if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
+                om > 59)
+                return EX_EFORMAT;
+            off = (oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+            p += 6;
+        } else {
+            return EX_EFORMAT; /* a time without a zone is ambiguous */
+        }
+        if (*p)
+            return EX_EFORMAT;
+    }
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return EX_OK;
+}
+
+void
+ex_time_format(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

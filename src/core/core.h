@@ -37,6 +37,12 @@ void ex_buf_free(ex_buf *b);
 
 /* Current UTC time as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ". */
 void ex_time_now(char out[32]);
+/* Seconds since the epoch of an RFC 3339 time ("2025-06-01T12:00:00Z", offsets and fractions
+ * allowed, fractions dropped) or a date ("2025-06-01", midnight UTC); EX_EFORMAT otherwise,
+ * including a time without a zone. WARC-Date and HTTP-style times both use the first form. */
+int ex_time_parse(const char *s, int64_t *out);
+/* RFC 3339 UTC, seconds precision. */
+void ex_time_format(int64_t t, char out[32]);
 
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int ex_utf8_valid(const char *s, size_t len);

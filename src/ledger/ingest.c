@@ -24,6 +24,7 @@
 #include "core/cjson.h"
 #include "ingest/instream.h"
 #include "ingest/reader.h"
+#include "policy/policy.h"
 
 #define DEFAULT_BATCH 10000
 #define HEADERS_KEPT 8192 /* raw HTTP header bytes kept per item for later signal checks */
@@ -205,10 +206,9 @@ typedef struct pending {
     size_t item, item_len;         /* item record: offset and length in the batch arena */
     size_t decision, decision_len; /* decision record, likewise */
     int64_t key;                   /* digest prefix */
+    uint64_t item_id;              /* the item the decision is about */
 } pending;
 
-/* the kinds of decision record, each with its fixed tail (run_fixed) */
-enum { D_ADMIT, D_COPY, D_REVISIT, D_COUNT };
 
 typedef struct run {
     ex_ledger *l;
@@ -235,12 +235,18 @@ typedef struct run {
     struct job *jobs;       /* the inputs of this run */
     size_t njobs;
     int dirty;              /* an input's progress changed in the current batch */
+    uint64_t done_bytes;    /* sizes of the inputs finished */
     int strict_hit;
     int take_rc;            /* the first failure of the sequencer */
     /* record parts fixed for the run (run_fixed) */
     ex_buf fixed;
-    size_t item_tail_len, dec_tail[D_COUNT], dec_tail_len[D_COUNT];
+    size_t item_tail_len;
     int fixed_rc;
+    /* the adopted policy; NULL: none, items are recorded as pending */
+    struct ex_policy *pol;
+    ex_peval *pe;
+    char pdig[72];
+    int no_items;           /* reevaluate: batches of decisions only */
 } run;
 
 static int
@@ -420,16 +426,11 @@ member_digest(ex_buf *b, const char *key, size_t klen, const char *dig)
     return EX_OK;
 }
 
-/* The parts of records that are the same for the whole run: the source name as a JSON string
- * inside `,"source":<name>,"type":"item"`, and the three decision tails. */
-static const char admit_reason[] = "no policy engine yet: admitted";
-static const char copy_reason[] = "exact copy of an earlier item";
-static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
-
+/* The part of item records that is the same for the whole run: the source name as a JSON
+ * string inside `,"source":<name>,"type":"item"`. */
 static int
 run_fixed(run *r)
 {
-    static const char *const reason[D_COUNT] = {admit_reason, copy_reason, revisit_reason};
     ex_buf *b = &r->fixed;
     b->len = 0;
     int rc = put(b, KEY("source"));
@@ -440,24 +441,6 @@ run_fixed(run *r)
     if (rc == EX_OK)
         rc = put(b, "\"item\"", 6);
     r->item_tail_len = b->len;
-    /* decisions: everything after the provenance member */
-    for (int d = 0; rc == EX_OK && d < D_COUNT; d++) {
-        r->dec_tail[d] = b->len;
-        rc = member_str(b, KEY("reason"), reason[d], strlen(reason[d]));
-        if (rc == EX_OK)
-            rc = d == D_ADMIT ? member_str(b, KEY("rule"), "admit-all", 9)
-                              : member_str(b, KEY("rule"), "duplicate", 9);
-        if (rc == EX_OK)
-            rc = member_str(b, KEY("source"), r->source, strlen(r->source));
-        if (rc == EX_OK)
-            rc = member_str(b, KEY("type"), "decision", 8);
-        if (rc == EX_OK)
-            rc = d == D_ADMIT ? member_str(b, KEY("verdict"), "admit", 5)
-                              : member_str(b, KEY("verdict"), "duplicate", 9);
-        if (rc == EX_OK)
-            rc = put(b, "}", 1);
-        r->dec_tail_len[d] = b->len - r->dec_tail[d];
-    }
     return rc;
 }
 
@@ -512,18 +495,27 @@ html_head(const ex_item *it, char out[HTML_HEAD_MAX])
     return o;
 }
 
-/* The item record. */
-static int
-item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
+/* the bytes of the HTTP head kept (cut at a character boundary) */
+static size_t
+headers_kept(const ex_item *it)
 {
-    if (r->fixed_rc != EX_OK)
-        return r->fixed_rc; /* the source name is not UTF-8: no record can hold it */
     size_t hl = it->http_headers ? it->http_headers_len : 0;
     if (hl > HEADERS_KEPT) {
-        hl = HEADERS_KEPT; /* cut at a character boundary */
+        hl = HEADERS_KEPT;
         while (hl > 0 && ((unsigned char)it->http_headers[hl] & 0xc0) == 0x80)
             hl--;
     }
+    return hl;
+}
+
+/* The item record; head[0..headl) is its HTML head (html_head). */
+static int
+item_record(run *r, const ex_item *it, const char *dig, const char *head, size_t headl,
+            ex_buf *b)
+{
+    if (r->fixed_rc != EX_OK)
+        return r->fixed_rc; /* the source name is not UTF-8: no record can hold it */
+    size_t hl = headers_kept(it);
     int rc = put(b, "{", 1);
     if (rc == EX_OK && it->content_type) {
         rc = member_str(b, KEY1("content_type"), it->content_type, strlen(it->content_type));
@@ -534,8 +526,6 @@ item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
     }
     if (rc == EX_OK) rc = member_opt(b, KEY("fetched"), it->fetched);
     if (rc == EX_OK) rc = member_opt(b, KEY("file"), it->file);
-    static __thread char head[HTML_HEAD_MAX];
-    size_t headl = rc == EX_OK ? html_head(it, head) : 0;
     if (rc == EX_OK && headl) rc = member_str(b, KEY("html_head"), head, headl);
     if (rc == EX_OK && hl) rc = member_str(b, KEY("http_headers"), it->http_headers, hl);
     if (rc == EX_OK && it->http_status)
@@ -556,28 +546,76 @@ item_record(run *r, const ex_item *it, const char *dig, ex_buf *b)
     return rc;
 }
 
+static const char copy_reason[] = "exact copy of an earlier item";
+static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
+static const char pending_reason[] = "no policy adopted yet: pending until 'exante reevaluate' "
+                                     "decides it under an adopted policy";
+
+/* A decision record, in canonical key order. */
+typedef struct dec {
+    uint64_t item, copy_of, supersedes; /* 0: absent */
+    const char *dig, *prov;             /* content digest, item record digest */
+    const char *policy;                 /* policy digest, NULL: none */
+    const char *verdict, *rule, *reason;
+    const char (*evidence)[72];
+    int nevidence;
+} dec;
+
 static int
-decision_record(run *r, uint64_t id, const char *dig, const char *prov, uint64_t copy_of,
-                int revisit, ex_buf *b)
+decision_record(run *r, const dec *d, ex_buf *b)
 {
-    /* the policy engine decides here once it exists; until then nothing is refused */
     if (r->fixed_rc != EX_OK)
         return r->fixed_rc;
-    int d = copy_of ? D_COPY : revisit ? D_REVISIT : D_ADMIT;
     int rc = put(b, "{", 1);
-    if (rc == EX_OK && copy_of) {
-        rc = member_int(b, KEY1("copy_of"), (int64_t)copy_of);
+    if (rc == EX_OK && d->copy_of) {
+        rc = member_int(b, KEY1("copy_of"), (int64_t)d->copy_of);
         if (rc == EX_OK)
-            rc = member_digest(b, KEY("digest"), dig);
+            rc = member_digest(b, KEY("digest"), d->dig);
     } else if (rc == EX_OK) {
-        rc = member_digest(b, KEY1("digest"), dig);
+        rc = member_digest(b, KEY1("digest"), d->dig);
     }
-    if (rc == EX_OK) rc = member_int(b, KEY("item"), (int64_t)id);
-    if (rc == EX_OK) rc = put(b, KEY("policy"));
-    if (rc == EX_OK) rc = put(b, "null", 4);
-    if (rc == EX_OK) rc = member_digest(b, KEY("provenance"), prov);
-    if (rc == EX_OK) rc = put(b, r->fixed.data + r->dec_tail[d], r->dec_tail_len[d]);
+    if (rc == EX_OK && d->nevidence) {
+        rc = put(b, KEY("evidence"));
+        if (rc == EX_OK)
+            rc = put(b, "[", 1);
+        for (int i = 0; rc == EX_OK && i < d->nevidence; i++) {
+            if (i)
+                rc = put(b, ",", 1);
+            if (rc == EX_OK)
+                rc = put_str(b, d->evidence[i], strlen(d->evidence[i]));
+        }
+        if (rc == EX_OK)
+            rc = put(b, "]", 1);
+    }
+    if (rc == EX_OK) rc = member_int(b, KEY("item"), (int64_t)d->item);
+    if (rc == EX_OK && d->policy) rc = member_digest(b, KEY("policy"), d->policy);
+    else if (rc == EX_OK) rc = put(b, ",\"policy\":null", 14);
+    if (rc == EX_OK) rc = member_digest(b, KEY("provenance"), d->prov);
+    if (rc == EX_OK) rc = member_str(b, KEY("reason"), d->reason, strlen(d->reason));
+    if (rc == EX_OK) rc = member_str(b, KEY("rule"), d->rule, strlen(d->rule));
+    if (rc == EX_OK) rc = member_str(b, KEY("source"), r->source, strlen(r->source));
+    if (rc == EX_OK && d->supersedes)
+        rc = member_int(b, KEY("supersedes"), (int64_t)d->supersedes);
+    if (rc == EX_OK) rc = put(b, ",\"type\":\"decision\"", 18);
+    if (rc == EX_OK) rc = member_str(b, KEY("verdict"), d->verdict, strlen(d->verdict));
+    if (rc == EX_OK) rc = put(b, "}", 1);
     return rc;
+}
+
+/* decisions per rule id, for the summary */
+static void
+count_rule(run *r, const char *rule)
+{
+    ex_ingest_stats *st = &r->st;
+    for (size_t i = 0; i < st->nrules; i++)
+        if (strcmp(st->by_rule[i].id, rule) == 0) {
+            st->by_rule[i].count++;
+            return;
+        }
+    if (st->nrules < EX_STATS_RULES_MAX) {
+        snprintf(st->by_rule[st->nrules].id, sizeof st->by_rule[0].id, "%s", rule);
+        st->by_rule[st->nrules++].count = 1;
+    }
 }
 
 static int
@@ -630,18 +668,27 @@ typedef struct ent {
     int revisit;
     int rc;                 /* E_DONE: the reader's result */
     uint32_t job;           /* the input it came from */
-    uint64_t offset, size, key, skipped;
+    uint64_t offset, member, size, key, skipped;
     uint8_t digest[EX_HASH_BYTES];
     uint8_t prov[EX_HASH_BYTES]; /* digest of the item record */
     size_t rec_len;  /* bytes after the header: item record, quarantine JSON or E_DONE message */
-    size_t path_len; /* a file of a tree: its path follows (NUL-terminated), else 0 */
+    size_t path_len; /* a file of a tree: its path (NUL-terminated) is at path_off, else 0 */
+    size_t path_off;
+    size_t body_len; /* all bytes after the header */
+    /* what the policy reads of an item, NUL-terminated in the body: offset and length, or
+     * offset 0 when absent */
+    size_t f_off[5], f_len[5];
 } ent;
+
+enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML };
 
 typedef struct job {
     const char *path;
     int format;
     input *in;             /* a stream input; NULL for a file tree (one input per file) */
     uint64_t skip_through; /* its records at offsets below this were recorded earlier */
+    uint64_t pos;          /* file offset reached (the last record's gzip member / zstd frame) */
+    int done;
 } job;
 
 typedef struct producer {
@@ -677,6 +724,7 @@ entry_start(producer *p, int kind, size_t *at)
 static int
 entry_end(producer *p, size_t at)
 {
+    ((ent *)(p->out.data + at))->body_len = p->out.len - at - sizeof(ent);
     if (!p->pool) {
         const ent *e = (const ent *)(p->out.data + at);
         int rc = take(p->r, e, p->out.data + at + sizeof *e);
@@ -707,13 +755,17 @@ on_item(void *ctx, const ex_item *it)
     int rc = entry_start(p, E_ITEM, &at);
     if (rc != EX_OK)
         return rc;
+    static __thread char head[HTML_HEAD_MAX];
+    size_t headl = html_head(it, head);
     size_t rec = p->out.len;
-    rc = item_record(r, it, dig, &p->out);
+    const ex_item *used = it;
+    rc = item_record(r, it, dig, head, headl, &p->out);
+    ex_item fixed;
     if (rc == EX_EINVAL) {
         /* a reader passed text that is not UTF-8 in a metadata field: record the item with
          * those fields marked, rather than lose it */
         p->out.len = rec;
-        ex_item fixed = *it;
+        fixed = *it;
         const char **f[] = {&fixed.content_type, &fixed.fetched, &fixed.file, &fixed.license,
                             &fixed.record_id, &fixed.refers_to_digest, &fixed.refers_to_uri,
                             &fixed.url, &fixed.warc_type};
@@ -722,26 +774,48 @@ on_item(void *ctx, const ex_item *it)
                 *f[i] = "(invalid UTF-8)";
         if (fixed.http_headers && !ex_utf8_valid(fixed.http_headers, fixed.http_headers_len))
             fixed.http_headers = NULL;
-        rc = item_record(r, &fixed, dig, &p->out);
+        used = &fixed;
+        rc = item_record(r, used, dig, head, headl, &p->out);
     }
     if (rc != EX_OK)
         return rc;
     size_t rec_len = p->out.len - rec;
+    uint8_t prov[EX_HASH_BYTES];
+    if ((rc = ex_sha256_digest(p->h, p->out.data + rec, rec_len, prov)) != EX_OK)
+        return rc;
+    /* the facts the policy reads, each NUL-terminated */
+    const char *fv[5] = {used->url, used->license, used->fetched, used->http_headers,
+                         headl ? head : NULL};
+    size_t fl[5] = {0, 0, 0, headers_kept(used), headl}, fo[5] = {0};
+    for (int i = 0; i < 5 && rc == EX_OK; i++) {
+        if (!fv[i])
+            continue;
+        if (i < 3)
+            fl[i] = strlen(fv[i]);
+        fo[i] = p->out.len - at - sizeof(ent);
+        if ((rc = put(&p->out, fv[i], fl[i])) == EX_OK)
+            rc = put(&p->out, "", 1);
+    }
+    size_t path_off = p->out.len - at - sizeof(ent), path_len = 0;
+    if (rc == EX_OK && !jb->in) {
+        path_len = strlen(it->file);
+        rc = put(&p->out, it->file, path_len + 1);
+    }
+    if (rc != EX_OK)
+        return rc;
     ent *e = (ent *)(p->out.data + at);
     e->rec_len = rec_len;
-    if ((rc = ex_sha256_digest(p->h, p->out.data + rec, rec_len, e->prov)) != EX_OK)
-        return rc;
+    memcpy(e->prov, prov, EX_HASH_BYTES);
+    memcpy(e->f_off, fo, sizeof fo);
+    memcpy(e->f_len, fl, sizeof fl);
+    e->path_off = path_off;
+    e->path_len = path_len;
     e->revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
     e->offset = it->offset;
+    e->member = it->member;
     e->size = it->size;
     e->key = prefix_of(it->digest);
     memcpy(e->digest, it->digest, EX_HASH_BYTES);
-    if (!jb->in) {
-        size_t n = strlen(it->file);
-        if ((rc = put(&p->out, it->file, n + 1)) != EX_OK)
-            return rc;
-        ((ent *)(p->out.data + at))->path_len = n;
-    }
     return entry_end(p, at);
 }
 
@@ -777,6 +851,7 @@ on_quarantine(void *ctx, const ex_quarantine *q)
     ent *en = (ent *)(p->out.data + at);
     en->rec_len = len;
     en->offset = q->offset;
+    en->member = q->member;
     return entry_end(p, at);
 }
 
@@ -797,6 +872,7 @@ input_done(producer *p, int rc, const char *msg)
     p->skipped = 0;
     if (!p->pool)
         return entry_end(p, at);
+    e->body_len = p->out.len - at - sizeof(ent);
     return hand_over(p); /* now, so the sequencer sees the input end */
 }
 
@@ -846,7 +922,7 @@ take_item(run *r, const ent *e, const char *rec)
     input *in = jb->in;
     int rc;
     if (!in) {
-        if ((rc = file_input(r, rec + e->rec_len, &in)) != EX_OK)
+        if ((rc = file_input(r, rec + e->path_off, &in)) != EX_OK)
             return rc;
         if (in->through > 0) {
             r->st.skipped++;
@@ -869,10 +945,34 @@ take_item(run *r, const ent *e, const char *rec)
     if ((rc = put(&r->arena, rec, e->rec_len)) != EX_OK)
         return fail(r, rc, "out of memory");
     pd->item_len = e->rec_len;
+    pd->item_id = id;
     if (!e->revisit)
         copy_of = lookup(r, e->key, dig);
+    /* the decision: a copy is a duplicate of the first occurrence, whose decision covers the
+     * content; a first occurrence is decided by the policy, or pending without one */
+    dec d = {id, copy_of, 0, dig, prov, r->pol ? r->pdig : NULL, "duplicate", "duplicate",
+             copy_reason, NULL, 0};
+    ex_pdecision pdd;
+    if (e->revisit) {
+        d.reason = revisit_reason;
+    } else if (!copy_of && !r->pe) {
+        d.verdict = "pending", d.rule = "no-policy", d.reason = pending_reason;
+    } else if (!copy_of) {
+        const char *f[5];
+        for (int i = 0; i < 5; i++)
+            f[i] = e->f_off[i] ? rec + e->f_off[i] : NULL;
+        ex_pitem pi = {r->source, dig, e->digest, f[F_URL], f[F_LICENSE], f[F_FETCHED],
+                       f[F_HEADERS], e->f_len[F_HEADERS], f[F_HTML], e->f_len[F_HTML]};
+        if ((rc = ex_peval_decide(r->pe, &pi, &pdd)) != EX_OK)
+            return fail(r, rc, "the policy cannot decide: %s", ex_strerror(rc));
+        d.verdict = pdd.verdict == EX_VERDICT_ADMIT ? "admit" : "reject";
+        d.rule = pdd.rule;
+        d.reason = pdd.reason;
+        d.evidence = (const char(*)[72])pdd.evidence;
+        d.nevidence = pdd.nevidence;
+    }
     pd->decision = r->arena.len;
-    if ((rc = decision_record(r, id, dig, prov, copy_of, e->revisit, &r->arena)) != EX_OK)
+    if ((rc = decision_record(r, &d, &r->arena)) != EX_OK)
         return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
     pd->decision_len = r->arena.len - pd->decision;
     /* its leaf in the batch tree, while the record is in cache */
@@ -885,14 +985,22 @@ take_item(run *r, const ent *e, const char *rec)
     if (copy_of || e->revisit) {
         r->st.duplicates++;
     } else {
-        r->st.admitted++;
+        if (d.verdict[0] == 'a')
+            r->st.admitted++;
+        else if (d.verdict[0] == 'r')
+            r->st.rejected++;
+        else
+            r->st.pending++;
         if (dmap_put(&r->map, e->key, id) != EX_OK)
             return fail(r, EX_ENOMEM, "out of memory");
     }
+    count_rule(r, d.rule);
     r->st.items++;
     r->st.bytes += e->size;
     in->through = e->offset + 1;
     mark_dirty(r, in);
+    if (jb->in)
+        r->jobs[e->job].pos = e->member;
     return r->np >= r->batch_max ? flush(r) : EX_OK;
 }
 
@@ -938,7 +1046,8 @@ take(run *r, const ent *e, const char *body)
         struct stat sb;
         r->st.skipped += e->skipped;
         if (stat(jb->path, &sb) == 0 && S_ISREG(sb.st_mode))
-            r->st.input_bytes += (uint64_t)sb.st_size;
+            r->done_bytes += (uint64_t)sb.st_size;
+        r->jobs[e->job].done = 1;
         rc = e->rc;
         if (rc != EX_OK)
             ex_fail(&r->l->err, rc, "%s", body[0] ? body : ex_strerror(rc));
@@ -1015,9 +1124,10 @@ flush_in_tx(ex_ledger *l, void *ctx)
         data[i] = r->arena.data + r->p[i].item;
         lens[i] = r->p[i].item_len;
     }
-    rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, first_item, r->np, keys, data, lens);
+    if (!r->no_items)
+        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, first_item, r->np, keys, data, lens);
     for (size_t i = 0; rc == EX_OK && i < r->np; i++) {
-        keys[i] = (int64_t)(first_item + i);
+        keys[i] = (int64_t)r->p[i].item_id;
         data[i] = r->arena.data + r->p[i].decision;
         lens[i] = r->p[i].decision_len;
     }
@@ -1107,6 +1217,11 @@ flush(run *r)
         if (kill_after && r->st.batches >= strtoull(kill_after, NULL, 10))
             raise(SIGKILL);
         clear_batch(r);
+        /* input bytes consumed: finished inputs, and how far the others are */
+        r->st.input_bytes = r->done_bytes;
+        for (size_t j = 0; j < r->njobs; j++)
+            if (!r->jobs[j].done)
+                r->st.input_bytes += r->jobs[j].pos;
         if (r->o->progress)
             r->o->progress(r->o->progress_ctx, &r->st, r->input_total);
     }
@@ -1329,9 +1444,7 @@ run_pool(run *r, producer *ps, size_t n)
             const ent *e = (const ent *)(chunk.data + off);
             const char *body = chunk.data + off + sizeof *e;
             rc = take(r, e, body);
-            off += sizeof *e + e->rec_len + 1 + (e->path_len ? e->path_len + 1 : 0);
-            if (e->kind == E_ITEM && !e->path_len)
-                off -= 1; /* an item record has no NUL after it */
+            off += sizeof *e + e->body_len;
         }
         ex_buf_free(&chunk);
         if (rc != EX_OK && !atomic_load(&pl.stop)) {
@@ -1414,6 +1527,8 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
         goto out;
     }
+    if ((rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe)) != EX_OK)
+        goto out;
     /* the digest map of every item recorded so far */
     load_ctx lc = {&r.map, 0};
     uint64_t maxd = 0;
@@ -1468,6 +1583,8 @@ out:
     }
     free(ps);
     free(r.jobs);
+    ex_peval_free(r.pe);
+    ex_policy_free(r.pol);
     free(r.p);
     ex_buf_free(&r.arena);
     ex_buf_free(&r.quarantine);
@@ -1478,6 +1595,191 @@ out:
     free(r.leaves);
     dmap_free(&r.map);
     imap_free(&r.inputs);
+    if (out)
+        *out = r.st;
+    return rc;
+}
+
+/* ---- reevaluate ---- */
+
+#define REEVAL_CHUNK 4096 /* items read per scan; their new decisions are written after it */
+
+typedef struct reeval {
+    run *r;
+    uint64_t *latest; /* per item id: its latest decision id, 0 none */
+    uint64_t nlatest;
+    int rc;
+} reeval;
+
+static int
+note_latest(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)data;
+    (void)len;
+    reeval *v = ctx;
+    if (key > 0 && (uint64_t)key < v->nlatest && id > v->latest[key])
+        v->latest[key] = id;
+    return EX_OK;
+}
+
+static const char *
+jstr(json_t *o, const char *k, size_t *len)
+{
+    json_t *v = json_object_get(o, k);
+    if (len)
+        *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* decide item `id` again; a changed decision is added to the batch */
+static int
+reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    reeval *v = ctx;
+    run *r = v->r;
+    if (id >= v->nlatest || !v->latest[id])
+        return EX_OK;
+    uint8_t *old;
+    size_t olen;
+    int rc = r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_DECISIONS, v->latest[id], NULL, &old,
+                                        &olen);
+    if (rc != EX_OK)
+        return rc;
+    json_t *od = json_loadb((const char *)old, olen, 0, NULL);
+    free(old);
+    json_t *it = json_loadb(data, len, 0, NULL);
+    if (!od || !it) {
+        json_decref(od);
+        json_decref(it);
+        return fail(r, EX_EFORMAT, "item %llu or its decision is not JSON",
+                    (unsigned long long)id);
+    }
+    r->st.items++;
+    const char *verdict = jstr(od, "verdict", NULL);
+    if (verdict && strcmp(verdict, "duplicate") == 0) {
+        json_decref(od);
+        json_decref(it);
+        return EX_OK; /* copies stay copies: the first occurrence's decision covers them */
+    }
+    const char *src = jstr(it, "source", NULL), *dig = jstr(it, "digest", NULL);
+    size_t hl = 0, ml = 0;
+    const char *hd = jstr(it, "http_headers", &hl), *hh = jstr(it, "html_head", &ml);
+    snprintf(r->source, sizeof r->source, "%s", src ? src : "");
+    ex_pitem pi = {r->source, dig, NULL, jstr(it, "url", NULL), jstr(it, "license", NULL),
+                   jstr(it, "fetched", NULL), hd, hl, hh, ml};
+    ex_pdecision pdd;
+    if (!src || !dig) {
+        rc = fail(r, EX_EFORMAT, "item %llu has no source or digest", (unsigned long long)id);
+    } else if ((rc = ex_peval_decide(r->pe, &pi, &pdd)) != EX_OK) {
+        rc = fail(r, rc, "item %llu: the policy cannot decide: %s", (unsigned long long)id,
+                  rc == EX_ENOTFOUND ? "its source is unknown" : ex_strerror(rc));
+    }
+    const char *nv = rc == EX_OK && pdd.verdict == EX_VERDICT_ADMIT ? "admit" : "reject";
+    const char *opol = jstr(od, "policy", NULL), *orule = jstr(od, "rule", NULL);
+    if (rc == EX_OK && opol && strcmp(opol, r->pdig) == 0 && verdict &&
+        strcmp(verdict, nv) == 0 && orule && strcmp(orule, pdd.rule) == 0) {
+        json_decref(od);
+        json_decref(it);
+        return EX_OK; /* same policy, same outcome: nothing new to record */
+    }
+    char prov[72];
+    uint8_t pd[EX_HASH_BYTES];
+    if (rc == EX_OK && (rc = ex_sha256_digest(r->l->h, data, len, pd)) != EX_OK)
+        fail(r, rc, "hashing failed");
+    if (rc == EX_OK && r->np == r->pcap && grow_pending(r) != EX_OK)
+        rc = fail(r, EX_ENOMEM, "out of memory");
+    if (rc == EX_OK) {
+        ex_digest_format(pd, prov);
+        dec d = {id, 0, v->latest[id], dig, prov, r->pdig, nv, pdd.rule, pdd.reason,
+                 (const char(*)[72])pdd.evidence, pdd.nevidence};
+        pending *p = &r->p[r->np];
+        memset(p, 0, sizeof *p);
+        p->item_id = id;
+        p->key = key;
+        p->decision = r->arena.len;
+        if ((rc = decision_record(r, &d, &r->arena)) != EX_OK)
+            fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
+        p->decision_len = r->arena.len - p->decision;
+        if (rc == EX_OK && (rc = ex_merkle_leaf(r->l->h, r->arena.data + p->decision,
+                                                p->decision_len, r->leaves[r->np])) != EX_OK)
+            fail(r, rc, "hashing failed");
+        if (rc == EX_OK) {
+            r->np++;
+            if (nv[0] == 'a')
+                r->st.admitted++;
+            else
+                r->st.rejected++;
+            count_rule(r, pdd.rule);
+        }
+    }
+    json_decref(od);
+    json_decref(it);
+    return rc;
+}
+
+int
+ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
+{
+    ex_err_clear(&l->err);
+    if (!l->key)
+        return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
+    static const ex_ingest_opts none;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.l = l;
+    r.o = &none;
+    r.batch_max = DEFAULT_BATCH;
+    r.no_items = 1;
+    reeval v = {&r, NULL, 0, EX_OK};
+    uint64_t maxi = 0, maxd = 0;
+    int rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe);
+    if (rc != EX_OK)
+        goto out;
+    if (!r.pe) {
+        rc = ex_fail(&l->err, EX_ENOTFOUND,
+                     "no policy adopted yet: nothing to decide with (see 'exante policy adopt')");
+        goto out;
+    }
+    if ((rc = l->st->ops->rec_max(l->st, EX_TAB_ITEMS, &maxi)) != EX_OK ||
+        (rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK) {
+        ex_ledger_fail_store(l, rc);
+        goto out;
+    }
+    r.next_decision = maxd + 1;
+    v.nlatest = maxi + 1;
+    if (!(v.latest = calloc(v.nlatest, sizeof *v.latest))) {
+        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, 1, UINT64_MAX, note_latest, &v)) !=
+        EX_OK) {
+        ex_ledger_fail_store(l, rc);
+        goto out;
+    }
+    /* items in chunks: each chunk's scan ends before its decisions are written */
+    for (uint64_t from = 1; rc == EX_OK && from <= maxi; from += REEVAL_CHUNK) {
+        rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, from, from + REEVAL_CHUNK, reeval_item,
+                                  &v);
+        if (rc != EX_OK && !l->err.msg[0])
+            ex_ledger_fail_store(l, rc);
+        if (rc == EX_OK && r.np >= r.batch_max)
+            rc = flush(&r);
+    }
+    if (rc == EX_OK)
+        rc = flush(&r);
+out:
+    clear_batch(&r);
+    free(v.latest);
+    free(r.p);
+    ex_buf_free(&r.arena);
+    ex_buf_free(&r.quarantine);
+    ex_buf_free(&r.fixed);
+    free(r.keys);
+    free(r.data);
+    free(r.lens);
+    free(r.leaves);
+    ex_peval_free(r.pe);
+    ex_policy_free(r.pol);
     if (out)
         *out = r.st;
     return rc;

@@ -393,3 +393,54 @@ ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx)
     }
     return rc;
 }
+
+typedef struct logging {
+    int table;
+    json_t *entry, *extra;
+    uint64_t index;
+    uint8_t digest[EX_HASH_BYTES];
+} logging;
+
+static int
+log_record_in_tx(ex_ledger *l, void *ctx)
+{
+    logging *g = ctx;
+    size_t elen, rlen = 0;
+    char *entry = ex_json_canon_dup(g->entry, &elen, &l->err), *row = NULL;
+    if (!entry)
+        return l->err.code ? l->err.code : EX_ENOMEM;
+    int rc = EX_OK;
+    if (g->extra) {
+        json_t *all = json_deep_copy(g->entry);
+        if (!all || json_object_update(all, g->extra) != 0)
+            rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+        else if (!(row = ex_json_canon_dup(all, &rlen, &l->err)))
+            rc = l->err.code ? l->err.code : EX_ENOMEM;
+        json_decref(all);
+    }
+    const void *ep = entry;
+    if (rc == EX_OK && (rc = ex_log_append(l->log, &ep, &elen, 1, &g->index)) != EX_OK)
+        ex_ledger_fail_log(l, rc);
+    if (rc == EX_OK &&
+        (rc = l->st->ops->rec_append(l->st, g->table, (int64_t)g->index, row ? row : entry,
+                                     row ? rlen : elen, NULL)) != EX_OK)
+        ex_ledger_fail_store(l, rc);
+    if (rc == EX_OK)
+        rc = ex_sha256_digest(l->h, entry, elen, g->digest);
+    free(entry);
+    free(row);
+    return rc;
+}
+
+int
+ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, uint64_t *index,
+                     uint8_t digest[EX_HASH_BYTES])
+{
+    logging g = {table, entry, extra, 0, {0}};
+    int rc = ex_ledger_atomic(l, log_record_in_tx, &g);
+    if (rc == EX_OK && index)
+        *index = g.index;
+    if (rc == EX_OK && digest)
+        memcpy(digest, g.digest, EX_HASH_BYTES);
+    return rc;
+}

@@ -2,6 +2,7 @@
 #ifndef EX_LEDGER_H
 #define EX_LEDGER_H
 
+#include "core/cjson.h"
 #include "log/log.h"
 
 struct ex_ledger {
@@ -30,6 +31,18 @@ int ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx
 /* The source named name: its id and (if record is non-NULL) its record, malloc'd.
  * EX_ENOTFOUND with a message if there is none. */
 int ex_ledger_source_find(ex_ledger *l, const char *name, uint64_t *id, char **record);
+/* Log `entry` (canonical JSON) and store it as a row of `table` keyed by its log index, with
+ * the members of `extra` (may be NULL) added to the row only; one transaction. The entry's
+ * index and the SHA-256 of its bytes come back (either may be NULL). */
+int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, uint64_t *index,
+                         uint8_t digest[EX_HASH_BYTES]);
+/* The adopted policy, parsed, its digest, and an evaluator loaded with every source,
+ * capture and opt-out; *policy and *e stay NULL (and EX_OK is returned) when no policy has
+ * been adopted. Free with ex_peval_free, then ex_policy_free. */
+struct ex_policy;
+struct ex_peval;
+int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[72],
+                         struct ex_peval **e);
 /* All records of a table as JSONL (malloc'd). */
 int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cjson.h"
+#include "policy/policy.h"
 
 typedef struct vctx {
     ex_ledger *l;
@@ -36,6 +37,79 @@ check_entry_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
                        v->table, (unsigned long long)id, (long long)key);
     v->rows++;
     return EX_OK;
+}
+
+/* rows of policies, captures and opt-outs: the log entry plus row-only members (a policy's
+ * text and canonical form, a capture's body), which must hash to the entry's digest */
+static int
+check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    vctx *v = ctx;
+    ex_ledger *l = v->l;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o)
+        return ex_fail(&l->err, EX_EVERIFY, "%s %llu: not JSON", v->table,
+                       (unsigned long long)id);
+    const char *extra = NULL;
+    size_t xlen = 0;
+    int rc = EX_OK;
+    uint8_t got[EX_HASH_BYTES];
+    char dig[72];
+    json_t *x = NULL;
+    int text_bad = 0;
+    if (strcmp(v->table, "policy") == 0) {
+        x = json_object_get(o, "canonical");
+        extra = json_string_value(x), xlen = json_string_length(x);
+        if (extra)
+            rc = ex_sha256_digest(l->h, extra, xlen, got);
+        /* and the text as written must give that canonical form */
+        json_t *t = json_object_get(o, "text");
+        ex_policy *p = NULL;
+        ex_buf cb = {0};
+        ex_err e = {0};
+        if (rc == EX_OK && extra &&
+            (!json_is_string(t) ||
+             ex_policy_parse(json_string_value(t), json_string_length(t), &p, NULL) != EX_OK ||
+             ex_policy_canonical(p, &cb, &e) != EX_OK || cb.len != xlen ||
+             memcmp(cb.data, extra, xlen) != 0))
+            text_bad = 1;
+        ex_policy_free(p);
+        ex_buf_free(&cb);
+        json_object_del(o, "canonical");
+        json_object_del(o, "text");
+    } else if (strcmp(v->table, "capture") == 0) {
+        x = json_object_get(o, "body");
+        const char *b64 = json_string_value(x);
+        size_t n = json_string_length(x), blen = 0;
+        uint8_t *body = malloc(n / 4 * 3 + 3);
+        if (!body)
+            rc = EX_ENOMEM;
+        else if (b64 && ex_b64_decode(b64, n, body, n / 4 * 3 + 3, &blen) == EX_OK)
+            rc = ex_sha256_digest(l->h, body, blen, got), extra = b64;
+        free(body);
+        json_object_del(o, "body");
+    }
+    if (rc == EX_OK && (strcmp(v->table, "opt-out") != 0)) {
+        ex_digest_format(got, dig);
+        const char *want = json_string_value(json_object_get(o, "digest"));
+        if (!extra || !want || strcmp(want, dig) != 0)
+            rc = ex_fail(&l->err, EX_EVERIFY, "%s %llu: its %s does not hash to its digest",
+                         v->table, (unsigned long long)id,
+                         strcmp(v->table, "policy") == 0 ? "canonical form" : "body");
+    }
+    if (rc == EX_OK && text_bad)
+        rc = ex_fail(&l->err, EX_EVERIFY, "policy %llu: its text does not give its canonical form",
+                     (unsigned long long)id);
+    size_t elen = 0;
+    char *entry = rc == EX_OK ? ex_json_canon_dup(o, &elen, &l->err) : NULL;
+    json_decref(o);
+    if (rc != EX_OK)
+        return rc;
+    if (!entry)
+        return l->err.code ? l->err.code : EX_ENOMEM;
+    rc = check_entry_row(v, id, key, entry, elen);
+    free(entry);
+    return rc;
 }
 
 typedef struct bctx {
@@ -156,6 +230,18 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
         EX_OK)
         return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
     c.batches = v.rows;
+    static const struct {
+        int table;
+        const char *name;
+    } extra[] = {{EX_TAB_POLICIES, "policy"}, {EX_TAB_CAPTURES, "capture"},
+                 {EX_TAB_OPTOUTS, "opt-out"}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        v.table = extra[i].name;
+        if ((rc = l->st->ops->rec_scan(l->st, extra[i].table, 1, UINT64_MAX, check_extra_row,
+                                       &v)) != EX_OK)
+            return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+    }
+    c.signals = v.rows;
     bctx b = {l, NULL, 0, 0, 0, 0, 0};
     rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_batch, &b);
     free(b.leaves);

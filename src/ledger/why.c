@@ -202,7 +202,8 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
     }
     json_t *drec = json_loads(dec.record, 0, NULL);
     out = json_object();
-    const char *copy[] = {"digest", "verdict", "rule", "reason", "policy", "source", NULL};
+    const char *copy[] = {"digest", "verdict", "rule",     "reason",
+                          "policy", "source",  "evidence", NULL};
     for (int i = 0; copy[i]; i++) {
         json_t *v = json_object_get(drec, copy[i]);
         json_object_set(out, copy[i], v ? v : json_null());

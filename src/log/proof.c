@@ -99,9 +99,9 @@ get_text(json_t *o, const char *key, char **out, ex_err *err)
 static int
 parse_decision(json_t *o, ex_log_proof *out, ex_err *err)
 {
-    static const char *const top[] = {"digest", "verdict", "rule",     "reason", "policy",
-                                      "source", "log_index", "item", "decision", "proof",
-                                      NULL};
+    static const char *const top[] = {"digest", "verdict",  "rule", "reason",   "policy",
+                                      "source", "evidence", "log_index", "item", "decision",
+                                      "proof",  NULL};
     static const char *const inner[] = {"type",      "batch_index", "batch_size", "batch_proof",
                                         "batch_entry", "log_index", "log_size",   "log_proof",
                                         "root",      "checkpoint",  NULL};
@@ -287,8 +287,8 @@ check_records(ex_sha256 *h, const ex_log_proof *p, ex_err *err)
         rc = ex_fail(err, EX_EVERIFY, "a record in the proof is not JSON");
         goto out;
     }
-    static const char *const same[] = {"digest", "verdict", "rule", "reason", "policy",
-                                       "source", NULL};
+    static const char *const same[] = {"digest", "verdict", "rule",     "reason",
+                                       "policy", "source",  "evidence", NULL};
     for (int i = 0; same[i]; i++) {
         json_t *x = json_object_get(d, same[i]), *y = json_object_get(c, same[i]);
         if (!json_equal(x ? x : json_null(), y)) {

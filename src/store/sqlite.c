@@ -27,10 +27,16 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
     /* how far each input file has been recorded: bookkeeping for resuming, re-derivable */
     "CREATE TABLE inputs(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
+    /* v3: the policy engine. Adopted policies, signal captures and opt-outs; each row is
+     * also a log entry (its key is the entry's index). */
+    "CREATE TABLE policies(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE TABLE captures(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
+    "CREATE TABLE optouts(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
 };
 
-static const char *const tables[EX_TAB_COUNT] = {"sources", "items",      "decisions",
-                                                 "batches", "quarantine", "inputs"};
+static const char *const tables[EX_TAB_COUNT] = {
+    "sources", "items", "decisions", "batches", "quarantine", "inputs", "policies", "captures",
+    "optouts"};
 
 enum {
     Q_META_GET,

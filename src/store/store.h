@@ -25,6 +25,9 @@ enum {
     EX_TAB_BATCHES,    /* key: log index of the batch's entry */
     EX_TAB_QUARANTINE, /* key: 0 */
     EX_TAB_INPUTS,     /* key: 0; rows are rewritten as inputs progress (rec_put) */
+    EX_TAB_POLICIES,   /* key: log index of the adoption's entry */
+    EX_TAB_CAPTURES,   /* key: log index of the capture's entry (robots.txt, tdmrep.json) */
+    EX_TAB_OPTOUTS,    /* key: log index of the opt-out's entry */
     EX_TAB_COUNT
 };
 
@@ -87,7 +90,7 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 2
+#define EX_STORE_SCHEMA 3
 
 static inline void
 ex_store_close(ex_store *s)

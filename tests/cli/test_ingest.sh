@@ -18,7 +18,8 @@ contains "$T/err" "cannot open 'missing-dir'"
 
 # a file tree: 4 files, one a copy
 expect 0 $EXANTE --json ingest --source web docs
-for k in '"items":4' '"admitted":3' '"duplicates":1' '"quarantined":0' '"rejected":0' '"by_rule":{"admit-all":3,"duplicate":1}' '"checkpoint":{"root":'; do contains "$T/out" "$k"; done
+# no policy is adopted: first occurrences are pending, copies duplicates (test_policy.sh decides)
+for k in '"items":4' '"admitted":0' '"pending":3' '"duplicates":1' '"quarantined":0' '"rejected":0' '"by_rule":{"duplicate":1,"no-policy":3}' '"checkpoint":{"root":'; do contains "$T/out" "$k"; done
 expect 0 $EXANTE decisions --verdict duplicate
 [ "$(wc -l < "$T/out")" = 1 ] && ok || bad "one duplicate decision"
 contains "$T/out" '"copy_of":1'
@@ -32,13 +33,13 @@ expect 0 $EXANTE decisions
 # why, in words and as an offline proof
 D=sha256:$(sha256sum docs/b.txt | cut -d' ' -f1)
 expect 0 $EXANTE why "$D"
-contains "$T/out" "verdict  admit by rule admit-all"
+contains "$T/out" "verdict  pending by rule no-policy"
 contains "$T/out" "docs/b.txt"
 expect 0 $EXANTE --json why "$D"
 cp "$T/out" why.json
-for k in "\"digest\":\"$D\"" '"verdict":"admit"' '"rule":"admit-all"' '"source":"web"' '"log_index":' '"proof":{'; do contains why.json "$k"; done
+for k in "\"digest\":\"$D\"" '"verdict":"pending"' '"rule":"no-policy"' '"source":"web"' '"log_index":' '"proof":{'; do contains why.json "$k"; done
 expect 0 $EXANTE verify-proof why.json --vkey "$VKEY"
-contains "$T/out" "decision admit"
+contains "$T/out" "decision pending"
 expect 1 $EXANTE why sha256:0000000000000000000000000000000000000000000000000000000000000000
 expect 2 $EXANTE why sha256:zz
 size=$(stat -c %s why.json)
@@ -61,7 +62,7 @@ gzip -c corpus.jsonl > copy.jsonl.gz
 zstd -q -c corpus.jsonl > copy.jsonl.zst
 expect 0 $EXANTE --json ingest --source dump --batch 64 corpus.jsonl
 contains "$T/out" '"items":600'
-contains "$T/out" '"admitted":600'
+contains "$T/out" '"pending":600'
 contains "$T/out" '"quarantined":1'
 expect 0 $EXANTE quarantine list
 contains "$T/out" "corpus.jsonl"
@@ -108,7 +109,7 @@ sqlite3 "$DB" "UPDATE items SET record = CAST(replace(CAST(record AS TEXT), 'b.t
 expect 1 $EXANTE log verify
 contains "$T/err" "item 2: its record does not match the provenance digest"
 restore
-sqlite3 "$DB" "UPDATE decisions SET record = CAST(replace(CAST(record AS TEXT), '\"admit\"', '\"reject\"') AS BLOB) WHERE id = 2"
+sqlite3 "$DB" "UPDATE decisions SET record = CAST(replace(CAST(record AS TEXT), '\"pending\"', '\"reject\"') AS BLOB) WHERE id = 2"
 expect 1 $EXANTE log verify
 contains "$T/err" "its decisions do not hash to its root"
 restore

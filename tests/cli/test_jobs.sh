@@ -23,7 +23,7 @@ EXANTE_DIR="$T/one" expect 0 $EXANTE --json ingest --source dump --batch 100 $in
 cp "$T/out" one.json
 EXANTE_DIR="$T/four" expect 0 $EXANTE --json ingest --source dump --batch 100 --jobs 4 $inputs
 cp "$T/out" four.json
-for k in '"items":2004' '"admitted":1603' '"duplicates":401' '"quarantined":1'; do
+for k in '"items":2004' '"pending":1603' '"duplicates":401' '"quarantined":1'; do
     contains one.json "$k"; contains four.json "$k"
 done
 # the same items (digest, locator) and the same multiset of verdicts
@@ -36,9 +36,9 @@ sed "s|$T/one|X|; s|$T/four|X|" items.one > a; sed "s|$T/one|X|; s|$T/four|X|" i
 cmp -s a b && ok || bad "--jobs 4 recorded other items than one job"
 [ "$(wc -l < items.four)" = 2004 ] && ok || bad "--jobs 4: item count"
 cmp -s per-digest.one per-digest.four && ok || bad "--jobs 4: decisions per digest differ"
-# every digest is admitted exactly once
-n=$(sqlite3 "$T/four/ledger.db" "SELECT count(*) FROM (SELECT json_extract(record,'\$.digest') d, sum(json_extract(record,'\$.verdict')='admit') a FROM decisions GROUP BY d HAVING a != 1)")
-[ "$n" = 0 ] && ok || bad "--jobs 4: $n digests not admitted exactly once"
+# every digest is decided exactly once (no policy: pending), its other copies are duplicates
+n=$(sqlite3 "$T/four/ledger.db" "SELECT count(*) FROM (SELECT json_extract(record,'\$.digest') d, sum(json_extract(record,'\$.verdict')='pending') a FROM decisions GROUP BY d HAVING a != 1)")
+[ "$n" = 0 ] && ok || bad "--jobs 4: $n digests not decided exactly once"
 EXANTE_DIR="$T/four" expect 0 $EXANTE log verify
 EXANTE_DIR="$T/four" expect 0 $EXANTE quarantine list
 contains "$T/out" "shard2.jsonl"
