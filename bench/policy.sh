@@ -32,7 +32,7 @@ res=$("$build/bench/bench_policy" "$items" "$runs")
 echo "$res" >&2
 j() { echo "$res" | sed "s/.*\"$1\":\([0-9.]*\).*/\1/"; }
 rate=$(j items_per_s)
-num() { printf "%'d" "${1%.*}"; }
+num() { echo "${1%.*}" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 section="$work/section.md"
 {
     printf '## Policy evaluation\n\n'

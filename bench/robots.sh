@@ -157,7 +157,7 @@ paste "$work/ours_v.out" "$work/peer_v.out" "$work/in/triples.tsv" | awk -F'\t' 
     BEGIN { while ((getline l < files) > 0) { split(l, f, "\t"); fc[f[1]] = f[2]; nf[f[2]]++ } }
     {
         n++
-        cls = $6 != "clean" ? "url: " $6 : (fc[$3] != "clean" ? "file: " fc[$3] : "unexplained")
+        cls = $6 != "clean" ? "url: " $6 : (fc[$3] != "clean" ? "file: " fc[$3] : "clean")
         total[cls]++
         if ($1 != $2) {
             d++; dis[cls]++
@@ -174,7 +174,7 @@ paste "$work/ours_v.out" "$work/peer_v.out" "$work/in/triples.tsv" | awk -F'\t' 
         for (c in total) printf "%s\t%d\t%d\t%s\n", c, total[c], dis[c] + 0, ex[c]
     }' 2>"$work/diff_total" | sort >"$work/diff.tsv"
 read -r ntriples ndiff <"$work/diff_total"
-unexplained=$(awk -F'\t' '$1 == "unexplained" { print $3 }' "$work/diff.tsv")
+unexplained=$(awk -F"\t" '$1 == "clean" { print $3 }' "$work/diff.tsv")
 
 # ---- report --------------------------------------------------------------------------------
 ours_cps=$(j ours checks_per_s)

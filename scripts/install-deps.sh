@@ -13,6 +13,7 @@ pkgs=(
   clang libclang-rt-14-dev           # libFuzzer targets, sanitizers
   golang-go golang-golang-x-mod-dev  # independent C2SP checker (interop test)
   openssl                            # `openssl speed` in bench/
+  python3                            # scripts/gen-spdx.sh (the SPDX id table) and its drift test
 )
 missing=()
 for p in "${pkgs[@]}"; do

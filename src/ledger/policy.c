@@ -185,8 +185,9 @@ add_capture(ex_ledger *l, int kind, const char *host, const char *fetched, int s
     json_object_set_new(entry, "status", json_integer(status));
     json_object_set_new(entry, "digest", json_string(dig));
     json_object_set_new(entry, "size", json_integer((json_int_t)len));
-    if (from && json_string(from))
-        json_object_set_new(entry, "from", json_string(from));
+    json_t *fj = from ? json_string(from) : NULL; /* NULL too if not UTF-8: then left out */
+    if (fj)
+        json_object_set_new(entry, "from", fj);
     json_object_set_new(extra, "body", json_string(b64));
     free(b64);
     rc = ex_ledger_log_record(l, EX_TAB_CAPTURES, entry, extra, index, NULL);

@@ -38,7 +38,7 @@ static const char *const words[] = {
     "energy", "policy", "garden", "history", "music", "science", "language", "network", "budget",
     "winter", "harvest", "museum", "archive", "library", "school", "train", "bridge", "coast",
     "festival", "recipe", "caf\xc3\xa9", "na\xc3\xafve", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x8c\x8d",
-    "stra\xc3\x9f" "e", "\xce\xb1\xce\xb2\xce\xb3"};
+    "stra\xc3\x9f\x65", "\xce\xb1\xce\xb2\xce\xb3"};
 #define NWORDS (sizeof words / sizeof words[0])
 
 static void

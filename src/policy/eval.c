@@ -24,6 +24,7 @@ typedef struct capture {
     char digest[72];
     int parsed;       /* body parsed (or found not to parse) */
     ex_robots *robots;
+    long *tokens;     /* the policy's agents resolved in robots (ex_robots_resolve) */
     ex_tdmrep *tdmrep;
 } capture;
 
@@ -64,6 +65,7 @@ struct ex_peval {
     const ex_policy *p;
     ex_license_set **sets; /* per rule: the license set of a license rule, else NULL */
     host **hosts;          /* open addressing */
+    uint64_t *hhash;       /* the hash of each slot's name: compared before following the pointer */
     size_t hcap, hn;
     optout *optouts;
     size_t noptouts;
@@ -91,7 +93,10 @@ hash_str(const char *s, size_t n)
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    /* FNV's low bits depend only on the low bits of the bytes: mix the high ones down */
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
 }
 
 /* ---- validation ---- */
@@ -167,6 +172,7 @@ caplist_free(caplist *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         free(c->v[i].body);
+        free(c->v[i].tokens);
         ex_robots_free(c->v[i].robots);
         ex_tdmrep_free(c->v[i].tdmrep);
     }
@@ -192,6 +198,7 @@ ex_peval_free(ex_peval *e)
         free(h);
     }
     free(e->hosts);
+    free(e->hhash);
     for (size_t i = 0; i < e->noptouts; i++) {
         free(e->optouts[i].value);
         free(e->optouts[i].label);
@@ -255,10 +262,11 @@ ex_peval_add_source(ex_peval *e, const ex_psource *s)
 static host *
 host_get(ex_peval *e, const char *name, size_t n, int make)
 {
+    uint64_t hv = hash_str(name, n);
     if (e->hcap) {
-        for (size_t j = hash_str(name, n) & (e->hcap - 1); e->hosts[j];
-             j = (j + 1) & (e->hcap - 1))
-            if (strncmp(e->hosts[j]->name, name, n) == 0 && e->hosts[j]->name[n] == 0)
+        for (size_t j = hv & (e->hcap - 1); e->hosts[j]; j = (j + 1) & (e->hcap - 1))
+            if (e->hhash[j] == hv && strncmp(e->hosts[j]->name, name, n) == 0 &&
+                e->hosts[j]->name[n] == 0)
                 return e->hosts[j];
     }
     if (!make)
@@ -266,18 +274,25 @@ host_get(ex_peval *e, const char *name, size_t n, int make)
     if ((e->hn + 1) * 2 > e->hcap) {
         size_t cap = e->hcap ? e->hcap * 2 : 64;
         host **v = calloc(cap, sizeof *v);
-        if (!v)
+        uint64_t *hh = calloc(cap, sizeof *hh);
+        if (!v || !hh) {
+            free(v);
+            free(hh);
             return NULL;
+        }
         for (size_t i = 0; i < e->hcap; i++) {
             if (!e->hosts[i])
                 continue;
-            size_t j = hash_str(e->hosts[i]->name, strlen(e->hosts[i]->name)) & (cap - 1);
+            size_t j = e->hhash[i] & (cap - 1);
             while (v[j])
                 j = (j + 1) & (cap - 1);
             v[j] = e->hosts[i];
+            hh[j] = e->hhash[i];
         }
         free(e->hosts);
+        free(e->hhash);
         e->hosts = v;
+        e->hhash = hh;
         e->hcap = cap;
     }
     host *h = calloc(1, sizeof *h);
@@ -286,10 +301,11 @@ host_get(ex_peval *e, const char *name, size_t n, int make)
         return NULL;
     }
     h->domain = -1;
-    size_t j = hash_str(name, n) & (e->hcap - 1);
+    size_t j = hv & (e->hcap - 1);
     while (e->hosts[j])
         j = (j + 1) & (e->hcap - 1);
     e->hosts[j] = h;
+    e->hhash[j] = hv;
     e->hn++;
     return h;
 }
@@ -651,11 +667,18 @@ robots_facts(ex_peval *e, facts *f)
         }
         if (rc != EX_OK)
             return rc;
+        if (e->p->nagents &&
+            (!(c->tokens = malloc(e->p->nagents * sizeof *c->tokens)) ||
+             ex_robots_resolve(c->robots, (const char *const *)e->p->agents, e->p->nagents,
+                               c->tokens) != EX_OK)) {
+            free(c->tokens);
+            c->tokens = NULL; /* checks resolve the tokens themselves */
+        }
         c->parsed = 1;
     }
     const char *url = f->it->url;
-    int rc = ex_robots_check(c->robots, (const char *const *)e->p->agents, e->p->nagents, url,
-                             strlen(url), &f->rm);
+    int rc = ex_robots_check_resolved(c->robots, (const char *const *)e->p->agents, c->tokens,
+                                      e->p->nagents, url, strlen(url), &f->rm);
     if (rc != EX_OK)
         return rc;
     f->robots_disallowed = !f->rm.allowed;
@@ -751,16 +774,19 @@ optout_facts(ex_peval *e, facts *f)
                 return;
             }
         }
-    /* the host and each parent domain */
-    for (const char *p = e->ndomains ? f->hostname : NULL; p;) {
-        host *h = host_get(e, p, strlen(p), 0);
+    /* the host and each parent domain (opt-out domains have a dot: "com" alone is none) */
+    if (!e->ndomains)
+        return;
+    if (f->h && f->h->domain >= 0) {
+        f->opt = &e->optouts[f->h->domain];
+        return;
+    }
+    for (const char *p = strchr(f->hostname, '.'); p && strchr(p + 1, '.'); p = strchr(p + 1, '.')) {
+        host *h = host_get(e, p + 1, strlen(p + 1), 0);
         if (h && h->domain >= 0) {
             f->opt = &e->optouts[h->domain];
             return;
         }
-        p = strchr(p, '.');
-        if (p)
-            p++;
     }
 }
 

@@ -742,6 +742,29 @@ int
 ex_robots_check(const ex_robots *r, const char *const *agents, size_t nagents, const char *url,
                 size_t url_len, ex_robots_match *m)
 {
+    return ex_robots_check_resolved(r, agents, NULL, nagents, url, url_len, m);
+}
+
+int
+ex_robots_resolve(const ex_robots *r, const char *const *agents, size_t nagents, long *tokens)
+{
+    if (!r || (nagents && (!agents || !tokens)))
+        return EX_EINVAL;
+    for (size_t i = 0; i < nagents; i++) {
+        if (!agents[i])
+            return EX_EINVAL;
+        size_t alen = strlen(agents[i]);
+        tokens[i] = r->kind != EX_ROBOTS_RULES || (alen == 1 && agents[i][0] == '*')
+                        ? -1
+                        : token_find(r, r->arena, agents[i], alen, token_hash(agents[i], alen));
+    }
+    return EX_OK;
+}
+
+int
+ex_robots_check_resolved(const ex_robots *r, const char *const *agents, const long *tokens,
+                         size_t nagents, const char *url, size_t url_len, ex_robots_match *m)
+{
     if (!r || !m || (!url && url_len) || (nagents && !agents))
         return EX_EINVAL;
     for (size_t i = 0; i < nagents; i++)
@@ -774,9 +797,14 @@ ex_robots_check(const ex_robots *r, const char *const *agents, size_t nagents, c
     size_t count = nagents ? nagents : 1;
     for (size_t i = 0; i < count; i++) {
         const char *a = nagents ? agents[i] : star;
-        size_t alen = strlen(a);
-        long t =
-            alen == 1 && a[0] == '*' ? -1 : token_find(r, r->arena, a, alen, token_hash(a, alen));
+        long t;
+        if (tokens && nagents) {
+            t = tokens[i];
+        } else {
+            size_t alen = strlen(a);
+            t = alen == 1 && a[0] == '*' ? -1
+                                         : token_find(r, r->arena, a, alen, token_hash(a, alen));
+        }
         const rule *best;
         if (t >= 0) {
             const token *tk = &r->tokens[t];

@@ -82,6 +82,17 @@ int ex_robots_truncated(const ex_robots *r);
 int ex_robots_check(const ex_robots *r, const char *const *agents, size_t nagents, const char *url,
                     size_t url_len, ex_robots_match *m);
 
+/* For checking many URLs against one capture with the same tokens: resolve each token to
+ * its merged group once (tokens[i] = -1: the `*` groups). EX_EINVAL for NULL arguments. */
+int ex_robots_resolve(const ex_robots *r, const char *const *agents, size_t nagents,
+                      long *tokens);
+
+/* ex_robots_check with tokens from ex_robots_resolve on the same r and agents (NULL: resolve
+ * on the fly); the same answer, without hashing the tokens on every call. */
+int ex_robots_check_resolved(const ex_robots *r, const char *const *agents, const long *tokens,
+                             size_t nagents, const char *url, size_t url_len,
+                             ex_robots_match *m);
+
 /* Accepts NULL. */
 void ex_robots_free(ex_robots *r);
 

@@ -48,9 +48,16 @@ check(const ex_robots *r, const char *agents, const char *url)
         *c = '\0';
         s = c + 1;
     }
-    ex_robots_match m;
+    ex_robots_match m, mr;
     memset(&m, 0x5a, sizeof m);
     CHECK_RC(ex_robots_check(r, list, n, url, strlen(url), &m), EX_OK);
+    /* the same answer with the tokens resolved once (what the policy evaluator does) */
+    long tokens[16];
+    memset(&mr, 0x5a, sizeof mr);
+    CHECK_RC(ex_robots_resolve(r, list, n, tokens), EX_OK);
+    CHECK_RC(ex_robots_check_resolved(r, list, tokens, n, url, strlen(url), &mr), EX_OK);
+    CHECK(mr.allowed == m.allowed && mr.line == m.line && mr.agent == m.agent &&
+          mr.global == m.global);
     return m;
 }
 
