@@ -17,31 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "core/cjson.h"
 #include "ingest/instream.h"
 #include "ingest/reader.h"
+#include "dedup.h"
 #include "policy/policy.h"
 
 #define DEFAULT_BATCH 10000
 #define HEADERS_KEPT 8192 /* raw HTTP header bytes kept per item for later signal checks */
 
-/* ---- digest map: 8-byte digest prefix -> item id, open addressing, duplicates allowed ----
- * Key and id share a slot, so a probe touches one cache line. */
-
-typedef struct dslot {
-    uint64_t key; /* prefix, 0 = empty (a zero prefix is stored as 1: still exact, see lookup) */
-    uint64_t id;
-} dslot;
-
-typedef struct dmap {
-    dslot *v;
-    size_t cap, n;
-} dmap;
-
+/* the exact-duplicate index key: the first 8 bytes of a content digest, never 0 (a zero
+ * prefix is stored as 1: still exact, as every candidate is confirmed) */
 static uint64_t
 prefix_of(const uint8_t d[EX_HASH_BYTES])
 {
@@ -49,76 +38,6 @@ prefix_of(const uint8_t d[EX_HASH_BYTES])
     for (int i = 0; i < 8; i++)
         k = k << 8 | d[i];
     return k ? k : 1;
-}
-
-/* Zeroed slots. Large tables come straight from mmap with a transparent-huge-page hint: the
- * table is probed at random, and 2 MiB pages take far fewer page faults and TLB misses. */
-static dslot *
-slots_alloc(size_t cap)
-{
-#ifdef MADV_HUGEPAGE
-    void *p = mmap(NULL, cap * sizeof(dslot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    (void)madvise(p, cap * sizeof(dslot), MADV_HUGEPAGE); /* only a hint */
-    return p;
-#else
-    return calloc(cap, sizeof(dslot));
-#endif
-}
-
-static void
-slots_free(dslot *v, size_t cap)
-{
-#ifdef MADV_HUGEPAGE
-    if (v)
-        munmap(v, cap * sizeof(dslot));
-#else
-    (void)cap;
-    free(v);
-#endif
-}
-
-static int
-dmap_grow(dmap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 1 << 16;
-    dslot *v = slots_alloc(cap);
-    if (!v)
-        return EX_ENOMEM;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->v[i].key)
-            continue;
-        size_t j = m->v[i].key & (cap - 1);
-        while (v[j].key)
-            j = (j + 1) & (cap - 1);
-        v[j] = m->v[i];
-    }
-    slots_free(m->v, m->cap);
-    m->v = v;
-    m->cap = cap;
-    return EX_OK;
-}
-
-static int
-dmap_put(dmap *m, uint64_t key, uint64_t id)
-{
-    if ((m->n + 1) * 2 > m->cap && dmap_grow(m) != EX_OK)
-        return EX_ENOMEM;
-    size_t j = key & (m->cap - 1);
-    while (m->v[j].key)
-        j = (j + 1) & (m->cap - 1);
-    m->v[j].key = key;
-    m->v[j].id = id;
-    m->n++;
-    return EX_OK;
-}
-
-static void
-dmap_free(dmap *m)
-{
-    slots_free(m->v, m->cap);
 }
 
 /* ---- inputs: how far each input (a stream file, or one file of a tree) is recorded ---- */
@@ -217,7 +136,7 @@ typedef struct run {
     uint64_t input_total;
     char source[160];
     size_t batch_max;
-    dmap map;
+    ex_dedup *map;          /* exact duplicates: digest prefix -> first item */
     uint64_t next_item;     /* id the next item will get */
     uint64_t next_decision;
     /* the current batch */
@@ -241,6 +160,7 @@ typedef struct run {
     /* record parts fixed for the run (run_fixed) */
     ex_buf fixed;
     size_t item_tail_len;
+    size_t tail[3], tail_len[3]; /* decision tails of copies, revisits, pending items */
     int fixed_rc;
     /* the adopted policy; NULL: none, items are recorded as pending */
     struct ex_policy *pol;
@@ -263,8 +183,9 @@ fail(run *r, int rc, const char *fmt, ...)
 }
 
 typedef struct load_ctx {
-    dmap *m;
+    ex_dedup *m;
     uint64_t max;
+    ex_err *err;
 } load_ctx;
 
 static int
@@ -274,7 +195,7 @@ load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     (void)len;
     load_ctx *c = ctx;
     c->max = id;
-    return dmap_put(c->m, (uint64_t)key, id);
+    return ex_dedup_put(c->m, (uint64_t)key, id, c->err);
 }
 
 /* the stored item `id` has content digest d */
@@ -295,16 +216,24 @@ same_digest(run *r, uint64_t id, const char *dig)
     return same;
 }
 
-/* id of the first item with digest dig (whose prefix is key), 0 if none */
-static uint64_t
-lookup(run *r, uint64_t key, const char *dig)
+typedef struct same_ctx {
+    run *r;
+    const char *dig;
+} same_ctx;
+
+static int
+same_cb(void *ctx, uint64_t id)
 {
-    if (!r->map.cap)
-        return 0;
-    for (size_t j = key & (r->map.cap - 1); r->map.v[j].key; j = (j + 1) & (r->map.cap - 1))
-        if (r->map.v[j].key == key && same_digest(r, r->map.v[j].id, dig))
-            return r->map.v[j].id;
-    return 0;
+    same_ctx *c = ctx;
+    return same_digest(c->r, id, c->dig);
+}
+
+/* id of an earlier item with digest dig (whose prefix is key), 0 if none */
+static uint64_t
+lookup(run *r, uint64_t key, const char *dig, int *rc)
+{
+    same_ctx c = {r, dig};
+    return ex_dedup_find(r->map, key, same_cb, &c, rc);
 }
 
 static void
@@ -426,6 +355,11 @@ member_digest(ex_buf *b, const char *key, size_t klen, const char *dig)
     return EX_OK;
 }
 
+static const char copy_reason[] = "exact copy of an earlier item";
+static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
+static const char pending_reason[] = "no policy adopted yet: pending until 'exante reevaluate' "
+                                     "decides it under an adopted policy";
+
 /* The part of item records that is the same for the whole run: the source name as a JSON
  * string inside `,"source":<name>,"type":"item"`. */
 static int
@@ -441,6 +375,25 @@ run_fixed(run *r)
     if (rc == EX_OK)
         rc = put(b, "\"item\"", 6);
     r->item_tail_len = b->len;
+    /* the decisions whose reason, rule and verdict are fixed: everything after provenance */
+    static const char *const reason[3] = {copy_reason, revisit_reason, pending_reason};
+    static const char *const rule[3] = {"duplicate", "duplicate", "no-policy"};
+    static const char *const verdict[3] = {"duplicate", "duplicate", "pending"};
+    for (int k = 0; rc == EX_OK && k < 3; k++) {
+        r->tail[k] = b->len;
+        rc = member_str(b, KEY("reason"), reason[k], strlen(reason[k]));
+        if (rc == EX_OK)
+            rc = member_str(b, KEY("rule"), rule[k], strlen(rule[k]));
+        if (rc == EX_OK)
+            rc = member_str(b, KEY("source"), r->source, strlen(r->source));
+        if (rc == EX_OK)
+            rc = put(b, ",\"type\":\"decision\"", 18);
+        if (rc == EX_OK)
+            rc = member_str(b, KEY("verdict"), verdict[k], strlen(verdict[k]));
+        if (rc == EX_OK)
+            rc = put(b, "}", 1);
+        r->tail_len[k] = b->len - r->tail[k];
+    }
     return rc;
 }
 
@@ -546,11 +499,6 @@ item_record(run *r, const ex_item *it, const char *dig, const char *head, size_t
     return rc;
 }
 
-static const char copy_reason[] = "exact copy of an earlier item";
-static const char revisit_reason[] = "WARC revisit: a copy of the record it refers to";
-static const char pending_reason[] = "no policy adopted yet: pending until 'exante reevaluate' "
-                                     "decides it under an adopted policy";
-
 /* A decision record, in canonical key order. */
 typedef struct dec {
     uint64_t item, copy_of, supersedes; /* 0: absent */
@@ -559,6 +507,7 @@ typedef struct dec {
     const char *verdict, *rule, *reason;
     const char (*evidence)[72];
     int nevidence;
+    int tail; /* 1..3: reason, rule and verdict are the run's fixed tail tail-1 */
 } dec;
 
 static int
@@ -591,6 +540,9 @@ decision_record(run *r, const dec *d, ex_buf *b)
     if (rc == EX_OK && d->policy) rc = member_digest(b, KEY("policy"), d->policy);
     else if (rc == EX_OK) rc = put(b, ",\"policy\":null", 14);
     if (rc == EX_OK) rc = member_digest(b, KEY("provenance"), d->prov);
+    if (d->tail && !d->supersedes)
+        return rc == EX_OK ? put(b, r->fixed.data + r->tail[d->tail - 1], r->tail_len[d->tail - 1])
+                           : rc;
     if (rc == EX_OK) rc = member_str(b, KEY("reason"), d->reason, strlen(d->reason));
     if (rc == EX_OK) rc = member_str(b, KEY("rule"), d->rule, strlen(d->rule));
     if (rc == EX_OK) rc = member_str(b, KEY("source"), r->source, strlen(r->source));
@@ -671,6 +623,7 @@ typedef struct ent {
     uint64_t offset, member, size, key, skipped;
     uint8_t digest[EX_HASH_BYTES];
     uint8_t prov[EX_HASH_BYTES]; /* digest of the item record */
+    char dig[72];                /* digest, formatted */
     size_t rec_len;  /* bytes after the header: item record, quarantine JSON or E_DONE message */
     size_t path_len; /* a file of a tree: its path (NUL-terminated) is at path_off, else 0 */
     size_t path_off;
@@ -755,6 +708,9 @@ on_item(void *ctx, const ex_item *it)
     int rc = entry_start(p, E_ITEM, &at);
     if (rc != EX_OK)
         return rc;
+    /* the duplicate index is far larger than the caches: start loading its slot now, while
+     * the item record is written (inline, the lookup follows right after) */
+    ex_dedup_prefetch(r->map, prefix_of(it->digest));
     static __thread char head[HTML_HEAD_MAX];
     size_t headl = html_head(it, head);
     size_t rec = p->out.len;
@@ -816,6 +772,7 @@ on_item(void *ctx, const ex_item *it)
     e->size = it->size;
     e->key = prefix_of(it->digest);
     memcpy(e->digest, it->digest, EX_HASH_BYTES);
+    memcpy(e->dig, dig, sizeof dig);
     return entry_end(p, at);
 }
 
@@ -929,15 +886,10 @@ take_item(run *r, const ent *e, const char *rec)
             return EX_OK;
         }
     }
-    char dig[72], prov[72];
-    ex_digest_format(e->digest, dig);
+    const char *dig = e->dig;
+    char prov[72];
     ex_digest_format(e->prov, prov);
     uint64_t copy_of = 0, id = r->next_item;
-#if defined(__GNUC__) || defined(__clang__)
-    /* the map is far larger than the caches: start loading the slot now */
-    if (r->map.cap)
-        __builtin_prefetch(&r->map.v[e->key & (r->map.cap - 1)]);
-#endif
     if (r->np == r->pcap && grow_pending(r) != EX_OK)
         return fail(r, EX_ENOMEM, "out of memory");
     pending *pd = &r->p[r->np];
@@ -946,18 +898,22 @@ take_item(run *r, const ent *e, const char *rec)
         return fail(r, rc, "out of memory");
     pd->item_len = e->rec_len;
     pd->item_id = id;
-    if (!e->revisit)
-        copy_of = lookup(r, e->key, dig);
+    if (!e->revisit) {
+        copy_of = lookup(r, e->key, dig, &rc);
+        if (rc != EX_OK)
+            return fail(r, rc, "cannot read the duplicate index: %s", ex_strerror(rc));
+    }
     /* the decision: a copy is a duplicate of the first occurrence, whose decision covers the
      * content; a first occurrence is decided by the policy, or pending without one */
     dec d = {id, copy_of, 0, dig, prov, r->pol ? r->pdig : NULL, "duplicate", "duplicate",
-             copy_reason, NULL, 0};
+             copy_reason, NULL, 0, 1};
     ex_pdecision pdd;
     if (e->revisit) {
-        d.reason = revisit_reason;
+        d.reason = revisit_reason, d.tail = 2;
     } else if (!copy_of && !r->pe) {
-        d.verdict = "pending", d.rule = "no-policy", d.reason = pending_reason;
+        d.verdict = "pending", d.rule = "no-policy", d.reason = pending_reason, d.tail = 3;
     } else if (!copy_of) {
+        d.tail = 0;
         const char *f[5];
         for (int i = 0; i < 5; i++)
             f[i] = e->f_off[i] ? rec + e->f_off[i] : NULL;
@@ -991,8 +947,8 @@ take_item(run *r, const ent *e, const char *rec)
             r->st.rejected++;
         else
             r->st.pending++;
-        if (dmap_put(&r->map, e->key, id) != EX_OK)
-            return fail(r, EX_ENOMEM, "out of memory");
+        if ((rc = ex_dedup_put(r->map, e->key, id, &r->l->err)) != EX_OK)
+            return rc;
     }
     count_rule(r, d.rule);
     r->st.items++;
@@ -1494,6 +1450,16 @@ make_jobs(run *r, const char *const *paths, size_t n)
     return EX_OK;
 }
 
+/* keys the duplicate index keeps in memory; EXANTE_DEDUP_MEM_ITEMS overrides it (tests make
+ * it small so that runs on disk are exercised) */
+static size_t
+dedup_mem_items(void)
+{
+    const char *v = getenv("EXANTE_DEDUP_MEM_ITEMS");
+    unsigned long long n = v ? strtoull(v, NULL, 10) : 0;
+    return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)(512u << 10);
+}
+
 int
 ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_ingest_opts *o,
                  ex_ingest_stats *out)
@@ -1529,12 +1495,16 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     }
     if ((rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe)) != EX_OK)
         goto out;
-    /* the digest map of every item recorded so far */
-    load_ctx lc = {&r.map, 0};
+    /* the duplicate index of every item recorded so far */
+    if ((rc = ex_dedup_open(l->dir, dedup_mem_items(), &r.map, &l->err)) != EX_OK)
+        goto out;
+    load_ctx lc = {r.map, 0, &l->err};
     uint64_t maxd = 0;
     if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, 1, UINT64_MAX, load_key, &lc)) != EX_OK ||
         (rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK) {
-        if (rc != EX_ENOMEM)
+        if (rc == EX_EIO)
+            ; /* the duplicate index said why */
+        else if (rc != EX_ENOMEM)
             ex_ledger_fail_store(l, rc);
         else
             ex_fail(&l->err, rc, "out of memory");
@@ -1593,7 +1563,7 @@ out:
     free(r.data);
     free(r.lens);
     free(r.leaves);
-    dmap_free(&r.map);
+    ex_dedup_close(r.map);
     imap_free(&r.inputs);
     if (out)
         *out = r.st;
@@ -1691,7 +1661,7 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     if (rc == EX_OK) {
         ex_digest_format(pd, prov);
         dec d = {id, 0, v->latest[id], dig, prov, r->pdig, nv, pdd.rule, pdd.reason,
-                 (const char(*)[72])pdd.evidence, pdd.nevidence};
+                 (const char(*)[72])pdd.evidence, pdd.nevidence, 0};
         pending *p = &r->p[r->np];
         memset(p, 0, sizeof *p);
         p->item_id = id;

@@ -54,6 +54,15 @@ EXANTE_DIR="$T/strict" expect 0 $EXANTE log verify
 # an unreadable input among several fails the run with its name
 EXANTE_DIR="$T/strict" expect 3 $EXANTE ingest --source dump --jobs 2 shard1.jsonl nothere.jsonl
 contains "$T/err" "cannot open 'nothere.jsonl'"
+# a duplicate index with room for 32 keys in memory (the rest in sorted runs on disk, merged
+# as they pile up) finds exactly the same duplicates, in this run and in a later one
+mk small
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump --jobs 2 $inputs
+for k in '"items":2004' '"pending":1603' '"duplicates":401'; do contains "$T/out" "$k"; done
+cp shard2.jsonl shard6.jsonl
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard6.jsonl
+for k in '"items":400' '"duplicates":400' '"pending":0'; do contains "$T/out" "$k"; done
+[ -z "$(ls "$T/small" | grep dedup-run)" ] && ok || bad "run files left behind"
 # bad values
 expect 2 $EXANTE ingest --source dump --jobs 0 shard1.jsonl
 contains "$T/err" "--jobs takes 1..64"

@@ -1,0 +1,435 @@
+/* dedup.c - the exact-duplicate index in bounded memory (dedup.h). */
+#include "dedup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+typedef struct slot {
+    uint64_t key; /* 0: empty */
+    uint64_t id;
+} slot;
+
+#define BLOCK_SLOTS 256 /* a run is read 4 KiB at a time */
+#define MAX_RUNS 16     /* more are merged into one */
+#define BLOOM_BYTES (32u << 20)
+#define BLOOM_K 8       /* bits set per key, all in one 64-byte line */
+
+typedef struct run {
+    int fd;
+    uint64_t n;       /* slots, sorted by key then id */
+    uint64_t *first;  /* the first key of each block */
+    uint64_t nblocks;
+} run;
+
+struct ex_dedup {
+    char *dir;
+    slot *mem;        /* open addressing, fixed capacity */
+    size_t cap, n, max;
+    uint64_t *bloom;  /* BLOOM_BYTES, 512-bit lines */
+    size_t lines;
+    run runs[MAX_RUNS + 1];
+    size_t nruns;
+    uint64_t keys;
+    slot *scratch;    /* a block read from a run */
+};
+
+static void *
+big_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* probed at random: fewer TLB misses */
+#endif
+    return p;
+}
+
+static uint64_t
+mix(uint64_t k)
+{
+    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
+    return k ^ (k >> 31);
+}
+
+int
+ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
+{
+    if (!dir)
+        return ex_fail(err, EX_EINVAL, "dedup: no directory");
+    ex_dedup *d = calloc(1, sizeof *d);
+    if (!d)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    d->max = mem_items ? mem_items : EX_DEDUP_MEM_ITEMS;
+    d->cap = 16;
+    while (d->cap < d->max * 2)
+        d->cap *= 2;
+    d->lines = BLOOM_BYTES / 64;
+    if (!(d->dir = strdup(dir)) || !(d->mem = big_alloc(d->cap * sizeof(slot))) ||
+        !(d->bloom = big_alloc(BLOOM_BYTES)) ||
+        !(d->scratch = malloc(2 * BLOCK_SLOTS * sizeof(slot)))) {
+        ex_dedup_close(d);
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    }
+    *out = d;
+    return EX_OK;
+}
+
+void
+ex_dedup_close(ex_dedup *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->nruns; i++) {
+        close(d->runs[i].fd);
+        free(d->runs[i].first);
+    }
+    if (d->mem)
+        munmap(d->mem, d->cap * sizeof(slot));
+    if (d->bloom)
+        munmap(d->bloom, BLOOM_BYTES);
+    free(d->scratch);
+    free(d->dir);
+    free(d);
+}
+
+/* ---- the filter: 8 bits in one 512-bit line ---- */
+
+static void
+bloom_add(ex_dedup *d, uint64_t key)
+{
+    uint64_t h = mix(key);
+    uint64_t *line = d->bloom + (h % d->lines) * 8;
+    uint64_t g = h >> 20 | h << 44;
+    for (int i = 0; i < BLOOM_K; i++, g >>= 9)
+        line[(g >> 6) & 7] |= 1ULL << (g & 63);
+}
+
+static int
+bloom_maybe(const ex_dedup *d, uint64_t key)
+{
+    uint64_t h = mix(key);
+    const uint64_t *line = d->bloom + (h % d->lines) * 8;
+    uint64_t g = h >> 20 | h << 44;
+    for (int i = 0; i < BLOOM_K; i++, g >>= 9)
+        if (!(line[(g >> 6) & 7] & (1ULL << (g & 63))))
+            return 0;
+    return 1;
+}
+
+void
+ex_dedup_prefetch(const ex_dedup *d, uint64_t key)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    /* mem, cap, bloom and lines never change after open */
+    __builtin_prefetch(&d->mem[key & (d->cap - 1)]);
+    __builtin_prefetch(d->bloom + (mix(key) % d->lines) * 8);
+#else
+    (void)d, (void)key;
+#endif
+}
+
+/* ---- runs ---- */
+
+static int
+cmp_slot(const void *a, const void *b)
+{
+    const slot *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* an unlinked temporary file in d->dir */
+static int
+temp_file(ex_dedup *d, ex_err *err)
+{
+    size_t n = strlen(d->dir) + 32;
+    char *path = malloc(n);
+    if (!path)
+        return ex_fail(err, EX_ENOMEM, "out of memory"), -1;
+    snprintf(path, n, "%s/dedup-run-XXXXXX", d->dir);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        ex_fail(err, EX_EIO, "cannot create a temporary file in '%s': %s", d->dir,
+                strerror(errno));
+    else
+        unlink(path);
+    free(path);
+    return fd;
+}
+
+/* Make run r from sorted slots v[0..n) written to fd: its sparse index. */
+static int
+run_index(run *r, int fd, uint64_t n, const slot *v, ex_err *err)
+{
+    r->fd = fd;
+    r->n = n;
+    r->nblocks = (n + BLOCK_SLOTS - 1) / BLOCK_SLOTS;
+    if (!(r->first = malloc((r->nblocks ? r->nblocks : 1) * sizeof *r->first)))
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    if (v)
+        for (uint64_t b = 0; b < r->nblocks; b++)
+            r->first[b] = v[b * BLOCK_SLOTS].key;
+    return EX_OK;
+}
+
+static int
+read_block(const ex_dedup *d, const run *r, uint64_t b, slot *out, size_t *n)
+{
+    uint64_t first = b * BLOCK_SLOTS, cnt = r->n - first < BLOCK_SLOTS ? r->n - first : BLOCK_SLOTS;
+    size_t want = (size_t)cnt * sizeof(slot), got = 0;
+    (void)d;
+    while (got < want) {
+        ssize_t k = pread(r->fd, (char *)out + got, want - got,
+                          (off_t)(first * sizeof(slot) + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return EX_EIO;
+        got += (size_t)k;
+    }
+    *n = (size_t)cnt;
+    return EX_OK;
+}
+
+/* Merge every run into one (streaming, block by block). */
+static int
+merge_runs(ex_dedup *d, ex_err *err)
+{
+    int fd = temp_file(d, err);
+    if (fd < 0)
+        return err ? err->code : EX_EIO;
+    size_t nr = d->nruns;
+    slot *bufs = malloc(nr * BLOCK_SLOTS * sizeof(slot));
+    size_t *pos = calloc(nr, sizeof *pos), *len = calloc(nr, sizeof *len);
+    uint64_t *blk = calloc(nr, sizeof *blk), total = 0;
+    slot *outb = malloc(BLOCK_SLOTS * sizeof(slot));
+    uint64_t *first = NULL;
+    uint64_t nout = 0, nblocks = 0, capblocks = 0;
+    size_t on = 0;
+    int rc = bufs && pos && len && blk && outb ? EX_OK : EX_ENOMEM;
+    for (size_t i = 0; rc == EX_OK && i < nr; i++) {
+        total += d->runs[i].n;
+        rc = d->runs[i].n ? read_block(d, &d->runs[i], 0, bufs + i * BLOCK_SLOTS, &len[i])
+                          : EX_OK;
+    }
+    capblocks = (total + BLOCK_SLOTS - 1) / BLOCK_SLOTS;
+    if (rc == EX_OK && !(first = malloc((capblocks ? capblocks : 1) * sizeof *first)))
+        rc = EX_ENOMEM;
+    while (rc == EX_OK) {
+        size_t best = nr;
+        for (size_t i = 0; i < nr; i++)
+            if (pos[i] < len[i] &&
+                (best == nr ||
+                 cmp_slot(&bufs[i * BLOCK_SLOTS + pos[i]], &bufs[best * BLOCK_SLOTS + pos[best]]) < 0))
+                best = i;
+        if (best == nr)
+            break;
+        if (on == 0)
+            first[nblocks++] = bufs[best * BLOCK_SLOTS + pos[best]].key;
+        outb[on++] = bufs[best * BLOCK_SLOTS + pos[best]];
+        nout++;
+        if (on == BLOCK_SLOTS) {
+            if (write_all(fd, outb, on * sizeof(slot)) != 0)
+                rc = EX_EIO;
+            on = 0;
+        }
+        if (++pos[best] == len[best]) {
+            pos[best] = len[best] = 0;
+            if (++blk[best] < d->runs[best].nblocks)
+                rc = read_block(d, &d->runs[best], blk[best], bufs + best * BLOCK_SLOTS,
+                                &len[best]);
+        }
+    }
+    if (rc == EX_OK && on && write_all(fd, outb, on * sizeof(slot)) != 0)
+        rc = EX_EIO;
+    free(bufs), free(pos), free(len), free(blk), free(outb);
+    if (rc != EX_OK) {
+        free(first);
+        close(fd);
+        return ex_fail(err, rc, "cannot merge the duplicate index runs in '%s'", d->dir);
+    }
+    for (size_t i = 0; i < nr; i++) {
+        close(d->runs[i].fd);
+        free(d->runs[i].first);
+    }
+    d->runs[0] = (run){fd, nout, first, nblocks};
+    d->nruns = 1;
+    return EX_OK;
+}
+
+/* Sort by key then id: the keys are digest prefixes, spread evenly, so one counting pass on
+ * the top 16 bits leaves buckets of a few entries for insertion sort (qsort took 3x longer). */
+static int
+sort_slots(slot *v, size_t n)
+{
+    if (n < 4096) {
+        qsort(v, n, sizeof *v, cmp_slot);
+        return EX_OK;
+    }
+    size_t *count = calloc(65537, sizeof *count);
+    slot *tmp = malloc(n * sizeof *tmp);
+    if (!count || !tmp) {
+        free(count);
+        free(tmp);
+        return EX_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        count[(v[i].key >> 48) + 1]++;
+    for (size_t b = 1; b <= 65536; b++)
+        count[b] += count[b - 1];
+    for (size_t i = 0; i < n; i++)
+        tmp[count[v[i].key >> 48]++] = v[i];
+    /* count[b] is now the end of bucket b: insertion sort within each */
+    size_t start = 0;
+    for (size_t b = 0; b < 65536; b++) {
+        size_t end = count[b];
+        for (size_t i = start + 1; i < end; i++) {
+            slot x = tmp[i];
+            size_t j = i;
+            while (j > start && cmp_slot(&tmp[j - 1], &x) > 0) {
+                tmp[j] = tmp[j - 1];
+                j--;
+            }
+            tmp[j] = x;
+        }
+        start = end;
+    }
+    memcpy(v, tmp, n * sizeof *v);
+    free(tmp);
+    free(count);
+    return EX_OK;
+}
+
+/* Write the memory table out as a sorted run and empty it. */
+static int
+spill(ex_dedup *d, ex_err *err)
+{
+    slot *v = malloc((d->n ? d->n : 1) * sizeof *v);
+    if (!v)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < d->cap; i++)
+        if (d->mem[i].key)
+            v[n++] = d->mem[i];
+    if (sort_slots(v, n) != EX_OK) {
+        free(v);
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    }
+    /* the filter covers the keys in runs (the memory table is searched exactly): added here,
+     * in a batch whose cache misses overlap, rather than one dependent miss per put */
+    for (size_t i = 0; i < n; i++) {
+#if defined(__GNUC__) || defined(__clang__)
+        if (i + 8 < n)
+            __builtin_prefetch(d->bloom + (mix(v[i + 8].key) % d->lines) * 8, 1);
+#endif
+        bloom_add(d, v[i].key);
+    }
+    int fd = temp_file(d, err);
+    int rc = fd < 0 ? (err ? err->code : EX_EIO) : EX_OK;
+    if (rc == EX_OK && write_all(fd, v, n * sizeof *v) != 0)
+        rc = ex_fail(err, EX_EIO, "cannot write the duplicate index to '%s': %s", d->dir,
+                     strerror(errno));
+    if (rc == EX_OK)
+        rc = run_index(&d->runs[d->nruns], fd, n, v, err);
+    free(v);
+    if (rc != EX_OK) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    d->nruns++;
+    memset(d->mem, 0, d->cap * sizeof(slot));
+    d->n = 0;
+    return d->nruns > MAX_RUNS ? merge_runs(d, err) : EX_OK;
+}
+
+int
+ex_dedup_put(ex_dedup *d, uint64_t key, uint64_t id, ex_err *err)
+{
+    if (d->n >= d->max) {
+        int rc = spill(d, err);
+        if (rc != EX_OK)
+            return rc;
+    }
+    size_t j = key & (d->cap - 1); /* keys are digest prefixes: their low bits are uniform */
+    while (d->mem[j].key)
+        j = (j + 1) & (d->cap - 1);
+    d->mem[j].key = key;
+    d->mem[j].id = id;
+    d->n++;
+    d->keys++;
+    return EX_OK;
+}
+
+uint64_t
+ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id), void *ctx,
+              int *rc)
+{
+    *rc = EX_OK;
+    for (size_t j = key & (d->cap - 1); d->mem[j].key; j = (j + 1) & (d->cap - 1))
+        if (d->mem[j].key == key && same(ctx, d->mem[j].id))
+            return d->mem[j].id;
+    if (!d->nruns || !bloom_maybe(d, key))
+        return 0;
+    for (size_t i = d->nruns; i-- > 0;) {
+        const run *r = &d->runs[i];
+        /* the last block whose first key is below key, then on while keys can match */
+        uint64_t lo = 0, hi = r->nblocks;
+        while (lo < hi) {
+            uint64_t mid = (lo + hi) / 2;
+            if (r->first[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (uint64_t b = lo ? lo - 1 : 0; b < r->nblocks && r->first[b] <= key; b++) {
+            size_t n;
+            if ((*rc = read_block(d, r, b, d->scratch, &n)) != EX_OK)
+                return 0;
+            for (size_t k = 0; k < n; k++)
+                if (d->scratch[k].key == key && same(ctx, d->scratch[k].id))
+                    return d->scratch[k].id;
+            if (n && d->scratch[n - 1].key > key)
+                break;
+        }
+    }
+    return 0;
+}
+
+void
+ex_dedup_stats(const ex_dedup *d, uint64_t *keys, size_t *runs, size_t *mem_bytes)
+{
+    if (keys)
+        *keys = d->keys;
+    if (runs)
+        *runs = d->nruns;
+    if (mem_bytes) {
+        size_t m = d->cap * sizeof(slot) + BLOOM_BYTES;
+        for (size_t i = 0; i < d->nruns; i++)
+            m += d->runs[i].nblocks * sizeof(uint64_t);
+        *mem_bytes = m;
+    }
+}
