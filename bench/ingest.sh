@@ -289,11 +289,6 @@ max_peak() { for n in "$@"; do j "$n" peak_rss_mib; done | sort -g | tail -n1; }
 seg_list() { ja "$1" seg_rate | awk '{ for (i = 1; i <= NF; i++) printf "%s%.0fk", (i > 1 ? " " : ""), $i / 1000 }'; }
 anon_list() { ja "$1" seg_anon_mib | awk '{ for (i = 1; i <= NF; i++) printf "%s%s", (i > 1 ? " " : ""), $i }'; }
 human() { awk -v n="$1" 'BEGIN { if (n >= 1e6 && n % 1e6 == 0) printf "%dM", n / 1e6; else if (n >= 1e3 && n % 1e3 == 0) printf "%dk", n / 1e3; else printf "%d", n }'; }
-# the digest map: slots double when more than half full; 16 bytes each
-dmap_cap() { awk -v n="$1" 'BEGIN { c = 65536; while ((n + 1) * 2 > c) c *= 2; printf "%.0f", c }'; }
-ncap=$(dmap_cap "$(j sl admitted)")
-dmap_mib=$(awk -v c="$ncap" 'BEGIN { printf "%.0f", c * 16 / 1048576 }')
-dmap_per_item=$(awk -v c="$ncap" -v n="$(j sl admitted)" 'BEGIN { printf "%.1f", c * 16 / n }')
 sl_n=$(human "$items")
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || uname -p)
 fstype=$(df -T "$work" 2>/dev/null | awk 'NR == 2 { print $2 }')
@@ -349,18 +344,16 @@ section="$work/section.md"
         printf '| 4. peak RSS, %s MiB web-text JSONL (.zst), %s items | flat as input grows | %s MiB | – | – | %s |\n' \
             "$mb" "$(num "$(j "rss_$mb" items)")" "$(j "rss_$mb" peak_rss_mib)" "$(peak "rss_$mb")"
     done
-    printf '| 5. `--jobs 2` | – | not implemented: not measured | – | – | – |\n\n'
+    printf '| 5. `--jobs 2` | ≥ 1.8× one job | see "Ingest with --jobs" (bench/jobs.sh) | – | – | – |\n\n'
 
     printf '### Small items, per million\n\n'
     printf 'Items/s of each million in the %s run, %s: %s.\n\n' "$sl_n" "$sl_note" "$(seg_list sl)"
     [ "$unbounded" = 1 ] && printf 'Unbounded run: %s.\n\n' "$(seg_list sl_u)"
     printf 'Anonymous RSS (MiB) after each million: %s.\n\n' "$(anon_list sl)"
-    printf 'It grows in steps, and only there: the\n'
-    printf 'exact-duplicate map (src/ledger/ingest.c, 8-byte digest prefix → item id, 16 B per slot, doubled\n'
-    printf 'when half full) holds one slot per admitted item, %s slots = %s MiB for %s admitted items\n' "$(num "$ncap")" "$dmap_mib" "$(num "$(j sl admitted)")"
-    printf '(%s B per item now, between 32 and 64 B as the table fills); while it doubles, old and new tables\n' "$dmap_per_item"
-    printf 'coexist (1.5× for a moment), which sets the peak RSS. File-backed RSS stays at %s MiB (the ledger is\n' "$(j sl rss_end_file_mib)"
-    printf 'not memory-mapped by writers). System CPU %s s, user %s s; slowest batch %s s.\n\n' "$(j sl sys_s)" "$(j sl user_s)" "$(j sl worst_batch_s)"
+    printf 'The exact-duplicate index (src/ledger/dedup.c) has a fixed size: a hash table of 512Ki keys (16 MiB,\n'
+    printf 'spilled as a sorted run to an unlinked temporary file when full) and a 32 MiB blocked Bloom filter over the\n'
+    printf 'spilled keys; only a sparse index (8 B per 256 keys) grows with the ledger. File-backed RSS stays at %s MiB\n' "$(j sl rss_end_file_mib)"
+    printf '(the ledger is not memory-mapped by writers). System CPU %s s, user %s s; slowest batch %s s.\n\n' "$(j sl sys_s)" "$(j sl user_s)" "$(j sl worst_batch_s)"
 
     set -- $rss_sizes
     if [ $# -ge 2 ]; then
@@ -368,10 +361,10 @@ section="$work/section.md"
         printf '### Peak RSS against input size\n\n'
         printf 'From %s MiB (%s items) to %s MiB (%s items) of web-text JSONL, peak RSS went from %s to %s MiB:\n' \
             "$a" "$(num "$(j "rss_$a" items)")" "$b" "$(num "$(j "rss_$b" items)")" "$(j "rss_$a" peak_rss_mib)" "$(j "rss_$b" peak_rss_mib)"
-        printf '%s bytes per added item. Not flat: the duplicate map grows with the admitted items (above), and peak\n' \
+        printf '%s bytes per added item. Everything that holds memory is bounded whatever the input size: the\n' \
             "$(awk -v p1="$(j "rss_$a" peak_rss_mib)" -v p2="$(j "rss_$b" peak_rss_mib)" -v n1="$(j "rss_$a" items)" -v n2="$(j "rss_$b" items)" 'BEGIN { printf "%.0f", (p2 - p1) * 1048576 / (n2 - n1) }')"
-        printf 'RSS follows its doublings (old and new table together); the rest is bounded whatever the input size:\n'
-        printf 'SQLite'"'"'s page cache (64 MiB), one batch of records, the readers'"'"' buffers. Anonymous RSS after each 100,000\n'
+        printf 'duplicate index (above), SQLite'"'"'s page cache (64 MiB), one batch of records, the readers'"'"' buffers; the\n'
+        printf 'difference is SQLite'"'"'s cache filling and the first spill. Anonymous RSS after each 100,000\n'
         printf 'items of the %s MiB run: %s MiB.\n\n' "$b" "$(anon_list "rss_$b")"
     fi
 
