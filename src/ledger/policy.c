@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "ingest/instream.h"
 #include "ingest/reader.h"
+#include "license/license.h"
 #include "policy/policy.h"
 #include "signals/tdm.h"
 
@@ -43,6 +45,33 @@ warnings_text(const ex_policy *p)
             ex_buf_free(&b);
             return NULL;
         }
+    /* deprecated SPDX ids are accepted, with a word */
+    for (size_t i = 0; i < p->nrules; i++) {
+        const ex_policy_rule *r = &p->rules[i];
+        if (r->cond != EX_COND_LICENSE)
+            continue;
+        for (size_t a = 0; a < r->nargs; a++) {
+            const char *t = r->args[a];
+            while (*t) {
+                size_t n = strcspn(t, " ");
+                size_t m = n && t[n - 1] == '+' ? n - 1 : n;
+                const char *canon;
+                int dep = 0;
+                int known = !(n == 4 && strncasecmp(t, "WITH", 4) == 0) &&
+                            (ex_license_id_known(t, n, &canon, &dep) != EX_LICENSE_ID_UNKNOWN ||
+                             ex_license_id_known(t, m, &canon, &dep) != EX_LICENSE_ID_UNKNOWN);
+                if (known && dep &&
+                    ex_buf_printf(&b, "line %u: '%s' is a deprecated SPDX id\n", r->line, canon) !=
+                        EX_OK) {
+                    ex_buf_free(&b);
+                    return NULL;
+                }
+                t += n;
+                while (*t == ' ')
+                    t++;
+            }
+        }
+    }
     if (!b.data && ex_buf_puts(&b, "") != EX_OK)
         return NULL;
     return ex_buf_take(&b, NULL);

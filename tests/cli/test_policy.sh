@@ -39,6 +39,9 @@ printf 'admit license MIT Foo-License\n' > bad2.policy
 expect 2 $EXANTE policy check bad2.policy
 contains "$T/err" "bad2.policy:1:"
 contains "$T/err" "Foo-License"
+printf 'admit license MIT GPL-2.0\nreject *\n' > dep.policy
+expect 0 $EXANTE policy check dep.policy
+contains "$T/err" "dep.policy: warning: line 1: 'GPL-2.0' is a deprecated SPDX id"
 expect 3 $EXANTE policy check missing.policy
 contains "$T/err" "cannot open 'missing.policy'"
 expect 1 $EXANTE policy show
