@@ -127,7 +127,7 @@ cmd_ingest(cli *c, int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &b.t0);
     o.progress = progress;
     o.progress_ctx = &b;
-    ex_ingest_stats st;
+    ex_ingest_stats st = {0};
     int rc = ex_ledger_ingest(l, (const char *const *)argv + optind, (size_t)(argc - optind), &o,
                               &st);
     double secs = since(&b.t0);
@@ -160,7 +160,7 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
         json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
         json_object_set_new(j, "batches", json_integer((json_int_t)st->batches));
         json_object_set_new(j, "seconds", json_real((double)(long long)(secs * 1000) / 1000));
-        for (size_t i = 0; i < st->nrules; i++)
+        for (size_t i = 0; i < st->nrules && i < EX_STATS_RULES_MAX; i++)
             json_object_set_new(by, st->by_rule[i].id,
                                 json_integer((json_int_t)st->by_rule[i].count));
         json_object_set_new(j, "by_rule", by);
@@ -178,7 +178,7 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
            (unsigned long long)st->duplicates, (unsigned long long)st->quarantined,
            st->quarantined ? " (see 'exante quarantine list')" : "",
            (unsigned long long)st->skipped);
-    for (size_t i = 0; i < st->nrules; i++)
+    for (size_t i = 0; i < st->nrules && i < EX_STATS_RULES_MAX; i++)
         printf("  %-24s %llu\n", st->by_rule[i].id, (unsigned long long)st->by_rule[i].count);
     printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n", (double)st->bytes / 1e6,
            secs, (unsigned long long)st->batches, (unsigned long long)ex_log_size(g), rb);

@@ -253,7 +253,7 @@ cmd_signals(cli *c, int argc, char **argv)
     int x = cli_open(c, 0, &l);
     if (x != EXIT_OKAY)
         return x;
-    ex_signals_stats st;
+    ex_signals_stats st = {0};
     int rc = ex_ledger_signals_add(l, (const char *const *)argv + optind, (size_t)(argc - optind),
                                    &o, &st);
     if (rc != EX_OK)
@@ -408,7 +408,7 @@ cmd_reevaluate(cli *c, int argc, char **argv)
         return x;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ex_ingest_stats st;
+    ex_ingest_stats st = {0};
     int rc = ex_ledger_reevaluate(l, &st);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc != EX_OK)

@@ -129,17 +129,14 @@ typedef struct pending {
 } pending;
 
 
-typedef struct run {
-    ex_ledger *l;
-    const ex_ingest_opts *o;
-    ex_ingest_stats st;
-    uint64_t input_total;
-    char source[160];
-    size_t batch_max;
-    ex_dedup *map;          /* exact duplicates: digest prefix -> first item */
-    uint64_t next_item;     /* id the next item will get */
-    uint64_t next_decision;
-    /* the current batch */
+/* what an input record says, taken when its batch is handed over */
+typedef struct insnap {
+    input *in;
+    uint64_t through, size, mtime;
+} insnap;
+
+/* A batch: its items and decisions, their leaves, quarantine reports and input progress. */
+typedef struct batch {
     pending *p;
     size_t np, pcap;
     /* per pending record, same capacity: its decision's leaf hash, and the rows to insert */
@@ -150,10 +147,45 @@ typedef struct run {
     ex_buf arena;           /* the batch's records, back to back */
     ex_buf quarantine;      /* JSONL of this batch's quarantine reports */
     size_t nq;
+    uint64_t first_item, first_dec; /* ids of its first item and decision (at hand-over) */
+    insnap *ins;            /* the inputs it advances (at hand-over) */
+    size_t nins, cins;
+} batch;
+
+/* The writer thread: commits one batch at a time while the sequencer fills the next. */
+typedef struct writer {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started, busy, quit;
+    int rc;                 /* the last batch's result, read after it is done */
+    int failed;             /* a batch failed (its code): the run is over */
+    uint64_t committed;     /* batches committed */
+} writer;
+
+typedef struct run {
+    ex_ledger *l;
+    const ex_ingest_opts *o;
+    ex_ingest_stats st;
+    uint64_t input_total;
+    char source[160];
+    size_t batch_max;
+    ex_dedup *map;          /* exact duplicates: digest prefix -> first item */
+    uint64_t next_item;     /* id the next item will get */
+    uint64_t next_decision;
+    /* batches: one being filled (b), and one being committed by the writer thread (fly) */
+    batch bufs[2];
+    batch *b, *fly;
+    writer w;
+    ex_sha256 *h;           /* the sequencer's own hasher (the writer uses the ledger's) */
+    ex_store *rd;           /* a read-only connection for duplicate checks, or NULL */
     imap inputs;
     struct job *jobs;       /* the inputs of this run */
     size_t njobs;
     int dirty;              /* an input's progress changed in the current batch */
+    input **dirtyv;         /* those inputs */
+    size_t ndirty, cdirty;
+    int async;              /* batches are committed by the writer thread */
     uint64_t done_bytes;    /* sizes of the inputs finished */
     int strict_hit;
     int take_rc;            /* the first failure of the sequencer */
@@ -198,18 +230,36 @@ load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return ex_dedup_put(c->m, (uint64_t)key, id, c->err);
 }
 
+static int land(run *r);
+
 /* the stored item `id` has content digest d */
 static int
 same_digest(run *r, uint64_t id, const char *dig)
 {
-    /* items of the current batch are not stored yet */
-    if (id >= r->next_item - r->np) {
-        const pending *p = &r->p[id - (r->next_item - r->np)];
-        return memmem(r->arena.data + p->item, p->item_len, dig, 71) != NULL;
+    /* items of the current batch, and of the one the writer is committing, are not stored
+     * (or not yet visible): their records are in memory */
+    const batch *bts[2] = {r->b, r->fly};
+    for (int k = 0; k < 2; k++) {
+        const batch *bt = bts[k];
+        if (!bt || !bt->np)
+            continue;
+        uint64_t first = bt == r->b ? r->next_item - bt->np : bt->first_item;
+        if (id >= first && id < first + bt->np) {
+            const pending *p = &bt->p[id - first];
+            return memmem(bt->arena.data + p->item, p->item_len, dig, 71) != NULL;
+        }
+    }
+    /* committed items: through the reader connection, while the writer goes on; without one
+     * the main connection is the writer's while a batch is in flight, so wait for it */
+    ex_store *st = r->rd;
+    if (!st) {
+        if (r->fly && land(r) != EX_OK)
+            return 0;
+        st = r->l->st;
     }
     uint8_t *rec;
     size_t len;
-    if (r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, id, NULL, &rec, &len) != EX_OK)
+    if (st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, &rec, &len) != EX_OK)
         return 0;
     int same = memmem(rec, len, dig, 71) != NULL;
     free(rec);
@@ -579,25 +629,25 @@ file_input(run *r, const char *path, input **out);
 static int
 grow_pending(run *r)
 {
-    size_t cap = r->pcap ? r->pcap * 2 : 1024;
-    pending *p = realloc(r->p, cap * sizeof *p);
+    size_t cap = r->b->pcap ? r->b->pcap * 2 : 1024;
+    pending *p = realloc(r->b->p, cap * sizeof *p);
     if (p)
-        r->p = p;
-    uint8_t(*leaves)[EX_HASH_BYTES] = realloc(r->leaves, cap * sizeof *leaves);
+        r->b->p = p;
+    uint8_t(*leaves)[EX_HASH_BYTES] = realloc(r->b->leaves, cap * sizeof *leaves);
     if (leaves)
-        r->leaves = leaves;
-    int64_t *keys = realloc(r->keys, cap * sizeof *keys);
+        r->b->leaves = leaves;
+    int64_t *keys = realloc(r->b->keys, cap * sizeof *keys);
     if (keys)
-        r->keys = keys;
-    const void **data = realloc(r->data, cap * sizeof *data);
+        r->b->keys = keys;
+    const void **data = realloc(r->b->data, cap * sizeof *data);
     if (data)
-        r->data = data;
-    size_t *lens = realloc(r->lens, cap * sizeof *lens);
+        r->b->data = data;
+    size_t *lens = realloc(r->b->lens, cap * sizeof *lens);
     if (lens)
-        r->lens = lens;
+        r->b->lens = lens;
     if (!p || !leaves || !keys || !data || !lens)
         return EX_ENOMEM;
-    r->pcap = cap;
+    r->b->pcap = cap;
     return EX_OK;
 }
 
@@ -865,11 +915,23 @@ produce(producer *p, uint32_t j)
 
 /* ---- the sequencer ---- */
 
-static void
+static int
 mark_dirty(run *r, input *in)
 {
-    in->dirty = 1;
     r->dirty = 1;
+    if (in->dirty)
+        return EX_OK;
+    if (r->ndirty == r->cdirty) {
+        size_t cap = r->cdirty ? r->cdirty * 2 : 16;
+        input **v = realloc(r->dirtyv, cap * sizeof *v);
+        if (!v)
+            return fail(r, EX_ENOMEM, "out of memory");
+        r->dirtyv = v;
+        r->cdirty = cap;
+    }
+    r->dirtyv[r->ndirty++] = in;
+    in->dirty = 1;
+    return EX_OK;
 }
 
 static int
@@ -890,11 +952,11 @@ take_item(run *r, const ent *e, const char *rec)
     char prov[72];
     ex_digest_format(e->prov, prov);
     uint64_t copy_of = 0, id = r->next_item;
-    if (r->np == r->pcap && grow_pending(r) != EX_OK)
+    if (r->b->np == r->b->pcap && grow_pending(r) != EX_OK)
         return fail(r, EX_ENOMEM, "out of memory");
-    pending *pd = &r->p[r->np];
-    pd->item = r->arena.len;
-    if ((rc = put(&r->arena, rec, e->rec_len)) != EX_OK)
+    pending *pd = &r->b->p[r->b->np];
+    pd->item = r->b->arena.len;
+    if ((rc = put(&r->b->arena, rec, e->rec_len)) != EX_OK)
         return fail(r, rc, "out of memory");
     pd->item_len = e->rec_len;
     pd->item_id = id;
@@ -927,16 +989,16 @@ take_item(run *r, const ent *e, const char *rec)
         d.evidence = (const char(*)[72])pdd.evidence;
         d.nevidence = pdd.nevidence;
     }
-    pd->decision = r->arena.len;
-    if ((rc = decision_record(r, &d, &r->arena)) != EX_OK)
+    pd->decision = r->b->arena.len;
+    if ((rc = decision_record(r, &d, &r->b->arena)) != EX_OK)
         return fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
-    pd->decision_len = r->arena.len - pd->decision;
+    pd->decision_len = r->b->arena.len - pd->decision;
     /* its leaf in the batch tree, while the record is in cache */
-    if ((rc = ex_merkle_leaf(r->l->h, r->arena.data + pd->decision, pd->decision_len,
-                             r->leaves[r->np])) != EX_OK)
+    if ((rc = ex_merkle_leaf(r->h, r->b->arena.data + pd->decision, pd->decision_len,
+                             r->b->leaves[r->b->np])) != EX_OK)
         return fail(r, rc, "hashing failed");
     pd->key = (int64_t)e->key;
-    r->np++;
+    r->b->np++;
     r->next_item++;
     if (copy_of || e->revisit) {
         r->st.duplicates++;
@@ -954,23 +1016,25 @@ take_item(run *r, const ent *e, const char *rec)
     r->st.items++;
     r->st.bytes += e->size;
     in->through = e->offset + 1;
-    mark_dirty(r, in);
+    if ((rc = mark_dirty(r, in)) != EX_OK)
+        return rc;
     if (jb->in)
         r->jobs[e->job].pos = e->member;
-    return r->np >= r->batch_max ? flush(r) : EX_OK;
+    return r->b->np >= r->batch_max ? flush(r) : EX_OK;
 }
 
 static int
 take_quarantine(run *r, const ent *e, const char *json)
 {
     const job *jb = &r->jobs[e->job];
-    if (ex_buf_put(&r->quarantine, json, e->rec_len + 1) != EX_OK) /* NUL separates */
+    if (ex_buf_put(&r->b->quarantine, json, e->rec_len + 1) != EX_OK) /* NUL separates */
         return fail(r, EX_ENOMEM, "out of memory");
-    r->nq++;
+    r->b->nq++;
     r->st.quarantined++;
     if (jb->in) {
         jb->in->through = e->offset + 1;
-        mark_dirty(r, jb->in);
+        if (mark_dirty(r, jb->in) != EX_OK)
+            return EX_ENOMEM;
     }
     if (r->o->strict) {
         r->strict_hit = 1;
@@ -1018,37 +1082,32 @@ take(run *r, const ent *e, const char *body)
 
 /* ---- batches ---- */
 
-typedef struct flushing {
-    run *r;
-} flushing;
 static int
-input_record(const input *in, char **out, size_t *len)
+input_record(const input *in, const insnap *v, char **out, size_t *len)
 {
     const char *nl = strchr(in->key, '\n');
     json_t *o = json_object();
     json_object_set_new(o, "source", json_stringn(in->key, (size_t)(nl - in->key)));
     set_str(o, "path", nl + 1);
-    json_object_set_new(o, "size", json_integer((json_int_t)in->size));
-    json_object_set_new(o, "mtime", json_integer((json_int_t)in->mtime));
-    json_object_set_new(o, "through", json_integer((json_int_t)in->through));
+    json_object_set_new(o, "size", json_integer((json_int_t)v->size));
+    json_object_set_new(o, "mtime", json_integer((json_int_t)v->mtime));
+    json_object_set_new(o, "through", json_integer((json_int_t)v->through));
     ex_err e = {0};
     *out = ex_json_canon_dup(o, len, &e);
     json_decref(o);
     return *out ? EX_OK : EX_ENOMEM;
 }
 
-/* write the inputs changed in this batch */
+/* write the inputs the batch advances (in->id is the writer's: only it reads and sets it) */
 static int
-save_inputs(run *r)
+save_inputs(run *r, batch *bt)
 {
     ex_store *st = r->l->st;
-    for (size_t i = 0; i < r->inputs.cap; i++) {
-        input *in = r->inputs.v[i];
-        if (!in || !in->dirty)
-            continue;
+    for (size_t i = 0; i < bt->nins; i++) {
+        input *in = bt->ins[i].in;
         char *rec;
         size_t len;
-        if (input_record(in, &rec, &len) != EX_OK)
+        if (input_record(in, &bt->ins[i], &rec, &len) != EX_OK)
             return fail(r, EX_ENOMEM, "out of memory");
         int rc;
         if (in->id) {
@@ -1063,38 +1122,44 @@ save_inputs(run *r)
     return EX_OK;
 }
 
+typedef struct flushing {
+    run *r;
+    batch *bt;
+} flushing;
+
 static int
 flush_in_tx(ex_ledger *l, void *ctx)
 {
     run *r = ((flushing *)ctx)->r;
+    batch *bt = ((flushing *)ctx)->bt;
     ex_store *st = l->st;
     int rc = EX_OK;
-    uint64_t first_item = r->next_item - r->np, first_dec = r->next_decision;
+    uint64_t first_item = bt->first_item, first_dec = bt->first_dec;
     /* items and decisions get the ids predicted when their records were written; an id
      * taken meanwhile by another writer makes the insert fail, and the batch roll back */
-    int64_t *keys = r->keys;
-    const void **data = r->data;
-    size_t *lens = r->lens;
-    for (size_t i = 0; i < r->np; i++) {
-        keys[i] = r->p[i].key;
-        data[i] = r->arena.data + r->p[i].item;
-        lens[i] = r->p[i].item_len;
+    int64_t *keys = bt->keys;
+    const void **data = bt->data;
+    size_t *lens = bt->lens;
+    for (size_t i = 0; i < bt->np; i++) {
+        keys[i] = bt->p[i].key;
+        data[i] = bt->arena.data + bt->p[i].item;
+        lens[i] = bt->p[i].item_len;
     }
     if (!r->no_items)
-        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, first_item, r->np, keys, data, lens);
-    for (size_t i = 0; rc == EX_OK && i < r->np; i++) {
-        keys[i] = (int64_t)r->p[i].item_id;
-        data[i] = r->arena.data + r->p[i].decision;
-        lens[i] = r->p[i].decision_len;
+        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, first_item, bt->np, keys, data, lens);
+    for (size_t i = 0; rc == EX_OK && i < bt->np; i++) {
+        keys[i] = (int64_t)bt->p[i].item_id;
+        data[i] = bt->arena.data + bt->p[i].decision;
+        lens[i] = bt->p[i].decision_len;
     }
     if (rc == EX_OK)
-        rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, first_dec, r->np, keys, data, lens);
+        rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, first_dec, bt->np, keys, data, lens);
     if (rc == EX_EDB)
         return fail(r, rc, "cannot store the batch (is another process ingesting into this "
                            "ledger?): %s", ex_store_errmsg(st));
-    for (size_t off = 0; rc == EX_OK && off < r->quarantine.len;) {
-        size_t len = strlen(r->quarantine.data + off);
-        rc = st->ops->rec_append(st, EX_TAB_QUARANTINE, 0, r->quarantine.data + off, len, NULL);
+    for (size_t off = 0; rc == EX_OK && off < bt->quarantine.len;) {
+        size_t len = strlen(bt->quarantine.data + off);
+        rc = st->ops->rec_append(st, EX_TAB_QUARANTINE, 0, bt->quarantine.data + off, len, NULL);
         off += len + 1;
     }
     if (rc != EX_OK) {
@@ -1102,11 +1167,11 @@ flush_in_tx(ex_ledger *l, void *ctx)
             ex_ledger_fail_store(l, rc);
         goto out;
     }
-    if (r->np) {
+    if (bt->np) {
         /* the batch: one log entry committing to the root of its decision records */
         uint8_t root[EX_HASH_BYTES];
         char b64[64], now[32];
-        if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])r->leaves, r->np,
+        if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])bt->leaves, bt->np,
                                  root)) != EX_OK)
             goto out;
         ex_b64_encode(root, EX_HASH_BYTES, b64);
@@ -1115,7 +1180,7 @@ flush_in_tx(ex_ledger *l, void *ctx)
         json_object_set_new(b, "type", json_string("batch"));
         json_object_set_new(b, "source", json_string(r->source));
         json_object_set_new(b, "first", json_integer((json_int_t)first_dec));
-        json_object_set_new(b, "count", json_integer((json_int_t)r->np));
+        json_object_set_new(b, "count", json_integer((json_int_t)bt->np));
         json_object_set_new(b, "root", json_string(b64));
         json_object_set_new(b, "logged", json_string(now));
         ex_err e = {0};
@@ -1138,41 +1203,96 @@ flush_in_tx(ex_ledger *l, void *ctx)
             goto out;
     }
     /* how far each input is recorded, so that a re-run resumes after it */
-    rc = save_inputs(r);
+    rc = save_inputs(r, bt);
 out:
     return rc;
 }
 
-static void
-clear_batch(run *r)
+/* Commit batch bt, then (the resume tests' fault injection) die as `kill -9` would between
+ * batches if asked to. Runs on the writer thread, or inline when there is none. */
+static int
+commit(run *r, batch *bt)
 {
-    r->np = 0;
-    r->arena.len = 0;
-    r->quarantine.len = 0;
-    r->nq = 0;
-    r->dirty = 0;
-    for (size_t i = 0; i < r->inputs.cap; i++)
-        if (r->inputs.v[i])
-            r->inputs.v[i]->dirty = 0;
+    flushing f = {r, bt};
+    int rc = ex_ledger_atomic(r->l, flush_in_tx, &f);
+    if (rc == EX_OK && bt->np) {
+        const char *kill_after = getenv("EXANTE_FAULT_KILL_AFTER_BATCHES");
+        if (kill_after && ++r->w.committed >= strtoull(kill_after, NULL, 10))
+            raise(SIGKILL);
+    }
+    return rc;
 }
 
-static int
-flush(run *r)
+static void *
+writer_main(void *arg)
 {
-    if (r->np == 0 && r->nq == 0 && !r->dirty)
-        return EX_OK;
-    flushing f = {r};
-    uint64_t n = r->np;
-    int rc = ex_ledger_atomic(r->l, flush_in_tx, &f);
+    run *r = arg;
+    writer *w = &r->w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break;
+        batch *bt = r->fly;
+        pthread_mutex_unlock(&w->mu);
+        int rc = commit(r, bt);
+        pthread_mutex_lock(&w->mu);
+        w->rc = rc;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void
+clear_batch(batch *bt)
+{
+    bt->np = 0;
+    bt->arena.len = 0;
+    bt->quarantine.len = 0;
+    bt->nq = 0;
+    bt->nins = 0;
+}
+
+static void
+batch_free(batch *bt)
+{
+    free(bt->p);
+    ex_buf_free(&bt->arena);
+    ex_buf_free(&bt->quarantine);
+    free(bt->keys);
+    free(bt->data);
+    free(bt->lens);
+    free(bt->leaves);
+    free(bt->ins);
+}
+
+/* Wait for the batch in flight; its result, and its place in the totals. */
+static int
+land(run *r)
+{
+    if (!r->fly)
+        return r->w.failed; /* a failed batch ends the run: nothing after it may land */
+    int rc;
+    if (r->w.started) {
+        pthread_mutex_lock(&r->w.mu);
+        while (r->w.busy)
+            pthread_cond_wait(&r->w.cv, &r->w.mu);
+        rc = r->w.rc;
+        pthread_mutex_unlock(&r->w.mu);
+    } else {
+        rc = r->w.rc;
+    }
+    batch *bt = r->fly;
+    r->fly = NULL;
+    if (rc != EX_OK)
+        r->w.failed = rc;
+    if (rc == EX_OK && bt->np)
+        r->st.batches++;
+    clear_batch(bt);
     if (rc == EX_OK) {
-        r->next_decision += n;
-        if (n)
-            r->st.batches++;
-        /* fault injection for the resume tests: die as `kill -9` would, between batches */
-        const char *kill_after = getenv("EXANTE_FAULT_KILL_AFTER_BATCHES");
-        if (kill_after && r->st.batches >= strtoull(kill_after, NULL, 10))
-            raise(SIGKILL);
-        clear_batch(r);
         /* input bytes consumed: finished inputs, and how far the others are */
         r->st.input_bytes = r->done_bytes;
         for (size_t j = 0; j < r->njobs; j++)
@@ -1180,6 +1300,81 @@ flush(run *r)
                 r->st.input_bytes += r->jobs[j].pos;
         if (r->o->progress)
             r->o->progress(r->o->progress_ctx, &r->st, r->input_total);
+    }
+    return rc;
+}
+
+/* Hand the current batch over: to the writer thread (r->async) while the next one fills, or
+ * committed here. The batch before it must have landed first: at most one is in flight, so
+ * what a crash loses is at most two batches, and a re-run completes them. */
+static int
+flush(run *r)
+{
+    batch *bt = r->b;
+    if (bt->np == 0 && bt->nq == 0 && !r->dirty)
+        return EX_OK;
+    int rc = land(r);
+    if (rc != EX_OK)
+        return rc;
+    /* ids, and the progress of the inputs it advances, as of now */
+    bt->first_item = r->next_item - bt->np;
+    bt->first_dec = r->next_decision;
+    r->next_decision += bt->np;
+    bt->nins = 0;
+    for (size_t i = 0; i < r->ndirty; i++) {
+        input *in = r->dirtyv[i];
+        if (bt->nins == bt->cins) {
+            size_t cap = bt->cins ? bt->cins * 2 : 16;
+            insnap *v = realloc(bt->ins, cap * sizeof *v);
+            if (!v)
+                return fail(r, EX_ENOMEM, "out of memory");
+            bt->ins = v;
+            bt->cins = cap;
+        }
+        bt->ins[bt->nins++] = (insnap){in, in->through, in->size, in->mtime};
+        in->dirty = 0;
+    }
+    r->ndirty = 0;
+    r->dirty = 0;
+    r->fly = bt;
+    r->b = bt == &r->bufs[0] ? &r->bufs[1] : &r->bufs[0];
+    if (!r->async) {
+        r->w.rc = commit(r, bt);
+        return land(r);
+    }
+    if (!r->w.started) {
+        pthread_mutex_init(&r->w.mu, NULL);
+        pthread_cond_init(&r->w.cv, NULL);
+        if (pthread_create(&r->w.th, NULL, writer_main, r) != 0) {
+            pthread_mutex_destroy(&r->w.mu);
+            pthread_cond_destroy(&r->w.cv);
+            r->async = 0; /* no thread: commit inline */
+            r->w.rc = commit(r, bt);
+            return land(r);
+        }
+        r->w.started = 1;
+    }
+    pthread_mutex_lock(&r->w.mu);
+    r->w.busy = 1;
+    pthread_cond_broadcast(&r->w.cv);
+    pthread_mutex_unlock(&r->w.mu);
+    return EX_OK;
+}
+
+/* Land what is in flight and stop the writer; returns the last batch's result. */
+static int
+finish_writes(run *r)
+{
+    int rc = land(r);
+    if (r->w.started) {
+        pthread_mutex_lock(&r->w.mu);
+        r->w.quit = 1;
+        pthread_cond_broadcast(&r->w.cv);
+        pthread_mutex_unlock(&r->w.mu);
+        pthread_join(r->w.th, NULL);
+        pthread_mutex_destroy(&r->w.mu);
+        pthread_cond_destroy(&r->w.cv);
+        r->w.started = 0;
     }
     return rc;
 }
@@ -1465,6 +1660,8 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
                  ex_ingest_stats *out)
 {
     ex_err_clear(&l->err);
+    if (out)
+        memset(out, 0, sizeof *out); /* also when it fails before reading anything */
     if (!l->key)
         return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
     if (!o || !o->source)
@@ -1477,6 +1674,8 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     r.l = l;
     r.o = o;
     r.batch_max = o->batch ? o->batch : DEFAULT_BATCH;
+    r.b = &r.bufs[0];
+    r.async = 1;
     size_t nprod = o->jobs > 1 ? (size_t)o->jobs : 1;
     producer *ps = NULL;
     int rc = ex_ledger_source_find(l, o->source, NULL, NULL);
@@ -1489,6 +1688,12 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
             return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", paths[i], strerror(errno));
         r.input_total += (uint64_t)sb.st_size;
     }
+    if (ex_sha256_new(&r.h) != EX_OK) {
+        rc = ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher");
+        goto out;
+    }
+    if (ex_ledger_reader(l, &r.rd) != EX_OK)
+        r.rd = NULL; /* duplicate checks then wait for the batch in flight */
     if ((r.fixed_rc = run_fixed(&r)) == EX_ENOMEM) {
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
         goto out;
@@ -1546,7 +1751,11 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
         (void)frc;
     }
 out:
-    clear_batch(&r);
+    {
+        int wrc = finish_writes(&r); /* the batch in flight lands, or says why not */
+        if (rc == EX_OK)
+            rc = wrc;
+    }
     for (size_t i = 0; ps && i < nprod; i++) {
         ex_sha256_free(ps[i].h);
         ex_buf_free(&ps[i].out);
@@ -1555,14 +1764,13 @@ out:
     free(r.jobs);
     ex_peval_free(r.pe);
     ex_policy_free(r.pol);
-    free(r.p);
-    ex_buf_free(&r.arena);
-    ex_buf_free(&r.quarantine);
+    batch_free(&r.bufs[0]);
+    batch_free(&r.bufs[1]);
+    free(r.dirtyv);
+    ex_sha256_free(r.h);
+    if (r.rd)
+        r.rd->ops->close(r.rd);
     ex_buf_free(&r.fixed);
-    free(r.keys);
-    free(r.data);
-    free(r.lens);
-    free(r.leaves);
     ex_dedup_close(r.map);
     imap_free(&r.inputs);
     if (out)
@@ -1654,27 +1862,27 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     }
     char prov[72];
     uint8_t pd[EX_HASH_BYTES];
-    if (rc == EX_OK && (rc = ex_sha256_digest(r->l->h, data, len, pd)) != EX_OK)
+    if (rc == EX_OK && (rc = ex_sha256_digest(r->h, data, len, pd)) != EX_OK)
         fail(r, rc, "hashing failed");
-    if (rc == EX_OK && r->np == r->pcap && grow_pending(r) != EX_OK)
+    if (rc == EX_OK && r->b->np == r->b->pcap && grow_pending(r) != EX_OK)
         rc = fail(r, EX_ENOMEM, "out of memory");
     if (rc == EX_OK) {
         ex_digest_format(pd, prov);
         dec d = {id, 0, v->latest[id], dig, prov, r->pdig, nv, pdd.rule, pdd.reason,
                  (const char(*)[72])pdd.evidence, pdd.nevidence, 0};
-        pending *p = &r->p[r->np];
+        pending *p = &r->b->p[r->b->np];
         memset(p, 0, sizeof *p);
         p->item_id = id;
         p->key = key;
-        p->decision = r->arena.len;
-        if ((rc = decision_record(r, &d, &r->arena)) != EX_OK)
+        p->decision = r->b->arena.len;
+        if ((rc = decision_record(r, &d, &r->b->arena)) != EX_OK)
             fail(r, rc, "cannot record decision: %s", ex_strerror(rc));
-        p->decision_len = r->arena.len - p->decision;
-        if (rc == EX_OK && (rc = ex_merkle_leaf(r->l->h, r->arena.data + p->decision,
-                                                p->decision_len, r->leaves[r->np])) != EX_OK)
+        p->decision_len = r->b->arena.len - p->decision;
+        if (rc == EX_OK && (rc = ex_merkle_leaf(r->h, r->b->arena.data + p->decision,
+                                                p->decision_len, r->b->leaves[r->b->np])) != EX_OK)
             fail(r, rc, "hashing failed");
         if (rc == EX_OK) {
-            r->np++;
+            r->b->np++;
             if (nv[0] == 'a')
                 r->st.admitted++;
             else
@@ -1691,6 +1899,8 @@ int
 ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
 {
     ex_err_clear(&l->err);
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!l->key)
         return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
     static const ex_ingest_opts none;
@@ -1700,10 +1910,16 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     r.o = &none;
     r.batch_max = DEFAULT_BATCH;
     r.no_items = 1;
+    r.b = &r.bufs[0];
+    r.async = 0; /* its scans read the store between batches */
     reeval v = {&r, NULL, 0, EX_OK};
     uint64_t maxi = 0, maxd = 0;
-    int rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe);
-    if (rc != EX_OK)
+    int rc = ex_sha256_new(&r.h);
+    if (rc != EX_OK) {
+        ex_fail(&l->err, rc, "cannot make a hasher");
+        goto out;
+    }
+    if ((rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe)) != EX_OK)
         goto out;
     if (!r.pe) {
         rc = ex_fail(&l->err, EX_ENOTFOUND,
@@ -1732,22 +1948,25 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
                                   &v);
         if (rc != EX_OK && !l->err.msg[0])
             ex_ledger_fail_store(l, rc);
-        if (rc == EX_OK && r.np >= r.batch_max)
+        if (rc == EX_OK && r.b->np >= r.batch_max)
             rc = flush(&r);
     }
     if (rc == EX_OK)
         rc = flush(&r);
 out:
-    clear_batch(&r);
+    {
+        int wrc = finish_writes(&r);
+        if (rc == EX_OK)
+            rc = wrc;
+    }
     free(v.latest);
-    free(r.p);
-    ex_buf_free(&r.arena);
-    ex_buf_free(&r.quarantine);
+    batch_free(&r.bufs[0]);
+    batch_free(&r.bufs[1]);
+    free(r.dirtyv);
+    ex_sha256_free(r.h);
+    if (r.rd)
+        r.rd->ops->close(r.rd);
     ex_buf_free(&r.fixed);
-    free(r.keys);
-    free(r.data);
-    free(r.lens);
-    free(r.leaves);
     ex_peval_free(r.pe);
     ex_policy_free(r.pol);
     if (out)

@@ -444,3 +444,19 @@ ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, uint
         memcpy(digest, g.digest, EX_HASH_BYTES);
     return rc;
 }
+
+int
+ex_ledger_reader(ex_ledger *l, ex_store **out)
+{
+    *out = NULL;
+    if (!l->dir)
+        return EX_EINVAL; /* in memory: there is no file to open twice */
+    char *db = join(l->dir, DB_FILE);
+    if (!db)
+        return EX_ENOMEM;
+    ex_store_opts so = {.read_only = 1};
+    ex_err e = {0};
+    int rc = ex_store_open_sqlite(db, &so, out, &e);
+    free(db);
+    return rc;
+}

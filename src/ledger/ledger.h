@@ -43,6 +43,10 @@ struct ex_policy;
 struct ex_peval;
 int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[72],
                          struct ex_peval **e);
+/* A second, read-only connection to the ledger's database (WAL: it reads the last committed
+ * state while the main connection writes); EX_EINVAL for an in-memory ledger. Close it with
+ * its ops->close. */
+int ex_ledger_reader(ex_ledger *l, ex_store **out);
 /* All records of a table as JSONL (malloc'd). */
 int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
 
