@@ -284,6 +284,23 @@ cmd_demo(cli *c, int argc, char **argv)
             fprintf(out, "     %-10s %llu\n", st->by_rule[i].id,
                     (unsigned long long)st->by_rule[i].count);
     }
+    /* a rights holder opts out afterwards: earlier decisions stay, reevaluate records new ones */
+    ex_optout_opts oo = {.domain = "shop.example.net", .holder = "Example Shop Ltd"};
+    uint64_t oidx;
+    char odig[72];
+    ex_ingest_stats rs;
+    if ((rc = ex_ledger_optout_add(l, &oo, &oidx, odig)) != EX_OK ||
+        (rc = ex_ledger_reevaluate(l, &rs)) != EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(l));
+        x = cli_exit(rc);
+        goto out;
+    }
+    fprintf(out, "== opt-out of shop.example.net logged (index %llu); reevaluate: %llu new decisions "
+                 "(%llu admitted, %llu rejected), the old ones kept as history\n",
+            (unsigned long long)oidx, (unsigned long long)(rs.admitted + rs.rejected),
+            (unsigned long long)rs.admitted, (unsigned long long)rs.rejected);
+    for (size_t i = 0; i < rs.nrules; i++)
+        fprintf(out, "     %-10s %llu\n", rs.by_rule[i].id, (unsigned long long)rs.by_rule[i].count);
     char *ql;
     size_t qlen;
     if (ex_ledger_quarantine_dup(l, &ql, &qlen) == EX_OK) {

@@ -8,6 +8,8 @@ contains "$T/out" "ingested corpus.jsonl.zst  1997 items"
 contains "$T/out" "policy adopted before ingest: sha256:"
 contains "$T/out" "signals: 4 robots.txt and 1 tdmrep.json captures"
 contains "$T/out" "reject by rule line:8: robots.txt of "
+contains "$T/out" "opt-out of shop.example.net logged"
+grep -q "reevaluate: 0 new decisions" "$T/out" && bad "the opt-out reached nothing" || ok
 contains "$T/out" "line 667: malformed JSON"
 contains "$T/out" "warc-payload-digest mismatch"
 contains "$T/out" "proof verifies offline against the vkey"
