@@ -127,9 +127,51 @@ test_direct_writer(void)
     ex_buf_free(&b);
 }
 
+/* RFC 3339 times (fetch times, capture times): known answers from `date -u -d ... +%s` */
+static void
+test_time(void)
+{
+    static const struct {
+        const char *s;
+        int64_t t;
+    } ok[] = {
+        {"1970-01-01T00:00:00Z", 0},
+        {"2025-06-01T00:00:00Z", 1748736000},
+        {"2025-06-01", 1748736000},
+        {"2024-02-29T23:59:59Z", 1709251199},
+        {"2025-06-01T02:00:00+02:00", 1748736000},
+        {"2025-05-31T19:30:00-04:30", 1748736000},
+        {"2025-06-01T00:00:00.123456Z", 1748736000},
+        {"2025-06-01t00:00:00z", 1748736000},
+        {"1969-12-31T23:59:59Z", -1},
+        {"2100-03-01T00:00:00Z", 4107542400},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int64_t t = 42;
+        CHECK_RC(ex_time_parse(ok[i].s, &t), EX_OK);
+        CHECK(t == ok[i].t);
+    }
+    static const char *const bad[] = {
+        "", "2025", "2025-06-01T00:00:00", /* no zone: ambiguous */
+        "2025-13-01T00:00:00Z", "2025-06-32", "2025-06-01T24:00:00Z", "2025-06-01T00:00Z0",
+        "2025-06-01 junk", "2025-06-01T00:00:00+0200", "2025-06-01T00:00:00.Z",
+        "Sun, 01 Jun 2025 00:00:00 GMT",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t t = 42;
+        CHECK_RC(ex_time_parse(bad[i], &t), EX_EFORMAT);
+        CHECK(t == 42);
+    }
+    CHECK_RC(ex_time_parse(NULL, &(int64_t){0}), EX_EFORMAT);
+    char out[32];
+    ex_time_format(1748736000, out);
+    CHECK_STR(out, "2025-06-01T00:00:00Z");
+}
+
 int
 main(void)
 {
+    test_time();
     test_direct_writer();
     test_b64();
     test_hex_digest();
