@@ -33,25 +33,6 @@
 
 /* ---- gen -------------------------------------------------------------------------------- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state; /* xorshift64* */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned
-pick(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
 static const char *const words_en[] = {
     "the",         "of",         "and",         "to",          "in",
     "a",           "is",         "that",        "for",         "it",
@@ -141,7 +122,7 @@ gen_text(gbuf *t, size_t target, const char *const *w, unsigned nw, int spaces)
     t->len = 0;
     unsigned in_sentence = 0;
     while (t->len < target) {
-        const char *word = w[pick(nw)];
+        const char *word = w[bench_pick(nw)];
         if (in_sentence == 0 && spaces) {
             /* capitalise ASCII sentence starts */
             char c = word[0];
@@ -151,11 +132,11 @@ gen_text(gbuf *t, size_t target, const char *const *w, unsigned nw, int spaces)
             gputs(t, word);
         }
         in_sentence++;
-        unsigned r = pick(1000);
+        unsigned r = bench_pick(1000);
         if (in_sentence > 6 && r < 120) {
             gputs(t, spaces ? "." : "。");
             in_sentence = 0;
-            unsigned q = pick(100);
+            unsigned q = bench_pick(100);
             if (q < 25)
                 gputs(t, "\n");
             else if (q < 28)
@@ -239,8 +220,8 @@ cmd_gen(const char *path, double size_mb)
     gbuf t = {0}, o = {0};
     char tmp[512];
     while (written < total) {
-        unsigned lang = pick(100), ascii = pick(100) < 8;
-        size_t target = 1000 + pick(4000);
+        unsigned lang = bench_pick(100), ascii = bench_pick(100) < 8;
+        size_t target = 1000 + bench_pick(4000);
         if (lang < 72)
             gen_text(&t, target, words_en, sizeof words_en / sizeof *words_en, 1);
         else if (lang < 80)
@@ -252,19 +233,19 @@ cmd_gen(const char *path, double size_mb)
         else
             gen_text(&t, target / 2, words_zh, sizeof words_zh / sizeof *words_zh, 0);
         o.len = 0;
-        const char *host = hosts[pick(sizeof hosts / sizeof *hosts)];
-        unsigned layout = pick(4);
+        const char *host = hosts[bench_pick(sizeof hosts / sizeof *hosts)];
+        unsigned layout = bench_pick(4);
         snprintf(tmp, sizeof tmp,
                  "{\"id\":%s%" PRIu64 "%s,\"url\":\"https://%s/wiki/Page_%u?ref=%u&amp;x=%s\"",
-                 layout == 1 ? "" : "\"doc-", lines, layout == 1 ? "" : "\"", host, pick(1000000),
-                 pick(100), layout == 2 ? "a\\/b" : "ab");
+                 layout == 1 ? "" : "\"doc-", lines, layout == 1 ? "" : "\"", host, bench_pick(1000000),
+                 bench_pick(100), layout == 2 ? "a\\/b" : "ab");
         gputs(&o, tmp);
         if (layout != 3) {
             gputs(&o, ",\"text\":\"");
             gen_escape(&o, t.p, t.len, ascii);
             gputs(&o, "\"");
         }
-        unsigned lic = pick(12);
+        unsigned lic = bench_pick(12);
         if (lic < 11)
             snprintf(tmp, sizeof tmp, ",\"license\":\"%s\"", licenses[lic]);
         else
@@ -274,13 +255,13 @@ cmd_gen(const char *path, double size_mb)
                  ",\"fetched\":\"2024-%02u-%02uT%02u:%02u:%02uZ\",\"meta\":{\"lang\":\"%s\","
                  "\"score\":%u.%03u,\"tokens\":%u,\"tags\":[\"web\",\"cc-main\",%u],"
                  "\"source\":{\"crawl\":\"CC-MAIN-2024-%02u\",\"warc\":null}}",
-                 1 + pick(12), 1 + pick(28), pick(24), pick(60), pick(60),
+                 1 + bench_pick(12), 1 + bench_pick(28), bench_pick(24), bench_pick(60), bench_pick(60),
                  lang < 72   ? "en"
                  : lang < 80 ? "de"
                  : lang < 88 ? "fr"
                  : lang < 94 ? "ru"
                              : "zh",
-                 pick(1), pick(1000), (unsigned)t.len / 4, pick(10), 10 + pick(40));
+                 bench_pick(1), bench_pick(1000), (unsigned)t.len / 4, bench_pick(10), 10 + bench_pick(40));
         gputs(&o, tmp);
         if (layout == 3) {
             gputs(&o, ", \"text\": \"");
@@ -518,7 +499,7 @@ main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "gen") == 0) {
         if (argc >= 5)
-            rng_state ^= strtoull(argv[4], NULL, 10) * 0x9e3779b97f4a7c15ull;
+            bench_rng_state ^= strtoull(argv[4], NULL, 10) * 0x9e3779b97f4a7c15ull;
         return cmd_gen(argv[2], atof(argv[3]));
     }
     if (argc >= 3 && strcmp(argv[1], "extract") == 0)

@@ -43,16 +43,6 @@ static const char *const licenses[] = {
 #define NLIC (sizeof licenses / sizeof licenses[0])
 #define NHOSTS 2000
 
-static uint64_t rng_s = 0x9E3779B97F4A7C15ULL;
-static uint64_t
-rnd(void)
-{
-    rng_s ^= rng_s << 13;
-    rng_s ^= rng_s >> 7;
-    rng_s ^= rng_s << 17;
-    return rng_s;
-}
-
 typedef struct item {
     char url[96];
     char digest[72];
@@ -88,7 +78,7 @@ main(int argc, char **argv)
     for (int h = 0; h < NHOSTS; h++) {
         snprintf(host, sizeof host, "host%d.example", h);
         size_t len = 0;
-        int rules = 10 + (int)(rnd() % 31);
+        int rules = 10 + (int)(bench_rnd() % 31);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "User-agent: *\n");
         for (int r = 0; r < rules / 2; r++)
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s: /%s%d/*.%s\n",
@@ -141,7 +131,7 @@ main(int argc, char **argv)
         die("out of memory");
     for (size_t i = 0; i < n; i++) {
         item *it = &items[i];
-        uint64_t r = rnd();
+        uint64_t r = bench_rnd();
         unsigned h = (unsigned)(r % NHOSTS);
         if (r % 101 == 0)
             snprintf(it->url, sizeof it->url, "https://www.optout%u.example/p/%zu", h % 200, i);
@@ -149,7 +139,7 @@ main(int argc, char **argv)
             snprintf(it->url, sizeof it->url, "https://host%u.example/%s/%zu.html", h,
                      paths[(r >> 20) % 6], i);
         snprintf(it->digest, sizeof it->digest, "sha256:%016" PRIx64 "%016" PRIx64 "%016" PRIx64
-                 "%016" PRIx64, rnd(), rnd(), rnd(), rnd());
+                 "%016" PRIx64, bench_rnd(), bench_rnd(), bench_rnd(), bench_rnd());
         if (ex_digest_parse(it->digest, it->raw) != EX_OK)
             die("digest");
         it->license = (r >> 32) % 10 == 0 ? NULL : licenses[(r >> 36) % NLIC];

@@ -27,27 +27,8 @@
 
 /* ---- gen -------------------------------------------------------------------------------- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state; /* xorshift64* */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned
-pick(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
 #define N(a) (sizeof(a) / sizeof *(a))
-#define ANY(a) (a)[pick(N(a))]
+#define ANY(a) (a)[bench_pick(N(a))]
 
 static const char *const bots[] = {"GPTBot",      "CCBot",     "ClaudeBot",    "Google-Extended",
                                    "Googlebot",   "Bingbot",   "anthropic-ai", "PerplexityBot",
@@ -71,13 +52,13 @@ static const char *const qkeys[] = {"q",   "s",          "sessionid", "sort",  "
                                     "ref", "utm_source", "id",        "print", "lang"};
 
 /* a file name for a pattern: not index.html, which is a quirk of its own (Q_INDEX_HTML) */
-#define PFILE() files[1 + pick(N(files) - 1)]
+#define PFILE() files[1 + bench_pick(N(files) - 1)]
 
 /* one path pattern; longer ones for allow rules */
 static void
 gen_pattern(FILE *f, int allow)
 {
-    switch (pick(allow ? 6 : 12)) {
+    switch (bench_pick(allow ? 6 : 12)) {
     case 0: fprintf(f, "/%s/%s/", ANY(dirs), ANY(dirs)); break;
     case 1: fprintf(f, "/%s/%s", ANY(dirs), PFILE()); break;
     case 2: fprintf(f, "/%s/*/%s", ANY(dirs), ANY(dirs)); break;
@@ -90,8 +71,8 @@ gen_pattern(FILE *f, int allow)
     case 9: fprintf(f, "/*%s=*", ANY(qkeys)); break;
     case 10: fprintf(f, "/*/%s/", ANY(dirs)); break;
     default:
-        if (pick(8) == 0)
-            fputs(pick(2) ? "/" : "", f); /* everything, or an empty (no-op) rule */
+        if (bench_pick(8) == 0)
+            fputs(bench_pick(2) ? "/" : "", f); /* everything, or an empty (no-op) rule */
         else
             fprintf(f, "/%s/%s", ANY(dirs), ANY(dirs));
         break;
@@ -102,19 +83,19 @@ static void
 gen_url(FILE *f, unsigned site)
 {
     fprintf(f, "https://www.site%u.example", site);
-    unsigned segs = pick(5);
+    unsigned segs = bench_pick(5);
     if (segs == 0)
         fputc('/', f);
     for (unsigned i = 0; i < segs; i++)
         fprintf(f, "/%s", ANY(dirs));
-    if (segs && pick(2))
-        fprintf(f, "/%s", pick(3) ? ANY(files) : "x.PDF");
-    else if (segs && pick(3) == 0)
+    if (segs && bench_pick(2))
+        fprintf(f, "/%s", bench_pick(3) ? ANY(files) : "x.PDF");
+    else if (segs && bench_pick(3) == 0)
         fputc('/', f);
-    if (pick(4) == 0) {
-        fprintf(f, "?%s=%u", ANY(qkeys), pick(100));
-        if (pick(2))
-            fprintf(f, "&%s=%%7e%u", ANY(qkeys), pick(10));
+    if (bench_pick(4) == 0) {
+        fprintf(f, "?%s=%u", ANY(qkeys), bench_pick(100));
+        if (bench_pick(2))
+            fprintf(f, "&%s=%%7e%u", ANY(qkeys), bench_pick(10));
     }
 }
 
@@ -149,7 +130,7 @@ gen(const char *dir, unsigned nfiles, unsigned nurls)
         die("cannot write in %s", dir);
     uint64_t rules_total = 0;
     for (unsigned fi = 0; fi < nfiles; fi++) {
-        int q = pick(10) < 7 ? Q_NONE : 1 + (int)pick(Q_FILE_CLASSES - 1);
+        int q = bench_pick(10) < 7 ? Q_NONE : 1 + (int)bench_pick(Q_FILE_CLASSES - 1);
         snprintf(path, sizeof path, "%s/r%05u.txt", dir, fi);
         FILE *f = fopen(path, "w");
         if (!f)
@@ -159,14 +140,14 @@ gen(const char *dir, unsigned nfiles, unsigned nurls)
             fputs("\xEF\xBB\xBF", f); /* right before the first user-agent line */
         else
             fprintf(f, "# robots.txt for www.site%u.example\n", fi);
-        unsigned ngroups = 2 + pick(7), nrules = 10 + pick(191);
+        unsigned ngroups = 2 + bench_pick(7), nrules = 10 + bench_pick(191);
         const char *named[32];
         unsigned nnamed = 0;
-        int star_group = (int)pick(ngroups);
+        int star_group = (int)bench_pick(ngroups);
         for (unsigned g = 0; g < ngroups; g++) {
             if (g)
                 fputc('\n', f);
-            unsigned nagents = g == (unsigned)star_group ? 1 : 1 + pick(3);
+            unsigned nagents = g == (unsigned)star_group ? 1 : 1 + bench_pick(3);
             for (unsigned a = 0; a < nagents; a++) {
                 if (g == (unsigned)star_group && a == 0) {
                     fputs("User-agent: *\n", f);
@@ -177,19 +158,19 @@ gen(const char *dir, unsigned nfiles, unsigned nurls)
                 if (q == Q_AGENT_SUFFIX && a == 0)
                     fprintf(f, "User-agent: %s crawler\n", b);
                 else
-                    fprintf(f, "User-agent: %s%s\n", b, pick(10) == 0 ? "/1.0" : "");
+                    fprintf(f, "User-agent: %s%s\n", b, bench_pick(10) == 0 ? "/1.0" : "");
                 if (q == Q_SEPARATOR && a + 1 < nagents && a == 0)
                     fputs("Crawl-delay: 5\n", f);
             }
             /* the `*` group gets the most rules; a third of the others shut the bot out */
             unsigned k = g == (unsigned)star_group ? nrules / 2 + 1 : 1 + nrules / (2 * ngroups);
-            if (g != (unsigned)star_group && pick(3) == 0 && q != Q_MISSING_COLON && q != Q_TYPO &&
+            if (g != (unsigned)star_group && bench_pick(3) == 0 && q != Q_MISSING_COLON && q != Q_TYPO &&
                 q != Q_PATTERN_CHARS) {
                 fputs("Disallow: /\n", f);
                 k = 0;
             }
             for (unsigned i = 0; i < k; i++) {
-                int allow = pick(4) == 0;
+                int allow = bench_pick(4) == 0;
                 if (q == Q_MISSING_COLON && i == 0)
                     fputs(allow ? "Allow " : "Disallow ", f);
                 else if (q == Q_TYPO && i == 0)
@@ -200,15 +181,15 @@ gen(const char *dir, unsigned nfiles, unsigned nurls)
                     fprintf(f, "/%s/a b/", qdir);
                 else
                     gen_pattern(f, allow);
-                if (pick(8) == 0)
+                if (bench_pick(8) == 0)
                     fputs("   # note", f);
                 fputc('\n', f);
                 rules_total++;
             }
             if (q == Q_INDEX_HTML)
                 fprintf(f, "Allow: /%s/index.html\n", qdir);
-            if (pick(4) == 0)
-                fprintf(f, "Crawl-delay: %u\n", 1 + pick(10));
+            if (bench_pick(4) == 0)
+                fprintf(f, "Crawl-delay: %u\n", 1 + bench_pick(10));
         }
         if (q == Q_LONG_LINE) {
             fputs("User-agent: *\nDisallow: /long/", f);
@@ -222,9 +203,9 @@ gen(const char *dir, unsigned nfiles, unsigned nurls)
         fclose(f);
         fprintf(cf, "%u\t%s\n", fi, qnames[q]);
         for (unsigned u = 0; u < nurls; u++) {
-            int uq = pick(100) < 85 ? U_NONE : 1 + (int)pick(U_CLASSES - 1);
+            int uq = bench_pick(100) < 85 ? U_NONE : 1 + (int)bench_pick(U_CLASSES - 1);
             const char *agent =
-                pick(3) == 0 && nnamed ? named[pick(nnamed < 32 ? nnamed : 32)] : ANY(query_agents);
+                bench_pick(3) == 0 && nnamed ? named[bench_pick(nnamed < 32 ? nnamed : 32)] : ANY(query_agents);
             fprintf(tf, "%u\t%s\t", fi, agent);
             /* a few URLs aimed at the file's quirk */
             if (u < 8 && q == Q_PATTERN_CHARS)
@@ -407,9 +388,9 @@ main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "gen") == 0) {
         if (argc > 5)
-            rng_state ^= (strtoull(argv[5], NULL, 10) + 1) * 0xBF58476D1CE4E5B9ull;
-        if (rng_state == 0)
-            rng_state = 1; /* xorshift never leaves 0 */
+            bench_rng_state ^= (strtoull(argv[5], NULL, 10) + 1) * 0xBF58476D1CE4E5B9ull;
+        if (bench_rng_state == 0)
+            bench_rng_state = 1; /* xorshift never leaves 0 */
         gen(argv[2], (unsigned)strtoul(argv[3], NULL, 10), (unsigned)strtoul(argv[4], NULL, 10));
     } else if (argc >= 3 && strcmp(argv[1], "run") == 0) {
         run(argv[2], argc > 3 ? atoi(argv[3]) : 3);

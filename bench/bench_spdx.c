@@ -25,25 +25,6 @@
 #define BENCH_NAME "bench_spdx"
 #include "bench_util.h"
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state; /* xorshift64* */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned
-pick(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
 /* ---- gen --------------------------------------------------------------------------------- */
 
 static const char *const popular[] = {
@@ -122,14 +103,14 @@ pools(const char *ids_file)
 static const char *
 any_lic(void)
 {
-    return lic_pool.v[pick((unsigned)lic_pool.n)];
+    return lic_pool.v[bench_pick((unsigned)lic_pool.n)];
 }
 
 static const char *
 pop(void)
 {
     /* popular ids, when the pool has them (the list version may lack one) */
-    const char *p = popular[pick(sizeof popular / sizeof popular[0])];
+    const char *p = popular[bench_pick(sizeof popular / sizeof popular[0])];
     for (size_t i = 0; i < lic_pool.n; i++)
         if (strcmp(lic_pool.v[i], p) == 0)
             return p;
@@ -139,13 +120,13 @@ pop(void)
 static const char *
 lic(void)
 {
-    return pick(3) ? pop() : any_lic();
+    return bench_pick(3) ? pop() : any_lic();
 }
 
 static const char *
 exc(void)
 {
-    return exc_pool.v[pick((unsigned)exc_pool.n)];
+    return exc_pool.v[bench_pick((unsigned)exc_pool.n)];
 }
 
 static void
@@ -156,7 +137,7 @@ gen(const char *path, unsigned long n, const char *ids)
     if (!f)
         die("cannot create %s", path);
     for (unsigned long i = 0; i < n; i++) {
-        unsigned r = pick(100);
+        unsigned r = bench_pick(100);
         if (r < 40)
             fprintf(f, "%s\n", pop());
         else if (r < 55)
@@ -168,15 +149,15 @@ gen(const char *path, unsigned long n, const char *ids)
         else if (r < 80)
             fprintf(f, "%s OR %s OR %s\n", lic(), lic(), lic());
         else if (r < 86)
-            fprintf(f, "%s WITH %s\n", with_lhs[pick(sizeof with_lhs / sizeof with_lhs[0])], exc());
+            fprintf(f, "%s WITH %s\n", with_lhs[bench_pick(sizeof with_lhs / sizeof with_lhs[0])], exc());
         else if (r < 91)
             fprintf(f, "(%s OR %s) AND %s\n", lic(), lic(), lic());
         else if (r < 95)
-            fprintf(f, "%s+\n", versioned[pick(sizeof versioned / sizeof versioned[0])]);
+            fprintf(f, "%s+\n", versioned[bench_pick(sizeof versioned / sizeof versioned[0])]);
         else if (r < 98)
-            fprintf(f, "LicenseRef-scancode-%u%s\n", pick(500), pick(2) ? "" : " OR MIT");
+            fprintf(f, "LicenseRef-scancode-%u%s\n", bench_pick(500), bench_pick(2) ? "" : " OR MIT");
         else
-            fprintf(f, "%s AND (%s OR %s WITH %s)\n", lic(), lic(), with_lhs[pick(6)], exc());
+            fprintf(f, "%s AND (%s OR %s WITH %s)\n", lic(), lic(), with_lhs[bench_pick(6)], exc());
     }
     if (fclose(f) != 0)
         die("cannot write %s", path);

@@ -4,6 +4,7 @@
 #define EX_BENCH_UTIL_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -24,6 +25,28 @@ peak_rss_mib(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* the generators' random numbers: xorshift64*, one stream per program (seeded by xoring
+ * bench_rng_state) */
+static uint64_t bench_rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t
+bench_rnd(void)
+{
+    uint64_t x = bench_rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    bench_rng_state = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+/* uniform enough below n (n small against 2^64) */
+static inline unsigned
+bench_pick(unsigned n)
+{
+    return (unsigned)(bench_rnd() % n);
 }
 
 static inline void __attribute__((format(printf, 1, 2), noreturn))
