@@ -1682,10 +1682,16 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     if (rc != EX_OK)
         return rc;
     snprintf(r.source, sizeof r.source, "%s", o->source);
+    int lockfd;
+    if ((rc = ex_ledger_lock(l, &lockfd)) != EX_OK)
+        return rc;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
-        if (stat(paths[i], &sb) != 0)
-            return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", paths[i], strerror(errno));
+        if (stat(paths[i], &sb) != 0) {
+            rc = ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", paths[i], strerror(errno));
+            ex_ledger_unlock(lockfd);
+            return rc;
+        }
         r.input_total += (uint64_t)sb.st_size;
     }
     if (ex_sha256_new(&r.h) != EX_OK) {
@@ -1773,6 +1779,7 @@ out:
     ex_buf_free(&r.fixed);
     ex_dedup_close(r.map);
     imap_free(&r.inputs);
+    ex_ledger_unlock(lockfd);
     if (out)
         *out = r.st;
     return rc;
@@ -1914,7 +1921,11 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     r.async = 0; /* its scans read the store between batches */
     reeval v = {&r, NULL, 0, EX_OK};
     uint64_t maxi = 0, maxd = 0;
-    int rc = ex_sha256_new(&r.h);
+    int lockfd;
+    int rc = ex_ledger_lock(l, &lockfd);
+    if (rc != EX_OK)
+        return rc;
+    rc = ex_sha256_new(&r.h);
     if (rc != EX_OK) {
         ex_fail(&l->err, rc, "cannot make a hasher");
         goto out;
@@ -1969,6 +1980,7 @@ out:
     ex_buf_free(&r.fixed);
     ex_peval_free(r.pe);
     ex_policy_free(r.pol);
+    ex_ledger_unlock(lockfd);
     if (out)
         *out = r.st;
     return rc;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -459,4 +460,54 @@ ex_ledger_reader(ex_ledger *l, ex_store **out)
     int rc = ex_store_open_sqlite(db, &so, out, &e);
     free(db);
     return rc;
+}
+
+int
+ex_ledger_lock(ex_ledger *l, int *fd)
+{
+    *fd = -1;
+    if (!l->dir)
+        return EX_OK; /* in memory: nobody else can reach it */
+    char *path = join(l->dir, "ingest.lock");
+    if (!path)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f < 0) {
+        int e = errno;
+        ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", path, strerror(e));
+        free(path);
+        return EX_EIO;
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(f, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = 0;
+        pid[strcspn(pid, " \n")] = 0;
+        close(f);
+        if (e == EWOULDBLOCK)
+            ex_fail(&l->err, EX_EDB,
+                    "another ingest or reevaluate is writing to this ledger%s%s%s (lock '%s')",
+                    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", path);
+        else
+            ex_fail(&l->err, EX_EIO, "cannot lock '%s': %s", path, strerror(e));
+        free(path);
+        return e == EWOULDBLOCK ? EX_EDB : EX_EIO;
+    }
+    /* the pid, for a second writer's message: one fixed-width write, so it never reads half */
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%-20ld\n", (long)getpid());
+    if (pwrite(f, pid, (size_t)n, 0) != n) {
+        /* only the message loses it: the lock holds without it */
+    }
+    free(path);
+    *fd = f;
+    return EX_OK;
+}
+
+void
+ex_ledger_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
 }

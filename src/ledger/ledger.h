@@ -47,6 +47,11 @@ int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[72
  * state while the main connection writes); EX_EINVAL for an in-memory ledger. Close it with
  * its ops->close. */
 int ex_ledger_reader(ex_ledger *l, ex_store **out);
+/* Take the ledger's writer lock (<dir>/ingest.lock, flock): one ingest or reevaluate at a
+ * time. EX_EDB with a message naming the holder's pid if another process has it; *fd is -1
+ * for an in-memory ledger. Release with ex_ledger_unlock (which accepts -1). */
+int ex_ledger_lock(ex_ledger *l, int *fd);
+void ex_ledger_unlock(int fd);
 /* All records of a table as JSONL (malloc'd). */
 int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
 

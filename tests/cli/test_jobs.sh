@@ -63,6 +63,22 @@ cp shard2.jsonl shard6.jsonl
 EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard6.jsonl
 for k in '"items":400' '"duplicates":400' '"pending":0'; do contains "$T/out" "$k"; done
 [ -z "$(ls "$T/small" | grep dedup-run)" ] && ok || bad "run files left behind"
+# one writer at a time: a second ingest (or reevaluate) while one runs is refused at once with
+# the holder's pid, and loses nothing; the first one completes
+mk locked
+mkfifo slow.jsonl
+EXANTE_DIR="$T/locked" $EXANTE -q --json ingest --source dump --format jsonl slow.jsonl > first.json 2> first.err &
+first=$!
+for _ in $(seq 1 100); do [ -s "$T/locked/ingest.lock" ] && break; sleep 0.1; done
+EXANTE_DIR="$T/locked" expect 3 $EXANTE ingest --source dump shard1.jsonl
+contains "$T/err" "another ingest or reevaluate is writing to this ledger (pid $first)"
+EXANTE_DIR="$T/locked" expect 3 $EXANTE reevaluate
+contains "$T/err" "another ingest or reevaluate is writing to this ledger"
+# (bounded: a first ingest that died would leave the pipe without a reader)
+timeout 20 sh -c 'printf "{\"text\":\"through a pipe\"}\n" > slow.jsonl' || bad "nobody read the pipe"
+wait $first && ok || bad "the first ingest failed: $(cat first.err)"
+contains first.json '"items":1'
+EXANTE_DIR="$T/locked" expect 0 $EXANTE log verify
 # bad values
 expect 2 $EXANTE ingest --source dump --jobs 0 shard1.jsonl
 contains "$T/err" "--jobs takes 1..64"
