@@ -14,7 +14,8 @@ typedef struct slot {
 } slot;
 
 #define BLOCK_SLOTS 256 /* a run is read 4 KiB at a time */
-#define MAX_RUNS 16     /* more are merged into one */
+#define MAX_RUNS 16     /* more are merged: */
+#define MERGE_RUNS 8    /* the newest this many into one */
 #define BLOOM_BYTES (32u << 20)
 #define BLOOM_K 8       /* bits set per key, all in one 64-byte line */
 
@@ -214,14 +215,15 @@ read_block(const ex_dedup *d, const run *r, uint64_t b, slot *out, size_t *n)
     return EX_OK;
 }
 
-/* Merge every run into one (streaming, block by block). */
+/* Merge runs from..nruns-1 into one (streaming, block by block). */
 static int
-merge_runs(ex_dedup *d, ex_err *err)
+merge_runs(ex_dedup *d, size_t from, ex_err *err)
 {
     int fd = temp_file(d, err);
     if (fd < 0)
         return err ? err->code : EX_EIO;
-    size_t nr = d->nruns;
+    size_t nr = d->nruns - from;
+    run *runs = d->runs + from;
     slot *bufs = malloc(nr * BLOCK_SLOTS * sizeof(slot));
     size_t *pos = calloc(nr, sizeof *pos), *len = calloc(nr, sizeof *len);
     uint64_t *blk = calloc(nr, sizeof *blk), total = 0;
@@ -231,8 +233,8 @@ merge_runs(ex_dedup *d, ex_err *err)
     size_t on = 0;
     int rc = bufs && pos && len && blk && outb ? EX_OK : EX_ENOMEM;
     for (size_t i = 0; rc == EX_OK && i < nr; i++) {
-        total += d->runs[i].n;
-        rc = d->runs[i].n ? read_block(d, &d->runs[i], 0, bufs + i * BLOCK_SLOTS, &len[i])
+        total += runs[i].n;
+        rc = runs[i].n ? read_block(d, &runs[i], 0, bufs + i * BLOCK_SLOTS, &len[i])
                           : EX_OK;
     }
     capblocks = (total + BLOCK_SLOTS - 1) / BLOCK_SLOTS;
@@ -258,8 +260,8 @@ merge_runs(ex_dedup *d, ex_err *err)
         }
         if (++pos[best] == len[best]) {
             pos[best] = len[best] = 0;
-            if (++blk[best] < d->runs[best].nblocks)
-                rc = read_block(d, &d->runs[best], blk[best], bufs + best * BLOCK_SLOTS,
+            if (++blk[best] < runs[best].nblocks)
+                rc = read_block(d, &runs[best], blk[best], bufs + best * BLOCK_SLOTS,
                                 &len[best]);
         }
     }
@@ -272,11 +274,11 @@ merge_runs(ex_dedup *d, ex_err *err)
         return ex_fail(err, rc, "cannot merge the duplicate index runs in '%s'", d->dir);
     }
     for (size_t i = 0; i < nr; i++) {
-        close(d->runs[i].fd);
-        free(d->runs[i].first);
+        close(runs[i].fd);
+        free(runs[i].first);
     }
-    d->runs[0] = (run){fd, nout, first, nblocks};
-    d->nruns = 1;
+    runs[0] = (run){fd, nout, first, nblocks};
+    d->nruns = from + 1;
     return EX_OK;
 }
 
@@ -363,7 +365,9 @@ spill(ex_dedup *d, ex_err *err)
     d->nruns++;
     memset(d->mem, 0, d->cap * sizeof(slot));
     d->n = 0;
-    return d->nruns > MAX_RUNS ? merge_runs(d, err) : EX_OK;
+    /* the newest runs are the smallest: merging the last MERGE_RUNS keeps the run count and
+     * the bytes rewritten per key logarithmic */
+    return d->nruns > MAX_RUNS ? merge_runs(d, d->nruns - MERGE_RUNS, err) : EX_OK;
 }
 
 int

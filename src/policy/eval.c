@@ -637,13 +637,6 @@ with_host(ex_peval *e, facts *f)
     f->h = f->hlen ? host_get(e, f->hostname, f->hlen, 0) : NULL;
 }
 
-static void
-when(const facts *f, const capture *c, char out[32])
-{
-    ex_time_format(c->fetched, out);
-    (void)f;
-}
-
 static int
 robots_facts(ex_peval *e, facts *f)
 {
@@ -906,7 +899,7 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
             }
             if ((hit = f.rcap && f.robots_disallowed)) {
                 char t[32];
-                when(&f, f.rcap, t);
+                ex_time_format(f.rcap->fetched, t);
                 if (f.rm.line)
                     SAY("robots.txt of %s fetched %s, line %u: %s (for %s)", f.hostname, t,
                         f.rm.line, f.rm.rule, f.rm.agent);
@@ -925,7 +918,7 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
             if ((hit = f.tdm.reservation == 1)) {
                 if (f.tdm.source == EX_TDM_FROM_FILE && f.tcap) {
                     char t[32];
-                    when(&f, f.tcap, t);
+                    ex_time_format(f.tcap->fetched, t);
                     const char *loc = "?";
                     int res;
                     const char *pol;
