@@ -46,6 +46,23 @@ expect 3 $EXANTE policy check missing.policy
 contains "$T/err" "cannot open 'missing.policy'"
 expect 1 $EXANTE policy show
 contains "$T/err" "no policy adopted yet"
+expect 2 $EXANTE reevaluate
+contains "$T/err" "no policy adopted yet: nothing to decide with"
+# signals add: bad arguments and a malformed tdmrep.json are refused, nothing is logged
+printf 'User-agent: *\nDisallow: /\n' > r.txt
+expect 2 $EXANTE signals add --host x.example --fetched yesterday r.txt
+contains "$T/err" "--fetched 'yesterday' is not an RFC 3339 time"
+expect 2 $EXANTE signals add --host x.example --fetched 2025-01-01T00:00:00Z r.txt
+contains "$T/err" "name it robots.txt or tdmrep.json, or give --kind"
+expect 2 $EXANTE signals add --host x.example --fetched 2025-01-01T00:00:00Z --kind sitemap r.txt
+contains "$T/err" "--kind must be robots or tdmrep"
+printf '[{"location":"/x","tdm-reservation":1},{"tdm-reservation":0}]' > tdmrep.json
+expect 2 $EXANTE signals add --host x.example --fetched 2025-01-01T00:00:00Z tdmrep.json
+contains "$T/err" "tdmrep.json:"
+expect 2 $EXANTE signals add --host x.example r.txt
+contains "$T/err" "--host and --fetched go together"
+expect 0 $EXANTE --json signals add --host x.example --fetched 2025-01-01T00:00:00Z --kind robots --status 503 r.txt
+contains "$T/out" '"robots":1'
 
 # --- a WARC of robots.txt / tdmrep.json captures, and one of pages ---
 # rec TYPE URL DATE BLOCK : one WARC/1.1 record (BLOCK is an HTTP response)
