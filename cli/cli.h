@@ -28,6 +28,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_exit(int rc);
 /* Print a usage error with the command's usage line; returns EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Read all of path ("-": standard input) into *out, NUL-terminated (caller frees). max: a size
+ * limit in bytes (0: none). On failure prints the message and returns EXIT_IO (cannot open or
+ * read), or EXIT_USAGE (over max). */
+int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Print v canonically on one line and release it. */
 void cli_print_json(json_t *v);
 /* Parse a non-negative decimal; 0 on success. */

@@ -379,36 +379,11 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage(vp_usage, "verify-proof: expected one PROOF file");
     const char *path = argv[optind];
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        cli_err("cannot open '%s': %s", path, strerror(errno));
-        return EXIT_IO;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[65536];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n > (16u << 20)) {
-            cli_err("'%s' is larger than 16 MiB", path);
-            free(buf);
-            if (f != stdin)
-                fclose(f);
-            return EXIT_USAGE;
-        }
-        if (len + n > cap) {
-            cap = (len + n) * 2;
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                return EXIT_IO;
-            }
-            buf = p;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    if (f != stdin)
-        fclose(f);
+    char *buf;
+    size_t len;
+    int rx = cli_read_file(path, 16u << 20, &buf, &len);
+    if (rx != EXIT_OKAY)
+        return rx;
     ex_vkey vk;
     int x = cli_load_vkey(c, vkey, &vk);
     if (x != EXIT_OKAY) {

@@ -20,51 +20,6 @@ static const char policy_usage[] =
     "canonical). The syntax is in docs/POLICY.md.\n"
     "JSON keys (check, adopt): file, digest, warnings; adopt also index.\n";
 
-/* the whole file, NUL-terminated (malloc'd); NULL with a message printed */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_err("cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap + 1);
-    size_t got;
-    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            if (cap > (64u << 20)) {
-                cli_err("'%s' is too large", path);
-                free(b);
-                b = NULL;
-                break;
-            }
-            char *nb = realloc(b, cap * 2 + 1);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (b && bad) {
-        cli_err("cannot read '%s'", path);
-        free(b);
-        return NULL;
-    }
-    if (!b)
-        return NULL;
-    b[n] = 0;
-    *len = n;
-    return b;
-}
-
 static void
 print_warnings(const char *path, const char *w)
 {
@@ -136,9 +91,10 @@ cmd_policy(cli *c, int argc, char **argv)
         return cli_usage(policy_usage, "policy %s: expected one FILE", sub);
     const char *path = argv[2];
     size_t len;
-    char *text = slurp(path, &len);
-    if (!text)
-        return EXIT_IO;
+    char *text;
+    int rx = cli_read_file(path, 64u << 20, &text, &len); /* the parser refuses over 1 MiB */
+    if (rx != EXIT_OKAY)
+        return rx;
     char digest[72], *warnings = NULL;
     ex_policy_diag d;
     memset(&d, 0, sizeof d);

@@ -21,52 +21,6 @@ static const char usage[] =
     "\n"
     "exit status: 0 allowed; 1 disallowed; 2 usage error; 3 FILE cannot be read.\n";
 
-/* Read all of path ("-": stdin) into *out (caller frees); prints the error itself. */
-static int
-read_file(const char *path, char **out, size_t *len)
-{
-    int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        cli_err("cannot open '%s': %s", path, strerror(errno));
-        return EXIT_IO;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    int rc = EXIT_OKAY, oom = !buf;
-    while (!oom) {
-        if (n == cap) {
-            char *b = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!b) {
-                oom = 1;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (oom) {
-        cli_err("cannot read '%s': out of memory", path);
-        rc = EXIT_IO;
-    } else if (ferror(f)) {
-        cli_err("cannot read '%s': %s", path, strerror(errno));
-        rc = EXIT_IO;
-    }
-    if (!is_stdin)
-        fclose(f);
-    if (rc != EXIT_OKAY) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return EXIT_OKAY;
-}
-
 /* s[0..n) with control bytes as \xNN, so a hostile robots.txt cannot drive the terminal. */
 static void
 print_text(const char *s, size_t n)
@@ -183,7 +137,7 @@ cmd_robots(cli *c, int argc, char **argv)
     } else {
         char *txt = NULL;
         size_t len = 0;
-        if ((x = read_file(file, &txt, &len)) != EXIT_OKAY)
+        if ((x = cli_read_file(file, 0, &txt, &len)) != EXIT_OKAY)
             goto out;
         ex_err e = {0};
         int rc = ex_robots_parse(txt, len, &r, &e);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,55 @@ cli_exit(int rc)
     case EX_ETOOBIG: return EXIT_USAGE;
     default: return EXIT_IO;
     }
+}
+
+int
+cli_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_err("cannot open '%s': %s", path, strerror(errno));
+        return EXIT_IO;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    int rc = buf ? EXIT_OKAY : EXIT_IO;
+    while (rc == EXIT_OKAY) {
+        if (n == cap) {
+            char *b = cap <= SIZE_MAX / 4 ? realloc(buf, cap * 2 + 1) : NULL;
+            if (!b) {
+                rc = EXIT_IO;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (max && n > max) {
+            cli_err("'%s' is larger than %zu MiB", path, max >> 20);
+            rc = EXIT_USAGE;
+        } else if (got == 0) {
+            break;
+        }
+    }
+    if (rc == EXIT_IO && !ferror(f))
+        cli_err("cannot read '%s': out of memory", path);
+    else if (rc == EXIT_OKAY && ferror(f)) {
+        cli_err("cannot read '%s': %s", path, strerror(errno));
+        rc = EXIT_IO;
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (rc != EXIT_OKAY) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return EXIT_OKAY;
 }
 
 int

@@ -78,6 +78,13 @@ for k in '"old":2' '"new":7' '"old_root":"' '"new_root":"' '"old_checkpoint":"';
 expect 0 $EXANTE verify-proof con.json
 contains "$T/out" consistent
 expect 2 $EXANTE log prove-consistency 5 2
+# a proof file over 16 MiB is refused before it is parsed; a missing one is an i/o error
+head -c 17000000 /dev/zero > huge.json
+expect 2 $EXANTE verify-proof huge.json
+contains "$T/err" "'huge.json' is larger than 16 MiB"
+rm -f huge.json
+expect 3 $EXANTE verify-proof missing.json
+contains "$T/err" "cannot open 'missing.json'"
 
 # another key's vkey: the proof's checkpoint does not verify
 OTHER=$(EXANTE_DIR="$T/other" $EXANTE --json init | sed -n 's/.*"vkey":"\([^"]*\)".*/\1/p')
