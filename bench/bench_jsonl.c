@@ -499,7 +499,7 @@ main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "gen") == 0) {
         if (argc >= 5)
-            bench_rng_state ^= strtoull(argv[4], NULL, 10) * 0x9e3779b97f4a7c15ull;
+            bench_seed(strtoull(argv[4], NULL, 10));
         return cmd_gen(argv[2], atof(argv[3]));
     }
     if (argc >= 3 && strcmp(argv[1], "extract") == 0)

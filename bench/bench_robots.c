@@ -388,9 +388,7 @@ main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "gen") == 0) {
         if (argc > 5)
-            bench_rng_state ^= (strtoull(argv[5], NULL, 10) + 1) * 0xBF58476D1CE4E5B9ull;
-        if (bench_rng_state == 0)
-            bench_rng_state = 1; /* xorshift never leaves 0 */
+            bench_seed(strtoull(argv[5], NULL, 10));
         gen(argv[2], (unsigned)strtoul(argv[3], NULL, 10), (unsigned)strtoul(argv[4], NULL, 10));
     } else if (argc >= 3 && strcmp(argv[1], "run") == 0) {
         run(argv[2], argc > 3 ? atoi(argv[3]) : 3);

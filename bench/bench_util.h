@@ -42,6 +42,18 @@ bench_rnd(void)
     return x * 0x2545f4914f6cdd1dull;
 }
 
+/* start the stream for `seed`: splitmix64 of it, never 0 (xorshift never leaves 0, and a plain
+ * xor with the default state once made seed 1 a stream of zeros) */
+static inline void
+bench_seed(uint64_t seed)
+{
+    uint64_t z = 0x9e3779b97f4a7c15ull * (seed + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    bench_rng_state = z ? z : 0x9e3779b97f4a7c15ull;
+}
+
 /* uniform enough below n (n small against 2^64) */
 static inline unsigned
 bench_pick(unsigned n)
