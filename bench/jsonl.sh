@@ -2,7 +2,8 @@
 # jsonl.sh - benchmark the JSONL reader: build Release, generate web-text-like JSONL, compress
 # it with zstd, time extraction (ours vs jansson, in memory) and ex_read_jsonl end to end
 # (plain and .zst), measure the single-core limit for .zst ingest (zstd -dc + openssl sha256),
-# and compare peak RSS at two input sizes. Prints a Markdown report on stdout (and to --out).
+# and compare peak RSS at two input sizes. Prints a Markdown report on stdout and writes it as
+# the "## JSONL reader" section of --out (default bench/RESULTS.md; replaced if present).
 #
 #   bench/jsonl.sh [--size MB] [--rss-sizes "MB MB"] [--build-dir DIR] [--out FILE] [--keep]
 #
@@ -10,7 +11,8 @@
 #   --rss-sizes "A B"  inputs for the RSS comparison, generated straight into zstd (default
 #                      "1024 4096"; "" skips it)
 #   --build-dir DIR    build there (default: a temporary directory)
-#   --out FILE         also write the report to FILE
+#   --out FILE         results file whose "## JSONL reader" section is replaced or appended
+#                      (default: bench/RESULTS.md; "" writes none)
 #   --keep             keep the work directory (inputs) and say where it is
 #
 # Targets (from the issue): extraction >= 1 GB/s per core on plain JSONL; .jsonl.zst ingest
@@ -25,14 +27,14 @@ src=$(cd "$here/.." && pwd)
 size=500
 rss_sizes="1024 4096"
 build=""
-out=""
+out="$here/RESULTS.md"
 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --size) size=${2:?--size needs MB}; shift ;;
     --rss-sizes) rss_sizes=${2?--rss-sizes needs a list}; shift ;;
     --build-dir) build=${2:?--build-dir needs a directory}; shift ;;
-    --out) out=${2:?--out needs a file}; shift ;;
+    --out) out=${2?--out needs a file}; shift ;;
     --keep) keep=1 ;;
     -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "jsonl.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
@@ -136,7 +138,7 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || uname -p)
 report="$work/report.md"
 {
-    printf '# JSONL reader benchmark\n\n'
+    printf '## JSONL reader\n\n'
     printf 'Written by `bench/jsonl.sh` on %s.\n\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     printf -- '- machine: %s, %s cores, %s; %s; %s; zstd %s; jansson %s\n' "$cpu" "$(nproc)" \
         "$(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)" \
@@ -159,16 +161,25 @@ report="$work/report.md"
     printf '| ingest plain `.jsonl` | %s s | %s GB/s | – | – | – |\n\n' \
         "$(j ingest_plain seconds)" "$(f2 "$(j ingest_plain gbps)")"
     if [ ${#rss_rows[@]} -gt 0 ]; then
-        printf '## Peak RSS against input size\n\n`getrusage` `ru_maxrss` of the `bench_jsonl ingest` process (one run each):\n\n'
+        printf '### Peak RSS against input size\n\n`getrusage` `ru_maxrss` of the `bench_jsonl ingest` process (one run each):\n\n'
         printf '| Input (decompressed) | Items | Rate | Peak RSS |\n|---|---|---|---|\n'
         printf '%s\n' "${rss_rows[@]}"
         printf '\n'
     fi
-    printf '## Commands\n\n```sh\n'
+    printf '### Commands\n\n```sh\n'
     printf '%s\n' "${cmds[@]}" | sed "s|$work|\$WORK|g; s|$build|\$BUILD|g; s|$src/||g"
-    printf '```\n\n## Raw output\n\n```\n'
+    printf '```\n\n### Raw output\n\n```\n'
     cat "$work"/*.out
     printf '```\n'
 } >"$report"
 cat "$report"
-[ -z "$out" ] || cp "$report" "$out"
+[ -n "$out" ] || exit 0
+if [ -f "$out" ] && grep -q '^## JSONL reader$' "$out"; then
+    awk -v sec="$report" '
+        /^## JSONL reader$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
+        skip && /^## / { skip = 0 }
+        !skip { print }' "$out" >"$work/results.new"
+else
+    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$report"; } >"$work/results.new"
+fi
+cp "$work/results.new" "$out"
