@@ -144,4 +144,32 @@ $EXANTE -q ingest --source s --batch 100 big.jsonl >/dev/null
 $EXANTE decisions > b.jsonl
 cmp -s a.jsonl b.jsonl && ok || bad "resumed run differs from an uninterrupted one"
 [ "$(wc -l < a.jsonl)" = 2000 ] && ok || bad "resumed run: want 2000 decisions"
+
+# killed at arbitrary moments (inside commits too, not only between batches): after every kill
+# the log verifies, and the run that finally completes leaves the same decisions as one
+# uninterrupted run. The kill delays grow, so some land early, some mid-run.
+for i in $(seq 1 40000); do printf '{"text":"kill %d","url":"https://k.example/%d"}\n' $((i % 39000)) $i; done > kill.jsonl
+export EXANTE_DIR="$T/k1"
+$EXANTE -q init >/dev/null; $EXANTE -q source add s --kind other >/dev/null
+$EXANTE -q ingest --source s --batch 300 kill.jsonl >/dev/null || bad "uninterrupted run failed"
+$EXANTE decisions > k1.jsonl
+export EXANTE_DIR="$T/k2"
+$EXANTE -q init >/dev/null; $EXANTE -q source add s --kind other >/dev/null
+kills=0 verified=0
+for d in 0.02 0.05 0.08 0.1 0.13 0.17 0.2 0.25 0.3 0.4 0.5 0.7 1 1.5 2 3 4 6; do
+    timeout -s KILL "$d" $EXANTE -q ingest --source s --batch 300 kill.jsonl >/dev/null 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && break
+    [ $rc -eq 137 ] || bad "ingest killed after $d s: exit $rc, want 137"
+    kills=$((kills + 1))
+    $EXANTE -q log verify >/dev/null 2>"$T/err" && verified=$((verified + 1)) ||
+        bad "log verify after a kill at $d s: $(cat "$T/err")"
+done
+[ "$kills" -gt 0 ] && ok || bad "no run was killed (the machine is too fast for the delays)"
+[ "$verified" = "$kills" ] && ok || bad "log verify failed after some kills"
+expect 0 $EXANTE --json ingest --source s --batch 300 kill.jsonl
+$EXANTE decisions > k2.jsonl
+cmp -s k1.jsonl k2.jsonl && ok || bad "after $kills kills the decisions differ from an uninterrupted run"
+[ "$(wc -l < k1.jsonl)" = 40000 ] && ok || bad "want 40000 decisions, got $(wc -l < k1.jsonl)"
+expect 0 $EXANTE log verify
 finish
