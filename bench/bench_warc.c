@@ -37,8 +37,7 @@
 #include "bench_util.h"
 
 static double
-cpu_now(void)
-{
+cpu_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
@@ -49,8 +48,7 @@ cpu_now(void)
 static uint64_t rng_state;
 
 static uint64_t
-rng(void)
-{
+rng(void) {
     uint64_t x = rng_state;
     x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
     rng_state = x;
@@ -58,8 +56,7 @@ rng(void)
 }
 
 static double
-uniform(void)
-{
+uniform(void) {
     return (double)(rng() >> 11) * (1.0 / 9007199254740992.0);
 }
 
@@ -70,8 +67,7 @@ typedef struct sb {
 } sb;
 
 static void
-sb_put(sb *b, const void *p, size_t n)
-{
+sb_put(sb *b, const void *p, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t nc = b->cap ? b->cap : 4096;
         while (nc < b->n + n + 1)
@@ -86,8 +82,7 @@ sb_put(sb *b, const void *p, size_t n)
 }
 
 static void
-sb_printf(sb *b, const char *fmt, ...)
-{
+sb_printf(sb *b, const char *fmt, ...) {
     char tmp[4096];
     va_list ap;
     va_start(ap, fmt);
@@ -102,8 +97,7 @@ sb_printf(sb *b, const char *fmt, ...)
 static char vocab[VOCAB][16];
 
 static void
-make_vocab(void)
-{
+make_vocab(void) {
     static const char *syl[] = {"ka", "to", "re", "mi", "an", "el", "or", "st", "in", "ne",
                                 "la", "de", "co", "pr", "ti", "on", "es", "ar", "us", "ve",
                                 "ma", "li", "th", "er", "al", "ro", "se", "nu", "po", "qu"};
@@ -116,16 +110,14 @@ make_vocab(void)
 }
 
 static const char *
-word(void)
-{
+word(void) {
     double u = uniform();
     return vocab[(int)(VOCAB * u * u * u * u)]; /* Zipf-like: common words dominate */
 }
 
 /* An HTML page of about `target` bytes. */
 static void
-make_html(sb *b, size_t target, uint64_t page)
-{
+make_html(sb *b, size_t target, uint64_t page) {
     b->n = 0;
     sb_printf(b,
               "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -165,8 +157,7 @@ make_html(sb *b, size_t target, uint64_t page)
 }
 
 static void
-gzip_bytes(const void *in, size_t n, sb *out, int level)
-{
+gzip_bytes(const void *in, size_t n, sb *out, int level) {
     z_stream z;
     memset(&z, 0, sizeof z);
     if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -190,8 +181,7 @@ gzip_bytes(const void *in, size_t n, sb *out, int level)
 }
 
 static void
-b32_sha1(const void *p, size_t n, char out[40])
-{
+b32_sha1(const void *p, size_t n, char out[40]) {
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     uint8_t d[20];
     unsigned dl;
@@ -209,8 +199,7 @@ b32_sha1(const void *p, size_t n, char out[40])
 }
 
 static void
-uuid(char out[40])
-{
+uuid(char out[40]) {
     uint64_t a = rng(), b = rng();
     snprintf(out, 40, "%08x-%04x-4%03x-a%03x-%012" PRIx64, (unsigned)(a >> 32),
              (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff, (unsigned)(b >> 52) & 0xfff,
@@ -218,8 +207,7 @@ uuid(char out[40])
 }
 
 static void
-date_of(uint64_t i, char out[32])
-{
+date_of(uint64_t i, char out[32]) {
     time_t t = 1700000000 + (time_t)i * 7;
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -229,8 +217,7 @@ date_of(uint64_t i, char out[32])
 /* One record, gzipped as its own member. */
 static void
 emit(FILE *f, sb *rec, sb *gz, const char *type, const char *uri, uint64_t i, const char *ctype,
-     const sb *block, const char *payload_digest, uint64_t *raw_total)
-{
+     const sb *block, const char *payload_digest, uint64_t *raw_total) {
     char id[40], date[32], bd[40];
     uuid(id);
     date_of(i, date);
@@ -253,8 +240,7 @@ emit(FILE *f, sb *rec, sb *gz, const char *type, const char *uri, uint64_t i, co
 }
 
 static int
-cmd_gen(const char *path, double mb, uint64_t seed)
-{
+cmd_gen(const char *path, double mb, uint64_t seed) {
     FILE *f = fopen(path, "wb");
     if (!f)
         die("cannot create %s", path);
@@ -355,8 +341,7 @@ struct counts {
 };
 
 static int
-on_item(void *ctx, const ex_item *it)
-{
+on_item(void *ctx, const ex_item *it) {
     struct counts *c = ctx;
     c->items++;
     c->content_bytes += it->size;
@@ -365,8 +350,7 @@ on_item(void *ctx, const ex_item *it)
 }
 
 static int
-on_quarantine(void *ctx, const ex_quarantine *q)
-{
+on_quarantine(void *ctx, const ex_quarantine *q) {
     struct counts *c = ctx;
     if (c->quarantined++ < 5)
         fprintf(stderr, "quarantined at %" PRIu64 ": %s\n", q->offset, q->reason);
@@ -378,8 +362,7 @@ on_quarantine(void *ctx, const ex_quarantine *q)
  * digest), SHA-1 (payload digest) and SHA-256 (content digest) over all of it; best of 3 each.
  * A slight overestimate of the work: WARC headers are not hashed, HTTP headers only once. */
 static void
-limit(const char *path, uint64_t total, double *inflate_s, double *hash_s)
-{
+limit(const char *path, uint64_t total, double *inflate_s, double *hash_s) {
     FILE *f = fopen(path, "rb");
     if (!f)
         die("cannot open %s", path);
@@ -431,8 +414,7 @@ limit(const char *path, uint64_t total, double *inflate_s, double *hash_s)
 }
 
 static int
-cmd_read(const char *path, int runs, int trust_block)
-{
+cmd_read(const char *path, int runs, int trust_block) {
     ex_err e = {0};
     ex_instream *s;
     static uint8_t buf[1 << 20];
@@ -444,14 +426,8 @@ cmd_read(const char *path, int runs, int trust_block)
     while (ex_instream_read(s, buf, sizeof buf, &got, &e) == EX_OK && got)
         total += got;
     double instream_s = now() - t0;
-    double inflate_s, hash_s;
-    limit(path, total, &inflate_s, &hash_s);
-    double limit_s = inflate_s + hash_s;
     uint64_t file_bytes = ex_instream_file_size(s);
     ex_instream_close(s);
-    fprintf(stderr, "ex_instream alone: %.3f s; limit: inflate %.3f s + three digests %.3f s = "
-                    "%.3f s, %.1f MB/s\n",
-            instream_s, inflate_s, hash_s, limit_s, total / limit_s / 1e6);
 
     double best = 1e30, best_cpu = 0;
     struct counts c = {0};
@@ -469,20 +445,28 @@ cmd_read(const char *path, int runs, int trust_block)
         if (dt < best)
             best = dt, best_cpu = du;
     }
+    double reader_rss = peak_rss_mib(); /* before the limit's whole-file buffers */
+    double inflate_s, hash_s;
+    limit(path, total, &inflate_s, &hash_s);
+    double limit_s = inflate_s + hash_s;
+    fprintf(stderr,
+            "ex_instream alone: %.3f s; limit: inflate %.3f s + three digests %.3f s = "
+            "%.3f s, %.1f MB/s\n",
+            instream_s, inflate_s, hash_s, limit_s, total / limit_s / 1e6);
     printf("{\"bench\":\"warc-read\",\"file\":\"%s\",\"file_bytes\":%" PRIu64
            ",\"decompressed_bytes\":%" PRIu64 ",\"items\":%" PRIu64 ",\"quarantined\":%" PRIu64
            ",\"content_bytes\":%" PRIu64 ",\"inflate_s\":%.3f,\"inflate_mb_s\":%.1f"
-           ",\"instream_s\":%.3f,\"hash3_s\":%.3f,\"limit_s\":%.3f,\"limit_mb_s\":%.1f,\"read_s\":%.3f,\"read_cpu_s\":%.3f,\"read_mb_s\":%.1f,\"runs\":%d"
-           ",\"trust_block\":%d,\"peak_rss_mib\":%.1f}\n",
+           ",\"instream_s\":%.3f,\"hash3_s\":%.3f,\"limit_s\":%.3f,\"limit_mb_s\":%.1f,\"read_s\":%"
+           ".3f,\"read_cpu_s\":%.3f,\"read_mb_s\":%.1f,\"runs\":%d"
+           ",\"trust_block\":%d,\"peak_rss_mib\":%.1f,\"limit_peak_rss_mib\":%.1f}\n",
            path, file_bytes, total, c.items, c.quarantined, c.content_bytes, inflate_s,
-           total / inflate_s / 1e6, instream_s, hash_s, limit_s, total / limit_s / 1e6, best, best_cpu, total / best / 1e6, runs, trust_block,
-           peak_rss_mib());
+           total / inflate_s / 1e6, instream_s, hash_s, limit_s, total / limit_s / 1e6, best,
+           best_cpu, total / best / 1e6, runs, trust_block, reader_rss, peak_rss_mib());
     return 0;
 }
 
 int
-main(int argc, char **argv)
-{
+main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "gen") == 0)
         return cmd_gen(argv[2], atof(argv[3]), argc > 4 ? strtoull(argv[4], NULL, 10) : 0);
     if (argc >= 3 && strcmp(argv[1], "read") == 0)
