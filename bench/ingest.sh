@@ -41,6 +41,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 
 build=""
@@ -389,15 +390,6 @@ section="$work/section.md"
     printf '```\n'
 } >"$section"
 
-# replace the "## Ingest" section of $out (up to the next "## " heading), or append it
-if [ -f "$out" ] && grep -q '^## Ingest$' "$out"; then
-    awk -v sec="$section" '
-        /^## Ingest$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$section"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## Ingest" "$section"
 log "wrote the Ingest section of $out"
 cat "$section" >&2

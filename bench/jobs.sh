@@ -15,6 +15,7 @@
 # time is wall time of the whole command. The issue asks for --jobs 2 >= 1.8 x one job.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 build=""; out="$here/RESULTS.md"; mb=150; runs=3
 while [ $# -gt 0 ]; do
@@ -103,13 +104,5 @@ section="$work/section.md"
             "${T[${kind}1]}" "$(mbs "${B[$kind]}" "${T[${kind}1]}")" "${C[${kind}1]}" "${T[${kind}2]}" "$(mbs "${B[$kind]}" "${T[${kind}2]}")" "${C[${kind}2]}" "$sp" "$(met "$sp")"
     done
 } >"$section"
-if [ -f "$out" ] && grep -q '^## Ingest with --jobs$' "$out"; then
-    awk -v sec="$section" '
-        /^## Ingest with --jobs$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$section"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## Ingest with --jobs" "$section"
 cat "$section" >&2

@@ -22,6 +22,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 
 size=500
@@ -174,12 +175,4 @@ report="$work/report.md"
 } >"$report"
 cat "$report"
 [ -n "$out" ] || exit 0
-if [ -f "$out" ] && grep -q '^## JSONL reader$' "$out"; then
-    awk -v sec="$report" '
-        /^## JSONL reader$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$report"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## JSONL reader" "$report"

@@ -10,6 +10,7 @@
 # issue's target is 2,000,000 items/s per core. Replaces the "## Policy evaluation" section.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 build=""; out="$here/RESULTS.md"; items=1000000; runs=5
 while [ $# -gt 0 ]; do
@@ -47,13 +48,5 @@ section="$work/section.md"
     printf '| (floor) reading each item'"'"'s URL and license bytes once | – | %s items/s | – | – | – |\n\n' "$(num "$(j floor_items_per_s)")"
     printf 'Raw: `%s`\n' "$res"
 } >"$section"
-if [ -f "$out" ] && grep -q '^## Policy evaluation$' "$out"; then
-    awk -v sec="$section" '
-        /^## Policy evaluation$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$section"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## Policy evaluation" "$section"
 cat "$section" >&2

@@ -24,6 +24,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 
 nfiles=200
@@ -220,15 +221,6 @@ if [ "$out" = - ]; then
     cat "$section"
     exit 0
 fi
-# replace the "## robots.txt matching" section of $out (up to the next "## " heading), or append
-if [ -f "$out" ] && grep -q '^## robots.txt matching$' "$out"; then
-    awk -v sec="$section" '
-        /^## robots.txt matching$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$section"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## robots.txt matching" "$section"
 log "wrote the robots.txt matching section of $out"
 cat "$section" >&2

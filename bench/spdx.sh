@@ -33,6 +33,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/section.sh"
 src=$(cd "$here/.." && pwd)
 
 n=100000
@@ -327,16 +328,7 @@ section="$work/section.md"
     printf '```\n'
 } >"$section"
 
-# replace the "## SPDX expressions" section of $out (up to the next "## " heading), or append it
-if [ -f "$out" ] && grep -q '^## SPDX expressions$' "$out"; then
-    awk -v sec="$section" '
-        /^## SPDX expressions$/ { while ((getline l < sec) > 0) print l; print ""; skip = 1; next }
-        skip && /^## / { skip = 0 }
-        !skip { print }' "$out" >"$work/results.new"
-else
-    { [ -f "$out" ] && cat "$out" && printf '\n'; cat "$section"; } >"$work/results.new"
-fi
-cp "$work/results.new" "$out"
+put_section "$out" "## SPDX expressions" "$section"
 log "wrote the SPDX expressions section of $out"
 cat "$section" >&2
 unexplained=$(node -p "JSON.parse(require('fs').readFileSync('$work/compare.out', 'utf8')).unexplained.length")
