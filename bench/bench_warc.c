@@ -363,11 +363,15 @@ on_quarantine(void *ctx, const ex_quarantine *q) {
  * A slight overestimate of the work: WARC headers are not hashed, HTTP headers only once. */
 static void
 limit(const char *path, uint64_t total, double *inflate_s, double *hash_s) {
+    if (total > UINT32_MAX)
+        die("the limit needs a file under 4 GiB decompressed (ISA-L counts in 32 bits)");
     FILE *f = fopen(path, "rb");
     if (!f)
         die("cannot open %s", path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
+    if (n < 0 || (unsigned long)n > UINT32_MAX)
+        die("%s: cannot size it, or over 4 GiB", path);
     rewind(f);
     uint8_t *in = malloc((size_t)n + 1), *out = malloc(total + 1);
     if (!in || !out || fread(in, 1, (size_t)n, f) != (size_t)n)
