@@ -37,7 +37,8 @@
 #include "bench_util.h"
 
 static double
-cpu_now(void) {
+cpu_now(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
@@ -48,7 +49,8 @@ cpu_now(void) {
 static uint64_t rng_state;
 
 static uint64_t
-rng(void) {
+rng(void)
+{
     uint64_t x = rng_state;
     x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
     rng_state = x;
@@ -56,7 +58,8 @@ rng(void) {
 }
 
 static double
-uniform(void) {
+uniform(void)
+{
     return (double)(rng() >> 11) * (1.0 / 9007199254740992.0);
 }
 
@@ -67,7 +70,8 @@ typedef struct sb {
 } sb;
 
 static void
-sb_put(sb *b, const void *p, size_t n) {
+sb_put(sb *b, const void *p, size_t n)
+{
     if (b->n + n + 1 > b->cap) {
         size_t nc = b->cap ? b->cap : 4096;
         while (nc < b->n + n + 1)
@@ -82,7 +86,8 @@ sb_put(sb *b, const void *p, size_t n) {
 }
 
 static void
-sb_printf(sb *b, const char *fmt, ...) {
+sb_printf(sb *b, const char *fmt, ...)
+{
     char tmp[4096];
     va_list ap;
     va_start(ap, fmt);
@@ -97,7 +102,8 @@ sb_printf(sb *b, const char *fmt, ...) {
 static char vocab[VOCAB][16];
 
 static void
-make_vocab(void) {
+make_vocab(void)
+{
     static const char *syl[] = {"ka", "to", "re", "mi", "an", "el", "or", "st", "in", "ne",
                                 "la", "de", "co", "pr", "ti", "on", "es", "ar", "us", "ve",
                                 "ma", "li", "th", "er", "al", "ro", "se", "nu", "po", "qu"};
@@ -110,14 +116,16 @@ make_vocab(void) {
 }
 
 static const char *
-word(void) {
+word(void)
+{
     double u = uniform();
     return vocab[(int)(VOCAB * u * u * u * u)]; /* Zipf-like: common words dominate */
 }
 
 /* An HTML page of about `target` bytes. */
 static void
-make_html(sb *b, size_t target, uint64_t page) {
+make_html(sb *b, size_t target, uint64_t page)
+{
     b->n = 0;
     sb_printf(b,
               "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -157,7 +165,8 @@ make_html(sb *b, size_t target, uint64_t page) {
 }
 
 static void
-gzip_bytes(const void *in, size_t n, sb *out, int level) {
+gzip_bytes(const void *in, size_t n, sb *out, int level)
+{
     z_stream z;
     memset(&z, 0, sizeof z);
     if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -181,7 +190,8 @@ gzip_bytes(const void *in, size_t n, sb *out, int level) {
 }
 
 static void
-b32_sha1(const void *p, size_t n, char out[40]) {
+b32_sha1(const void *p, size_t n, char out[40])
+{
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     uint8_t d[20];
     unsigned dl;
@@ -199,7 +209,8 @@ b32_sha1(const void *p, size_t n, char out[40]) {
 }
 
 static void
-uuid(char out[40]) {
+uuid(char out[40])
+{
     uint64_t a = rng(), b = rng();
     snprintf(out, 40, "%08x-%04x-4%03x-a%03x-%012" PRIx64, (unsigned)(a >> 32),
              (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff, (unsigned)(b >> 52) & 0xfff,
@@ -207,7 +218,8 @@ uuid(char out[40]) {
 }
 
 static void
-date_of(uint64_t i, char out[32]) {
+date_of(uint64_t i, char out[32])
+{
     time_t t = 1700000000 + (time_t)i * 7;
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -217,7 +229,8 @@ date_of(uint64_t i, char out[32]) {
 /* One record, gzipped as its own member. */
 static void
 emit(FILE *f, sb *rec, sb *gz, const char *type, const char *uri, uint64_t i, const char *ctype,
-     const sb *block, const char *payload_digest, uint64_t *raw_total) {
+     const sb *block, const char *payload_digest, uint64_t *raw_total)
+{
     char id[40], date[32], bd[40];
     uuid(id);
     date_of(i, date);
@@ -240,7 +253,8 @@ emit(FILE *f, sb *rec, sb *gz, const char *type, const char *uri, uint64_t i, co
 }
 
 static int
-cmd_gen(const char *path, double mb, uint64_t seed) {
+cmd_gen(const char *path, double mb, uint64_t seed)
+{
     FILE *f = fopen(path, "wb");
     if (!f)
         die("cannot create %s", path);
@@ -341,7 +355,8 @@ struct counts {
 };
 
 static int
-on_item(void *ctx, const ex_item *it) {
+on_item(void *ctx, const ex_item *it)
+{
     struct counts *c = ctx;
     c->items++;
     c->content_bytes += it->size;
@@ -350,7 +365,8 @@ on_item(void *ctx, const ex_item *it) {
 }
 
 static int
-on_quarantine(void *ctx, const ex_quarantine *q) {
+on_quarantine(void *ctx, const ex_quarantine *q)
+{
     struct counts *c = ctx;
     if (c->quarantined++ < 5)
         fprintf(stderr, "quarantined at %" PRIu64 ": %s\n", q->offset, q->reason);
@@ -362,7 +378,8 @@ on_quarantine(void *ctx, const ex_quarantine *q) {
  * digest), SHA-1 (payload digest) and SHA-256 (content digest) over all of it; best of 3 each.
  * A slight overestimate of the work: WARC headers are not hashed, HTTP headers only once. */
 static void
-limit(const char *path, uint64_t total, double *inflate_s, double *hash_s) {
+limit(const char *path, uint64_t total, double *inflate_s, double *hash_s)
+{
     if (total > UINT32_MAX)
         die("the limit needs a file under 4 GiB decompressed (ISA-L counts in 32 bits)");
     FILE *f = fopen(path, "rb");
@@ -418,7 +435,8 @@ limit(const char *path, uint64_t total, double *inflate_s, double *hash_s) {
 }
 
 static int
-cmd_read(const char *path, int runs, int trust_block) {
+cmd_read(const char *path, int runs, int trust_block)
+{
     ex_err e = {0};
     ex_instream *s;
     static uint8_t buf[1 << 20];
@@ -470,7 +488,8 @@ cmd_read(const char *path, int runs, int trust_block) {
 }
 
 int
-main(int argc, char **argv) {
+main(int argc, char **argv)
+{
     if (argc >= 4 && strcmp(argv[1], "gen") == 0)
         return cmd_gen(argv[2], atof(argv[3]), argc > 4 ? strtoull(argv[4], NULL, 10) : 0);
     if (argc >= 3 && strcmp(argv[1], "read") == 0)

@@ -41,7 +41,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/section.sh"
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 
 build=""
@@ -154,23 +154,8 @@ runcg() {
     incg "$@" >"$work/$name.out"
     cut -c1-600 "$work/$name.out" >&2
 }
-# j NAME KEY: a scalar from NAME's flat JSON line
-j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1; }
 # ja NAME KEY: an array from NAME's JSON line, space-separated
 ja() { sed -n "s/.*\"$2\":\[\([^]]*\)\].*/\1/p" "$work/$1.out" | head -n1 | tr ',' ' '; }
-# best N CMD...: the shortest wall time of N runs, in seconds (output to /dev/null)
-best() {
-    local n=$1 b="" t0 t1 t
-    shift
-    for _ in $(seq "$n"); do
-        t0=$(date +%s.%N)
-        "$@" >/dev/null
-        t1=$(date +%s.%N)
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-        if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
-    done
-    echo "$b"
-}
 # stats KEY NAME...: "best median" of KEY over runs (best = largest)
 stats() {
     local key=$1

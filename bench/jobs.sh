@@ -15,7 +15,7 @@
 # time is wall time of the whole command. The issue asks for --jobs 2 >= 1.8 x one job.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/section.sh"
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 build=""; out="$here/RESULTS.md"; mb=150; runs=3
 while [ $# -gt 0 ]; do
@@ -67,7 +67,7 @@ one() {
     printf '%s %s %s\n' "$real" "$(sed 's/.*"items":\([0-9]*\).*/\1/' "$work/sum.json")" \
         "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
 }
-best() { sort -g | head -n1; }
+least() { sort -g | head -n1; }
 declare -A T N C
 for kind in warc jsonl; do
     for jobs in 1 2; do
@@ -77,7 +77,7 @@ for kind in warc jsonl; do
             log "$kind --jobs $jobs run $r: $res"
             echo "$res" >>"$work/times"
         done
-        T[$kind$jobs]=$(cut -d' ' -f1 "$work/times" | best)
+        T[$kind$jobs]=$(cut -d' ' -f1 "$work/times" | least)
         N[$kind$jobs]=$(head -n1 "$work/times" | cut -d' ' -f2)
         C[$kind$jobs]=$(sort -g "$work/times" | head -n1 | cut -d' ' -f3)
     done

@@ -22,7 +22,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/section.sh"
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 
 size=500
@@ -81,21 +81,6 @@ run() {
     log "$*"
     "$@" >"$work/$name.out"
     cat "$work/$name.out" >&2
-}
-# j NAME KEY: a value from NAME's flat JSON line
-j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1; }
-# best N CMD...: the shortest wall time of N runs, in seconds (output to /dev/null)
-best() {
-    local n=$1 b="" t0 t1 t
-    shift
-    for _ in $(seq "$n"); do
-        t0=$(date +%s.%N)
-        "$@" >/dev/null
-        t1=$(date +%s.%N)
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-        if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
-    done
-    echo "$b"
 }
 f2() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }

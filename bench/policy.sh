@@ -10,7 +10,7 @@
 # issue's target is 2,000,000 items/s per core. Replaces the "## Policy evaluation" section.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/section.sh"
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 build=""; out="$here/RESULTS.md"; items=1000000; runs=5
 while [ $# -gt 0 ]; do
@@ -31,8 +31,9 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target bench_policy >/dev/null
 res=$("$build/bench/bench_policy" "$items" "$runs")
 echo "$res" >&2
-j() { echo "$res" | sed "s/.*\"$1\":\([0-9.]*\).*/\1/"; }
-rate=$(j items_per_s)
+# key KEY: a number from the bench's JSON line
+key() { echo "$res" | sed "s/.*\"$1\":\([0-9.]*\).*/\1/"; }
+rate=$(key items_per_s)
 num() { echo "${1%.*}" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 section="$work/section.md"
 {
@@ -42,10 +43,10 @@ section="$work/section.md"
         "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(git -C "$src" rev-parse --short HEAD)"
     printf '| Measure | Target (issue) | Measured | Ratio | Met? | Peak RSS |\n|---|---|---|---|---|---|\n'
     printf '| `ex_peval_decide`, 10-rule policy, %s items over %s hosts, captures cached (best of %s) | ≥ 2,000,000 items/s | %s items/s | %s | %s | %s MiB |\n' \
-        "$(num "$(j items)")" "$(j hosts)" "$runs" "$(num "$rate")" \
+        "$(num "$(key items)")" "$(key hosts)" "$runs" "$(num "$rate")" \
         "$(awk -v a="$rate" 'BEGIN { printf "%.2f", a / 2000000 }')" \
-        "$(awk -v a="$rate" 'BEGIN { print (a >= 2000000) ? "met" : "**missed**" }')" "$(j peak_rss_mib)"
-    printf '| (floor) reading each item'"'"'s URL and license bytes once | – | %s items/s | – | – | – |\n\n' "$(num "$(j floor_items_per_s)")"
+        "$(awk -v a="$rate" 'BEGIN { print (a >= 2000000) ? "met" : "**missed**" }')" "$(key peak_rss_mib)"
+    printf '| (floor) reading each item'"'"'s URL and license bytes once | – | %s items/s | – | – | – |\n\n' "$(num "$(key floor_items_per_s)")"
     printf 'Raw: `%s`\n' "$res"
 } >"$section"
 put_section "$out" "## Policy evaluation" "$section"

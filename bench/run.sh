@@ -15,6 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 
 quick=0
@@ -88,11 +89,6 @@ du_ledger=$(du -sb "$work/ledger" | cut -f1)
 rm -rf "$work/ledger"
 
 # ---- results ------------------------------------------------------------------------------
-# j NAME KEY: a value from NAME's flat JSON line
-j() {
-    sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1
-}
-
 # openssl prints "The 'numbers' are in 1000s of bytes per second processed." then
 # "sha256  500674.18k": 1000s of bytes/s at 64 bytes -> hashes/s = bytes/s / 64
 ossl_kbs=$(awk 'tolower($1) == "sha256" { v = $NF; sub(/k$/, "", v); print v }' "$work/openssl.out" | tail -n1)

@@ -33,7 +33,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/section.sh"
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 
 n=100000
@@ -76,7 +76,6 @@ run() {
     log "$*"
     "$@" >"$work/$name.out"
 }
-j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1; }
 num() {
     awk -v x="$1" 'BEGIN {
         s = sprintf("%.0f", x); o = ""

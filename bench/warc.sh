@@ -19,6 +19,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 mb=300
 build=""
@@ -55,30 +56,16 @@ fi
 file=${keep:-$work/bench.warc.gz}
 if [ ! -s "$file" ]; then
     log "generating $file ($mb MB decompressed)"
-    "$bench" gen "$file" "$mb" | tee "$work/gen.json" >&2
+    "$bench" gen "$file" "$mb" | tee "$work/gen.out" >&2
 fi
 
 log "bench_warc read (every digest checked)"
-"$bench" read "$file" 3 | tee "$work/read.json" >&2
+"$bench" read "$file" 3 | tee "$work/read.out" >&2
 log "bench_warc read --trust-block"
-"$bench" read "$file" 3 --trust-block | tee "$work/trust.json" >&2
+"$bench" read "$file" 3 --trust-block | tee "$work/trust.out" >&2
 
-j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.json" | head -n1; }
 total=$(j read decompressed_bytes)
 
-# best wall time of a command over N runs, in seconds
-best() {
-    local n=$1 b="" t0 t1 t
-    shift
-    for _ in $(seq "$n"); do
-        t0=$(date +%s.%N)
-        "$@" >/dev/null
-        t1=$(date +%s.%N)
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-        if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$t; fi
-    done
-    echo "$b"
-}
 
 log "zcat (best of 3)"
 zcat_s=$(best 3 sh -c "zcat '$file' > /dev/null")

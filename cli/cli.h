@@ -34,6 +34,9 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
 int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Print v canonically on one line and release it. */
 void cli_print_json(json_t *v);
+/* Finish a listing command: on rc == EX_OK write out (len bytes) to stdout and free it, else
+ * print the ledger's error; close the ledger; the exit code for rc. */
+int cli_emit(ex_ledger *l, int rc, char *out, size_t len);
 /* Parse a non-negative decimal; 0 on success. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Open the ledger at c->dir, printing any error; returns EXIT_OKAY or an exit code. */

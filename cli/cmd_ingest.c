@@ -296,17 +296,10 @@ cmd_decisions(cli *c, int argc, char **argv)
     int x = cli_open(c, 1, &l);
     if (x != EXIT_OKAY)
         return x;
-    char *jsonl;
-    size_t len;
+    char *jsonl = NULL;
+    size_t len = 0;
     int rc = ex_ledger_decisions_dup(l, verdict, rule, source, limit, &jsonl, &len);
-    if (rc == EX_OK) {
-        fwrite(jsonl, 1, len, stdout);
-        free(jsonl);
-    } else {
-        cli_err("%s", ex_ledger_errmsg(l));
-    }
-    ex_ledger_close(l);
-    return cli_exit(rc);
+    return cli_emit(l, rc, jsonl, len);
 }
 
 int
@@ -322,15 +315,8 @@ cmd_quarantine(cli *c, int argc, char **argv)
     int x = cli_open(c, 1, &l);
     if (x != EXIT_OKAY)
         return x;
-    char *jsonl;
-    size_t len;
+    char *jsonl = NULL;
+    size_t len = 0;
     int rc = ex_ledger_quarantine_dup(l, &jsonl, &len);
-    if (rc == EX_OK) {
-        fwrite(jsonl, 1, len, stdout);
-        free(jsonl);
-    } else {
-        cli_err("%s", ex_ledger_errmsg(l));
-    }
-    ex_ledger_close(l);
-    return cli_exit(rc);
+    return cli_emit(l, rc, jsonl, len);
 }

@@ -298,15 +298,10 @@ cmd_optout(cli *c, int argc, char **argv)
         int x = cli_open(c, 1, &l);
         if (x != EXIT_OKAY)
             return x;
-        char *jsonl;
-        size_t len;
+        char *jsonl = NULL;
+        size_t len = 0;
         int rc = ex_ledger_optouts_dup(l, &jsonl, &len);
-        if (rc != EX_OK)
-            cli_err("%s", ex_ledger_errmsg(l));
-        else
-            fwrite(jsonl, 1, len, stdout), free(jsonl);
-        ex_ledger_close(l);
-        return cli_exit(rc);
+        return cli_emit(l, rc, jsonl, len);
     }
     if (strcmp(sub, "add") != 0)
         return cli_usage(optout_usage, "optout: unknown subcommand '%s'", sub);

@@ -65,6 +65,19 @@ cli_err(const char *fmt, ...)
 }
 
 int
+cli_emit(ex_ledger *l, int rc, char *out, size_t len)
+{
+    if (rc == EX_OK) {
+        fwrite(out, 1, len, stdout);
+        free(out);
+    } else {
+        cli_err("%s", ex_ledger_errmsg(l));
+    }
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+int
 cli_exit(int rc)
 {
     switch (rc) {

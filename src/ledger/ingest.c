@@ -1361,6 +1361,24 @@ flush(run *r)
     return EX_OK;
 }
 
+/* What an ingest or reevaluate run holds, released once its writes have finished. */
+static void
+run_release(run *r)
+{
+    free(r->jobs);
+    ex_peval_free(r->pe);
+    ex_policy_free(r->pol);
+    batch_free(&r->bufs[0]);
+    batch_free(&r->bufs[1]);
+    free(r->dirtyv);
+    ex_sha256_free(r->h);
+    if (r->rd)
+        r->rd->ops->close(r->rd);
+    ex_buf_free(&r->fixed);
+    ex_dedup_close(r->map);
+    imap_free(&r->inputs);
+}
+
 /* Land what is in flight and stop the writer; returns the last batch's result. */
 static int
 finish_writes(run *r)
@@ -1767,18 +1785,7 @@ out:
         ex_buf_free(&ps[i].out);
     }
     free(ps);
-    free(r.jobs);
-    ex_peval_free(r.pe);
-    ex_policy_free(r.pol);
-    batch_free(&r.bufs[0]);
-    batch_free(&r.bufs[1]);
-    free(r.dirtyv);
-    ex_sha256_free(r.h);
-    if (r.rd)
-        r.rd->ops->close(r.rd);
-    ex_buf_free(&r.fixed);
-    ex_dedup_close(r.map);
-    imap_free(&r.inputs);
+    run_release(&r);
     ex_ledger_unlock(lockfd);
     if (out)
         *out = r.st;
@@ -1971,15 +1978,7 @@ out:
             rc = wrc;
     }
     free(v.latest);
-    batch_free(&r.bufs[0]);
-    batch_free(&r.bufs[1]);
-    free(r.dirtyv);
-    ex_sha256_free(r.h);
-    if (r.rd)
-        r.rd->ops->close(r.rd);
-    ex_buf_free(&r.fixed);
-    ex_peval_free(r.pe);
-    ex_policy_free(r.pol);
+    run_release(&r);
     ex_ledger_unlock(lockfd);
     if (out)
         *out = r.st;

@@ -1,12 +1,28 @@
-# section.sh - sourced by the bench scripts: put_section writes one script's section of
-# bench/RESULTS.md.
+# lib.sh - sourced by the bench scripts (after they set $work, their work directory).
 #
+#   j NAME KEY         a scalar from the flat JSON line in $work/NAME.out
+#   best N CMD...      the shortest wall time of N runs of CMD (output to /dev/null), seconds
 #   put_section OUT HEADING FILE
 #
 # Replaces the section of OUT that starts with the line HEADING (e.g. "## Ingest") and runs up
 # to the next "## " heading with the contents of FILE, or appends FILE when OUT has no such
 # section (or does not exist yet). The other sections are kept as they are. OUT is replaced
 # in one step (written next to FILE first), so an interrupted run leaves the old file.
+j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1; }
+
+best() {
+    local n=$1 b="" t0 t1 t
+    shift
+    for _ in $(seq "$n"); do
+        t0=$(date +%s.%N)
+        "$@" >/dev/null
+        t1=$(date +%s.%N)
+        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+        if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
+    done
+    echo "$b"
+}
+
 put_section() {
     local out=$1 heading=$2 file=$3 new
     new="$file.results.new"
