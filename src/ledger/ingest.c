@@ -1361,6 +1361,14 @@ flush(run *r)
     return EX_OK;
 }
 
+/* Tell the store that a run of batches begins or has ended (its writes all landed). */
+static void
+bulk(ex_ledger *l, int on)
+{
+    if (l->st->ops->bulk)
+        l->st->ops->bulk(l->st, on);
+}
+
 /* What an ingest or reevaluate run holds, released once its writes have finished. */
 static void
 run_release(run *r)
@@ -1712,6 +1720,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
         }
         r.input_total += (uint64_t)sb.st_size;
     }
+    bulk(l, 1);
     if (ex_sha256_new(&r.h) != EX_OK) {
         rc = ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher");
         goto out;
@@ -1784,6 +1793,7 @@ out:
         ex_sha256_free(ps[i].h);
         ex_buf_free(&ps[i].out);
     }
+    bulk(l, 0);
     free(ps);
     run_release(&r);
     ex_ledger_unlock(lockfd);
@@ -1932,6 +1942,7 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     int rc = ex_ledger_lock(l, &lockfd);
     if (rc != EX_OK)
         return rc;
+    bulk(l, 1);
     rc = ex_sha256_new(&r.h);
     if (rc != EX_OK) {
         ex_fail(&l->err, rc, "cannot make a hasher");
@@ -1977,6 +1988,7 @@ out:
         if (rc == EX_OK)
             rc = wrc;
     }
+    bulk(l, 0);
     free(v.latest);
     run_release(&r);
     ex_ledger_unlock(lockfd);

@@ -72,6 +72,10 @@ typedef struct ex_store_ops {
                    size_t len);
     /* the largest id, 0 if none */
     int (*rec_max)(ex_store *s, int table, uint64_t *id);
+    /* a long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
+     * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints). Best effort:
+     * without it the writes are the same, only slower. May be NULL. */
+    void (*bulk)(ex_store *s, int on);
 } ex_store_ops;
 
 struct ex_store {
