@@ -1,11 +1,14 @@
 /* dedup.c - the exact-duplicate index in bounded memory (dedup.h). */
 #include "dedup.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct slot {
@@ -19,11 +22,17 @@ typedef struct slot {
 #define BLOOM_BYTES (32u << 20)
 #define BLOOM_K 8       /* bits set per key, all in one 64-byte line */
 
+#define NAME_LEN 24     /* "run-XXXXXX" and the manifest's names */
+#define MANIFEST "manifest"
+#define MANIFEST_MAGIC "exante-dedup 1"
+
 typedef struct run {
     int fd;
     uint64_t n;       /* slots, sorted by key then id */
     uint64_t *first;  /* the first key of each block */
     uint64_t nblocks;
+    char name[NAME_LEN]; /* its file in dir */
+    int listed;       /* named by the manifest on disk */
 } run;
 
 struct ex_dedup {
@@ -36,6 +45,10 @@ struct ex_dedup {
     size_t nruns;
     uint64_t keys;
     slot *scratch;    /* a block read from a run */
+    /* listed runs merged away: their files stay until a new manifest no longer names them,
+     * so the one on disk stays whole whatever happens to this run */
+    char (*dead)[NAME_LEN];
+    size_t ndead, cdead;
 };
 
 static void *
@@ -81,6 +94,14 @@ ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
     return EX_OK;
 }
 
+static void
+unlink_in(const ex_dedup *d, const char *name)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", d->dir, name) < sizeof path)
+        unlink(path);
+}
+
 void
 ex_dedup_close(ex_dedup *d)
 {
@@ -89,7 +110,10 @@ ex_dedup_close(ex_dedup *d)
     for (size_t i = 0; i < d->nruns; i++) {
         close(d->runs[i].fd);
         free(d->runs[i].first);
+        if (!d->runs[i].listed)
+            unlink_in(d, d->runs[i].name); /* not saved: no use to anyone */
     }
+    free(d->dead);
     if (d->mem)
         munmap(d->mem, d->cap * sizeof(slot));
     if (d->bloom)
@@ -162,21 +186,20 @@ write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* an unlinked temporary file in d->dir */
+/* a new run file in d->dir; its name into name */
 static int
-temp_file(ex_dedup *d, ex_err *err)
+run_file(ex_dedup *d, char name[NAME_LEN], ex_err *err)
 {
-    size_t n = strlen(d->dir) + 32;
+    size_t n = strlen(d->dir) + NAME_LEN + 2;
     char *path = malloc(n);
     if (!path)
         return ex_fail(err, EX_ENOMEM, "out of memory"), -1;
-    snprintf(path, n, "%s/dedup-run-XXXXXX", d->dir);
+    snprintf(path, n, "%s/run-XXXXXX", d->dir);
     int fd = mkstemp(path);
     if (fd < 0)
-        ex_fail(err, EX_EIO, "cannot create a temporary file in '%s': %s", d->dir,
-                strerror(errno));
+        ex_fail(err, EX_EIO, "cannot create a file in '%s': %s", d->dir, strerror(errno));
     else
-        unlink(path);
+        snprintf(name, NAME_LEN, "%s", strrchr(path, '/') + 1);
     free(path);
     return fd;
 }
@@ -219,7 +242,8 @@ read_block(const ex_dedup *d, const run *r, uint64_t b, slot *out, size_t *n)
 static int
 merge_runs(ex_dedup *d, size_t from, ex_err *err)
 {
-    int fd = temp_file(d, err);
+    char name[NAME_LEN];
+    int fd = run_file(d, name, err);
     if (fd < 0)
         return err ? err->code : EX_EIO;
     size_t nr = d->nruns - from;
@@ -268,16 +292,30 @@ merge_runs(ex_dedup *d, size_t from, ex_err *err)
     if (rc == EX_OK && on && write_all(fd, outb, on * sizeof(slot)) != 0)
         rc = EX_EIO;
     free(bufs), free(pos), free(len), free(blk), free(outb);
+    if (rc == EX_OK && d->ndead + nr > d->cdead) {
+        size_t cap = (d->ndead + nr) * 2;
+        char(*v)[NAME_LEN] = realloc(d->dead, cap * NAME_LEN);
+        if (!v)
+            rc = EX_ENOMEM;
+        else
+            d->dead = v, d->cdead = cap;
+    }
     if (rc != EX_OK) {
         free(first);
         close(fd);
+        unlink_in(d, name);
         return ex_fail(err, rc, "cannot merge the duplicate index runs in '%s'", d->dir);
     }
     for (size_t i = 0; i < nr; i++) {
         close(runs[i].fd);
         free(runs[i].first);
+        if (runs[i].listed)
+            memcpy(d->dead[d->ndead++], runs[i].name, NAME_LEN);
+        else
+            unlink_in(d, runs[i].name);
     }
-    runs[0] = (run){fd, nout, first, nblocks};
+    runs[0] = (run){fd, nout, first, nblocks, {0}, 0};
+    memcpy(runs[0].name, name, NAME_LEN);
     d->nruns = from + 1;
     return EX_OK;
 }
@@ -349,7 +387,8 @@ spill(ex_dedup *d, ex_err *err)
 #endif
         bloom_add(d, v[i].key);
     }
-    int fd = temp_file(d, err);
+    char name[NAME_LEN];
+    int fd = run_file(d, name, err);
     int rc = fd < 0 ? (err ? err->code : EX_EIO) : EX_OK;
     if (rc == EX_OK && write_all(fd, v, n * sizeof *v) != 0)
         rc = ex_fail(err, EX_EIO, "cannot write the duplicate index to '%s': %s", d->dir,
@@ -358,10 +397,14 @@ spill(ex_dedup *d, ex_err *err)
         rc = run_index(&d->runs[d->nruns], fd, n, v, err);
     free(v);
     if (rc != EX_OK) {
-        if (fd >= 0)
+        if (fd >= 0) {
             close(fd);
+            unlink_in(d, name);
+        }
         return rc;
     }
+    memcpy(d->runs[d->nruns].name, name, NAME_LEN);
+    d->runs[d->nruns].listed = 0;
     d->nruns++;
     memset(d->mem, 0, d->cap * sizeof(slot));
     d->n = 0;
@@ -421,6 +464,173 @@ ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id), vo
         }
     }
     return 0;
+}
+
+/* ---- keeping the index between runs ---- */
+
+static int
+sync_file(const ex_dedup *d, const char *name)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", d->dir, name) >= sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int
+ex_dedup_save(ex_dedup *d, uint64_t covered, uint64_t cover_key, ex_err *err)
+{
+    int rc = d->n ? spill(d, err) : EX_OK;
+    if (rc != EX_OK)
+        return rc;
+    /* the runs first, durable; then the manifest naming them replaces the old one at once */
+    for (size_t i = 0; i < d->nruns; i++)
+        if (!d->runs[i].listed && fsync(d->runs[i].fd) != 0)
+            return ex_fail(err, EX_EIO, "cannot sync the duplicate index in '%s': %s", d->dir,
+                           strerror(errno));
+    char tmp[4096], path[4096];
+    snprintf(path, sizeof path, "%s/" MANIFEST, d->dir);
+    snprintf(tmp, sizeof tmp, "%s/" MANIFEST ".new", d->dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    fprintf(f, MANIFEST_MAGIC "\ncovered %llu %llu\n", (unsigned long long)covered,
+            (unsigned long long)cover_key);
+    for (size_t i = 0; i < d->nruns; i++)
+        fprintf(f, "run %s %llu\n", d->runs[i].name, (unsigned long long)d->runs[i].n);
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", path, strerror(errno));
+    }
+    (void)sync_file(d, "."); /* the rename */
+    for (size_t i = 0; i < d->nruns; i++)
+        d->runs[i].listed = 1;
+    for (size_t i = 0; i < d->ndead; i++)
+        unlink_in(d, d->dead[i]);
+    d->ndead = 0;
+    return EX_OK;
+}
+
+/* Drop every run and file: the index starts empty. */
+static void
+forget(ex_dedup *d)
+{
+    for (size_t i = 0; i < d->nruns; i++) {
+        close(d->runs[i].fd);
+        free(d->runs[i].first);
+    }
+    d->nruns = 0;
+    d->ndead = 0;
+    d->keys = d->n;
+    memset(d->bloom, 0, BLOOM_BYTES);
+    DIR *dh = opendir(d->dir);
+    struct dirent *de;
+    while (dh && (de = readdir(dh)))
+        if (strncmp(de->d_name, "run-", 4) == 0 || strcmp(de->d_name, MANIFEST) == 0 ||
+            strcmp(de->d_name, MANIFEST ".new") == 0)
+            unlink_in(d, de->d_name);
+    if (dh)
+        closedir(dh);
+}
+
+/* open run `name` of n slots as runs[nruns]: its sparse index and its keys in the filter */
+static int
+load_run(ex_dedup *d, const char *name, uint64_t n)
+{
+    char path[4096];
+    if (strlen(name) >= NAME_LEN || strncmp(name, "run-", 4) != 0 || strchr(name, '/') ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", d->dir, name) >= sizeof path)
+        return EX_EFORMAT;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0)
+        return EX_EIO;
+    run *r = &d->runs[d->nruns];
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != n * sizeof(slot) ||
+        run_index(r, fd, n, NULL, NULL) != EX_OK) {
+        close(fd);
+        return EX_EFORMAT;
+    }
+    snprintf(r->name, NAME_LEN, "%s", name);
+    r->listed = 1;
+    uint64_t prev = 0;
+    int rc = EX_OK;
+    for (uint64_t b = 0; rc == EX_OK && b < r->nblocks; b++) {
+        size_t k;
+        if ((rc = read_block(d, r, b, d->scratch, &k)) != EX_OK)
+            break;
+        r->first[b] = d->scratch[0].key;
+        for (size_t i = 0; i < k; i++) {
+            if (d->scratch[i].key == 0 || d->scratch[i].key < prev) {
+                rc = EX_EFORMAT; /* not sorted: not ours */
+                break;
+            }
+            prev = d->scratch[i].key;
+            bloom_add(d, prev);
+        }
+    }
+    if (rc != EX_OK) {
+        close(fd);
+        free(r->first);
+        return rc;
+    }
+    d->nruns++;
+    d->keys += n;
+    return EX_OK;
+}
+
+int
+ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
+{
+    *covered = *cover_key = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/" MANIFEST, d->dir);
+    FILE *f = fopen(path, "r");
+    char line[128];
+    unsigned long long c = 0, k = 0, n;
+    char name[NAME_LEN + 8];
+    int ok = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
+             fgets(line, sizeof line, f) && sscanf(line, "covered %llu %llu", &c, &k) == 2;
+    while (ok && fgets(line, sizeof line, f)) {
+        if (d->nruns == MAX_RUNS || sscanf(line, "run %31s %llu", name, &n) != 2 ||
+            load_run(d, name, n) != EX_OK)
+            ok = 0;
+    }
+    if (f)
+        fclose(f);
+    /* files of runs that no manifest names (an ingest that did not finish) go */
+    DIR *dh = ok ? opendir(d->dir) : NULL;
+    struct dirent *de;
+    while (dh && (de = readdir(dh))) {
+        int named = strcmp(de->d_name, MANIFEST) == 0;
+        for (size_t i = 0; !named && i < d->nruns; i++)
+            named = strcmp(de->d_name, d->runs[i].name) == 0;
+        if (!named && (strncmp(de->d_name, "run-", 4) == 0 ||
+                       strcmp(de->d_name, MANIFEST ".new") == 0))
+            unlink_in(d, de->d_name);
+    }
+    if (dh)
+        closedir(dh);
+    if (!ok) {
+        forget(d);
+        return EX_ENOTFOUND;
+    }
+    *covered = c;
+    *cover_key = k;
+    return EX_OK;
+}
+
+void
+ex_dedup_reset(ex_dedup *d)
+{
+    forget(d);
 }
 
 void

@@ -3,8 +3,7 @@
  * Maps the first 8 bytes of a content digest (never 0) to the ids of the items with that
  * prefix; the caller confirms a candidate against the stored digest, so answers are exact.
  * Memory stays flat as the ledger grows: the newest keys live in a fixed-size hash table;
- * when it is full they are sorted and spilled to a run file (an unlinked temporary file in
- * the ledger directory), and a fixed-size blocked Bloom filter over the spilled keys answers "new"
+ * when it is full they are sorted and spilled to a run file in the index's directory, and a fixed-size blocked Bloom filter over the spilled keys answers "new"
  * for almost every first occurrence with one cache miss. Only keys the filter cannot rule out
  * are looked up in the runs (a sparse index in memory, then one 4 KiB read per run). Runs are
  * merged when there are many. Not thread-safe. */
@@ -15,7 +14,7 @@
 
 typedef struct ex_dedup ex_dedup;
 
-/* A new, empty index. dir: where run files go (unlinked at once); mem_items: keys held in
+/* A new, empty index. dir: where run files go (it must exist); mem_items: keys held in
  * memory before a spill (0: the default, EX_DEDUP_MEM_ITEMS). EX_ENOMEM, EX_EINVAL. */
 #define EX_DEDUP_MEM_ITEMS (1u << 20)
 int ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err);
@@ -32,6 +31,21 @@ void ex_dedup_prefetch(const ex_dedup *d, uint64_t key);
  * which same(ctx, id) returns 1; 0 if none. EX_EIO in *rc if a run cannot be read. */
 uint64_t ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id),
                        void *ctx, int *rc);
+
+/* Keeping the index between runs, in its directory: save spills the memory table and writes a
+ * manifest naming the runs (fsync'd, then renamed into place) with `covered`, the last item id
+ * whose key is in the index, and that item's key (so a loader can check the ledger is the one
+ * indexed). Until a save, new runs are not named by it, and a merge keeps the files it
+ * replaced, so the manifest on disk stays whole whatever happens to a run. EX_EIO. */
+int ex_dedup_save(ex_dedup *d, uint64_t covered, uint64_t cover_key, ex_err *err);
+
+/* On a new, empty index: open the runs the manifest names (their keys go into the filter) and
+ * delete run files it does not name. EX_OK with *covered and *cover_key; EX_ENOTFOUND if there
+ * is no usable manifest (then every run file is deleted and the index is empty). */
+int ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key);
+
+/* Forget every run (and delete their files and the manifest): the caller rebuilds. */
+void ex_dedup_reset(ex_dedup *d);
 
 /* Keys held, runs on disk, and bytes of memory the index holds (tables, filter, indexes). */
 void ex_dedup_stats(const ex_dedup *d, uint64_t *keys, size_t *runs, size_t *mem_bytes);

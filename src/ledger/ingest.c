@@ -1681,6 +1681,60 @@ dedup_mem_items(void)
     return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)(512u << 10);
 }
 
+/* The duplicate index, in the ledger's dedup/ directory, with what the last completed ingest
+ * saved there if it still fits this ledger: *from is the first item id it does not cover. */
+static int
+dedup_start(run *r, uint64_t *from)
+{
+    ex_ledger *l = r->l;
+    char *dir = NULL;
+    *from = 1;
+    if (l->dir) {
+        size_t n = strlen(l->dir) + sizeof "/dedup";
+        if (!(dir = malloc(n)))
+            return fail(r, EX_ENOMEM, "out of memory");
+        snprintf(dir, n, "%s/dedup", l->dir);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            int e = errno;
+            free(dir);
+            return ex_fail(&l->err, EX_EIO, "cannot make '%s/dedup': %s", l->dir, strerror(e));
+        }
+    }
+    int rc = ex_dedup_open(dir, dedup_mem_items(), &r->map, &l->err);
+    free(dir);
+    uint64_t covered, key;
+    if (rc != EX_OK || ex_dedup_load(r->map, &covered, &key) != EX_OK)
+        return rc; /* none saved, or not usable: every item is read */
+    /* the item it ends with must be here, with the same key: the ledger it indexed */
+    int64_t k = 0;
+    uint8_t *data = NULL;
+    size_t len;
+    if (covered == 0 ||
+        (l->st->ops->rec_get_dup(l->st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
+         (uint64_t)k == key))
+        *from = covered + 1;
+    else
+        ex_dedup_reset(r->map);
+    free(data);
+    return EX_OK;
+}
+
+/* After a completed ingest: keep the index for the next one. */
+static void
+dedup_save(run *r)
+{
+    uint64_t covered = r->next_item - 1;
+    int64_t k = 0;
+    uint8_t *data = NULL;
+    size_t len;
+    if (!r->map || (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k,
+                                                          &data, &len) != EX_OK))
+        return;
+    free(data);
+    ex_err e = {0};
+    (void)ex_dedup_save(r->map, covered, (uint64_t)k, &e);
+}
+
 int
 ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_ingest_opts *o,
                  ex_ingest_stats *out)
@@ -1733,12 +1787,15 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     }
     if ((rc = ex_ledger_peval_load(l, &r.pol, r.pdig, &r.pe)) != EX_OK)
         goto out;
-    /* the duplicate index of every item recorded so far */
-    if ((rc = ex_dedup_open(l->dir, dedup_mem_items(), &r.map, &l->err)) != EX_OK)
+    /* the duplicate index of every item recorded so far: what the last ingest saved, then the
+     * items after it */
+    uint64_t from = 1;
+    if ((rc = dedup_start(&r, &from)) != EX_OK)
         goto out;
-    load_ctx lc = {r.map, 0, &l->err};
+    load_ctx lc = {r.map, from - 1, &l->err};
     uint64_t maxd = 0;
-    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, 1, UINT64_MAX, load_key, &lc)) != EX_OK ||
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, from, UINT64_MAX, load_key, &lc)) !=
+            EX_OK ||
         (rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK) {
         if (rc == EX_EIO)
             ; /* the duplicate index said why */
@@ -1789,6 +1846,8 @@ out:
         if (rc == EX_OK)
             rc = wrc;
     }
+    if (rc == EX_OK)
+        dedup_save(&r); /* best effort: without it the next ingest reads every item again */
     for (size_t i = 0; ps && i < nprod; i++) {
         ex_sha256_free(ps[i].h);
         ex_buf_free(&ps[i].out);

@@ -62,7 +62,40 @@ for k in '"items":2004' '"pending":1603' '"duplicates":401'; do contains "$T/out
 cp shard2.jsonl shard6.jsonl
 EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard6.jsonl
 for k in '"items":400' '"duplicates":400' '"pending":0'; do contains "$T/out" "$k"; done
-[ -z "$(ls "$T/small" | grep dedup-run)" ] && ok || bad "run files left behind"
+# the index is kept for the next ingest in dedup/: a manifest naming its run files, no others
+D="$T/small/dedup"
+runs_listed() { sed -n 's/^run \(run-[^ ]*\) .*/\1/p' "$D/manifest" | sort; }
+runs_there() { ls "$D" | grep '^run-' | sort; }
+[ -f "$D/manifest" ] && ok || bad "no dedup/manifest after an ingest"
+[ "$(runs_listed)" = "$(runs_there)" ] && [ -n "$(runs_there)" ] && ok ||
+    bad "dedup/ holds other run files than its manifest names: $(runs_there | tr '\n' ' ')"
+grep -q "^covered 2404 " "$D/manifest" && ok || bad "manifest covers $(sed -n 2p "$D/manifest"), want item 2404"
+# the next ingest trusts what was saved rather than reading every item again: a manifest that
+# keeps its 'covered' line but names no runs makes copies of old items look new...
+cp "$D/manifest" saved.manifest
+head -n 2 saved.manifest > "$D/manifest"
+cp shard3.jsonl.gz shard7.jsonl.gz
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard7.jsonl.gz
+for k in '"items":400' '"duplicates":0'; do contains "$T/out" "$k"; done
+# ...while one that does not fit the ledger (another item's key) is thrown away: every item is
+# read again and copies are found
+sed -n 1,2p "$D/manifest" | sed '2s/ [0-9]*$/ 12345/' > m && mv m "$D/manifest"
+zstd -q -dc shard4.jsonl.zst > shard8.jsonl
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard8.jsonl
+for k in '"items":400' '"duplicates":400'; do contains "$T/out" "$k"; done
+# so is a malformed one; run files nobody names (an ingest killed midway) are deleted
+printf 'not a manifest\n' > "$D/manifest"
+: > "$D/run-stray1"
+cp shard2.jsonl shard9.jsonl
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard9.jsonl
+for k in '"items":400' '"duplicates":400'; do contains "$T/out" "$k"; done
+[ ! -e "$D/run-stray1" ] && ok || bad "a run file no manifest names was kept"
+[ "$(runs_listed)" = "$(runs_there)" ] && ok || bad "dedup/ and its manifest disagree after a rebuild"
+: > "$D/run-stray2"
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard9.jsonl
+contains "$T/out" '"skipped":400'
+[ ! -e "$D/run-stray2" ] && ok || bad "a run file no manifest names was kept (valid manifest)"
+EXANTE_DIR="$T/small" expect 0 $EXANTE log verify
 # one writer at a time: a second ingest (or reevaluate) while one runs is refused at once with
 # the holder's pid, and loses nothing; the first one completes
 mk locked
