@@ -192,7 +192,9 @@ static const char why_usage[] =
     "usage: exante why DIGEST|URL\n"
     "\n"
     "The chain for one item: source, provenance, decision (verdict, rule, reason), batch and\n"
-    "log index. With --json, a self-contained proof that 'exante verify-proof' checks offline.\n"
+    "log index. A DIGEST names the first item with that content (later copies are duplicates\n"
+    "of it), a URL the latest item fetched from it. With --json, a self-contained proof that\n"
+    "'exante verify-proof' checks offline.\n"
     "JSON keys: digest, verdict, rule, reason, policy, source, log_index, item, decision, proof.\n";
 
 int

@@ -627,6 +627,76 @@ ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
     return EX_OK;
 }
 
+/* the first slot of the run file fd (n slots) with this key and an id same() accepts */
+static int
+saved_run_find(int fd, uint64_t n, uint64_t key, int (*same)(void *ctx, uint64_t id), void *ctx,
+               uint64_t *id)
+{
+    uint64_t lo = 0, hi = n;
+    slot sl;
+    while (lo < hi) { /* the first slot whose key is not below key */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (pread(fd, &sl, sizeof sl, (off_t)(mid * sizeof sl)) != (ssize_t)sizeof sl)
+            return EX_EIO;
+        if (sl.key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n; lo++) {
+        if (pread(fd, &sl, sizeof sl, (off_t)(lo * sizeof sl)) != (ssize_t)sizeof sl)
+            return EX_EIO;
+        if (sl.key != key)
+            break;
+        if (same(ctx, sl.id)) {
+            if (!*id || sl.id < *id)
+                *id = sl.id;
+            break;
+        }
+    }
+    return EX_OK;
+}
+
+int
+ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
+                    void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
+{
+    *id = *covered = *cover_key = 0;
+    char path[4096], line[128], name[NAME_LEN + 8];
+    unsigned long long c, k, n;
+    if ((size_t)snprintf(path, sizeof path, "%s/" MANIFEST, dir) >= sizeof path)
+        return EX_ENOTFOUND;
+    FILE *f = fopen(path, "r");
+    int rc = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
+                     fgets(line, sizeof line, f) &&
+                     sscanf(line, "covered %llu %llu", &c, &k) == 2
+                 ? EX_OK
+                 : EX_ENOTFOUND;
+    while (rc == EX_OK && fgets(line, sizeof line, f)) {
+        struct stat sb;
+        int fd = -1;
+        if (sscanf(line, "run %31s %llu", name, &n) != 2 || strncmp(name, "run-", 4) != 0 ||
+            strchr(name, '/') ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
+            (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 ||
+            (uint64_t)sb.st_size != n * sizeof(slot))
+            rc = EX_ENOTFOUND; /* merged away meanwhile, or not ours */
+        else
+            rc = saved_run_find(fd, n, key, same, ctx, id);
+        if (fd >= 0)
+            close(fd);
+    }
+    if (f)
+        fclose(f);
+    if (rc != EX_OK) {
+        *id = 0;
+        return rc;
+    }
+    *covered = c;
+    *cover_key = k;
+    return EX_OK;
+}
+
 void
 ex_dedup_reset(ex_dedup *d)
 {

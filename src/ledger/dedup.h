@@ -14,6 +14,17 @@
 
 typedef struct ex_dedup ex_dedup;
 
+/* The index key of a content digest (and the items table's key): its first 8 bytes, never 0
+ * (a zero prefix is stored as 1: still exact, as every candidate is confirmed). */
+static inline uint64_t
+ex_dedup_key(const uint8_t d[32])
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++)
+        k = k << 8 | d[i];
+    return k ? k : 1;
+}
+
 /* A new, empty index. dir: where run files go (it must exist); mem_items: keys held in
  * memory before a spill (0: the default, EX_DEDUP_MEM_ITEMS). EX_ENOMEM, EX_EINVAL. */
 #define EX_DEDUP_MEM_ITEMS (1u << 20)
@@ -43,6 +54,13 @@ int ex_dedup_save(ex_dedup *d, uint64_t covered, uint64_t cover_key, ex_err *err
  * delete run files it does not name. EX_OK with *covered and *cover_key; EX_ENOTFOUND if there
  * is no usable manifest (then every run file is deleted and the index is empty). */
 int ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key);
+
+/* Outside an ingest (read-only): the smallest id with this key among the runs the manifest in
+ * dir names for which same(ctx, id) returns 1, 0 if none, with the manifest's covered item
+ * and its key (the caller checks they fit its ledger). EX_ENOTFOUND if there is no usable
+ * manifest (or a run it names is gone: an ingest is merging), EX_EIO. */
+int ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
+                        void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key);
 
 /* Forget every run (and delete their files and the manifest): the caller rebuilds. */
 void ex_dedup_reset(ex_dedup *d);

@@ -29,17 +29,6 @@
 #define DEFAULT_BATCH 10000
 #define HEADERS_KEPT 8192 /* raw HTTP header bytes kept per item for later signal checks */
 
-/* the exact-duplicate index key: the first 8 bytes of a content digest, never 0 (a zero
- * prefix is stored as 1: still exact, as every candidate is confirmed) */
-static uint64_t
-prefix_of(const uint8_t d[EX_HASH_BYTES])
-{
-    uint64_t k = 0;
-    for (int i = 0; i < 8; i++)
-        k = k << 8 | d[i];
-    return k ? k : 1;
-}
-
 /* ---- inputs: how far each input (a stream file, or one file of a tree) is recorded ---- */
 
 typedef struct input {
@@ -760,7 +749,7 @@ on_item(void *ctx, const ex_item *it)
         return rc;
     /* the duplicate index is far larger than the caches: start loading its slot now, while
      * the item record is written (inline, the lookup follows right after) */
-    ex_dedup_prefetch(r->map, prefix_of(it->digest));
+    ex_dedup_prefetch(r->map, ex_dedup_key(it->digest));
     static __thread char head[HTML_HEAD_MAX];
     size_t headl = html_head(it, head);
     size_t rec = p->out.len;
@@ -820,7 +809,7 @@ on_item(void *ctx, const ex_item *it)
     e->offset = it->offset;
     e->member = it->member;
     e->size = it->size;
-    e->key = prefix_of(it->digest);
+    e->key = ex_dedup_key(it->digest);
     memcpy(e->digest, it->digest, EX_HASH_BYTES);
     memcpy(e->dig, dig, sizeof dig);
     return entry_end(p, at);

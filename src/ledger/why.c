@@ -1,12 +1,15 @@
 /* why.c - answers about recorded items: the chain and proof for one item, decision
- * listings. Lookups scan the item table (no secondary index yet: items are stored append-only
- * for ingest speed), so `why` costs a pass over the items. */
+ * listings. A digest is looked up in the duplicate index the last ingest saved (a few reads),
+ * then among the items after it; a URL, and a digest without a saved index, by a pass over the
+ * items (they are stored append-only for ingest speed, with no secondary index). */
 #include "ledger.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cjson.h"
+#include "dedup.h"
 
 typedef struct item_find {
     const char *digest; /* "sha256:..." or NULL */
@@ -29,14 +32,77 @@ match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     int hit = v && strcmp(v, f->digest ? f->digest : f->url) == 0;
     json_decref(o);
     if (hit) {
-        /* the latest item wins: a later copy or re-fetch is the current answer */
+        /* a URL: the latest item wins (a re-fetch is the current answer); a digest: the first
+         * occurrence, whose decision decides the content (later copies are its duplicates) */
         free(f->record);
         f->record = strndup(data, len);
         f->id = id;
         if (!f->record)
             return EX_ENOMEM;
+        if (f->digest)
+            return EX_EEXIST; /* found: stop */
     }
     return EX_OK;
+}
+
+typedef struct saved_ctx {
+    ex_store *st;
+    const char *digest;
+} saved_ctx;
+
+/* is item id the one with this digest? */
+static int
+saved_same(void *ctx, uint64_t id)
+{
+    saved_ctx *c = ctx;
+    uint8_t *data;
+    size_t len;
+    if (c->st->ops->rec_get_dup(c->st, EX_TAB_ITEMS, id, NULL, &data, &len) != EX_OK)
+        return 0;
+    item_find f = {c->digest, NULL, 0, NULL};
+    int rc = match_item(&f, id, 0, data, len);
+    free(data);
+    free(f.record);
+    return rc == EX_EEXIST;
+}
+
+/* The first item with digest dig (f->digest): from the saved duplicate index if it fits this
+ * ledger, else by a pass over the items. */
+static int
+find_digest(ex_ledger *l, const uint8_t d[EX_HASH_BYTES], item_find *f)
+{
+    ex_store *st = l->st;
+    uint64_t from = 1;
+    if (l->dir) {
+        char dir[4096];
+        uint64_t id, covered, ckey;
+        int64_t k;
+        uint8_t *data = NULL;
+        size_t len;
+        saved_ctx c = {st, f->digest};
+        snprintf(dir, sizeof dir, "%s/dedup", l->dir);
+        if (ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey) ==
+                EX_OK &&
+            (covered == 0 ||
+             (st->ops->rec_get_dup(st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
+              (uint64_t)k == ckey))) {
+            free(data);
+            if (id) {
+                int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, &data, &len);
+                if (rc != EX_OK)
+                    return rc;
+                f->record = strndup((const char *)data, len);
+                f->id = id;
+                free(data);
+                return f->record ? EX_OK : EX_ENOMEM;
+            }
+            from = covered + 1;
+        } else {
+            free(data);
+        }
+    }
+    int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, from, UINT64_MAX, match_item, f);
+    return rc == EX_EEXIST ? EX_OK : rc;
 }
 
 typedef struct last {
@@ -135,7 +201,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         char dig[72];
         ex_digest_format(d, dig); /* lowercase, as recorded */
         f.digest = dig;
-        int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, 1, UINT64_MAX, match_item, &f);
+        int rc = find_digest(l, d, &f);
         f.digest = NULL;
         if (rc != EX_OK) {
             free(f.record);

@@ -41,6 +41,19 @@ for k in "\"digest\":\"$D\"" '"verdict":"pending"' '"rule":"no-policy"' '"source
 expect 0 $EXANTE verify-proof why.json --vkey "$VKEY"
 contains "$T/out" "decision pending"
 expect 1 $EXANTE why sha256:0000000000000000000000000000000000000000000000000000000000000000
+# a digest with copies: the first occurrence answers (its decision decides the content), found
+# through the duplicate index the ingest saved, and the same without it (a pass over the items)
+A=sha256:$(sha256sum docs/a.txt | cut -d' ' -f1)
+[ -f "$EXANTE_DIR/dedup/manifest" ] && ok || bad "ingest saved no duplicate index"
+expect 0 $EXANTE why "$A"
+contains "$T/out" "verdict  pending by rule no-policy"
+contains "$T/out" "docs/a.txt"
+cp "$T/out" why-indexed.txt
+mv "$EXANTE_DIR/dedup" dedup.saved
+expect 0 $EXANTE why "$A"
+cmp -s "$T/out" why-indexed.txt && ok || bad "why differs without the saved index"
+expect 1 $EXANTE why sha256:0000000000000000000000000000000000000000000000000000000000000000
+mv dedup.saved "$EXANTE_DIR/dedup"
 expect 2 $EXANTE why sha256:zz
 size=$(stat -c %s why.json)
 survived=0
