@@ -160,6 +160,7 @@ typedef struct run {
     char source[160];
     size_t batch_max;
     ex_dedup *map;          /* exact duplicates: digest prefix -> first item */
+    ex_dedup *urls;         /* WARC records (not revisits): URL key -> items, for revisits */
     uint64_t next_item;     /* id the next item will get */
     uint64_t next_decision;
     /* batches: one being filled (b), and one being committed by the writer thread (fly) */
@@ -204,27 +205,39 @@ fail(run *r, int rc, const char *fmt, ...)
 }
 
 typedef struct load_ctx {
-    ex_dedup *m;
-    uint64_t max;
-    ex_err *err;
+    struct run *r;
+    uint64_t from, from_u; /* the first items the two indexes lack */
+    uint64_t max;          /* the last item read */
 } load_ctx;
 
+static uint64_t url_key(ex_sha256 *h, const char *url);
+
+/* an item recorded before this run, into the indexes that lack it */
 static int
 load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
-    (void)data;
-    (void)len;
     load_ctx *c = ctx;
     c->max = id;
-    return ex_dedup_put(c->m, (uint64_t)key, id, c->err);
+    int rc = EX_OK;
+    if (id >= c->from && (rc = ex_dedup_put(c->r->map, (uint64_t)key, id, &c->r->l->err)) != EX_OK)
+        return rc;
+    if (id < c->from_u || !c->r->urls || !memmem(data, len, "\"warc_type\":", 12) ||
+        memmem(data, len, "\"warc_type\":\"revisit\"", 22))
+        return EX_OK;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    const char *u = json_string_value(json_object_get(o, "url"));
+    uint64_t uk = u ? url_key(c->r->h, u) : 0;
+    json_decref(o);
+    return uk ? ex_dedup_put(c->r->urls, uk, id, &c->r->l->err) : EX_OK;
 }
 
 static int land(run *r);
 
-/* the stored item `id` has content digest d */
+/* The record of item `id`, recorded in this run or before; *owned: what to free after. */
 static int
-same_digest(run *r, uint64_t id, const char *dig)
+item_rec(run *r, uint64_t id, const char **rec, size_t *len, uint8_t **owned)
 {
+    *owned = NULL;
     /* items of the current batch, and of the one the writer is committing, are not stored
      * (or not yet visible): their records are in memory */
     const batch *bts[2] = {r->b, r->fly};
@@ -235,7 +248,9 @@ same_digest(run *r, uint64_t id, const char *dig)
         uint64_t first = bt == r->b ? r->next_item - bt->np : bt->first_item;
         if (id >= first && id < first + bt->np) {
             const pending *p = &bt->p[id - first];
-            return memmem(bt->arena.data + p->item, p->item_len, dig, 71) != NULL;
+            *rec = bt->arena.data + p->item;
+            *len = p->item_len;
+            return EX_OK;
         }
     }
     /* committed items: through the reader connection, while the writer goes on; without one
@@ -243,15 +258,25 @@ same_digest(run *r, uint64_t id, const char *dig)
     ex_store *st = r->rd;
     if (!st) {
         if (r->fly && land(r) != EX_OK)
-            return 0;
+            return EX_EIO;
         st = r->l->st;
     }
-    uint8_t *rec;
+    int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, owned, len);
+    *rec = (const char *)*owned;
+    return rc;
+}
+
+/* the stored item `id` has content digest d */
+static int
+same_digest(run *r, uint64_t id, const char *dig)
+{
+    const char *rec;
     size_t len;
-    if (st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, &rec, &len) != EX_OK)
+    uint8_t *owned;
+    if (item_rec(r, id, &rec, &len, &owned) != EX_OK)
         return 0;
     int same = memmem(rec, len, dig, 71) != NULL;
-    free(rec);
+    free(owned);
     return same;
 }
 
@@ -265,6 +290,44 @@ same_cb(void *ctx, uint64_t id)
 {
     same_ctx *c = ctx;
     return same_digest(c->r, id, c->dig);
+}
+
+/* A revisit's target: the latest earlier WARC record (not a revisit) with this URL. */
+typedef struct target_ctx {
+    run *r;
+    const char *url;
+    uint64_t best;
+} target_ctx;
+
+static int
+target_cb(void *ctx, uint64_t id)
+{
+    target_ctx *c = ctx;
+    if (id <= c->best)
+        return 0;
+    const char *rec;
+    size_t len;
+    uint8_t *owned = NULL;
+    if (item_rec(c->r, id, &rec, &len, &owned) != EX_OK)
+        return 0;
+    json_t *o = json_loadb(rec, len, 0, NULL);
+    const char *u = json_string_value(json_object_get(o, "url"));
+    const char *t = json_string_value(json_object_get(o, "warc_type"));
+    if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0)
+        c->best = id;
+    json_decref(o);
+    free(owned);
+    return 0; /* on: every candidate is looked at, the latest wins */
+}
+
+static uint64_t
+revisit_target(run *r, uint64_t ukey, const char *url, int *rc)
+{
+    target_ctx c = {r, url, 0};
+    *rc = EX_OK;
+    if (r->urls && ukey)
+        (void)ex_dedup_find(r->urls, ukey, target_cb, &c, rc);
+    return c.best;
 }
 
 /* id of an earlier item with digest dig (whose prefix is key), 0 if none */
@@ -669,10 +732,11 @@ typedef struct ent {
     size_t body_len; /* all bytes after the header */
     /* what the policy reads of an item, NUL-terminated in the body: offset and length, or
      * offset 0 when absent */
-    size_t f_off[5], f_len[5];
+    size_t f_off[6], f_len[6];
+    uint64_t ukey; /* WARC: the URL index key of its URL (a revisit: of the one it refers to) */
 } ent;
 
-enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML };
+enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML, F_REFERS };
 
 typedef struct job {
     const char *path;
@@ -724,6 +788,17 @@ entry_end(producer *p, size_t at)
         return rc;
     }
     return p->out.len >= CHUNK_BYTES ? hand_over(p) : EX_OK;
+}
+
+/* the URL index key of a URL: the first 8 bytes of its SHA-256 (never 0; candidates are
+ * confirmed against the stored URL) */
+static uint64_t
+url_key(ex_sha256 *h, const char *url)
+{
+    uint8_t d[EX_HASH_BYTES];
+    if (ex_sha256_digest(h, url, strlen(url), d) != EX_OK)
+        return 0;
+    return ex_dedup_key(d);
 }
 
 static int
@@ -779,13 +854,17 @@ on_item(void *ctx, const ex_item *it)
     if ((rc = ex_sha256_digest(p->h, p->out.data + rec, rec_len, prov)) != EX_OK)
         return rc;
     /* the facts the policy reads, each NUL-terminated */
-    const char *fv[5] = {used->url, used->license, used->fetched, used->http_headers,
-                         headl ? head : NULL};
-    size_t fl[5] = {0, 0, 0, headers_kept(used), headl}, fo[5] = {0};
-    for (int i = 0; i < 5 && rc == EX_OK; i++) {
+    /* a WARC revisit names the record it repeats by URL (WARC-Refers-To-Target-URI, else its
+     * own) */
+    int revisit = used->warc_type && strcmp(used->warc_type, "revisit") == 0;
+    const char *refers = revisit ? (used->refers_to_uri ? used->refers_to_uri : used->url) : NULL;
+    const char *fv[6] = {used->url, used->license, used->fetched, used->http_headers,
+                         headl ? head : NULL, refers};
+    size_t fl[6] = {0, 0, 0, headers_kept(used), headl, 0}, fo[6] = {0};
+    for (int i = 0; i < 6 && rc == EX_OK; i++) {
         if (!fv[i])
             continue;
-        if (i < 3)
+        if (i < 3 || i == F_REFERS)
             fl[i] = strlen(fv[i]);
         fo[i] = p->out.len - at - sizeof(ent);
         if ((rc = put(&p->out, fv[i], fl[i])) == EX_OK)
@@ -805,7 +884,12 @@ on_item(void *ctx, const ex_item *it)
     memcpy(e->f_len, fl, sizeof fl);
     e->path_off = path_off;
     e->path_len = path_len;
-    e->revisit = it->warc_type && strcmp(it->warc_type, "revisit") == 0;
+    e->revisit = revisit;
+    e->ukey = 0;
+    if (refers)
+        e->ukey = url_key(p->h, refers);
+    else if (used->url && used->warc_type)
+        e->ukey = url_key(p->h, used->url);
     e->offset = it->offset;
     e->member = it->member;
     e->size = it->size;
@@ -953,6 +1037,10 @@ take_item(run *r, const ent *e, const char *rec)
         copy_of = lookup(r, e->key, dig, &rc);
         if (rc != EX_OK)
             return fail(r, rc, "cannot read the duplicate index: %s", ex_strerror(rc));
+    } else if (e->f_off[F_REFERS]) {
+        copy_of = revisit_target(r, e->ukey, rec + e->f_off[F_REFERS], &rc);
+        if (rc != EX_OK)
+            return fail(r, rc, "cannot read the URL index: %s", ex_strerror(rc));
     }
     /* the decision: a copy is a duplicate of the first occurrence, whose decision covers the
      * content; a first occurrence is decided by the policy, or pending without one */
@@ -989,6 +1077,9 @@ take_item(run *r, const ent *e, const char *rec)
     pd->key = (int64_t)e->key;
     r->b->np++;
     r->next_item++;
+    if (e->ukey && !e->revisit && r->urls &&
+        (rc = ex_dedup_put(r->urls, e->ukey, id, &r->l->err)) != EX_OK)
+        return rc;
     if (copy_of || e->revisit) {
         r->st.duplicates++;
     } else {
@@ -1373,6 +1464,7 @@ run_release(run *r)
         r->rd->ops->close(r->rd);
     ex_buf_free(&r->fixed);
     ex_dedup_close(r->map);
+    ex_dedup_close(r->urls);
     imap_free(&r->inputs);
 }
 
@@ -1670,29 +1762,31 @@ dedup_mem_items(void)
     return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)(512u << 10);
 }
 
-/* The duplicate index, in the ledger's dedup/ directory, with what the last completed ingest
- * saved there if it still fits this ledger: *from is the first item id it does not cover. */
+/* An index kept between ingests in the ledger's directory `name` (dedup/: content digests,
+ * urls/: WARC records by URL), with what the last completed ingest saved there if it still
+ * fits this ledger: *from is the first item id it does not cover. */
 static int
-dedup_start(run *r, uint64_t *from)
+index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from)
 {
     ex_ledger *l = r->l;
     char *dir = NULL;
     *from = 1;
     if (l->dir) {
-        size_t n = strlen(l->dir) + sizeof "/dedup";
+        size_t n = strlen(l->dir) + strlen(name) + 2;
         if (!(dir = malloc(n)))
             return fail(r, EX_ENOMEM, "out of memory");
-        snprintf(dir, n, "%s/dedup", l->dir);
+        snprintf(dir, n, "%s/%s", l->dir, name);
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
             int e = errno;
             free(dir);
-            return ex_fail(&l->err, EX_EIO, "cannot make '%s/dedup': %s", l->dir, strerror(e));
+            return ex_fail(&l->err, EX_EIO, "cannot make '%s/%s': %s", l->dir, name,
+                           strerror(e));
         }
     }
-    int rc = ex_dedup_open(dir, dedup_mem_items(), &r->map, &l->err);
+    int rc = ex_dedup_open(dir, mem_items, out, &l->err);
     free(dir);
     uint64_t covered, key;
-    if (rc != EX_OK || ex_dedup_load(r->map, &covered, &key) != EX_OK)
+    if (rc != EX_OK || ex_dedup_load(*out, &covered, &key) != EX_OK)
         return rc; /* none saved, or not usable: every item is read */
     /* the item it ends with must be here, with the same key: the ledger it indexed */
     int64_t k = 0;
@@ -1703,25 +1797,29 @@ dedup_start(run *r, uint64_t *from)
          (uint64_t)k == key))
         *from = covered + 1;
     else
-        ex_dedup_reset(r->map);
+        ex_dedup_reset(*out);
     free(data);
     return EX_OK;
 }
 
-/* After a completed ingest: keep the index for the next one. */
+/* After a completed ingest: keep the indexes for the next one (best effort: without them the
+ * next ingest reads every item again). */
 static void
-dedup_save(run *r)
+index_save(run *r)
 {
     uint64_t covered = r->next_item - 1;
     int64_t k = 0;
     uint8_t *data = NULL;
     size_t len;
-    if (!r->map || (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k,
-                                                          &data, &len) != EX_OK))
+    if (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k, &data,
+                                              &len) != EX_OK)
         return;
     free(data);
     ex_err e = {0};
-    (void)ex_dedup_save(r->map, covered, (uint64_t)k, &e);
+    if (r->map)
+        (void)ex_dedup_save(r->map, covered, (uint64_t)k, &e);
+    if (r->urls)
+        (void)ex_dedup_save(r->urls, covered, (uint64_t)k, &e);
 }
 
 int
@@ -1778,13 +1876,14 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
         goto out;
     /* the duplicate index of every item recorded so far: what the last ingest saved, then the
      * items after it */
-    uint64_t from = 1;
-    if ((rc = dedup_start(&r, &from)) != EX_OK)
+    uint64_t from, from_u;
+    if ((rc = index_start(&r, "dedup", dedup_mem_items(), &r.map, &from)) != EX_OK ||
+        (rc = index_start(&r, "urls", dedup_mem_items(), &r.urls, &from_u)) != EX_OK)
         goto out;
-    load_ctx lc = {r.map, from - 1, &l->err};
+    load_ctx lc = {&r, from, from_u, (from < from_u ? from : from_u) - 1};
     uint64_t maxd = 0;
-    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, from, UINT64_MAX, load_key, &lc)) !=
-            EX_OK ||
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, lc.max + 1, UINT64_MAX, load_key,
+                                   &lc)) != EX_OK ||
         (rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK) {
         if (rc == EX_EIO)
             ; /* the duplicate index said why */
@@ -1836,7 +1935,7 @@ out:
             rc = wrc;
     }
     if (rc == EX_OK)
-        dedup_save(&r); /* best effort: without it the next ingest reads every item again */
+        index_save(&r);
     for (size_t i = 0; ps && i < nprod; i++) {
         ex_sha256_free(ps[i].h);
         ex_buf_free(&ps[i].out);

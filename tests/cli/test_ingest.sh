@@ -100,6 +100,36 @@ contains "$T/out" '"ok":true'
 grep -q '"quarantined":0' "$T/out" && bad "WARC samples: nothing quarantined" || ok
 grep -q '"items":0' "$T/out" && bad "WARC samples: no items" || ok
 
+# a WARC revisit is a copy of the record it refers to: the latest earlier record (not a revisit)
+# with its WARC-Refers-To-Target-URI, in this run or (through the URL index kept in urls/) an
+# earlier one
+export EXANTE_DIR="$T/rv"
+$EXANTE -q init >/dev/null; $EXANTE -q source add w --kind crawl >/dev/null
+expect 0 $EXANTE --json ingest --source w "$SHARED"/samples/warc/example.warc
+q() { sqlite3 "$EXANTE_DIR/ledger.db" "$1"; }
+resp=$(q "SELECT id FROM items WHERE json_extract(record, '\$.warc_type') = 'response'")
+rv=$(q "SELECT id FROM items WHERE json_extract(record, '\$.warc_type') = 'revisit'")
+[ -n "$resp" ] && [ -n "$rv" ] && ok || bad "example.warc: want a response and a revisit"
+got=$(q "SELECT json_extract(record, '\$.copy_of') || ' ' || json_extract(record, '\$.verdict') FROM decisions WHERE key = $rv")
+[ "$got" = "$resp duplicate" ] && ok || bad "revisit $rv: copy_of and verdict '$got', want '$resp duplicate'"
+[ -f "$EXANTE_DIR/urls/manifest" ] && ok || bad "no urls/manifest after an ingest"
+# the same crawl again, gzipped: its response is a copy of the first, its revisit refers to the
+# newest response with that URL
+expect 0 $EXANTE --json ingest --source w "$SHARED"/samples/warc/example.warc.gz
+resp2=$(q "SELECT max(id) FROM items WHERE json_extract(record, '\$.warc_type') = 'response'")
+rv2=$(q "SELECT max(id) FROM items WHERE json_extract(record, '\$.warc_type') = 'revisit'")
+got=$(q "SELECT json_extract(record, '\$.copy_of') FROM decisions WHERE key = $rv2")
+[ "$resp2" -gt "$resp" ] && [ "$got" = "$resp2" ] && ok || bad "second revisit $rv2: copy_of '$got', want $resp2"
+# a revisit whose target was never recorded names none
+printf 'WARC/1.0\r\nWARC-Type: revisit\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Target-URI: http://nowhere.example/\r\nWARC-Refers-To-Target-URI: http://nowhere.example/\r\nWARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\nContent-Length: 0\r\n\r\n\r\n\r\n' > lone.warc
+expect 0 $EXANTE --json ingest --source w lone.warc
+contains "$T/out" '"duplicates":1'
+rv3=$(q "SELECT max(id) FROM items")
+got=$(q "SELECT ifnull(json_extract(record, '\$.copy_of'), 'none') FROM decisions WHERE key = $rv3")
+[ "$got" = none ] && ok || bad "a revisit of an unknown record: copy_of '$got'"
+expect 0 $EXANTE log verify
+export EXANTE_DIR="$T/ledger"
+
 # HTML heads are kept for the meta signals (noai, tdm-reservation) checked later
 sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record, '\$.html_head') FROM items WHERE json_extract(record, '\$.url') = 'http://example.com/' AND json_extract(record, '\$.warc_type') = 'response'" > head.txt
 contains head.txt "<title>Example Domain</title>"
