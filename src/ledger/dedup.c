@@ -40,6 +40,7 @@ struct ex_dedup {
     slot *mem;        /* open addressing, fixed capacity */
     size_t cap, n, max;
     uint64_t *bloom;  /* BLOOM_BYTES, 512-bit lines */
+    int bloomed;      /* a key was added (until then its pages were never touched) */
     size_t lines;
     run runs[MAX_RUNS + 1];
     size_t nruns;
@@ -378,6 +379,7 @@ spill(ex_dedup *d, ex_err *err)
         free(v);
         return ex_fail(err, EX_ENOMEM, "out of memory");
     }
+    d->bloomed = 1;
     /* the filter covers the keys in runs (the memory table is searched exactly): added here,
      * in a batch whose cache misses overlap, rather than one dependent miss per put */
     for (size_t i = 0; i < n; i++) {
@@ -529,7 +531,9 @@ forget(ex_dedup *d)
     d->nruns = 0;
     d->ndead = 0;
     d->keys = d->n;
-    memset(d->bloom, 0, BLOOM_BYTES);
+    if (d->bloomed)
+        memset(d->bloom, 0, BLOOM_BYTES);
+    d->bloomed = 0;
     DIR *dh = opendir(d->dir);
     struct dirent *de;
     while (dh && (de = readdir(dh)))
@@ -560,6 +564,7 @@ load_run(ex_dedup *d, const char *name, uint64_t n)
     }
     snprintf(r->name, NAME_LEN, "%s", name);
     r->listed = 1;
+    d->bloomed = 1;
     uint64_t prev = 0;
     int rc = EX_OK;
     for (uint64_t b = 0; rc == EX_OK && b < r->nblocks; b++) {
