@@ -364,9 +364,10 @@ sort_slots(slot *v, size_t n)
     return EX_OK;
 }
 
-/* Write the memory table out as a sorted run and empty it. */
+/* Write the memory table out as a sorted run and empty it; its keys go into the filter unless
+ * the index is being saved (nothing looks it up after that). */
 static int
-spill(ex_dedup *d, ex_err *err)
+spill(ex_dedup *d, int filter, ex_err *err)
 {
     slot *v = malloc((d->n ? d->n : 1) * sizeof *v);
     if (!v)
@@ -379,10 +380,10 @@ spill(ex_dedup *d, ex_err *err)
         free(v);
         return ex_fail(err, EX_ENOMEM, "out of memory");
     }
-    d->bloomed = 1;
     /* the filter covers the keys in runs (the memory table is searched exactly): added here,
      * in a batch whose cache misses overlap, rather than one dependent miss per put */
-    for (size_t i = 0; i < n; i++) {
+    d->bloomed |= filter;
+    for (size_t i = 0; filter && i < n; i++) {
 #if defined(__GNUC__) || defined(__clang__)
         if (i + 8 < n)
             __builtin_prefetch(d->bloom + (mix(v[i + 8].key) % d->lines) * 8, 1);
@@ -419,7 +420,7 @@ int
 ex_dedup_put(ex_dedup *d, uint64_t key, uint64_t id, ex_err *err)
 {
     if (d->n >= d->max) {
-        int rc = spill(d, err);
+        int rc = spill(d, 1, err);
         if (rc != EX_OK)
             return rc;
     }
@@ -487,7 +488,7 @@ sync_file(const ex_dedup *d, const char *name)
 int
 ex_dedup_save(ex_dedup *d, uint64_t covered, uint64_t cover_key, ex_err *err)
 {
-    int rc = d->n ? spill(d, err) : EX_OK;
+    int rc = d->n ? spill(d, 0, err) : EX_OK;
     if (rc != EX_OK)
         return rc;
     /* the runs first, durable; then the manifest naming them replaces the old one at once */

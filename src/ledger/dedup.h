@@ -43,7 +43,8 @@ void ex_dedup_prefetch(const ex_dedup *d, uint64_t key);
 uint64_t ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id),
                        void *ctx, int *rc);
 
-/* Keeping the index between runs, in its directory: save spills the memory table and writes a
+/* Keeping the index between runs, in its directory: save spills the memory table (after a
+ * save the index only answers for the keys it had before) and writes a
  * manifest naming the runs (fsync'd, then renamed into place) with `covered`, the last item id
  * whose key is in the index, and that item's key (so a loader can check the ledger is the one
  * indexed). Until a save, new runs are not named by it, and a merge keeps the files it

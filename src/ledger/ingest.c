@@ -1878,7 +1878,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
      * items after it */
     uint64_t from, from_u;
     if ((rc = index_start(&r, "dedup", dedup_mem_items(), &r.map, &from)) != EX_OK ||
-        (rc = index_start(&r, "urls", dedup_mem_items(), &r.urls, &from_u)) != EX_OK)
+        (rc = index_start(&r, "urls", dedup_mem_items() / 4, &r.urls, &from_u)) != EX_OK)
         goto out;
     load_ctx lc = {&r, from, from_u, (from < from_u ? from : from_u) - 1};
     uint64_t maxd = 0;
