@@ -1673,11 +1673,15 @@ run_pool(run *r, producer *ps, size_t n)
     pthread_t *th = calloc(n, sizeof *th);
     int rc = th ? EX_OK : fail(r, EX_ENOMEM, "out of memory");
     size_t started = 0;
+    /* counted before any starts: a producer that finishes at once (inputs recorded before)
+     * decrements it under the lock while later ones are still being started (found by TSan) */
+    pl.running = rc == EX_OK ? (int)n : 0;
     for (; rc == EX_OK && started < n; started++) {
         ps[started].pool = &pl;
-        pl.running++;
         if (pthread_create(&th[started], NULL, producer_main, &ps[started]) != 0) {
-            pl.running--;
+            pthread_mutex_lock(&pl.mu);
+            pl.running -= (int)(n - started); /* those that never started */
+            pthread_mutex_unlock(&pl.mu);
             rc = fail(r, EX_ENOMEM, "cannot start a reader thread");
             break;
         }

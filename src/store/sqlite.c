@@ -389,11 +389,21 @@ sq_entries_put(ex_store *s, uint64_t first, const void *const *data, const size_
     return EX_OK;
 }
 
+/* Column col of the current row as bytes. SQLite's rule: the pointer first, then the size
+ * (and never the two as arguments of one call, whose order C leaves open). */
+static const void *
+column(sqlite3_stmt *q, int col, size_t *n)
+{
+    const void *p = sqlite3_column_blob(q, col);
+    *n = (size_t)sqlite3_column_bytes(q, col);
+    return p;
+}
+
 static int
 copy_blob(ex_store *s, sqlite3_stmt *q, int col, uint8_t **data, size_t *len)
 {
-    size_t n = (size_t)sqlite3_column_bytes(q, col);
-    const void *p = sqlite3_column_blob(q, col);
+    size_t n;
+    const void *p = column(q, col, &n);
     uint8_t *d = malloc(n + 1);
     if (!d)
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
@@ -431,9 +441,11 @@ sq_entry_scan(ex_store *s, uint64_t from, ex_entry_visit fn, void *ctx)
         return dberr(s, "prepare");
     sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
     int r, rc = EX_OK;
-    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
-        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_blob(q, 1),
-                (size_t)sqlite3_column_bytes(q, 1));
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t n;
+        const void *p = column(q, 1, &n);
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), p, n);
+    }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan entries");
     sqlite3_reset(q);
@@ -466,13 +478,14 @@ sq_tile_get(ex_store *s, unsigned stratum, uint64_t index, void *buf, size_t cap
     sqlite3_bind_int64(q, 1, tile_id(stratum, index));
     int r = sqlite3_step(q), rc = EX_OK;
     if (r == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        size_t n;
+        const void *p = column(q, 0, &n);
         if (n > cap) {
             rc = ex_fail(&s->err, EX_ETOOBIG, "tile %u/%llu is %zu bytes", stratum,
                          (unsigned long long)index, n);
         } else {
             if (n)
-                memcpy(buf, sqlite3_column_blob(q, 0), n);
+                memcpy(buf, p, n);
             *len = n;
         }
     } else if (r == SQLITE_DONE) {
@@ -494,8 +507,9 @@ sq_tile_scan(ex_store *s, ex_tile_visit fn, void *ctx)
     int r, rc = EX_OK;
     while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
         uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
-        rc = fn(ctx, (unsigned)(id >> 56), id & ((UINT64_C(1) << 56) - 1),
-                sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        size_t n;
+        const void *p = column(q, 1, &n);
+        rc = fn(ctx, (unsigned)(id >> 56), id & ((UINT64_C(1) << 56) - 1), p, n);
     }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan tiles");
@@ -541,9 +555,11 @@ sq_checkpoint_scan(ex_store *s, ex_checkpoint_visit fn, void *ctx)
     if (!q)
         return dberr(s, "prepare");
     int r, rc = EX_OK;
-    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
-        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_blob(q, 1),
-                (size_t)sqlite3_column_bytes(q, 1));
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t n;
+        const void *p = column(q, 1, &n);
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), p, n);
+    }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan checkpoints");
     sqlite3_reset(q);
@@ -617,9 +633,11 @@ static int
 visit_rows(ex_store *s, sqlite3_stmt *q, ex_record_visit fn, void *ctx)
 {
     int r, rc = EX_OK;
-    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
-        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
-                sqlite3_column_blob(q, 2), (size_t)sqlite3_column_bytes(q, 2));
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t n;
+        const void *p = column(q, 2, &n);
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), p, n);
+    }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan records");
     sqlite3_reset(q);
