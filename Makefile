@@ -2,9 +2,10 @@
 # commands (each installs missing Debian packages first).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-asan bench clean
+.PHONY: all deps build demo test test-asan test-tsan bench clean
 
 all: build
 
@@ -18,10 +19,12 @@ build: deps
 demo: build
 	./$(BUILD)/exante demo
 
-# the whole suite: normal build, then again under AddressSanitizer + UBSan
+# the whole suite: normal build, then again under AddressSanitizer + UBSan, then the tests
+# that run threads (ingest --jobs, the writer and checkpointer threads) under ThreadSanitizer
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
 
 test-asan: deps
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEXANTE_SANITIZE=ON >/dev/null
@@ -29,8 +32,14 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
 
+test-tsan: deps
+	CC=gcc cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXANTE_TSAN=ON >/dev/null
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target exante-cli test_store test_dedup
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -j$(JOBS) \
+	  -R 'cli_test_(ingest|jobs|policy|demo)|unit_(store|dedup)'
+
 bench: build
 	bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
