@@ -127,6 +127,17 @@ typedef struct ictx {
     uint64_t item;
 } ictx;
 
+/* A read that failed during verification: a visitor's failure says why itself; a stored
+ * record that cannot be read back (a damaged packed record, pack.h) is a ledger that does not
+ * verify. */
+static int
+store_fail(ex_ledger *l, int rc)
+{
+    if (l->err.msg[0])
+        return rc;
+    return ex_fail(&l->err, rc == EX_EFORMAT ? EX_EVERIFY : rc, "%s", ex_store_errmsg(l->st));
+}
+
 static int
 check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
@@ -156,7 +167,7 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
         return rc == EX_ENOTFOUND
                    ? ex_fail(&l->err, EX_EVERIFY, "decision %llu: item %lld is missing",
                              (unsigned long long)id, (long long)item)
-                   : ex_ledger_fail_store(l, rc);
+                   : store_fail(l, rc);
     uint8_t dg[EX_HASH_BYTES];
     char got[72];
     rc = ex_sha256_digest(l->h, rec, rlen, dg);
@@ -195,7 +206,7 @@ check_batch(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     b->first = first;
     int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, first, first + count, check_decision, b);
     if (rc != EX_OK)
-        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+        return store_fail(l, rc);
     if (b->n != count)
         return ex_fail(&l->err, EX_EVERIFY, "batch %llu (log entry %lld): %llu of %llu decisions",
                        (unsigned long long)id, (long long)key, (unsigned long long)b->n,
@@ -222,13 +233,13 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
     vctx v = {l, 0, 0, 0, "source"};
     if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_SOURCES, 1, UINT64_MAX, check_entry_row, &v)) !=
         EX_OK)
-        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+        return store_fail(l, rc);
     c.sources = v.rows;
     v.rows = 0;
     v.table = "batch";
     if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_entry_row, &v)) !=
         EX_OK)
-        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+        return store_fail(l, rc);
     c.batches = v.rows;
     static const struct {
         int table;
@@ -239,14 +250,14 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
         v.table = extra[i].name;
         if ((rc = l->st->ops->rec_scan(l->st, extra[i].table, 1, UINT64_MAX, check_extra_row,
                                        &v)) != EX_OK)
-            return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+            return store_fail(l, rc);
     }
     c.signals = v.rows;
     bctx b = {l, NULL, 0, 0, 0, 0, 0};
     rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_batch, &b);
     free(b.leaves);
     if (rc != EX_OK)
-        return rc == EX_EDB ? ex_ledger_fail_store(l, rc) : rc;
+        return store_fail(l, rc);
     c.decisions = b.items_seen;
     /* nothing outside the batches: every decision and item row is covered */
     uint64_t maxd, maxi;

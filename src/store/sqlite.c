@@ -1,6 +1,7 @@
 /* sqlite.c - the embedded SQLite store (WAL). Rows are appended in key order wherever
  * possible (integer primary keys that only grow), which keeps SQLite's B-trees append-only. */
 #include "store.h"
+#include "store/pack.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -33,6 +34,9 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     "CREATE TABLE policies(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
     "CREATE TABLE captures(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);"
     "CREATE TABLE optouts(id INTEGER PRIMARY KEY, key INTEGER NOT NULL, record BLOB NOT NULL);",
+    /* v4: item and decision records may be packed (pack.h): a build that predates packing
+     * must refuse the ledger rather than hand out zstd frames as records */
+    "INSERT OR REPLACE INTO meta(key, value) VALUES('packed-records', 'zstd 1 2');",
 };
 
 static const char *const tables[EX_TAB_COUNT] = {
@@ -87,6 +91,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_CP_SCAN] = "SELECT size, note FROM checkpoints ORDER BY size",
 };
 
+#define SCAN_DEPTH 4
+
 typedef struct sq_store {
     ex_store base;
     sqlite3 *db;
@@ -96,6 +102,11 @@ typedef struct sq_store {
     char *path;  /* file stores: for the checkpointer's connection */
     int durable;
     struct sq_bulk *bulk; /* while bulk writes run: the background checkpointer */
+    /* unpack records read (pack.h), made at the first packed one: one per scan in progress
+     * (a visitor may read or scan the store again while its record is in use), and one for
+     * reads that copy at once */
+    ex_packer *pk[SCAN_DEPTH + 1];
+    int scans;
 } sq_store;
 
 /* WAL checkpoints: every WAL_CKPT_PAGES (64 MiB of 16 KiB pages) rather than SQLite's 1000
@@ -268,6 +279,8 @@ sq_close(ex_store *s)
     bulk_end(st);
     sqlite3_close(st->db);
     free(st->path);
+    for (int i = 0; i <= SCAN_DEPTH; i++)
+        ex_packer_free(st->pk[i]);
     free(st);
 }
 
@@ -399,11 +412,29 @@ column(sqlite3_stmt *q, int col, size_t *n)
     return p;
 }
 
+/* Record `id` of table as stored (data, n): its canonical bytes, unpacked if packed. */
 static int
-copy_blob(ex_store *s, sqlite3_stmt *q, int col, uint8_t **data, size_t *len)
+unpack(ex_store *s, int table, uint64_t id, const void **data, size_t *n)
 {
-    size_t n;
-    const void *p = column(q, col, &n);
+    sq_store *st = SQ(s);
+    if (!ex_packed(*data, *n))
+        return EX_OK;
+    if (st->scans > SCAN_DEPTH)
+        return ex_fail(&s->err, EX_ERANGE, "scans nested more than %d deep", SCAN_DEPTH);
+    ex_packer **pk = &st->pk[st->scans];
+    if (!*pk && ex_packer_new(pk) != EX_OK)
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
+    ex_err e = {0};
+    int rc = ex_unpack(*pk, *data, *n, data, n, &e);
+    if (rc != EX_OK)
+        return ex_fail(&s->err, rc, "%s record %llu: %s", tables[table], (unsigned long long)id,
+                       e.msg);
+    return EX_OK;
+}
+
+static int
+copy_bytes(ex_store *s, const void *p, size_t n, uint8_t **data, size_t *len)
+{
     uint8_t *d = malloc(n + 1);
     if (!d)
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
@@ -413,6 +444,14 @@ copy_blob(ex_store *s, sqlite3_stmt *q, int col, uint8_t **data, size_t *len)
     *data = d;
     *len = n;
     return EX_OK;
+}
+
+static int
+copy_blob(ex_store *s, sqlite3_stmt *q, int col, uint8_t **data, size_t *len)
+{
+    size_t n;
+    const void *p = column(q, col, &n);
+    return copy_bytes(s, p, n, data, len);
 }
 
 static int
@@ -618,7 +657,10 @@ sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data
     if (r == SQLITE_ROW) {
         if (key)
             *key = sqlite3_column_int64(q, 0);
-        rc = copy_blob(s, q, 1, data, len);
+        size_t n;
+        const void *p = column(q, 1, &n);
+        if ((rc = unpack(s, table, id, &p, &n)) == EX_OK)
+            rc = copy_bytes(s, p, n, data, len);
     } else if (r == SQLITE_DONE) {
         rc = ex_fail(&s->err, EX_ENOTFOUND, "no %s record %llu", tables[table],
                      (unsigned long long)id);
@@ -630,13 +672,18 @@ sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data
 }
 
 static int
-visit_rows(ex_store *s, sqlite3_stmt *q, ex_record_visit fn, void *ctx)
+visit_rows(ex_store *s, int table, sqlite3_stmt *q, ex_record_visit fn, void *ctx)
 {
     int r, rc = EX_OK;
     while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
         size_t n;
         const void *p = column(q, 2, &n);
-        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), p, n);
+        uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
+        if ((rc = unpack(s, table, id, &p, &n)) == EX_OK) {
+            SQ(s)->scans++; /* the record is in use until fn returns */
+            rc = fn(ctx, id, sqlite3_column_int64(q, 1), p, n);
+            SQ(s)->scans--;
+        }
     }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan records");
@@ -652,7 +699,7 @@ sq_rec_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit 
         return dberr(s, "prepare");
     sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
     sqlite3_bind_int64(q, 2, to > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
-    return visit_rows(s, q, fn, ctx);
+    return visit_rows(s, table, q, fn, ctx);
 }
 
 static int
@@ -662,7 +709,7 @@ sq_rec_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *c
     if (!q)
         return dberr(s, "prepare");
     sqlite3_bind_int64(q, 1, key);
-    return visit_rows(s, q, fn, ctx);
+    return visit_rows(s, table, q, fn, ctx);
 }
 
 static int

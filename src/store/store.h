@@ -94,7 +94,7 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 3
+#define EX_STORE_SCHEMA 4
 
 static inline void
 ex_store_close(ex_store *s)

@@ -11,6 +11,12 @@ unset EXANTE_PASSPHRASE
 passed=0
 failed=0
 
+# sql DB QUERY : sqlite3 on a ledger database, with record(BLOB) (ext/sqlite_record.c) to
+# read item and decision records, which are stored packed
+sql() {
+    sqlite3 -cmd ".load ${EXANTE_SQLITE:?EXANTE_SQLITE must name the exante_sqlite module}" "$@"
+}
+
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 

@@ -106,38 +106,38 @@ grep -q '"items":0' "$T/out" && bad "WARC samples: no items" || ok
 export EXANTE_DIR="$T/rv"
 $EXANTE -q init >/dev/null; $EXANTE -q source add w --kind crawl >/dev/null
 expect 0 $EXANTE --json ingest --source w "$SHARED"/samples/warc/example.warc
-q() { sqlite3 "$EXANTE_DIR/ledger.db" "$1"; }
-resp=$(q "SELECT id FROM items WHERE json_extract(record, '\$.warc_type') = 'response'")
-rv=$(q "SELECT id FROM items WHERE json_extract(record, '\$.warc_type') = 'revisit'")
+q() { sql "$EXANTE_DIR/ledger.db" "$1"; }
+resp=$(q "SELECT id FROM items WHERE json_extract(record(record), '\$.warc_type') = 'response'")
+rv=$(q "SELECT id FROM items WHERE json_extract(record(record), '\$.warc_type') = 'revisit'")
 [ -n "$resp" ] && [ -n "$rv" ] && ok || bad "example.warc: want a response and a revisit"
-got=$(q "SELECT json_extract(record, '\$.copy_of') || ' ' || json_extract(record, '\$.verdict') FROM decisions WHERE key = $rv")
+got=$(q "SELECT json_extract(record(record), '\$.copy_of') || ' ' || json_extract(record(record), '\$.verdict') FROM decisions WHERE key = $rv")
 [ "$got" = "$resp duplicate" ] && ok || bad "revisit $rv: copy_of and verdict '$got', want '$resp duplicate'"
 [ -f "$EXANTE_DIR/urls/manifest" ] && ok || bad "no urls/manifest after an ingest"
 # the same crawl again, gzipped: its response is a copy of the first, its revisit refers to the
 # newest response with that URL
 expect 0 $EXANTE --json ingest --source w "$SHARED"/samples/warc/example.warc.gz
-resp2=$(q "SELECT max(id) FROM items WHERE json_extract(record, '\$.warc_type') = 'response'")
-rv2=$(q "SELECT max(id) FROM items WHERE json_extract(record, '\$.warc_type') = 'revisit'")
-got=$(q "SELECT json_extract(record, '\$.copy_of') FROM decisions WHERE key = $rv2")
+resp2=$(q "SELECT max(id) FROM items WHERE json_extract(record(record), '\$.warc_type') = 'response'")
+rv2=$(q "SELECT max(id) FROM items WHERE json_extract(record(record), '\$.warc_type') = 'revisit'")
+got=$(q "SELECT json_extract(record(record), '\$.copy_of') FROM decisions WHERE key = $rv2")
 [ "$resp2" -gt "$resp" ] && [ "$got" = "$resp2" ] && ok || bad "second revisit $rv2: copy_of '$got', want $resp2"
 # a revisit whose target was never recorded names none
 printf 'WARC/1.0\r\nWARC-Type: revisit\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Target-URI: http://nowhere.example/\r\nWARC-Refers-To-Target-URI: http://nowhere.example/\r\nWARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\nContent-Length: 0\r\n\r\n\r\n\r\n' > lone.warc
 expect 0 $EXANTE --json ingest --source w lone.warc
 contains "$T/out" '"duplicates":1'
 rv3=$(q "SELECT max(id) FROM items")
-got=$(q "SELECT ifnull(json_extract(record, '\$.copy_of'), 'none') FROM decisions WHERE key = $rv3")
+got=$(q "SELECT ifnull(json_extract(record(record), '\$.copy_of'), 'none') FROM decisions WHERE key = $rv3")
 [ "$got" = none ] && ok || bad "a revisit of an unknown record: copy_of '$got'"
 expect 0 $EXANTE log verify
 export EXANTE_DIR="$T/ledger"
 
 # HTML heads are kept for the meta signals (noai, tdm-reservation) checked later
-sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record, '\$.html_head') FROM items WHERE json_extract(record, '\$.url') = 'http://example.com/' AND json_extract(record, '\$.warc_type') = 'response'" > head.txt
+sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record), '\$.html_head') FROM items WHERE json_extract(record(record), '\$.url') = 'http://example.com/' AND json_extract(record(record), '\$.warc_type') = 'response'" > head.txt
 contains head.txt "<title>Example Domain</title>"
 contains head.txt "</head>"
 grep -q "<body" head.txt && bad "html_head goes past </head>" || ok
 mkdir pages; printf '<!DOCTYPE html><html><head><meta name="robots" content="noai"></head><body>x</body></html>' > pages/p.html
 expect 0 $EXANTE ingest --source web pages
-sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record, '\$.html_head') FROM items ORDER BY id DESC LIMIT 1" > head.txt
+sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record), '\$.html_head') FROM items ORDER BY id DESC LIMIT 1" > head.txt
 contains head.txt '<meta name="robots" content="noai">'
 
 expect 0 $EXANTE log verify
@@ -148,24 +148,44 @@ contains "$T/out" "decisions,"
 DB="$EXANTE_DIR/ledger.db"
 cp "$DB" pristine.db
 restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
-sqlite3 "$DB" "UPDATE items SET record = CAST(replace(CAST(record AS TEXT), 'b.txt', 'x.txt') AS BLOB) WHERE id = 2"
+sql "$DB" "UPDATE items SET record = CAST(replace(record(record), 'b.txt', 'x.txt') AS BLOB) WHERE id = 2"
 expect 1 $EXANTE log verify
 contains "$T/err" "item 2: its record does not match the provenance digest"
 restore
-sqlite3 "$DB" "UPDATE decisions SET record = CAST(replace(CAST(record AS TEXT), '\"pending\"', '\"reject\"') AS BLOB) WHERE id = 2"
+sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"pending\"', '\"reject\"') AS BLOB) WHERE id = 2"
 expect 1 $EXANTE log verify
 contains "$T/err" "its decisions do not hash to its root"
 restore
-sqlite3 "$DB" "DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)"
+sql "$DB" "DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)"
 expect 1 $EXANTE log verify
 restore
-sqlite3 "$DB" "UPDATE sources SET record = CAST(replace(CAST(record AS TEXT), 'crawl', 'licensed') AS BLOB) WHERE id = 1"
+sql "$DB" "UPDATE sources SET record = CAST(replace(record(record), 'crawl', 'licensed') AS BLOB) WHERE id = 1"
 expect 1 $EXANTE log verify
 contains "$T/err" "source 1: differs from log entry"
 restore
-sqlite3 "$DB" "INSERT INTO items(key, record) VALUES(0, CAST('{}' AS BLOB))"
+sql "$DB" "INSERT INTO items(key, record) VALUES(0, CAST('{}' AS BLOB))"
 expect 1 $EXANTE log verify
 contains "$T/err" "items:"
+restore
+# item and decision records are stored packed (zstd frames, src/store/pack.h), a third of
+# their size; a damaged frame is refused with the record it is in
+[ "$(sql "$DB" "SELECT count(*) FROM items WHERE hex(substr(record, 1, 4)) = '28B52FFD'")" = "$(sql "$DB" "SELECT count(*) FROM items")" ] && ok || bad "item records are not all packed"
+[ "$(sql "$DB" "SELECT count(*) FROM decisions WHERE hex(substr(record, 1, 4)) = '28B52FFD'")" -gt 0 ] && ok || bad "decision records are not packed"
+sql "$DB" "SELECT sum(length(record)) < sum(length(record(record))) / 2 FROM items" > ratio.txt
+contains ratio.txt 1
+sql "$DB" "UPDATE decisions SET record = substr(record, 1, length(record) - 3) WHERE id = 2"
+expect 1 $EXANTE log verify
+contains "$T/err" "decisions record 2: damaged record"
+restore
+sql "$DB" "UPDATE items SET record = substr(record, 1, 5) || x'07' || substr(record, 7) WHERE id = 3"
+expect 1 $EXANTE log verify
+contains "$T/err" "items record 3: record packed with dictionary 7"
+restore
+# records stored as they are (ledgers written before packing) read the same
+sql "$DB" "UPDATE items SET record = CAST(record(record) AS BLOB); UPDATE decisions SET record = CAST(record(record) AS BLOB) WHERE id < 5"
+expect 0 $EXANTE log verify
+$EXANTE why --json "$(sql "$DB" "SELECT json_extract(record(record), '\$.digest') FROM items WHERE id = 2")" > proof.json && ok || bad "why on an unpacked record"
+expect 0 $EXANTE verify-proof proof.json
 restore
 expect 0 $EXANTE log verify
 

@@ -28,8 +28,8 @@ for k in '"items":2004' '"pending":1603' '"duplicates":401' '"quarantined":1'; d
 done
 # the same items (digest, locator) and the same multiset of verdicts
 for d in one four; do
-    sqlite3 "$T/$d/ledger.db" "SELECT json_extract(record,'\$.digest')||' '||json_extract(record,'\$.file')||' '||ifnull(json_extract(record,'\$.offset'),'') FROM items ORDER BY 1" > items.$d
-    sqlite3 "$T/$d/ledger.db" "SELECT json_extract(record,'\$.digest')||' '||json_extract(record,'\$.verdict') FROM decisions ORDER BY 1" > verdicts.$d
+    sql "$T/$d/ledger.db" "SELECT json_extract(record(record),'\$.digest')||' '||json_extract(record(record),'\$.file')||' '||ifnull(json_extract(record(record),'\$.offset'),'') FROM items ORDER BY 1" > items.$d
+    sql "$T/$d/ledger.db" "SELECT json_extract(record(record),'\$.digest')||' '||json_extract(record(record),'\$.verdict') FROM decisions ORDER BY 1" > verdicts.$d
     cut -d' ' -f1 verdicts.$d | sort | uniq -c | sort > per-digest.$d
 done
 sed "s|$T/one|X|; s|$T/four|X|" items.one > a; sed "s|$T/one|X|; s|$T/four|X|" items.four > b
@@ -37,7 +37,7 @@ cmp -s a b && ok || bad "--jobs 4 recorded other items than one job"
 [ "$(wc -l < items.four)" = 2004 ] && ok || bad "--jobs 4: item count"
 cmp -s per-digest.one per-digest.four && ok || bad "--jobs 4: decisions per digest differ"
 # every digest is decided exactly once (no policy: pending), its other copies are duplicates
-n=$(sqlite3 "$T/four/ledger.db" "SELECT count(*) FROM (SELECT json_extract(record,'\$.digest') d, sum(json_extract(record,'\$.verdict')='pending') a FROM decisions GROUP BY d HAVING a != 1)")
+n=$(sql "$T/four/ledger.db" "SELECT count(*) FROM (SELECT json_extract(record(record),'\$.digest') d, sum(json_extract(record(record),'\$.verdict')='pending') a FROM decisions GROUP BY d HAVING a != 1)")
 [ "$n" = 0 ] && ok || bad "--jobs 4: $n digests not decided exactly once"
 EXANTE_DIR="$T/four" expect 0 $EXANTE log verify
 EXANTE_DIR="$T/four" expect 0 $EXANTE quarantine list

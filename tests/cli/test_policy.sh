@@ -146,7 +146,7 @@ contains "$T/out" '"items":6'
 
 # every decision and its rule (latest decision per URL)
 latest() { # latest URL : "verdict rule" of the URL's latest decision
-    sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(d.record,'\$.verdict')||' '||json_extract(d.record,'\$.rule') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(i.record,'\$.url') = '$1' ORDER BY d.id DESC LIMIT 1"
+    sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(d.record),'\$.verdict')||' '||json_extract(record(d.record),'\$.rule') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(record(i.record),'\$.url') = '$1' ORDER BY d.id DESC LIMIT 1"
 }
 is() { local got; got=$(latest "$1"); [ "$got" = "$2" ] && ok || bad "$1: got '$got', want '$2'"; }
 is https://a.example/docs/1 "admit line:13"          # MIT
@@ -171,7 +171,7 @@ is https://d.example/p5 "reject line:14"             # noai for another bot only
 # tdmrep.json reserves /reserved/*, but the page's header says 0: TDMRep's processing priority
 # lets the header supersede the file (docs/SIGNALS.md); no license then
 is https://a.example/reserved/p6 "reject line:14"
-L=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(d.record,'\$.verdict')||' '||json_extract(d.record,'\$.rule') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(i.record,'\$.source') = 'licensed'")
+L=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(d.record),'\$.verdict')||' '||json_extract(record(d.record),'\$.rule') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(record(i.record),'\$.source') = 'licensed'")
 [ "$L" = "admit line:11" ] && ok || bad "licensed source: got '$L'"
 
 # why explains in plain words, with the evidence
@@ -187,8 +187,8 @@ contains "$T/out" "\"policy\":\"$PD\""
 cp "$T/out" why.json
 expect 0 $EXANTE verify-proof why.json
 # a decision names the capture it relied on (the digest of the capture's log entry)
-E=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(d.record,'\$.evidence[0]') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(i.record,'\$.url') = 'https://a.example/private/5' ORDER BY d.id DESC LIMIT 1")
-C=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT key FROM captures WHERE json_extract(record,'\$.host') = 'a.example' AND json_extract(record,'\$.kind') = 'robots.txt'")
+E=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(d.record),'\$.evidence[0]') FROM decisions d JOIN items i ON i.id = d.key WHERE json_extract(record(i.record),'\$.url') = 'https://a.example/private/5' ORDER BY d.id DESC LIMIT 1")
+C=$(sql "$EXANTE_DIR/ledger.db" "SELECT key FROM captures WHERE json_extract(record(record),'\$.host') = 'a.example' AND json_extract(record(record),'\$.kind') = 'robots.txt'")
 $EXANTE log entry "$C" > cap.entry
 [ "$E" = "sha256:$(sha256sum cap.entry | cut -d' ' -f1)" ] && ok || bad "robots evidence $E is not the capture entry's digest"
 
@@ -205,14 +205,14 @@ contains "$T/out" '"scope":"domain"'
 contains "$T/out" '"holder":"Jane Doe"'
 expect 2 $EXANTE optout add --domain "not a domain"
 expect 2 $EXANTE optout add --url-prefix https://x.example/ --domain x.example
-n0=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT count(*) FROM decisions")
+n0=$(sql "$EXANTE_DIR/ledger.db" "SELECT count(*) FROM decisions")
 expect 0 $EXANTE --json reevaluate
 contains "$T/out" '"rejected":1'
 contains "$T/out" '"by_rule":{"line:6":1}'
 is https://www.optout.example/7 "reject line:6"
-n1=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT count(*) FROM decisions")
+n1=$(sql "$EXANTE_DIR/ledger.db" "SELECT count(*) FROM decisions")
 [ "$n1" = $((n0 + 1)) ] && ok || bad "reevaluate added $((n1 - n0)) decisions, want 1"
-S=$(sqlite3 "$EXANTE_DIR/ledger.db" "SELECT json_extract(record,'\$.supersedes') FROM decisions ORDER BY id DESC LIMIT 1")
+S=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.supersedes') FROM decisions ORDER BY id DESC LIMIT 1")
 [ -n "$S" ] && ok || bad "the new decision names no superseded decision"
 expect 0 $EXANTE why https://www.optout.example/7
 contains "$T/out" "opt-out: domain optout.example by Jane Doe"
@@ -225,19 +225,19 @@ contains "$T/out" "policies, captures and opt-outs match the log"
 DB="$EXANTE_DIR/ledger.db"
 cp "$DB" pristine.db
 restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
-sqlite3 "$DB" "UPDATE captures SET record = json_set(CAST(record AS TEXT), '\$.body', 'VXNlci1hZ2VudDogKgo=') WHERE id = 1"
+sql "$DB" "UPDATE captures SET record = json_set(record(record), '\$.body', 'VXNlci1hZ2VudDogKgo=') WHERE id = 1"
 expect 1 $EXANTE log verify
 contains "$T/err" "capture 1: its body does not hash to its digest"
 restore
-sqlite3 "$DB" "UPDATE optouts SET record = CAST(replace(CAST(record AS TEXT), 'Jane Doe', 'John Doe') AS BLOB)"
+sql "$DB" "UPDATE optouts SET record = CAST(replace(record(record), 'Jane Doe', 'John Doe') AS BLOB)"
 expect 1 $EXANTE log verify
 contains "$T/err" "opt-out 1: differs from log entry"
 restore
-sqlite3 "$DB" "UPDATE policies SET record = CAST(replace(CAST(record AS TEXT), 'line:8', 'line:9') AS BLOB)"
+sql "$DB" "UPDATE policies SET record = CAST(replace(record(record), 'line:8', 'line:9') AS BLOB)"
 expect 1 $EXANTE log verify
 contains "$T/err" "policy 1: its canonical form does not hash to its digest"
 restore
-sqlite3 "$DB" "UPDATE policies SET record = CAST(replace(CAST(record AS TEXT), 'admit  license MIT', 'admit  license ISC') AS BLOB)"
+sql "$DB" "UPDATE policies SET record = CAST(replace(record(record), 'admit  license MIT', 'admit  license ISC') AS BLOB)"
 expect 1 $EXANTE log verify
 contains "$T/err" "policy 1: its text does not give its canonical form"
 restore

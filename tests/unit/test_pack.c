@@ -1,0 +1,155 @@
+/* test_pack.c - packed records (src/store/pack.c): what is packed unpacks to the same bytes;
+ * records of other tables and unpacked records pass through; damaged, truncated or foreign
+ * frames are refused with a reason, never read past; the dictionaries are the ones every
+ * packed record in every ledger depends on; a store hands packed and unpacked rows back the
+ * same. */
+#include "t.h"
+
+#include <openssl/sha.h>
+
+#include "store/pack.h"
+#include "store/store.h"
+
+extern const unsigned char ex_dict_items[], ex_dict_decisions[];
+extern const size_t ex_dict_items_len, ex_dict_decisions_len;
+
+static const char *const records[] = {
+    "{\"digest\":\"sha256:d2d66281257bf97917aaa0a004bd596c18f532b39f7c58d8564714cf2334c199\","
+    "\"fetched\":\"2025-06-22T17:26:31Z\",\"file\":\"s.jsonl\",\"license\":\"Apache-2.0\","
+    "\"line\":1,\"offset\":0,\"record_id\":\"doc-000000000001\",\"size\":165,\"source\":\"web\","
+    "\"type\":\"item\",\"url\":\"https://www.site48110.example/book/1.html\"}",
+    "{\"digest\":\"sha256:93a441747283fa25bec07e45cdc20765056bde0095aaa1ad6be2df388ab749b8\","
+    "\"item\":2,\"policy\":null,\"provenance\":\"sha256:a7f2b4c5873c7dca5e66deaa0f420cda2224b3af"
+    "a805138495703226151ebec2\",\"reason\":\"no policy adopted yet: pending until 'exante "
+    "reevaluate' decides it under an adopted policy\",\"rule\":\"no-policy\",\"source\":\"web\","
+    "\"type\":\"decision\",\"verdict\":\"pending\"}",
+    "{}",
+    "",
+    "{\"text\":\"\xc3\xa9\xe2\x82\xac \\u0000 binary-ish \\\"quoted\\\"\"}",
+};
+
+static void
+hex(const unsigned char *d, size_t n, char *out)
+{
+    unsigned char md[32];
+    SHA256(d, n, md);
+    for (int i = 0; i < 32; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+typedef struct seen {
+    int n;
+    char got[4][512];
+} seen;
+
+static int
+keep(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id, (void)key;
+    seen *s = ctx;
+    if (s->n < 4 && len < 512) {
+        memcpy(s->got[s->n], data, len);
+        s->got[s->n][len] = 0;
+    }
+    s->n++;
+    return EX_OK;
+}
+
+int
+main(void)
+{
+    /* the shipped dictionaries: changing one would make every ledger packed with it
+     * unreadable; a new one gets a new id (scripts/gen-dicts.sh) */
+    char h[65];
+    hex(ex_dict_items, ex_dict_items_len, h);
+    CHECK_STR(h, "88d43a6ac5f31d77d7ddf67b920fd1a195ea35519b1d76c7f28e87286b61e027");
+    hex(ex_dict_decisions, ex_dict_decisions_len, h);
+    CHECK_STR(h, "30f411d5b034481d0d21a6c81326d18d6aaa87090e9f3b51610c804befaea99b");
+
+    ex_packer *p;
+    CHECK_RC(ex_packer_new(&p), EX_OK);
+    ex_err e = {0};
+    const void *out;
+    size_t n;
+    for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
+        const char *r = records[i];
+        size_t len = strlen(r);
+        int tables[] = {EX_TAB_ITEMS, EX_TAB_DECISIONS, EX_TAB_SOURCES};
+        for (int t = 0; t < 3; t++) {
+            ex_buf b = {0};
+            CHECK_RC(ex_pack(p, tables[t], r, len, &b), EX_OK);
+            CHECK(ex_packed(b.data, b.len) == (tables[t] != EX_TAB_SOURCES));
+            CHECK_RC(ex_unpack(p, b.data, b.len, &out, &n, &e), EX_OK);
+            CHECK(n == len && memcmp(out, r, len) == 0);
+            CHECK(((const char *)out)[n] == 0 || !ex_packed(b.data, b.len));
+            /* a frame cut anywhere is refused, never read past */
+            if (tables[t] != EX_TAB_SOURCES)
+                for (size_t cut = 4; cut < b.len; cut++) {
+                    e.msg[0] = 0;
+                    CHECK_RC(ex_unpack(p, b.data, cut, &out, &n, &e), EX_EFORMAT);
+                    CHECK(strstr(e.msg, "damaged record") != NULL);
+                }
+            ex_buf_free(&b);
+        }
+    }
+    /* small records pack well: the item and decision above to under half */
+    ex_buf b = {0};
+    CHECK_RC(ex_pack(p, EX_TAB_ITEMS, records[0], strlen(records[0]), &b), EX_OK);
+    CHECK(b.len * 2 < strlen(records[0]));
+    size_t item_len = b.len;
+    CHECK_RC(ex_pack(p, EX_TAB_DECISIONS, records[1], strlen(records[1]), &b), EX_OK);
+    CHECK((b.len - item_len) * 2 < strlen(records[1]));
+    /* a frame naming a dictionary this build lacks (byte 5: the 1-byte dictionary id) */
+    b.data[5] = 9;
+    CHECK_RC(ex_unpack(p, b.data, item_len, &out, &n, &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "dictionary 9") != NULL);
+    ex_buf_free(&b);
+    /* a frame that claims more than EX_PACK_MAX: refused before anything is allocated
+     * (magic, descriptor: 8-byte content size, checksum, no dictionary; window byte; size) */
+    unsigned char big[16] = {0x28, 0xB5, 0x2F, 0xFD, 0xC4, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    CHECK_RC(ex_unpack(p, big, 14, &out, &n, &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "unpacks to") != NULL);
+    /* not a frame: passed through as it is */
+    CHECK_RC(ex_unpack(p, "{\"a\":1}", 7, &out, &n, &e), EX_OK);
+    CHECK(n == 7 && memcmp(out, "{\"a\":1}", 7) == 0);
+    CHECK(!ex_packed("\x28\xB5\x2F", 3));
+    /* a frame without a checksum is not one this store wrote */
+    big[4] = 0x20, big[5] = 2, big[6] = 'h', big[7] = 'i';
+    CHECK_RC(ex_unpack(p, big, 8, &out, &n, &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "size and checksum") != NULL);
+
+    /* a store reads packed and unpacked rows of one table alike, in scans and gets */
+    ex_store *st;
+    CHECK_RC(ex_store_open_sqlite(":memory:", &(ex_store_opts){.create = 1}, &st, &e), EX_OK);
+    ex_buf rows = {0};
+    CHECK_RC(ex_pack(p, EX_TAB_ITEMS, records[0], strlen(records[0]), &rows), EX_OK);
+    size_t plen = rows.len;
+    const void *data[2] = {rows.data, records[4]};
+    size_t lens[2] = {plen, strlen(records[4])};
+    int64_t keys[2] = {1, 2};
+    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_ITEMS, 1, 2, keys, data, lens), EX_OK);
+    seen s = {0};
+    CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, keep, &s), EX_OK);
+    CHECK(s.n == 2);
+    CHECK_STR(s.got[0], records[0]);
+    CHECK_STR(s.got[1], records[4]);
+    uint8_t *got;
+    size_t glen;
+    CHECK_RC(st->ops->rec_get_dup(st, EX_TAB_ITEMS, 1, NULL, &got, &glen), EX_OK);
+    CHECK(glen == strlen(records[0]) && memcmp(got, records[0], glen) == 0);
+    free(got);
+    /* a damaged row: the read fails and names the table and row */
+    rows.data[plen - 2] ^= 0x55;
+    const void *bad[1] = {rows.data};
+    keys[0] = 3;
+    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_ITEMS, 3, 1, keys, bad, &plen), EX_OK);
+    int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, 3, NULL, &got, &glen);
+    CHECK(rc == EX_EFORMAT);
+    if (rc == EX_OK)
+        free(got);
+    CHECK(strstr(ex_store_errmsg(st), "items record 3: damaged record") != NULL);
+    ex_buf_free(&rows);
+    ex_store_close(st);
+    ex_packer_free(p);
+    return t_done("test_pack");
+}
