@@ -241,6 +241,7 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
         EX_OK)
         return store_fail(l, rc);
     c.batches = v.rows;
+    v.rows = 0;
     static const struct {
         int table;
         const char *name;

@@ -143,6 +143,7 @@ contains head.txt '<meta name="robots" content="noai">'
 expect 0 $EXANTE log verify
 contains "$T/out" "sources,"
 contains "$T/out" "decisions,"
+grep -q "policies, captures and opt-outs" "$T/out" && bad "log verify counts batches as signals" || ok
 
 # ledger tables are covered by the log: one altered row is caught and named
 DB="$EXANTE_DIR/ledger.db"
