@@ -2171,7 +2171,8 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, 1, UINT64_MAX, note_latest, &v)) !=
+    /* the latest decision of each item: from the decisions' key index, not their records */
+    if ((rc = l->st->ops->rec_keys(l->st, EX_TAB_DECISIONS, note_latest, &v)) !=
         EX_OK) {
         ex_ledger_fail_store(l, rc);
         goto out;

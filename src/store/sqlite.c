@@ -61,7 +61,7 @@ enum {
 };
 
 /* per record table: append, get, scan, scan by key, max id */
-enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_INSERT1, R_INSERTN, R_COUNT };
+enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_INSERT1, R_INSERTN, R_KEYS, R_COUNT };
 /* rows per multi-row insert (3 parameters each, well under SQLite's 32766) */
 #define INSERT_ROWS 256
 static const char *const rsql[R_COUNT] = {
@@ -73,6 +73,7 @@ static const char *const rsql[R_COUNT] = {
     [R_PUT] = "INSERT OR REPLACE INTO %s(id, key, record) VALUES(?1, ?2, ?3)",
     [R_INSERT1] = "INSERT OR FAIL INTO %s(id, key, record) VALUES(?, ?, ?)",
     [R_INSERTN] = NULL, /* built in rstmt: INSERT_ROWS rows per statement */
+    [R_KEYS] = "SELECT id, key FROM %s",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -713,6 +714,21 @@ sq_rec_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *c
 }
 
 static int
+sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_KEYS);
+    if (!q)
+        return dberr(s, "prepare");
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW)
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), NULL, 0);
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = dberr(s, "scan keys");
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int
 sq_rec_max(ex_store *s, int table, uint64_t *id)
 {
     sqlite3_stmt *q = rstmt(s, table, R_MAX);
@@ -780,7 +796,7 @@ static const ex_store_ops sqlite_ops = {
     sq_meta_put,      sq_entry_count,    sq_entries_put, sq_entry_get_dup,    sq_entry_scan,
     sq_tile_put,      sq_tile_get,       sq_tile_scan,   sq_checkpoint_put,   sq_checkpoint_get_dup,
     sq_checkpoint_scan, sq_rec_append, sq_rec_get_dup, sq_rec_scan, sq_rec_scan_key,
-    sq_rec_insert_many, sq_rec_put, sq_rec_max, sq_bulk_mode,
+    sq_rec_insert_many, sq_rec_put, sq_rec_max, sq_rec_keys, sq_bulk_mode,
 };
 
 /* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */

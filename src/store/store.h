@@ -72,6 +72,9 @@ typedef struct ex_store_ops {
                    size_t len);
     /* the largest id, 0 if none */
     int (*rec_max)(ex_store *s, int table, uint64_t *id);
+    /* the id and key of every record, in no particular order, without reading the records
+     * (SQLite: from the key's index where the table has one) */
+    int (*rec_keys)(ex_store *s, int table, ex_record_visit fn, void *ctx);
     /* a long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
      * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints). Best effort:
      * without it the writes are the same, only slower. May be NULL. */
