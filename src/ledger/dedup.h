@@ -6,7 +6,7 @@
  * when it is full they are sorted and spilled to a run file in the index's directory, and a fixed-size blocked Bloom filter over the spilled keys answers "new"
  * for almost every first occurrence with one cache miss. Only keys the filter cannot rule out
  * are looked up in the runs (a sparse index in memory, then one 4 KiB read per run). Runs are
- * merged when there are many. Not thread-safe. */
+ * merged by size tiers, a few slots per put (dedup.c). Not thread-safe. */
 #ifndef EX_DEDUP_H
 #define EX_DEDUP_H
 
