@@ -157,6 +157,14 @@ sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"pending
 expect 1 $EXANTE log verify
 contains "$T/err" "its decisions do not hash to its root"
 restore
+sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), json_extract(record(record), '\$.provenance'), 'sha256:' || hex(zeroblob(32))) AS BLOB) WHERE id = 3"
+expect 1 $EXANTE log verify
+contains "$T/err" "item 3: its record does not match the provenance digest in decision 3"
+restore
+sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"provenance\":', '\"provenancf\":') AS BLOB) WHERE id = 3"
+expect 1 $EXANTE log verify
+contains "$T/err" "decision 3: malformed or indexed under item 3"
+restore
 sql "$DB" "DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)"
 expect 1 $EXANTE log verify
 restore
