@@ -1,7 +1,8 @@
 /* why.c - answers about recorded items: the chain and proof for one item, decision
  * listings. A digest is looked up in the duplicate index the last ingest saved (a few reads),
- * then among the items after it; a URL, and a digest without a saved index, by a pass over the
- * items (they are stored append-only for ingest speed, with no secondary index). */
+ * then among the items after it; a URL by a pass over the items from the newest back, and a
+ * digest without a saved index by a pass from the oldest (they are stored append-only for
+ * ingest speed, with no secondary index). */
 #include "ledger.h"
 
 #include <stdio.h>
@@ -11,9 +12,13 @@
 #include "core/cjson.h"
 #include "dedup.h"
 
+/* items per chunk of the backward search for a URL */
+#define URL_CHUNK 65536
+
 typedef struct item_find {
     const char *digest; /* "sha256:..." or NULL */
     const char *url;    /* or NULL */
+    int url_raw;        /* the URL appears in records as it is (nothing to escape) */
     uint64_t id;
     char *record;
 } item_find;
@@ -25,7 +30,7 @@ match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     item_find *f = ctx;
     if (f->digest && !memmem(data, len, f->digest, strlen(f->digest)))
         return EX_OK;
-    if (f->url && !memmem(data, len, f->url, strlen(f->url)))
+    if (f->url && f->url_raw && !memmem(data, len, f->url, strlen(f->url)))
         return EX_OK;
     json_t *o = json_loadb(data, len, 0, NULL);
     const char *v = json_string_value(json_object_get(o, f->digest ? "digest" : "url"));
@@ -59,7 +64,7 @@ saved_same(void *ctx, uint64_t id)
     size_t len;
     if (c->st->ops->rec_get_dup(c->st, EX_TAB_ITEMS, id, NULL, &data, &len) != EX_OK)
         return 0;
-    item_find f = {c->digest, NULL, 0, NULL};
+    item_find f = {.digest = c->digest};
     int rc = match_item(&f, id, 0, data, len);
     free(data);
     free(f.record);
@@ -209,7 +214,18 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         }
     } else {
         f.url = q;
-        int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, 1, UINT64_MAX, match_item, &f);
+        f.url_raw = strcspn(q, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+                                "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f") ==
+                    strlen(q);
+        /* the latest item with the URL: chunks from the newest back, the first with a match
+         * has it (within a chunk, the last match wins) */
+        uint64_t max = 0;
+        int rc = st->ops->rec_max(st, EX_TAB_ITEMS, &max);
+        for (uint64_t to = max + 1; rc == EX_OK && !f.record && to > 1;) {
+            uint64_t from = to > URL_CHUNK ? to - URL_CHUNK : 1;
+            rc = st->ops->rec_scan(st, EX_TAB_ITEMS, from, to, match_item, &f);
+            to = from;
+        }
         if (rc != EX_OK) {
             free(f.record);
             return ex_ledger_fail_store(l, rc);
