@@ -815,7 +815,7 @@ migrate(ex_store *s, int read_only, ex_err *err)
     if (version > EX_STORE_SCHEMA)
         return ex_fail(err, EX_EDB, "ledger schema version %d is newer than this exante (%d)",
                        version, EX_STORE_SCHEMA);
-    if (version == EX_STORE_SCHEMA)
+    if (version == EX_STORE_SCHEMA || (read_only && version >= EX_STORE_READ_MIN))
         return EX_OK;
     if (read_only)
         return ex_fail(err, EX_EDB,

@@ -98,6 +98,10 @@ int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store *
 
 /* Latest schema version this build reads and writes. */
 #define EX_STORE_SCHEMA 4
+/* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed
+ * records, which readers tell apart from plain ones. Older ones are migrated by the next
+ * command that writes. */
+#define EX_STORE_READ_MIN 3
 
 static inline void
 ex_store_close(ex_store *s)

@@ -210,6 +210,18 @@ sql "$DB" "UPDATE items SET record = substr(record, 1, 5) || x'07' || substr(rec
 expect 1 $EXANTE log verify
 contains "$T/err" "items record 3: record packed with dictionary 7"
 restore
+# a ledger of schema 3 (before packing: every record plain) is read as it is, and migrated by
+# the next command that writes
+sql "$DB" "UPDATE items SET record = CAST(record(record) AS BLOB); UPDATE decisions SET record = CAST(record(record) AS BLOB); DELETE FROM meta WHERE key = 'packed-records'; PRAGMA user_version = 3"
+expect 0 $EXANTE log verify
+expect 0 $EXANTE why "$(sql "$DB" "SELECT json_extract(record, '\$.digest') FROM items WHERE id = 2")"
+[ "$(sql "$DB" "PRAGMA user_version")" = 3 ] && ok || bad "a read-only command migrated the ledger"
+printf '{"text":"after the upgrade"}\n' > upgrade.jsonl
+expect 0 $EXANTE ingest --source web upgrade.jsonl
+[ "$(sql "$DB" "PRAGMA user_version")" = 4 ] && ok || bad "ingest did not migrate the ledger to schema 4"
+[ "$(sql "$DB" "SELECT hex(substr(record, 1, 4)) FROM items ORDER BY id DESC LIMIT 1")" = 28B52FFD ] && ok || bad "the new item is not packed"
+expect 0 $EXANTE log verify
+restore
 # records stored as they are (ledgers written before packing) read the same
 sql "$DB" "UPDATE items SET record = CAST(record(record) AS BLOB); UPDATE decisions SET record = CAST(record(record) AS BLOB) WHERE id < 5"
 expect 0 $EXANTE log verify
