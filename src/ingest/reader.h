@@ -32,6 +32,7 @@ typedef struct ex_item {
     const char *http_headers; /* raw HTTP header block, status line included (NUL-terminated) */
     size_t http_headers_len;
     const char *refers_to_uri;    /* revisit: WARC-Refers-To-Target-URI */
+    const char *refers_to_record; /* revisit: WARC-Refers-To, the WARC-Record-ID it repeats */
     const char *refers_to_digest; /* revisit: WARC-Payload-Digest as written */
 } ex_item;
 

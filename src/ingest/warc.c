@@ -12,8 +12,8 @@
  *     stream keeps what decodes; trailing bytes after it are ignored). The content is that
  *     decoded payload; for other records it is the block. Content beyond the inline limit is
  *     digested but not kept (content_len < size).
- *   - revisit: an item of size 0 whose refers_to_uri / refers_to_digest name the original
- *     (WARC-Refers-To-Target-URI, WARC-Payload-Digest as written); its HTTP head, if any,
+ *   - revisit: an item of size 0 whose refers_to_uri / refers_to_record / refers_to_digest name
+ *     the original (WARC-Refers-To-Target-URI, WARC-Refers-To, WARC-Payload-Digest as written); its HTTP head, if any,
  *     still gives http_status and http_headers.
  *   - warcinfo, request, metadata, continuation and unknown types are skipped.
  *
@@ -79,7 +79,7 @@ typedef struct rec {
     uint64_t offset, member;
     int type;
     const char *type_name;
-    char *type_raw, *uri, *id, *date, *ctype, *refers_uri, *pdigest, *bdigest, *segment;
+    char *type_raw, *uri, *id, *date, *ctype, *refers_uri, *refers_id, *pdigest, *bdigest, *segment;
     uint64_t clen;
     struct digest bd, pd;
     char hdr_reason[320]; /* a problem found in the header, reported if the block is sound */
@@ -547,6 +547,7 @@ parse_fields(rd *r, char *msg, size_t msgcap)
         {"WARC-Block-Digest", &c->bdigest, 0},
         {"WARC-Payload-Digest", &c->pdigest, 0},
         {"WARC-Refers-To-Target-URI", &c->refers_uri, 0},
+        {"WARC-Refers-To", &c->refers_id, 0},
         {"WARC-Segment-Number", &c->segment, 0},
     };
     unsigned line = 1;
@@ -1092,6 +1093,7 @@ record_end(rd *r)
     }
     if (c->type == T_REVISIT) {
         it.refers_to_uri = unbracket(c->refers_uri);
+        it.refers_to_record = c->refers_id;
         it.refers_to_digest = c->pdigest;
     }
     return r->cb->item(r->cb->ctx, &it);

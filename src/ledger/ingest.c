@@ -299,19 +299,20 @@ same_cb(void *ctx, uint64_t id)
     return same_digest(c->r, id, c->dig);
 }
 
-/* A revisit's target: the latest earlier WARC record (not a revisit) with this URL. */
+/* A revisit's target: the earlier WARC record (not a revisit) with this URL whose
+ * WARC-Record-ID is the revisit's WARC-Refers-To, else the latest such record. */
 typedef struct target_ctx {
     run *r;
     const char *url;
+    const char *rid; /* WARC-Refers-To, or NULL */
     uint64_t best;
+    int exact; /* best has the record id rid */
 } target_ctx;
 
 static int
 target_cb(void *ctx, uint64_t id)
 {
     target_ctx *c = ctx;
-    if (id <= c->best)
-        return 0;
     const char *rec;
     size_t len;
     uint8_t *owned = NULL;
@@ -320,17 +321,22 @@ target_cb(void *ctx, uint64_t id)
     json_t *o = json_loadb(rec, len, 0, NULL);
     const char *u = json_string_value(json_object_get(o, "url"));
     const char *t = json_string_value(json_object_get(o, "warc_type"));
-    if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0)
-        c->best = id;
+    const char *rid = json_string_value(json_object_get(o, "record_id"));
+    if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0) {
+        if (c->rid && rid && strcmp(rid, c->rid) == 0)
+            c->best = id, c->exact = 1;
+        else if (id > c->best)
+            c->best = id;
+    }
     json_decref(o);
     free(owned);
-    return 0; /* on: every candidate is looked at, the latest wins */
+    return c->exact; /* on until the named record is found: else the latest wins */
 }
 
 static uint64_t
-revisit_target(run *r, uint64_t ukey, const char *url, int *rc)
+revisit_target(run *r, uint64_t ukey, const char *url, const char *rid, int *rc)
 {
-    target_ctx c = {r, url, 0};
+    target_ctx c = {r, url, rid, 0, 0};
     *rc = EX_OK;
     if (r->urls && ukey)
         (void)ex_dedup_find(r->urls, ukey, target_cb, &c, rc);
@@ -599,6 +605,7 @@ item_record(run *r, const ex_item *it, const char *dig, const char *head, size_t
     if (rc == EX_OK) rc = member_int(b, KEY("offset"), (int64_t)it->offset);
     if (rc == EX_OK) rc = member_opt(b, KEY("record_id"), it->record_id);
     if (rc == EX_OK) rc = member_opt(b, KEY("refers_to_digest"), it->refers_to_digest);
+    if (rc == EX_OK) rc = member_opt(b, KEY("refers_to_record"), it->refers_to_record);
     if (rc == EX_OK) rc = member_opt(b, KEY("refers_to_uri"), it->refers_to_uri);
     if (rc == EX_OK) rc = member_int(b, KEY("size"), (int64_t)it->size);
     if (rc == EX_OK) rc = put(b, r->fixed.data, r->item_tail_len); /* source, type */
@@ -739,11 +746,11 @@ typedef struct ent {
     size_t body_len; /* all bytes after the header */
     /* what the policy reads of an item, NUL-terminated in the body: offset and length, or
      * offset 0 when absent */
-    size_t f_off[6], f_len[6];
+    size_t f_off[7], f_len[7];
     uint64_t ukey; /* WARC: the URL index key of its URL (a revisit: of the one it refers to) */
 } ent;
 
-enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML, F_REFERS };
+enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML, F_REFERS, F_REFERS_ID, F_COUNT };
 
 typedef struct job {
     const char *path;
@@ -844,7 +851,8 @@ on_item(void *ctx, const ex_item *it)
         p->out.len = rec;
         fixed = *it;
         const char **f[] = {&fixed.content_type, &fixed.fetched, &fixed.file, &fixed.license,
-                            &fixed.record_id, &fixed.refers_to_digest, &fixed.refers_to_uri,
+                            &fixed.record_id, &fixed.refers_to_digest, &fixed.refers_to_record,
+                            &fixed.refers_to_uri,
                             &fixed.url, &fixed.warc_type};
         for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
             if (*f[i] && !ex_utf8_valid(*f[i], strlen(*f[i])))
@@ -862,16 +870,17 @@ on_item(void *ctx, const ex_item *it)
         return rc;
     /* the facts the policy reads, each NUL-terminated */
     /* a WARC revisit names the record it repeats by URL (WARC-Refers-To-Target-URI, else its
-     * own) */
+     * own) and, if it says, by record id (WARC-Refers-To) */
     int revisit = used->warc_type && strcmp(used->warc_type, "revisit") == 0;
     const char *refers = revisit ? (used->refers_to_uri ? used->refers_to_uri : used->url) : NULL;
-    const char *fv[6] = {used->url, used->license, used->fetched, used->http_headers,
-                         headl ? head : NULL, refers};
-    size_t fl[6] = {0, 0, 0, headers_kept(used), headl, 0}, fo[6] = {0};
-    for (int i = 0; i < 6 && rc == EX_OK; i++) {
+    const char *fv[F_COUNT] = {used->url, used->license, used->fetched, used->http_headers,
+                               headl ? head : NULL, refers,
+                               revisit ? used->refers_to_record : NULL};
+    size_t fl[F_COUNT] = {0, 0, 0, headers_kept(used), headl, 0, 0}, fo[F_COUNT] = {0};
+    for (int i = 0; i < F_COUNT && rc == EX_OK; i++) {
         if (!fv[i])
             continue;
-        if (i < 3 || i == F_REFERS)
+        if (i < 3 || i >= F_REFERS)
             fl[i] = strlen(fv[i]);
         fo[i] = p->out.len - at - sizeof(ent);
         if ((rc = put(&p->out, fv[i], fl[i])) == EX_OK)
@@ -1045,7 +1054,8 @@ take_item(run *r, const ent *e, const char *rec)
         if (rc != EX_OK)
             return fail(r, rc, "cannot read the duplicate index: %s", ex_strerror(rc));
     } else if (e->f_off[F_REFERS]) {
-        copy_of = revisit_target(r, e->ukey, rec + e->f_off[F_REFERS], &rc);
+        copy_of = revisit_target(r, e->ukey, rec + e->f_off[F_REFERS],
+                                 e->f_off[F_REFERS_ID] ? rec + e->f_off[F_REFERS_ID] : NULL, &rc);
         if (rc != EX_OK)
             return fail(r, rc, "cannot read the URL index: %s", ex_strerror(rc));
     }

@@ -147,6 +147,29 @@ contains "$T/out" '"duplicates":1'
 rv3=$(q "SELECT max(id) FROM items")
 got=$(q "SELECT ifnull(json_extract(record(record), '\$.copy_of'), 'none') FROM decisions WHERE key = $rv3")
 [ "$got" = none ] && ok || bad "a revisit of an unknown record: copy_of '$got'"
+# two captures of one URL: a revisit whose WARC-Refers-To names the first is a copy of the
+# first, not of the latest; one naming a record never recorded falls back to the latest
+wrec() { # TYPE ID URI BODY [EXTRA HEADER LINES]
+    printf 'WARC/1.1\r\nWARC-Type: %s\r\nWARC-Record-ID: %s\r\nWARC-Date: 2024-02-01T00:00:00Z\r\nWARC-Target-URI: %s\r\n%sContent-Length: %d\r\n\r\n%s\r\n\r\n' \
+        "$1" "$2" "$3" "${5:-}" "${#4}" "$4"
+}
+{
+    wrec response '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000001>' http://twice.example/ $'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nfirst capture' $'Content-Type: application/http; msgtype=response\r\n'
+    wrec response '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000002>' http://twice.example/ $'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsecond capture' $'Content-Type: application/http; msgtype=response\r\n'
+    wrec revisit '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000003>' http://twice.example/ '' $'WARC-Refers-To: <urn:uuid:aaaaaaaa-0000-0000-0000-000000000001>\r\nWARC-Refers-To-Target-URI: http://twice.example/\r\n'
+    wrec revisit '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000004>' http://twice.example/ '' $'WARC-Refers-To: <urn:uuid:aaaaaaaa-0000-0000-0000-00000000dead>\r\n'
+} > twice.warc
+expect 0 $EXANTE --json ingest --source w twice.warc
+contains "$T/out" '"quarantined":0'
+first=$(q "SELECT id FROM items WHERE json_extract(record(record), '\$.record_id') = '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000001>'")
+second=$(q "SELECT id FROM items WHERE json_extract(record(record), '\$.record_id') = '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000002>'")
+for n in 3:$first 4:$second; do
+    rid="<urn:uuid:aaaaaaaa-0000-0000-0000-00000000000${n%%:*}>"
+    got=$(q "SELECT json_extract(record(d.record), '\$.copy_of') FROM items i JOIN decisions d ON d.key = i.id WHERE json_extract(record(i.record), '\$.record_id') = '$rid'")
+    [ -n "${n#*:}" ] && [ "$got" = "${n#*:}" ] && ok || bad "revisit $rid: copy_of '$got', want ${n#*:}"
+done
+q "SELECT json_extract(record(record), '\$.refers_to_record') FROM items WHERE json_extract(record(record), '\$.warc_type') = 'revisit' ORDER BY id DESC LIMIT 2" > refers.txt
+contains refers.txt '<urn:uuid:aaaaaaaa-0000-0000-0000-000000000001>'
 expect 0 $EXANTE log verify
 export EXANTE_DIR="$T/ledger"
 
