@@ -292,9 +292,10 @@ crawl(const char *dir, unsigned pages, rng *r, ex_err *err)
             /* the same page fetched again later: a revisit record */
             char extra[512];
             snprintf(extra, sizeof extra,
+                     "WARC-Refers-To: <urn:uuid:00000000-0000-4000-8000-%012u>\r\n"
                      "WARC-Refers-To-Target-URI: %s\r\nWARC-Refers-To-Date: 2025-06-01T00:00:00Z\r\n"
                      "WARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\n",
-                     url);
+                     w.n, url);
             rc = record(&w, "revisit", url, "application/http; msgtype=response",
                         "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n", NULL, 0, extra);
         }
