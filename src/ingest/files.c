@@ -36,6 +36,7 @@ one_file(walker *w, const char *path)
     if (fd < 0)
         return quarantine(w, path, "cannot open", errno);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_NOREUSE); /* read once (instream.c) */
     uint64_t size = 0;
     size_t head = 0;
     int rc = ex_sha256_begin(w->h);

@@ -76,7 +76,12 @@ ex_instream_open(const char *path, ex_instream **out, ex_err *err)
         close(fd);
         return ex_fail(err, EX_EIO, "cannot read '%s': %s", path, strerror(e));
     }
+    /* read once, front to back: read ahead, and (Linux 6.3 on) leave its pages first in line
+     * for reclaim, rather than have them push out the ledger's (20M small items in a 2.5 GiB
+     * cgroup, two runs each: 374-384k items/s against 346-366k, system CPU 17-18 s against
+     * 18-26 s) */
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_NOREUSE);
     ex_instream *s = calloc(1, sizeof *s);
     if (!s || !(s->in = malloc(IN_CAP)) || !(s->path = strdup(path))) {
         if (s)
