@@ -7,7 +7,7 @@
  * trained on sample records (data/zstd/, scripts/gen-dicts.sh), about a third of the size.
  *
  * A packed record is one zstd frame that names its dictionary (1: items, 2: decisions) and
- * its size. A stored record that starts with '{' is the canonical JSON itself: every other
+ * its size, and ends with its checksum (a frame without one is refused). A stored record that starts with '{' is the canonical JSON itself: every other
  * table's, and those of ledgers written before packing. Unpacking gives back the exact bytes
  * that were packed; hashes, proofs and signatures are over those. The dictionaries are part of
  * the ledger format and never change (tests/unit/test_pack.c pins them). */
