@@ -48,6 +48,14 @@ json_t *cli_b64(const uint8_t h[EX_HASH_BYTES]);
 /* 1 if argv[i] is -h or --help */
 int cli_wants_help(int argc, char **argv);
 
+/* The start of a command family (log, license, source, optout): its subcommand argv[1] into
+ * *sub, with argc and argv moved past the family's name and getopt reset for the
+ * subcommand's options. Returns CLI_GO then; otherwise the exit code, after printing the
+ * usage (-h/--help: to stdout) or "FAMILY: expected WANT" (to stderr). */
+#define CLI_GO (-1)
+int cli_subcommand(int *argc, char ***argv, const char *usage, const char *family,
+                   const char *want, const char **sub);
+
 /* The ingest / reevaluate summary (text or --json) on stdout. */
 void cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc);
 

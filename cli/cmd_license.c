@@ -91,18 +91,11 @@ cmd_license(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || argv[1][0] == '-') {
-        if (cli_wants_help(argc, argv)) {
-            fputs(usage, stdout);
-            return EXIT_OKAY;
-        }
-        return cli_usage(usage, "license: expected 'parse'");
-    }
-    const char *sub = argv[1];
-    argc--, argv++;
+    const char *sub;
+    int go = cli_subcommand(&argc, &argv, usage, "license", "'parse'", &sub);
+    if (go != CLI_GO)
+        return go;
     int ch;
-    optind = 1;
-    opterr = 0;
     /* '+': stop at the first operand, so an expression is never taken for options */
     while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (ch) {

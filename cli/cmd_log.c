@@ -284,19 +284,12 @@ cmd_log(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || argv[1][0] == '-') {
-        if (cli_wants_help(argc, argv)) {
-            fputs(usage, stdout);
-            return EXIT_OKAY;
-        }
-        return cli_usage(usage, "log: expected a subcommand");
-    }
-    const char *sub = argv[1];
-    argc--, argv++;
+    const char *sub;
+    int go = cli_subcommand(&argc, &argv, usage, "log", "a subcommand", &sub);
+    if (go != CLI_GO)
+        return go;
     const char *size_arg = NULL, *out = NULL, *vkey = NULL;
     int ch;
-    optind = 1;
-    opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 's': size_arg = optarg; break;

@@ -254,19 +254,12 @@ cmd_optout(cli *c, int argc, char **argv)
         {"near", required_argument, NULL, 'n'},       {"iscc", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || argv[1][0] == '-') {
-        if (cli_wants_help(argc, argv)) {
-            fputs(optout_usage, stdout);
-            return EXIT_OKAY;
-        }
-        return cli_usage(optout_usage, "optout: expected 'add' or 'list'");
-    }
-    const char *sub = argv[1];
-    argc--, argv++;
+    const char *sub;
+    int go = cli_subcommand(&argc, &argv, optout_usage, "optout", "'add' or 'list'", &sub);
+    if (go != CLI_GO)
+        return go;
     ex_optout_opts o = {0};
     int ch;
-    optind = 1;
-    opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'u': o.url_prefix = optarg; break;

@@ -28,19 +28,12 @@ cmd_source(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || argv[1][0] == '-') {
-        if (cli_wants_help(argc, argv)) {
-            fputs(usage, stdout);
-            return EXIT_OKAY;
-        }
-        return cli_usage(usage, "source: expected 'add' or 'list'");
-    }
-    const char *sub = argv[1];
-    argc--, argv++;
+    const char *sub;
+    int go = cli_subcommand(&argc, &argv, usage, "source", "'add' or 'list'", &sub);
+    if (go != CLI_GO)
+        return go;
     ex_source_opts o = {0};
     int ch;
-    optind = 1;
-    opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': o.kind = optarg; break;

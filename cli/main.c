@@ -254,6 +254,24 @@ cli_wants_help(int argc, char **argv)
     return 0;
 }
 
+int
+cli_subcommand(int *argc, char ***argv, const char *usage, const char *family,
+               const char *want, const char **sub)
+{
+    if (*argc < 2 || (*argv)[1][0] == '-') {
+        if (cli_wants_help(*argc, *argv)) {
+            fputs(usage, stdout);
+            return EXIT_OKAY;
+        }
+        return cli_usage(usage, "%s: expected %s", family, want);
+    }
+    *sub = (*argv)[1];
+    (*argc)--, (*argv)++;
+    optind = 1;
+    opterr = 0;
+    return CLI_GO;
+}
+
 static const cli_command commands[] = {
     {"init", cmd_init, "new ledger"},
     {"evidence", cmd_evidence, "log evidence documents"},
