@@ -67,22 +67,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for tool in cmake cc zstd openssl awk sed; do
-    command -v "$tool" >/dev/null || { echo "ingest.sh: '$tool' is needed" >&2; exit 1; }
-done
-
 t_start=$(date +%s)
-work=$(mktemp -d "${TMPDIR:-/tmp}/exante-bench-ingest.XXXXXX")
-[ -n "$build" ] || build="$work/build"
+bench_start ingest cmake cc zstd openssl awk sed
 cg=""
 cgproc=""
-cleanup() {
-    if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi
-    if [ "$keep" = 1 ]; then echo "ingest.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '\n== %s\n' "$*" >&2; }
+bench_on_exit() { if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi; }
 
 # ---- build ---------------------------------------------------------------------------------
 log "building Release in $build"

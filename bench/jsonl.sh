@@ -42,18 +42,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for tool in zstd openssl cmake cc; do
-    command -v "$tool" >/dev/null || { echo "jsonl.sh: '$tool' is needed" >&2; exit 1; }
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/exante-bench-jsonl.XXXXXX")
-[ -n "$build" ] || build="$work/build"
-cleanup() {
-    if [ "$keep" = 1 ]; then echo "jsonl.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '== %s\n' "$*" >&2; }
+bench_start jsonl zstd openssl cmake cc
 
 # ---- build ---------------------------------------------------------------------------------
 log "building Release in $build"

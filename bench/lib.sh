@@ -1,5 +1,10 @@
-# lib.sh - sourced by the bench scripts (after they set $work, their work directory).
+# lib.sh - sourced by the bench scripts.
 #
+#   bench_start NAME TOOL...
+#                      check that each TOOL is installed; make $work, a temporary directory
+#                      (removed at exit unless $keep is 1; the script's function
+#                      bench_on_exit, if any, runs first), and default $build to $work/build;
+#                      define log MESSAGE (to stderr)
 #   j NAME KEY         a scalar from the flat JSON line in $work/NAME.out
 #   best N CMD...      the shortest wall time of N runs of CMD (output to /dev/null), seconds
 #   put_section OUT HEADING FILE
@@ -8,6 +13,24 @@
 # to the next "## " heading with the contents of FILE, or appends FILE when OUT has no such
 # section (or does not exist yet). The other sections are kept as they are. OUT is replaced
 # in one step (written next to FILE first), so an interrupted run leaves the old file.
+bench_start() {
+    local name=$1 tool
+    shift
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "$name.sh: '$tool' is needed" >&2; exit 1; }
+    done
+    bench_name=$name
+    work=$(mktemp -d "${TMPDIR:-/tmp}/exante-bench-$name.XXXXXX")
+    [ -n "${build:-}" ] || build="$work/build"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+    if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
+    if [ "${keep:-0}" = 1 ]; then echo "$bench_name.sh: kept $work" >&2; else rm -rf "$work"; fi
+}
+log() { printf '\n== %s\n' "$*" >&2; }
+
 j() { sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" "$work/$1.out" | head -n1; }
 
 best() {

@@ -46,18 +46,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for tool in cmake cc node npm awk; do
-    command -v "$tool" >/dev/null || { echo "robots.sh: '$tool' is needed" >&2; exit 1; }
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/exante-bench-robots.XXXXXX")
-[ -n "$build" ] || build="$work/build"
-cleanup() {
-    if [ "$keep" = 1 ]; then echo "robots.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '== %s\n' "$*" >&2; }
+bench_start robots cmake cc node npm awk
 started=$(date +%s)
 
 # ---- build ---------------------------------------------------------------------------------

@@ -55,18 +55,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-for tool in cmake cc node npm; do
-    command -v "$tool" >/dev/null || { echo "spdx.sh: '$tool' is needed" >&2; exit 1; }
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/exante-bench-spdx.XXXXXX")
-[ -n "$build" ] || build="$work/build"
-cleanup() {
-    if [ "$keep" = 1 ]; then echo "spdx.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log() { printf '== %s\n' "$*" >&2; }
+bench_start spdx cmake cc node npm
 cmds=()
 # run NAME CMD...: record the command, run it, keep its stdout as $work/NAME.out
 run() {
