@@ -448,8 +448,10 @@ merge_more(ex_dedup *d, ex_err *err)
 static int
 merge_tick(ex_dedup *d, ex_err *err)
 {
-    for (int l = 0; d->nmerges && l < LEVELS; l++)
+    /* the merges in progress now (one that ends may start another: that one waits) */
+    for (int l = 0, left = d->nmerges; left && l < LEVELS; l++)
         if (d->merges[l]) {
+            left--;
             int rc = merge_step(d, l, MERGE_STEP, err);
             if (rc != EX_OK)
                 return rc;

@@ -19,6 +19,7 @@ typedef struct item_find {
     const char *digest; /* "sha256:..." or NULL */
     const char *url;    /* or NULL */
     int url_raw;        /* the URL appears in records as it is (nothing to escape) */
+    size_t len;         /* of the digest or the URL */
     uint64_t id;
     char *record;
 } item_find;
@@ -28,9 +29,9 @@ match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     (void)key;
     item_find *f = ctx;
-    if (f->digest && !memmem(data, len, f->digest, strlen(f->digest)))
+    if (f->digest && !memmem(data, len, f->digest, f->len))
         return EX_OK;
-    if (f->url && f->url_raw && !memmem(data, len, f->url, strlen(f->url)))
+    if (f->url && f->url_raw && !memmem(data, len, f->url, f->len))
         return EX_OK;
     json_t *o = json_loadb(data, len, 0, NULL);
     const char *v = json_string_value(json_object_get(o, f->digest ? "digest" : "url"));
@@ -64,7 +65,7 @@ saved_same(void *ctx, uint64_t id)
     size_t len;
     if (c->st->ops->rec_get_dup(c->st, EX_TAB_ITEMS, id, NULL, &data, &len) != EX_OK)
         return 0;
-    item_find f = {.digest = c->digest};
+    item_find f = {.digest = c->digest, .len = strlen(c->digest)};
     int rc = match_item(&f, id, 0, data, len);
     free(data);
     free(f.record);
@@ -206,6 +207,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         char dig[72];
         ex_digest_format(d, dig); /* lowercase, as recorded */
         f.digest = dig;
+        f.len = strlen(dig);
         int rc = find_digest(l, d, &f);
         f.digest = NULL;
         if (rc != EX_OK) {
@@ -214,6 +216,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         }
     } else {
         f.url = q;
+        f.len = strlen(q);
         f.url_raw = strcspn(q, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
                                 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f") ==
                     strlen(q);
