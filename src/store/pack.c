@@ -44,18 +44,11 @@ ex_packer_new(ex_packer **out)
     pthread_once(&once, load_dicts);
     ex_packer *p = calloc(1, sizeof *p);
     if (!p || !cdicts[DICT_ITEMS] || !cdicts[DICT_DECISIONS] || !ddicts[DICT_ITEMS] ||
-        !ddicts[DICT_DECISIONS] || !(p->c = ZSTD_createCCtx()) || !(p->d = ZSTD_createDCtx())) {
-        ex_packer_free(p);
+        !ddicts[DICT_DECISIONS]) {
+        free(p);
         return EX_ENOMEM;
     }
-    /* the frame names its dictionary and its size, and ends with a checksum (4 bytes): the
-     * log's hashes would catch a damaged record too, but zstd alone does not catch every
-     * damaged frame, and what it makes of one it misses can depend on its earlier work (found
-     * by fuzz_unpack); with the checksum a damaged record is always refused, and says so */
-    ZSTD_CCtx_setParameter(p->c, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(p->c, ZSTD_c_contentSizeFlag, 1);
-    ZSTD_CCtx_setParameter(p->c, ZSTD_c_dictIDFlag, 1);
-    *out = p;
+    *out = p; /* its contexts are made at first use: a reader never needs the compressor */
     return EX_OK;
 }
 
@@ -78,6 +71,18 @@ ex_pack(ex_packer *p, int table, const void *rec, size_t len, ex_buf *out)
         return ex_buf_put(out, rec, len);
     if (len > EX_PACK_MAX)
         return EX_EINVAL;
+    if (!p->c) {
+        if (!(p->c = ZSTD_createCCtx()))
+            return EX_ENOMEM;
+        /* the frame names its dictionary and its size, and ends with a checksum (4 bytes):
+         * the log's hashes would catch a damaged record too, but zstd alone does not catch
+         * every damaged frame, and what it makes of one it misses can depend on its earlier
+         * work (found by fuzz_unpack); with the checksum a damaged record is always refused,
+         * and says so */
+        ZSTD_CCtx_setParameter(p->c, ZSTD_c_checksumFlag, 1);
+        ZSTD_CCtx_setParameter(p->c, ZSTD_c_contentSizeFlag, 1);
+        ZSTD_CCtx_setParameter(p->c, ZSTD_c_dictIDFlag, 1);
+    }
     size_t bound = ZSTD_compressBound(len);
     if (ex_buf_reserve(out, bound) != EX_OK)
         return EX_ENOMEM;
@@ -117,6 +122,8 @@ ex_unpack(ex_packer *p, const void *data, size_t len, const void **rec, size_t *
         return ex_fail(err, EX_EFORMAT,
                        "record packed with dictionary %u, which this exante does not have "
                        "(written by a newer version?)", dict);
+    if (!p->d && !(p->d = ZSTD_createDCtx()))
+        return ex_fail(err, EX_ENOMEM, "out of memory");
     if (p->cap < size + 1) {
         char *b = realloc(p->buf, size + 1);
         if (!b)

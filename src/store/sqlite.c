@@ -92,8 +92,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_CP_SCAN] = "SELECT size, note FROM checkpoints ORDER BY size",
 };
 
-#define SCAN_DEPTH 4
-
 typedef struct sq_store {
     ex_store base;
     sqlite3 *db;
@@ -103,11 +101,7 @@ typedef struct sq_store {
     char *path;  /* file stores: for the checkpointer's connection */
     int durable;
     struct sq_bulk *bulk; /* while bulk writes run: the background checkpointer */
-    /* unpack records read (pack.h), made at the first packed one: one per scan in progress
-     * (a visitor may read or scan the store again while its record is in use), and one for
-     * reads that copy at once */
-    ex_packer *pk[SCAN_DEPTH + 1];
-    int scans;
+    ex_packer *pk; /* unpacks the records gets copy out (pack.h); made at the first one */
 } sq_store;
 
 /* WAL checkpoints: every WAL_CKPT_PAGES (64 MiB of 16 KiB pages) rather than SQLite's 1000
@@ -280,8 +274,7 @@ sq_close(ex_store *s)
     bulk_end(st);
     sqlite3_close(st->db);
     free(st->path);
-    for (int i = 0; i <= SCAN_DEPTH; i++)
-        ex_packer_free(st->pk[i]);
+    ex_packer_free(st->pk);
     free(st);
 }
 
@@ -413,16 +406,13 @@ column(sqlite3_stmt *q, int col, size_t *n)
     return p;
 }
 
-/* Record `id` of table as stored (data, n): its canonical bytes, unpacked if packed. */
+/* Record `id` of table as stored (data, n): its canonical bytes, unpacked if packed, into
+ * *pk's buffer (made here at the first packed record). */
 static int
-unpack(ex_store *s, int table, uint64_t id, const void **data, size_t *n)
+unpack(ex_store *s, ex_packer **pk, int table, uint64_t id, const void **data, size_t *n)
 {
-    sq_store *st = SQ(s);
     if (!ex_packed(*data, *n))
         return EX_OK;
-    if (st->scans > SCAN_DEPTH)
-        return ex_fail(&s->err, EX_ERANGE, "scans nested more than %d deep", SCAN_DEPTH);
-    ex_packer **pk = &st->pk[st->scans];
     if (!*pk && ex_packer_new(pk) != EX_OK)
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
     ex_err e = {0};
@@ -660,7 +650,7 @@ sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data
             *key = sqlite3_column_int64(q, 0);
         size_t n;
         const void *p = column(q, 1, &n);
-        if ((rc = unpack(s, table, id, &p, &n)) == EX_OK)
+        if ((rc = unpack(s, &SQ(s)->pk, table, id, &p, &n)) == EX_OK)
             rc = copy_bytes(s, p, n, data, len);
     } else if (r == SQLITE_DONE) {
         rc = ex_fail(&s->err, EX_ENOTFOUND, "no %s record %llu", tables[table],
@@ -675,20 +665,21 @@ sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data
 static int
 visit_rows(ex_store *s, int table, sqlite3_stmt *q, ex_record_visit fn, void *ctx)
 {
+    /* a packer of its own: a visitor may read or scan the store again while its record is in
+     * use */
+    ex_packer *pk = NULL;
     int r, rc = EX_OK;
     while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
         size_t n;
         const void *p = column(q, 2, &n);
         uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
-        if ((rc = unpack(s, table, id, &p, &n)) == EX_OK) {
-            SQ(s)->scans++; /* the record is in use until fn returns */
+        if ((rc = unpack(s, &pk, table, id, &p, &n)) == EX_OK)
             rc = fn(ctx, id, sqlite3_column_int64(q, 1), p, n);
-            SQ(s)->scans--;
-        }
     }
     if (rc == EX_OK && r != SQLITE_DONE)
         rc = dberr(s, "scan records");
     sqlite3_reset(q);
+    ex_packer_free(pk);
     return rc;
 }
 

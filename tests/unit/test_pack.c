@@ -42,6 +42,41 @@ typedef struct seen {
     char got[4][512];
 } seen;
 
+/* a visitor that reads the store again (a get, and a scan of packed rows) while its own
+ * unpacked record is in use, then checks that record is still what it was */
+typedef struct nested {
+    ex_store *st;
+    int ok, visits;
+} nested;
+
+static int
+count(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)ctx, (void)id, (void)key, (void)data, (void)len;
+    return EX_OK;
+}
+
+static int
+reenter(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    nested *n = ctx;
+    char before[512];
+    if (len >= sizeof before)
+        return EX_ERANGE;
+    memcpy(before, data, len);
+    uint8_t *got;
+    size_t glen;
+    int rc = n->st->ops->rec_get_dup(n->st, EX_TAB_ITEMS, id == 1 ? 2 : 1, NULL, &got, &glen);
+    if (rc == EX_OK)
+        free(got);
+    if (rc == EX_OK)
+        rc = n->st->ops->rec_scan(n->st, EX_TAB_DECISIONS, 1, 10, count, NULL);
+    n->visits++;
+    n->ok += rc == EX_OK && memcmp(before, data, len) == 0;
+    return rc;
+}
+
 static int
 keep(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
@@ -109,6 +144,10 @@ main(void)
     unsigned char big[16] = {0x28, 0xB5, 0x2F, 0xFD, 0xC4, 0, 0, 0, 0, 0, 0, 0, 1, 0};
     CHECK_RC(ex_unpack(p, big, 14, &out, &n, &e), EX_EFORMAT);
     CHECK(strstr(e.msg, "unpacks to") != NULL);
+    /* a record over EX_PACK_MAX is not packed (its bytes are not read) */
+    ex_buf none = {0};
+    CHECK_RC(ex_pack(p, EX_TAB_ITEMS, "", (size_t)EX_PACK_MAX + 1, &none), EX_EINVAL);
+    CHECK(none.len == 0);
     /* not a frame: passed through as it is */
     CHECK_RC(ex_unpack(p, "{\"a\":1}", 7, &out, &n, &e), EX_OK);
     CHECK(n == 7 && memcmp(out, "{\"a\":1}", 7) == 0);
@@ -138,6 +177,17 @@ main(void)
     CHECK_RC(st->ops->rec_get_dup(st, EX_TAB_ITEMS, 1, NULL, &got, &glen), EX_OK);
     CHECK(glen == strlen(records[0]) && memcmp(got, records[0], glen) == 0);
     free(got);
+    /* reads nested inside a scan leave the scanned record alone */
+    ex_buf drow = {0};
+    CHECK_RC(ex_pack(p, EX_TAB_DECISIONS, records[1], strlen(records[1]), &drow), EX_OK);
+    const void *ddata[1] = {drow.data};
+    size_t dlen[1] = {drow.len};
+    int64_t dkey[1] = {1};
+    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_DECISIONS, 1, 1, dkey, ddata, dlen), EX_OK);
+    ex_buf_free(&drow);
+    nested nn = {st, 0, 0};
+    CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, reenter, &nn), EX_OK);
+    CHECK(nn.visits == 2 && nn.ok == 2);
     /* a damaged row: the read fails and names the table and row */
     rows.data[plen - 2] ^= 0x55;
     const void *bad[1] = {rows.data};
