@@ -141,25 +141,39 @@ store_fail(ex_ledger *l, int rc)
 /* The item id and provenance digest of a decision record, without parsing it into a tree
  * (jansson took half of a verification's time). Records are canonical JSON (core/cjson.h): no
  * whitespace, and a '"' inside a string is always escaped, so `"item":` and `"provenance":"`
- * occur only as keys, and a decision has no nested objects. A record altered to mislead this
+ * after '{' or ',' are keys, and a decision has no nested objects. A record altered to mislead this
  * still fails its batch's root, which covers its exact bytes. NULL if either is missing. */
+/* the first place the key pattern k stands as a key: after '{' or ',' (inside a string a '"'
+ * is always escaped, so there it follows a backslash) */
 static const char *
-decision_fields(const char *rec, size_t len, int64_t *item, char prov[72])
+key_at(const char *rec, size_t len, const char *k, size_t klen)
 {
-    const char *p = memmem(rec, len, "\"item\":", 7), *end = rec + len;
-    if (!p || p == rec || (p[-1] != '{' && p[-1] != ','))
+    for (const char *p = rec, *end = rec + len; p < end;) {
+        const char *q = memmem(p, (size_t)(end - p), k, klen);
+        if (!q)
+            return NULL;
+        if (q > rec && (q[-1] == '{' || q[-1] == ','))
+            return q + klen;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+const char *
+ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[72])
+{
+    const char *p = key_at(rec, len, "\"item\":", 7), *end = rec + len;
+    if (!p)
         return NULL;
-    p += 7;
     int64_t v = 0;
     int digits = 0;
     for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
         v = v * 10 + (*p - '0');
     if (!digits || p == end || (*p != ',' && *p != '}'))
         return NULL;
-    const char *q = memmem(rec, len, "\"provenance\":\"", 14);
-    if (!q || q == rec || (q[-1] != '{' && q[-1] != ','))
+    const char *q = key_at(rec, len, "\"provenance\":\"", 14);
+    if (!q)
         return NULL;
-    q += 14;
     const char *e = memchr(q, '"', (size_t)(end - q));
     if (!e || e - q > 71)
         return NULL;
@@ -182,7 +196,7 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
         return rc;
     char want[72];
     int64_t item = 0;
-    const char *prov = decision_fields(data, len, &item, want);
+    const char *prov = ex_decision_fields(data, len, &item, want);
     if (item > b->max_item)
         b->max_item = item;
     if (!prov || item != key)
