@@ -11,7 +11,8 @@
 # never edited in place (tests/unit/test_pack.c pins their SHA-256). A better dictionary
 # would get new ids, and readers keep the old ones. This script records how the shipped ones
 # were made (with exante at commit 4f89ad9, whose records were not yet packed) and makes the
-# next ones the same way.
+# next ones the same way. Run with a later exante it trains on a somewhat different sample
+# corpus (its revisits carry WARC-Refers-To since) and so prints other digests: expected.
 #
 # Training data: what a user's ledger holds, not the benchmarks' data: two ledgers of the
 # sample corpus (`exante sample`, 40,000 and 20,000 items, seeds 1 and 7): one under the
