@@ -45,7 +45,7 @@ static const char *const licenses[] = {
 
 typedef struct item {
     char url[96];
-    char digest[72];
+    char digest[EX_DIGEST_STR_BYTES];
     uint8_t raw[32];
     const char *license;
     const char *source;
@@ -72,7 +72,7 @@ main(int argc, char **argv)
     for (size_t i = 0; i < 3; i++)
         if (ex_peval_add_source(e, &srcs[i]) != EX_OK)
             die("source");
-    char host[64], buf[8192], dig[72];
+    char host[64], buf[8192], dig[EX_DIGEST_STR_BYTES];
     memset(dig, 0, sizeof dig);
     snprintf(dig, sizeof dig, "sha256:%064d", 7);
     for (int h = 0; h < NHOSTS; h++) {

@@ -136,7 +136,7 @@ cmd_demo(cli *c, int argc, char **argv)
         }
         uint8_t d[EX_HASH_BYTES];
         uint64_t idx;
-        char dig[72];
+        char dig[EX_DIGEST_STR_BYTES];
         if ((rc = ex_ledger_evidence_add(l, path, samples[i].kind, "demo", samples[i].note, d,
                                          &idx)) != EX_OK) {
             cli_err("%s", ex_ledger_errmsg(l));
@@ -236,7 +236,7 @@ cmd_demo(cli *c, int argc, char **argv)
     }
     fprintf(out, "\n== sources 'web' (crawl, terms logged) and 'bookco' (licensed, agreement logged)\n");
     /* the policy of POLICY.md, adopted before anything is ingested: ex ante */
-    char pdig[72];
+    char pdig[EX_DIGEST_STR_BYTES];
     uint64_t pidx;
     ex_policy_diag pd;
     if ((rc = ex_ledger_policy_adopt(l, demo_policy, strlen(demo_policy), pdig, &pidx, &pd)) !=
@@ -287,7 +287,7 @@ cmd_demo(cli *c, int argc, char **argv)
     /* a rights holder opts out afterwards: earlier decisions stay, reevaluate records new ones */
     ex_optout_opts oo = {.domain = "shop.example.net", .holder = "Example Shop Ltd"};
     uint64_t oidx;
-    char odig[72];
+    char odig[EX_DIGEST_STR_BYTES];
     ex_ingest_stats rs;
     if ((rc = ex_ledger_optout_add(l, &oo, &oidx, odig)) != EX_OK ||
         (rc = ex_ledger_reevaluate(l, &rs)) != EX_OK) {

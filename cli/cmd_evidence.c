@@ -58,7 +58,7 @@ cmd_evidence(cli *c, int argc, char **argv)
         ex_ledger_close(l);
         return cli_exit(rc);
     }
-    char dig[72];
+    char dig[EX_DIGEST_STR_BYTES];
     ex_digest_format(d, dig);
     if (c->json) {
         json_t *j = json_object();

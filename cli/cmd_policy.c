@@ -95,7 +95,7 @@ cmd_policy(cli *c, int argc, char **argv)
     int rx = cli_read_file(path, 64u << 20, &text, &len); /* the parser refuses over 1 MiB */
     if (rx != EXIT_OKAY)
         return rx;
-    char digest[72], *warnings = NULL;
+    char digest[EX_DIGEST_STR_BYTES], *warnings = NULL;
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
     int rc = ex_policy_check(text, len, digest, &warnings, &d);
@@ -308,7 +308,7 @@ cmd_optout(cli *c, int argc, char **argv)
     if (x != EXIT_OKAY)
         return x;
     uint64_t index;
-    char digest[72];
+    char digest[EX_DIGEST_STR_BYTES];
     int rc = ex_ledger_optout_add(l, &o, &index, digest);
     if (rc != EX_OK) {
         cli_err("%s", ex_ledger_errmsg(l));

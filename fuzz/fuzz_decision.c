@@ -33,13 +33,13 @@ flat(json_t *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char prov[72], prov2[72];
+    char prov[EX_DIGEST_STR_BYTES], prov2[EX_DIGEST_STR_BYTES];
     int64_t item = -1, item2 = -1;
     const char *r = ex_decision_fields((const char *)data, size, &item, prov);
     const char *r2 = ex_decision_fields((const char *)data, size, &item2, prov2);
     if (!r != !r2 || (r && (item != item2 || strcmp(prov, prov2) != 0)))
         FUZZ_FAIL("not deterministic");
-    if (r && (r != prov || strlen(prov) > 71 || item < 0))
+    if (r && (r != prov || strlen(prov) > EX_DIGEST_STR_LEN || item < 0))
         FUZZ_FAIL("result out of range");
 
     json_t *o = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *ps = json_string_value(jp);
     int want = json_is_integer(ji) && json_integer_value(ji) >= 0 &&
                json_integer_value(ji) < 1000000000000000000LL && ps &&
-               json_string_length(jp) <= 71 && strlen(ps) == json_string_length(jp) &&
+               json_string_length(jp) <= EX_DIGEST_STR_LEN && strlen(ps) == json_string_length(jp) &&
                !strpbrk(ps, "\"\\") && !strpbrk(ps, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r"
                                                    "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18"
                                                    "\x19\x1a\x1b\x1c\x1d\x1e\x1f");

@@ -29,6 +29,8 @@ extern "C" {
 #define EX_VERSION "0.1.0"
 
 #define EX_HASH_BYTES 32
+#define EX_DIGEST_STR_LEN 71    /* "sha256:" and 64 lowercase hex digits */
+#define EX_DIGEST_STR_BYTES 72  /* the same with its NUL */
 #define EX_ED25519_PUB_BYTES 32
 #define EX_ED25519_SEED_BYTES 32
 #define EX_ED25519_SIG_BYTES 64
@@ -101,8 +103,8 @@ size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
 /* Strict canonical base64 decode: padding required, no whitespace, unused bits zero.
  * Writes at most `cap` bytes; EX_EFORMAT if malformed, EX_ETOOBIG if over cap. */
 int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
-/* "sha256:<hex>" (out needs 72 bytes) and its inverse. */
-void ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[72]);
+/* "sha256:<hex>" (out needs EX_DIGEST_STR_BYTES) and its inverse. */
+void ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[EX_DIGEST_STR_BYTES]);
 int ex_digest_parse(const char *s, uint8_t d[EX_HASH_BYTES]);
 
 /* ---- merkle: RFC 9162 trees ------------------------------------------ */
@@ -344,10 +346,10 @@ typedef struct ex_policy_diag {
  * EX_EFORMAT / EX_ETOOBIG with *d filled. On success the canonical digest ("sha256:<hex>")
  * and the parser's warnings ("line N: message\n" each; malloc'd, caller frees) come back
  * (either may be NULL). */
-int ex_policy_check(const char *text, size_t len, char digest[72], char **warnings,
+int ex_policy_check(const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES], char **warnings,
                     ex_policy_diag *d);
 /* Check, log the canonical digest and make the policy the current one. */
-int ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[72],
+int ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES],
                            uint64_t *index, ex_policy_diag *d);
 /* The current policy's record (JSON, with its text and canonical form; caller frees);
  * EX_ENOTFOUND if none was adopted. */
@@ -382,7 +384,7 @@ typedef struct ex_optout_opts {
 
 /* Log an opt-out; later decisions (and reevaluate) apply it. */
 int ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index,
-                         char digest[72]);
+                         char digest[EX_DIGEST_STR_BYTES]);
 int ex_ledger_optouts_dup(ex_ledger *l, char **jsonl, size_t *len);
 
 /* Decide again, under the current policy and opt-outs, every item whose latest decision was

@@ -47,4 +47,29 @@ void ex_time_format(int64_t t, char out[32]);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int ex_utf8_valid(const char *s, size_t len);
 
+/* Hashes for in-memory tables and filters (never for anything stored or signed). */
+#define EX_FNV64_OFFSET 1469598103934665603ULL
+#define EX_FNV64_PRIME 1099511628211ULL
+
+/* 64-bit FNV-1a of s[0..len). Its low bits depend only on the low bits of the bytes: mix the
+ * result (ex_mix64) before masking it. */
+static inline uint64_t
+ex_fnv1a64(const void *s, size_t len)
+{
+    const unsigned char *p = s;
+    uint64_t h = EX_FNV64_OFFSET;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * EX_FNV64_PRIME;
+    return h;
+}
+
+/* splitmix64's finaliser: a bijection that spreads every input bit over the whole word. */
+static inline uint64_t
+ex_mix64(uint64_t k)
+{
+    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
+    return k ^ (k >> 31);
+}
+
 #endif

@@ -104,7 +104,7 @@ ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *o
 }
 
 void
-ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[72])
+ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[EX_DIGEST_STR_BYTES])
 {
     memcpy(out, "sha256:", 7);
     ex_hex_encode(d, EX_HASH_BYTES, out + 7);

@@ -194,7 +194,7 @@ typedef struct run {
     /* the adopted policy; NULL: none, items are recorded as pending */
     struct ex_policy *pol;
     ex_peval *pe;
-    char pdig[72];
+    char pdig[EX_DIGEST_STR_BYTES];
     int no_items;           /* reevaluate: batches of decisions only */
 } run;
 
@@ -621,7 +621,7 @@ typedef struct dec {
     const char *dig, *prov;             /* content digest, item record digest */
     const char *policy;                 /* policy digest, NULL: none */
     const char *verdict, *rule, *reason;
-    const char (*evidence)[72];
+    const char (*evidence)[EX_DIGEST_STR_BYTES];
     int nevidence;
     int tail; /* 1..3: reason, rule and verdict are the run's fixed tail tail-1 */
 } dec;
@@ -739,7 +739,7 @@ typedef struct ent {
     uint64_t offset, member, size, key, skipped;
     uint8_t digest[EX_HASH_BYTES];
     uint8_t prov[EX_HASH_BYTES]; /* digest of the item record */
-    char dig[72];                /* digest, formatted */
+    char dig[EX_DIGEST_STR_BYTES];                /* digest, formatted */
     size_t rec_len;  /* bytes after the header: item record, quarantine JSON or E_DONE message */
     size_t path_len; /* a file of a tree: its path (NUL-terminated) is at path_off, else 0 */
     size_t path_off;
@@ -830,7 +830,7 @@ on_item(void *ctx, const ex_item *it)
         p->skipped++;
         return EX_OK;
     }
-    char dig[72];
+    char dig[EX_DIGEST_STR_BYTES];
     ex_digest_format(it->digest, dig);
     size_t at;
     int rc = entry_start(p, E_ITEM, &at);
@@ -1038,7 +1038,7 @@ take_item(run *r, const ent *e, const char *rec)
         }
     }
     const char *dig = e->dig;
-    char prov[72];
+    char prov[EX_DIGEST_STR_BYTES];
     ex_digest_format(e->prov, prov);
     uint64_t copy_of = 0, id = r->next_item;
     if (r->b->np == r->b->pcap && grow_pending(r) != EX_OK)
@@ -1080,7 +1080,7 @@ take_item(run *r, const ent *e, const char *rec)
         d.verdict = pdd.verdict == EX_VERDICT_ADMIT ? "admit" : "reject";
         d.rule = pdd.rule;
         d.reason = pdd.reason;
-        d.evidence = (const char(*)[72])pdd.evidence;
+        d.evidence = (const char(*)[EX_DIGEST_STR_BYTES])pdd.evidence;
         d.nevidence = pdd.nevidence;
     }
     pd->decision = r->b->arena.len;
@@ -2097,7 +2097,7 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
         json_decref(it);
         return EX_OK; /* same policy, same outcome: nothing new to record */
     }
-    char prov[72];
+    char prov[EX_DIGEST_STR_BYTES];
     uint8_t pd[EX_HASH_BYTES];
     if (rc == EX_OK && (rc = ex_sha256_digest(r->h, data, len, pd)) != EX_OK)
         fail(r, rc, "hashing failed");
@@ -2106,7 +2106,7 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     if (rc == EX_OK) {
         ex_digest_format(pd, prov);
         dec d = {id, 0, v->latest[id], dig, prov, r->pdig, nv, pdd.rule, pdd.reason,
-                 (const char(*)[72])pdd.evidence, pdd.nevidence, 0};
+                 (const char(*)[EX_DIGEST_STR_BYTES])pdd.evidence, pdd.nevidence, 0};
         pending *p = &r->b->p[r->b->np];
         memset(p, 0, sizeof *p);
         p->item_id = id;

@@ -320,7 +320,7 @@ ex_ledger_evidence_entry(ex_ledger *l, const char *path, const char *kind, const
     int rc = ex_sha256_file(l->h, path, digest, &size, &l->err);
     if (rc != EX_OK)
         return rc;
-    char dig[72], now[32];
+    char dig[EX_DIGEST_STR_BYTES], now[32];
     ex_digest_format(digest, dig);
     ex_time_now(now);
     const char *base = strrchr(path, '/');

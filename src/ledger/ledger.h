@@ -41,7 +41,7 @@ int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, 
  * been adopted. Free with ex_peval_free, then ex_policy_free. */
 struct ex_policy;
 struct ex_peval;
-int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[72],
+int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[EX_DIGEST_STR_BYTES],
                          struct ex_peval **e);
 /* A second, read-only connection to the ledger's database (WAL: it reads the last committed
  * state while the main connection writes); EX_EINVAL for an in-memory ledger. Close it with
@@ -58,6 +58,6 @@ int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
  * from its canonical JSON without parsing it into a tree (verify.c); NULL if either is
  * missing or malformed. Agrees with a JSON parser on canonical records without nested
  * objects, as every decision record is (fuzz/fuzz_decision.c checks that). */
-const char *ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[72]);
+const char *ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[EX_DIGEST_STR_BYTES]);
 
 #endif

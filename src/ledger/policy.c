@@ -78,7 +78,7 @@ warnings_text(const ex_policy *p)
 }
 
 int
-ex_policy_check(const char *text, size_t len, char digest[72], char **warnings,
+ex_policy_check(const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES], char **warnings,
                 ex_policy_diag *d)
 {
     ex_policy *p;
@@ -100,7 +100,7 @@ ex_policy_check(const char *text, size_t len, char digest[72], char **warnings,
 }
 
 int
-ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[72],
+ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES],
                        uint64_t *index, ex_policy_diag *d)
 {
     ex_err_clear(&l->err);
@@ -112,7 +112,7 @@ ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[7
         return ex_fail(&l->err, rc, "line %u: %s", d ? d->line : 0, d ? d->msg : "invalid");
     ex_buf canon = {0};
     uint8_t dg[EX_HASH_BYTES];
-    char dig[72], now[32];
+    char dig[EX_DIGEST_STR_BYTES], now[32];
     if ((rc = ex_policy_canonical(p, &canon, &l->err)) != EX_OK ||
         (rc = ex_sha256_digest(l->h, canon.data, canon.len, dg)) != EX_OK)
         goto out;
@@ -136,7 +136,7 @@ ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[7
     json_decref(entry);
     json_decref(extra);
     if (rc == EX_OK && digest)
-        memcpy(digest, dig, 72);
+        memcpy(digest, dig, EX_DIGEST_STR_BYTES);
 out:
     ex_buf_free(&canon);
     ex_policy_free(p);
@@ -195,7 +195,7 @@ add_capture(ex_ledger *l, int kind, const char *host, const char *fetched, int s
             const uint8_t *body, size_t len, const char *from, uint64_t *index)
 {
     uint8_t d[EX_HASH_BYTES];
-    char dig[72];
+    char dig[EX_DIGEST_STR_BYTES];
     int rc = ex_sha256_digest(l->h, body, len, d);
     if (rc != EX_OK)
         return ex_fail(&l->err, rc, "hashing failed");
@@ -381,7 +381,7 @@ ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
 /* ---- opt-outs ---- */
 
 int
-ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, char digest[72])
+ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, char digest[EX_DIGEST_STR_BYTES])
 {
     ex_err_clear(&l->err);
     if (!l->key)
@@ -419,7 +419,7 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         ex_digest_format(d, v);
         scope = "work", value = v;
     }
-    char now[32], ev[72];
+    char now[32], ev[EX_DIGEST_STR_BYTES];
     ex_time_now(now);
     json_t *entry = json_object();
     json_object_set_new(entry, "type", json_string("optout"));
@@ -523,7 +523,7 @@ load_capture(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     char *canon = ex_json_canon_dup(entry, &elen, &e);
     json_decref(entry);
     uint8_t d[EX_HASH_BYTES];
-    char dig[72];
+    char dig[EX_DIGEST_STR_BYTES];
     if (!canon || ex_sha256_digest(g->l->h, canon, elen, d) != EX_OK)
         rc = EX_ENOMEM;
     free(canon);
@@ -550,7 +550,7 @@ load_optout(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
         return EX_EFORMAT;
     const char *scope = str(o, "scope"), *value = str(o, "value"), *holder = str(o, "holder");
     uint8_t d[EX_HASH_BYTES];
-    char dig[72], label[600];
+    char dig[EX_DIGEST_STR_BYTES], label[600];
     int rc = ex_sha256_digest(g->l->h, data, len, d);
     ex_digest_format(d, dig);
     snprintf(label, sizeof label, "%s %s%s%s (opt-out at log index %lld)", scope ? scope : "?",
@@ -567,7 +567,7 @@ load_optout(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 }
 
 int
-ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[72], ex_peval **out)
+ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR_BYTES], ex_peval **out)
 {
     *policy = NULL;
     *out = NULL;
@@ -589,7 +589,7 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[72], ex_peval
         return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
                        d.line, d.msg);
     }
-    snprintf(digest, 72, "%s", dig);
+    snprintf(digest, EX_DIGEST_STR_BYTES, "%s", dig);
     json_decref(o);
     ex_policy_err pe;
     if ((rc = ex_peval_new(*policy, out, &pe)) != EX_OK) {

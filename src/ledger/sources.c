@@ -99,7 +99,7 @@ add_in_tx(ex_ledger *l, void *ctx)
                                       &entries[n], &lens[n]), n++;
     if (rc != EX_OK)
         goto out;
-    char now[32], dig[72];
+    char now[32], dig[EX_DIGEST_STR_BYTES];
     ex_time_now(now);
     json_t *r = json_object();
     json_object_set_new(r, "type", json_string("source"));

@@ -54,7 +54,7 @@ check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
     size_t xlen = 0;
     int rc = EX_OK;
     uint8_t got[EX_HASH_BYTES];
-    char dig[72];
+    char dig[EX_DIGEST_STR_BYTES];
     json_t *x = NULL;
     int text_bad = 0;
     if (strcmp(v->table, "policy") == 0) {
@@ -160,7 +160,7 @@ key_at(const char *rec, size_t len, const char *k, size_t klen)
 }
 
 const char *
-ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[72])
+ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[EX_DIGEST_STR_BYTES])
 {
     const char *p = key_at(rec, len, "\"item\":", 7), *end = rec + len;
     if (!p)
@@ -175,7 +175,7 @@ ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[72])
     if (!q)
         return NULL;
     const char *e = memchr(q, '"', (size_t)(end - q));
-    if (!e || e - q > 71)
+    if (!e || e - q > EX_DIGEST_STR_LEN)
         return NULL;
     memcpy(prov, q, (size_t)(e - q));
     prov[e - q] = 0;
@@ -194,7 +194,7 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
     int rc = ex_merkle_leaf(l->h, data, len, b->leaves[b->n++]);
     if (rc != EX_OK)
         return rc;
-    char want[72];
+    char want[EX_DIGEST_STR_BYTES];
     int64_t item = 0;
     const char *prov = ex_decision_fields(data, len, &item, want);
     if (item > b->max_item)
@@ -211,7 +211,7 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
                              (unsigned long long)id, (long long)item)
                    : store_fail(l, rc);
     uint8_t dg[EX_HASH_BYTES];
-    char got[72];
+    char got[EX_DIGEST_STR_BYTES];
     rc = ex_sha256_digest(l->h, rec, rlen, dg);
     free(rec);
     if (rc != EX_OK)

@@ -204,7 +204,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
     if (strncmp(q, "sha256:", 7) == 0) {
         if (ex_digest_parse(q, d) != EX_OK)
             return ex_fail(&l->err, EX_EINVAL, "'%s' is not a sha256:<64 hex> digest", q);
-        char dig[72];
+        char dig[EX_DIGEST_STR_BYTES];
         ex_digest_format(d, dig); /* lowercase, as recorded */
         f.digest = dig;
         f.len = strlen(dig);

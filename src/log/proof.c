@@ -303,7 +303,7 @@ check_records(ex_sha256 *h, const ex_log_proof *p, ex_err *err)
         goto out;
     }
     uint8_t dg[EX_HASH_BYTES];
-    char s[72];
+    char s[EX_DIGEST_STR_BYTES];
     if (ex_sha256_digest(h, p->item, strlen(p->item), dg) != EX_OK) {
         rc = EX_ECRYPTO;
         goto out;

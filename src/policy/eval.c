@@ -21,7 +21,7 @@ typedef struct capture {
     int status;
     char *body;
     size_t len;
-    char digest[72];
+    char digest[EX_DIGEST_STR_BYTES];
     int parsed;       /* body parsed (or found not to parse) */
     ex_robots *robots;
     long *tokens;     /* the policy's agents resolved in robots (ex_robots_resolve) */
@@ -37,7 +37,7 @@ typedef struct caplist {
 typedef struct optout {
     int scope;
     char *value;
-    char digest[72];
+    char digest[EX_DIGEST_STR_BYTES];
     char *label;
 } optout;
 

@@ -126,7 +126,7 @@ typedef struct ex_pdecision {
     int verdict;                                  /* EX_VERDICT_* */
     const char *rule;                             /* the rule id, or "no-rule"; borrowed */
     char reason[EX_PEVAL_REASON_MAX];             /* plain words: which signal, line, time */
-    char evidence[EX_PEVAL_EVIDENCE_MAX][72];     /* digests of the records that matched */
+    char evidence[EX_PEVAL_EVIDENCE_MAX][EX_DIGEST_STR_BYTES];     /* digests of the records that matched */
     int nevidence;
 } ex_pdecision;
 

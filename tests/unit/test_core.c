@@ -32,7 +32,7 @@ static void
 test_hex_digest(void)
 {
     uint8_t d[EX_HASH_BYTES], e[EX_HASH_BYTES];
-    char s[72];
+    char s[EX_DIGEST_STR_BYTES];
     ex_sha256 *h;
     CHECK_RC(ex_sha256_new(&h), EX_OK);
     CHECK_RC(ex_sha256_digest(h, "abc", 3, d), EX_OK);
