@@ -14,6 +14,7 @@ pkgs=(
   golang-go golang-golang-x-mod-dev  # independent C2SP checker (interop test)
   openssl                            # `openssl speed` in bench/
   python3                            # scripts/gen-spdx.sh (the SPDX id table) and its drift test
+  faketime                           # a fixed clock for the byte-for-byte ledger test (tests/golden)
 )
 missing=()
 for p in "${pkgs[@]}"; do
