@@ -1,8 +1,291 @@
-/* cjson.c - canonical JSON writer. */
+/* cjson.c - the canonical JSON writer (cjson.h). */
 #include "cjson.h"
 
 #include <stdlib.h>
-#include <string.h>
+
+/* ---- strings ---- */
+
+/* 1 if s[0..len) has only bytes 0x20-0x7f other than '"' and '\\': then it is its own
+ * canonical form. Eight bytes at a time: the has-less/has-zero word tests have no false
+ * negatives, and a false positive only takes the slower path, which writes the same bytes. */
+static int
+plain(const char *s, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x, q, bs;
+        memcpy(&x, s + i, 8);
+        q = x ^ (ones * '"');
+        bs = x ^ (ones * '\\');
+        if ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+            return 0;
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* s as a JSON string, escaped minimally; EX_EINVAL if it is not UTF-8 */
+static int
+put_string(ex_buf *b, const char *s, size_t len)
+{
+    if (plain(s, len)) {
+        if (ex_buf_reserve(b, len + 2) != EX_OK)
+            return EX_ENOMEM;
+        char *o = b->data + b->len;
+        o[0] = '"';
+        memcpy(o + 1, s, len);
+        o[len + 1] = '"';
+        b->len += len + 2;
+        return EX_OK;
+    }
+    if (!ex_utf8_valid(s, len))
+        return EX_EINVAL;
+    if (ex_buf_putc(b, '"') != EX_OK)
+        return EX_ENOMEM;
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char esc[6] = {'\\', 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default: {
+            static const char hx[] = "0123456789abcdef";
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hx[c >> 4];
+            esc[5] = hx[c & 15];
+            el = 6;
+        }
+        }
+        if (ex_buf_put(b, s + run, i - run) != EX_OK || ex_buf_put(b, esc, el) != EX_OK)
+            return EX_ENOMEM;
+        run = i + 1;
+    }
+    if (ex_buf_put(b, s + run, len - run) != EX_OK || ex_buf_putc(b, '"') != EX_OK)
+        return EX_ENOMEM;
+    return EX_OK;
+}
+
+static int
+put_int(ex_buf *b, int64_t v)
+{
+    if (v > EX_JSON_INT_MAX || v < -EX_JSON_INT_MAX)
+        return EX_EINVAL;
+    char t[24];
+    size_t i = sizeof t;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        t[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        t[--i] = '-';
+    return ex_buf_put(b, t + i, sizeof t - i);
+}
+
+/* ---- the member-by-member writer ---- */
+
+static void
+failed(ex_cj *w, int rc, const char *why)
+{
+    if (w->rc == EX_OK) {
+        w->rc = rc;
+        w->why = rc == EX_ENOMEM ? "out of memory" : why;
+    }
+}
+
+void
+ex_cj_init(ex_cj *w, ex_buf *b)
+{
+    memset(w, 0, sizeof *w);
+    w->b = b;
+}
+
+/* Before a value: the separator it needs. 0 if the writer has failed or the value has no
+ * place (a value inside an object needs a key first). */
+static int
+value_start(ex_cj *w)
+{
+    if (w->rc != EX_OK)
+        return 0;
+    if (w->keyed) {
+        w->keyed = 0;
+        return 1;
+    }
+    if (w->depth == 0)
+        return 1;
+    uint32_t bit = 1u << (w->depth - 1);
+    if (!(w->array & bit)) {
+        failed(w, EX_EINVAL, "a value without a key inside an object");
+        return 0;
+    }
+    if ((w->more & bit) && ex_buf_putc(w->b, ',') != EX_OK) {
+        failed(w, EX_ENOMEM, NULL);
+        return 0;
+    }
+    w->more |= bit;
+    return 1;
+}
+
+static void
+open_container(ex_cj *w, char c, int array)
+{
+    if (!value_start(w))
+        return;
+    if (w->depth == EX_CJ_DEPTH) {
+        failed(w, EX_EINVAL, "nested too deep");
+        return;
+    }
+    if (ex_buf_putc(w->b, c) != EX_OK) {
+        failed(w, EX_ENOMEM, NULL);
+        return;
+    }
+    uint32_t bit = 1u << w->depth++;
+    w->more &= ~bit;
+    w->array = array ? w->array | bit : w->array & ~bit;
+#ifndef NDEBUG
+    w->last[w->depth - 1] = NULL;
+#endif
+}
+
+void
+ex_cj_obj(ex_cj *w)
+{
+    open_container(w, '{', 0);
+}
+
+void
+ex_cj_arr(ex_cj *w)
+{
+    open_container(w, '[', 1);
+}
+
+void
+ex_cj_end(ex_cj *w)
+{
+    if (w->rc != EX_OK)
+        return;
+    if (w->depth == 0 || w->keyed) {
+        failed(w, EX_EINVAL, w->depth ? "a key without a value" : "nothing to close");
+        return;
+    }
+    uint32_t bit = 1u << --w->depth;
+    if (ex_buf_putc(w->b, (w->array & bit) ? ']' : '}') != EX_OK)
+        failed(w, EX_ENOMEM, NULL);
+}
+
+void
+ex_cj_keyn(ex_cj *w, const char *k, size_t n)
+{
+    if (w->rc != EX_OK)
+        return;
+    uint32_t bit = w->depth ? 1u << (w->depth - 1) : 0;
+    if (!bit || (w->array & bit) || w->keyed) {
+        failed(w, EX_EINVAL, "a key outside an object");
+        return;
+    }
+#ifndef NDEBUG
+    /* keys must come in canonical order and be their own JSON form (cjson.h) */
+    const char *prev = w->last[w->depth - 1];
+    size_t pl = w->lastlen[w->depth - 1];
+    int c = prev ? memcmp(prev, k, pl < n ? pl : n) : -1;
+    if (!plain(k, n) || (prev && (c > 0 || (c == 0 && pl >= n)))) {
+        failed(w, EX_EINVAL, "keys out of canonical order");
+        return;
+    }
+    w->last[w->depth - 1] = k;
+    w->lastlen[w->depth - 1] = n;
+#endif
+    if (ex_buf_reserve(w->b, n + 4) != EX_OK) {
+        failed(w, EX_ENOMEM, NULL);
+        return;
+    }
+    char *o = w->b->data + w->b->len;
+    size_t i = 0;
+    if (w->more & bit)
+        o[i++] = ',';
+    o[i++] = '"';
+    memcpy(o + i, k, n);
+    i += n;
+    o[i++] = '"';
+    o[i++] = ':';
+    w->b->len += i;
+    w->more |= bit;
+    w->keyed = 1;
+}
+
+void
+ex_cj_str(ex_cj *w, const char *s, size_t len)
+{
+    int rc;
+    if (value_start(w) && (rc = put_string(w->b, s, len)) != EX_OK)
+        failed(w, rc, "a string that is not UTF-8");
+}
+
+void
+ex_cj_int(ex_cj *w, int64_t v)
+{
+    int rc;
+    if (value_start(w) && (rc = put_int(w->b, v)) != EX_OK)
+        failed(w, rc, "an integer outside the exact range of JSON");
+}
+
+void
+ex_cj_null(ex_cj *w)
+{
+    if (value_start(w) && ex_buf_put(w->b, "null", 4) != EX_OK)
+        failed(w, EX_ENOMEM, NULL);
+}
+
+void
+ex_cj_bool(ex_cj *w, int v)
+{
+    if (value_start(w) && ex_buf_puts(w->b, v ? "true" : "false") != EX_OK)
+        failed(w, EX_ENOMEM, NULL);
+}
+
+void
+ex_cj_members(ex_cj *w, const char *frag, size_t len, const char *last_key)
+{
+    if (w->rc != EX_OK || len == 0)
+        return;
+    uint32_t bit = w->depth ? 1u << (w->depth - 1) : 0;
+    if (!bit || (w->array & bit) || w->keyed) {
+        failed(w, EX_EINVAL, "members outside an object");
+        return;
+    }
+    if (((w->more & bit) && ex_buf_putc(w->b, ',') != EX_OK) || ex_buf_put(w->b, frag, len))
+        failed(w, EX_ENOMEM, NULL);
+    w->more |= bit;
+#ifndef NDEBUG
+    w->last[w->depth - 1] = last_key;
+    w->lastlen[w->depth - 1] = last_key ? strlen(last_key) : 0;
+#else
+    (void)last_key;
+#endif
+}
+
+int
+ex_cj_done(ex_cj *w)
+{
+    if (w->rc == EX_OK && (w->depth || w->keyed))
+        failed(w, EX_EINVAL, "an object or array left open");
+    return w->rc;
+}
+
+/* ---- jansson values ---- */
 
 /* Next UTF-16 code unit of a UTF-8 string; *pending holds a low surrogate still owed. */
 static unsigned
@@ -29,6 +312,7 @@ next_unit(const unsigned char **p, const unsigned char *end, unsigned *pending)
     return cp;
 }
 
+/* RFC 8785 3.2.3: keys compare as arrays of UTF-16 code units */
 static int
 utf16_cmp(const void *a, const void *b)
 {
@@ -48,78 +332,34 @@ utf16_cmp(const void *a, const void *b)
     return 0;
 }
 
+/* v and what it holds, appended to b; *why names a failure */
 static int
-put_string(ex_buf *out, const char *s, size_t len, ex_err *err)
-{
-    if (!ex_utf8_valid(s, len))
-        return ex_fail(err, EX_EINVAL, "string is not valid UTF-8");
-    int rc = ex_buf_putc(out, '"');
-    size_t run = 0;
-    for (size_t i = 0; rc == EX_OK && i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char ubuf[8];
-        switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        default:
-            if (c < 0x20) {
-                static const char hx[] = "0123456789abcdef";
-                memcpy(ubuf, "\\u00", 4);
-                ubuf[4] = hx[c >> 4];
-                ubuf[5] = hx[c & 15];
-                ubuf[6] = '\0';
-                esc = ubuf;
-            }
-        }
-        if (!esc)
-            continue;
-        rc = ex_buf_put(out, s + run, i - run);
-        if (rc == EX_OK)
-            rc = ex_buf_puts(out, esc);
-        run = i + 1;
-    }
-    if (rc == EX_OK)
-        rc = ex_buf_put(out, s + run, len - run);
-    if (rc == EX_OK)
-        rc = ex_buf_putc(out, '"');
-    return rc;
-}
-
-int
-ex_json_canon(const json_t *v, ex_buf *out, ex_err *err)
+put_json(ex_buf *b, const json_t *v, const char **why)
 {
     int rc = EX_OK;
     switch (json_typeof(v)) {
-    case JSON_NULL: return ex_buf_puts(out, "null");
-    case JSON_TRUE: return ex_buf_puts(out, "true");
-    case JSON_FALSE: return ex_buf_puts(out, "false");
-    case JSON_INTEGER: {
-        json_int_t i = json_integer_value(v);
-        if (i > EX_JSON_INT_MAX || i < -EX_JSON_INT_MAX)
-            return ex_fail(err, EX_EINVAL, "integer %lld is outside the exact range of JSON",
-                           (long long)i);
-        return ex_buf_printf(out, "%lld", (long long)i);
-    }
-    case JSON_REAL: return ex_fail(err, EX_EINVAL, "non-integer numbers have no canonical form here");
-    case JSON_STRING: return put_string(out, json_string_value(v), json_string_length(v), err);
+    case JSON_NULL: return ex_buf_put(b, "null", 4);
+    case JSON_TRUE: return ex_buf_put(b, "true", 4);
+    case JSON_FALSE: return ex_buf_put(b, "false", 5);
+    case JSON_INTEGER:
+        *why = "an integer outside the exact range of JSON";
+        return put_int(b, (int64_t)json_integer_value(v));
+    case JSON_REAL: *why = "a non-integer number (no canonical form here)"; return EX_EINVAL;
+    case JSON_STRING:
+        *why = "a string that is not UTF-8";
+        return put_string(b, json_string_value(v), json_string_length(v));
     case JSON_ARRAY: {
         size_t i;
         json_t *e;
-        rc = ex_buf_putc(out, '[');
+        rc = ex_buf_putc(b, '[');
         json_array_foreach((json_t *)v, i, e)
         {
             if (rc == EX_OK && i)
-                rc = ex_buf_putc(out, ',');
+                rc = ex_buf_putc(b, ',');
             if (rc == EX_OK)
-                rc = ex_json_canon(e, out, err);
+                rc = put_json(b, e, why);
         }
-        return rc == EX_OK ? ex_buf_putc(out, ']') : rc;
+        return rc == EX_OK ? ex_buf_putc(b, ']') : rc;
     }
     case JSON_OBJECT: {
         size_t n = json_object_size(v), i = 0;
@@ -130,22 +370,43 @@ ex_json_canon(const json_t *v, ex_buf *out, ex_err *err)
         json_t *e;
         json_object_foreach((json_t *)v, k, e) keys[i++] = k;
         qsort(keys, n, sizeof *keys, utf16_cmp);
-        rc = ex_buf_putc(out, '{');
+        rc = ex_buf_putc(b, '{');
         for (i = 0; rc == EX_OK && i < n; i++) {
             if (i)
-                rc = ex_buf_putc(out, ',');
+                rc = ex_buf_putc(b, ',');
+            *why = "a key that is not UTF-8";
             if (rc == EX_OK)
-                rc = put_string(out, keys[i], strlen(keys[i]), err);
+                rc = put_string(b, keys[i], strlen(keys[i]));
             if (rc == EX_OK)
-                rc = ex_buf_putc(out, ':');
+                rc = ex_buf_putc(b, ':');
             if (rc == EX_OK)
-                rc = ex_json_canon(json_object_get(v, keys[i]), out, err);
+                rc = put_json(b, json_object_get(v, keys[i]), why);
         }
         free(keys);
-        return rc == EX_OK ? ex_buf_putc(out, '}') : rc;
+        return rc == EX_OK ? ex_buf_putc(b, '}') : rc;
     }
     }
-    return ex_fail(err, EX_EINVAL, "unknown JSON type");
+    *why = "an unknown JSON type";
+    return EX_EINVAL;
+}
+
+void
+ex_cj_json(ex_cj *w, const json_t *v)
+{
+    const char *why = NULL;
+    int rc;
+    if (value_start(w) && (rc = put_json(w->b, v, &why)) != EX_OK)
+        failed(w, rc, why);
+}
+
+int
+ex_json_canon(const json_t *v, ex_buf *out, ex_err *err)
+{
+    ex_cj w;
+    ex_cj_init(&w, out);
+    ex_cj_json(&w, v);
+    int rc = ex_cj_done(&w);
+    return rc == EX_OK ? EX_OK : ex_fail(err, rc, "cannot write canonical JSON: %s", w.why);
 }
 
 char *
@@ -157,93 +418,4 @@ ex_json_canon_dup(const json_t *v, size_t *len, ex_err *err)
         return NULL;
     }
     return ex_buf_take(&b, len);
-}
-
-/* ---- direct writer ---- */
-
-int
-ex_cjson_string(ex_buf *b, const char *s, size_t len)
-{
-    if (!ex_utf8_valid(s, len))
-        return EX_EINVAL;
-    if (ex_buf_reserve(b, len + 2) != EX_OK)
-        return EX_ENOMEM;
-    b->data[b->len++] = '"';
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        char esc[8];
-        size_t el = 2;
-        esc[0] = '\\';
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default: {
-            static const char hx[] = "0123456789abcdef";
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hx[c >> 4];
-            esc[5] = hx[c & 15];
-            el = 6;
-        }
-        }
-        if (ex_buf_put(b, s + run, i - run) != EX_OK || ex_buf_put(b, esc, el) != EX_OK)
-            return EX_ENOMEM;
-        run = i + 1;
-    }
-    if (ex_buf_put(b, s + run, len - run) != EX_OK || ex_buf_putc(b, '"') != EX_OK)
-        return EX_ENOMEM;
-    return EX_OK;
-}
-
-int
-ex_cjw_begin(ex_cjw *w, ex_buf *b)
-{
-    w->b = b;
-    w->n = 0;
-    return ex_buf_putc(b, '{');
-}
-
-static int
-member(ex_cjw *w, const char *key)
-{
-    if (w->n++ && ex_buf_putc(w->b, ',') != EX_OK)
-        return EX_ENOMEM;
-    int rc = ex_cjson_string(w->b, key, strlen(key));
-    return rc == EX_OK ? ex_buf_putc(w->b, ':') : rc;
-}
-
-int
-ex_cjw_str(ex_cjw *w, const char *key, const char *v, size_t len)
-{
-    int rc = member(w, key);
-    return rc == EX_OK ? ex_cjson_string(w->b, v, len) : rc;
-}
-
-int
-ex_cjw_int(ex_cjw *w, const char *key, int64_t v)
-{
-    if (v > EX_JSON_INT_MAX || v < -EX_JSON_INT_MAX)
-        return EX_EINVAL;
-    int rc = member(w, key);
-    return rc == EX_OK ? ex_buf_printf(w->b, "%lld", (long long)v) : rc;
-}
-
-int
-ex_cjw_null(ex_cjw *w, const char *key)
-{
-    int rc = member(w, key);
-    return rc == EX_OK ? ex_buf_puts(w->b, "null") : rc;
-}
-
-int
-ex_cjw_end(ex_cjw *w)
-{
-    return ex_buf_putc(w->b, '}');
 }

@@ -51,4 +51,21 @@ int ex_html_metas_buf(const char *html, size_t len, char *scratch, size_t cap, e
 /* 1 if html[0..len) contains "<meta" in any case: a cheap test before a scan. */
 int ex_html_has_meta(const char *html, size_t len);
 
+/* ---- what ingest keeps of a fetch for later signal checks (kept.c) ----
+ * The policy reads an item's <meta> tags (robots noai, tdm-reservation) and HTTP headers as
+ * they were at fetch time, long after the content is gone: the item record keeps them. */
+
+#define EX_HTML_HEAD_MAX 8192 /* bytes of an HTML page's head kept */
+#define EX_HEADERS_KEPT 8192  /* bytes of the raw HTTP head kept */
+
+/* The head of an HTML page: content[0..len) up to and including </head>, at most
+ * EX_HTML_HEAD_MAX bytes, with bytes that are not UTF-8 and control characters other than
+ * tab, CR and LF replaced by '?', into out; returns its length, 0 if the content is not HTML
+ * (by content_type when given, else by a leading <!doctype or <html). */
+size_t ex_html_head(const char *content, size_t len, const char *content_type,
+                    char out[EX_HTML_HEAD_MAX]);
+/* How many bytes of the HTTP head h[0..len) are kept: all, or EX_HEADERS_KEPT cut back to a
+ * character boundary. */
+size_t ex_headers_kept(const char *h, size_t len);
+
 #endif

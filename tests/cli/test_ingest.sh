@@ -258,8 +258,10 @@ expect 0 $EXANTE log verify
 for i in $(seq 1 2000); do printf '{"text":"resume %d"}\n' $i; done > big.jsonl
 export EXANTE_DIR="$T/a"
 $EXANTE -q init >/dev/null; $EXANTE -q source add s --kind other >/dev/null
-EXANTE_FAULT_KILL_AFTER_BATCHES=3 $EXANTE -q ingest --source s --batch 100 big.jsonl >/dev/null 2>&1
-[ $? -eq 137 ] && ok || bad "the fault hook did not kill the run"
+# killed right after its third batch commits (tests/fault/kill_after_commits.c)
+LD_PRELOAD="${KILL_AFTER_COMMITS:?}" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    EXANTE_TEST_KILL_AFTER_COMMITS=3 $EXANTE -q ingest --source s --batch 100 big.jsonl >/dev/null 2>&1
+[ $? -eq 137 ] && ok || bad "the fault shim did not kill the run"
 expect 0 $EXANTE log verify
 expect 0 $EXANTE --json ingest --source s --batch 100 big.jsonl
 contains "$T/out" '"skipped":300'

@@ -95,21 +95,80 @@ test_canonical_json(void)
     json_decref(bad);
 }
 
-/* the direct writer gives exactly the canonical form */
+/* RFC 8785's examples that apply to our subset (no non-integer numbers): known answers,
+ * through jansson values and member by member */
+static void
+test_rfc8785(void)
+{
+    /* 3.2.2.2 / 3.2.4 without the numbers: minimal escapes, literals, sorted keys */
+    char *s = canon("{\"string\":\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\","
+                    "\"literals\":[null,true,false]}");
+    CHECK_STR(s, "{\"literals\":[null,true,false],\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+    free(s);
+    /* 3.2.3 and the reference test data's weird.json: UTF-16 code unit order, U+007F literal */
+    s = canon("{\"\\u20ac\":\"Euro Sign\",\"\\r\":\"Carriage Return\",\"\\u000a\":\"Newline\","
+              "\"1\":\"One\",\"\\u0080\":\"Control\\u007f\",\"\\ud83d\\ude02\":\"Smiley\","
+              "\"\\u00f6\":\"Latin Small Letter O With Diaeresis\","
+              "\"\\ufb33\":\"Hebrew Letter Dalet With Dagesh\",\"</script>\":\"Browser Challenge\"}");
+    CHECK_STR(s, "{\"\\n\":\"Newline\",\"\\r\":\"Carriage Return\",\"1\":\"One\","
+                 "\"</script>\":\"Browser Challenge\",\"\xc2\x80\":\"Control\x7f\","
+                 "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\","
+                 "\"\xf0\x9f\x98\x82\":\"Smiley\",\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
+    free(s);
+    /* french.json: no locale */
+    s = canon("{\"peach\":\"This sorting order\",\"p\\u00e9ch\\u00e9\":\"is wrong according to French\","
+              "\"p\\u00eache\":\"but canonicalization MUST\",\"sin\":\"ignore locale\"}");
+    CHECK_STR(s, "{\"peach\":\"This sorting order\",\"p\xc3\xa9" "ch\xc3\xa9\":\"is wrong according to French\","
+                 "\"p\xc3\xaa" "che\":\"but canonicalization MUST\",\"sin\":\"ignore locale\"}");
+    free(s);
+    /* the same object written member by member, keys in canonical order */
+    ex_buf b = {0};
+    ex_cj w;
+    ex_cj_init(&w, &b);
+    ex_cj_obj(&w);
+    ex_cj_key(&w, "literals");
+    ex_cj_arr(&w);
+    ex_cj_null(&w);
+    ex_cj_bool(&w, 1);
+    ex_cj_bool(&w, 0);
+    ex_cj_end(&w);
+    static const char str[] = "\xe2\x82\xac$\x0f\nA'B\"\\\\\"/";
+    ex_cj_kstr(&w, "string", str, sizeof str - 1);
+    ex_cj_end(&w);
+    CHECK_RC(ex_cj_done(&w), EX_OK);
+    CHECK_STR(b.data, "{\"literals\":[null,true,false],\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+    ex_buf_free(&b);
+}
+
+/* the member-by-member writer gives exactly the canonical form of the same object, and its
+ * errors stick */
 static void
 test_direct_writer(void)
 {
     static const char *const values[] = {"plain", "quote \" and \\ back", "ctl \x01\x1f\n\t\r\b\f",
-                                         "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x8c\x8d", "", "/slash"};
+                                         "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x8c\x8d", "", "/slash",
+                                         "eight by", "long plain text that takes the word loop"};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         ex_buf b = {0};
-        ex_cjw w;
-        CHECK_RC(ex_cjw_begin(&w, &b), EX_OK);
-        CHECK_RC(ex_cjw_str(&w, "a", values[i], strlen(values[i])), EX_OK);
-        CHECK_RC(ex_cjw_int(&w, "b", -42), EX_OK);
-        CHECK_RC(ex_cjw_null(&w, "c"), EX_OK);
-        CHECK_RC(ex_cjw_int(&w, "d", 9007199254740991LL), EX_OK);
-        CHECK_RC(ex_cjw_end(&w), EX_OK);
+        ex_cj w;
+        ex_cj_init(&w, &b);
+        ex_cj_obj(&w);
+        ex_cj_kstr(&w, "a", values[i], strlen(values[i]));
+        ex_cj_kint(&w, "b", -42);
+        ex_cj_key(&w, "c");
+        ex_cj_null(&w);
+        ex_cj_kint(&w, "d", 9007199254740991LL);
+        ex_cj_key(&w, "e");
+        ex_cj_arr(&w);
+        ex_cj_obj(&w);
+        ex_cj_kint(&w, "x", 0);
+        ex_cj_end(&w);
+        ex_cj_str(&w, values[i], strlen(values[i]));
+        ex_cj_arr(&w);
+        ex_cj_end(&w);
+        ex_cj_end(&w);
+        ex_cj_end(&w);
+        CHECK_RC(ex_cj_done(&w), EX_OK);
         json_t *o = json_loads(b.data, 0, NULL);
         CHECK(o != NULL);
         ex_err e = {0};
@@ -119,12 +178,68 @@ test_direct_writer(void)
         json_decref(o);
         ex_buf_free(&b);
     }
-    ex_buf b = {0};
-    ex_cjw w;
-    ex_cjw_begin(&w, &b);
-    CHECK_RC(ex_cjw_str(&w, "a", "\xff", 1), EX_EINVAL);
-    CHECK_RC(ex_cjw_int(&w, "b", 9007199254740992LL), EX_EINVAL);
+    /* members written into another buffer and copied in: the same bytes */
+    ex_buf frag = {0}, b = {0}, b2 = {0};
+    ex_cj w;
+    ex_cj_init(&w, &frag);
+    ex_cj_obj(&w);
+    ex_cj_kstr(&w, "m", "1", 1);
+    ex_cj_kint(&w, "n", 2);
+    size_t fl;
+    const char *f = ex_cj_members_of(&frag, 0, &fl);
+    ex_cj_init(&w, &b);
+    ex_cj_obj(&w);
+    ex_cj_kint(&w, "a", 0);
+    ex_cj_members(&w, f, fl, "n");
+    ex_cj_kint(&w, "z", 3);
+    ex_cj_end(&w);
+    CHECK_RC(ex_cj_done(&w), EX_OK);
+    CHECK_STR(b.data, "{\"a\":0,\"m\":\"1\",\"n\":2,\"z\":3}");
+    ex_cj_init(&w, &b2);
+    ex_cj_obj(&w);
+    ex_cj_members(&w, f, fl, "n"); /* first in its object: no comma */
+    ex_cj_end(&w);
+    CHECK_RC(ex_cj_done(&w), EX_OK);
+    CHECK_STR(b2.data, "{\"m\":\"1\",\"n\":2}");
+    ex_buf_free(&frag);
     ex_buf_free(&b);
+    ex_buf_free(&b2);
+    /* errors: the first one sticks, later calls write nothing */
+    struct {
+        int step;
+        int want;
+    } bad[] = {{0, EX_EINVAL}, {1, EX_EINVAL}, {2, EX_EINVAL}, {3, EX_EINVAL}, {4, EX_EINVAL},
+               {5, EX_EINVAL}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ex_buf x = {0};
+        ex_cj_init(&w, &x);
+        ex_cj_obj(&w);
+        switch (bad[i].step) {
+        case 0: ex_cj_kstr(&w, "a", "\xff", 1); break;              /* not UTF-8 */
+        case 1: ex_cj_kint(&w, "a", 9007199254740992LL); break;    /* out of range */
+        case 2: ex_cj_str(&w, "v", 1); break;                      /* a value without a key */
+        case 3: ex_cj_key(&w, "a"); ex_cj_end(&w); break;          /* a key without a value */
+        case 4: ex_cj_end(&w); ex_cj_key(&w, "a"); break;          /* a key outside an object */
+        case 5: break;                                             /* left open */
+        }
+        size_t len = x.len;
+        ex_cj_kint(&w, "zz", 1);
+        CHECK(w.rc != EX_OK || bad[i].step == 5);
+        CHECK(x.len == len || bad[i].step == 5);
+        CHECK_RC(ex_cj_done(&w), bad[i].want);
+        CHECK(w.why != NULL);
+        ex_buf_free(&x);
+    }
+#ifndef NDEBUG
+    /* debug builds check the caller's key order */
+    ex_buf x = {0};
+    ex_cj_init(&w, &x);
+    ex_cj_obj(&w);
+    ex_cj_kint(&w, "b", 1);
+    ex_cj_kint(&w, "a", 2);
+    CHECK_RC(ex_cj_done(&w), EX_EINVAL);
+    ex_buf_free(&x);
+#endif
 }
 
 /* RFC 3339 times (fetch times, capture times): known answers from `date -u -d ... +%s` */
@@ -172,6 +287,7 @@ int
 main(void)
 {
     test_time();
+    test_rfc8785();
     test_direct_writer();
     test_b64();
     test_hex_digest();

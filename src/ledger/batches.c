@@ -1,0 +1,423 @@
+/* batches.c - batches and the writer thread that commits them (pipeline.h): the sequencer
+ * fills one batch while the writer commits the one before; each batch is one transaction with
+ * its items, decisions, quarantine reports, input progress and the log entry of its root. */
+#include "pipeline.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+bat_init(batcher *w, ex_ledger *l, size_t batch_max, int async, int no_items)
+{
+    memset(w, 0, sizeof *w);
+    w->l = l;
+    w->batch_max = batch_max;
+    w->async = async;
+    w->no_items = no_items;
+    w->b = &w->bufs[0];
+    pthread_mutex_init(&w->err_mu, NULL);
+    if (ex_packer_new(&w->pk) != EX_OK)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    return EX_OK;
+}
+
+int
+bat_fail(batcher *w, int rc, const char *fmt, ...)
+{
+    pthread_mutex_lock(&w->err_mu);
+    if (w->err.code == EX_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        ex_vfail(&w->err, rc, fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&w->err_mu);
+    return rc;
+}
+
+int
+bat_slot(batcher *w, pending **out)
+{
+    batch *b = w->b;
+    if (b->np == b->pcap) {
+        size_t cap = b->pcap ? b->pcap * 2 : 1024;
+        pending *p = realloc(b->p, cap * sizeof *p);
+        if (p)
+            b->p = p;
+        uint8_t(*leaves)[EX_HASH_BYTES] = realloc(b->leaves, cap * sizeof *leaves);
+        if (leaves)
+            b->leaves = leaves;
+        int64_t *keys = realloc(b->keys, cap * sizeof *keys);
+        if (keys)
+            b->keys = keys;
+        const void **data = realloc(b->data, cap * sizeof *data);
+        if (data)
+            b->data = data;
+        size_t *lens = realloc(b->lens, cap * sizeof *lens);
+        if (lens)
+            b->lens = lens;
+        if (!p || !leaves || !keys || !data || !lens)
+            return bat_fail(w, EX_ENOMEM, "out of memory");
+        b->pcap = cap;
+    }
+    *out = &b->p[b->np];
+    return EX_OK;
+}
+
+int
+bat_touch(batcher *w, input *in)
+{
+    w->dirty = 1;
+    if (in->dirty)
+        return EX_OK;
+    if (w->ndirty == w->cdirty) {
+        size_t cap = w->cdirty ? w->cdirty * 2 : 16;
+        input **v = realloc(w->dirtyv, cap * sizeof *v);
+        if (!v)
+            return bat_fail(w, EX_ENOMEM, "out of memory");
+        w->dirtyv = v;
+        w->cdirty = cap;
+    }
+    w->dirtyv[w->ndirty++] = in;
+    in->dirty = 1;
+    return EX_OK;
+}
+
+int
+bat_item(const batcher *w, uint64_t id, const char **rec, size_t *len)
+{
+    const batch *bts[2] = {w->b, w->fly};
+    for (int k = 0; k < 2; k++) {
+        const batch *bt = bts[k];
+        if (!bt || !bt->np)
+            continue;
+        uint64_t first = bt == w->b ? w->next_item - bt->np : bt->first_item;
+        if (id >= first && id < first + bt->np) {
+            const pending *p = &bt->p[id - first];
+            *rec = bt->arena.data + p->item;
+            *len = p->item_len;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- committing (the writer thread, or inline) ---- */
+
+/* The stored forms (pack.h) of bt's records, from the first not yet packed on. Packing costs
+ * about a microsecond per record, as much as the rest of a small item's commit. The
+ * sequencer packs while it would otherwise wait for the writer (while_busy: it stops as soon
+ * as the writer is free) and the writer packs the rest: a run bound by the writer (small
+ * items) shares the packing out, one bound by its readers leaves it to the writer. */
+static int
+pack_batch(batcher *w, batch *bt, ex_packer *pk, int while_busy)
+{
+    size_t from = bt->npacked;
+    for (size_t i = from; i < bt->np; i++) {
+        if (while_busy && (i - from) % 32 == 0) {
+            pthread_mutex_lock(&w->mu);
+            int busy = w->busy;
+            pthread_mutex_unlock(&w->mu);
+            if (!busy)
+                break;
+        }
+        pending *p = &bt->p[i];
+        int rc = EX_OK;
+        p->zitem = bt->packed.len;
+        if (!w->no_items)
+            rc = ex_pack(pk, EX_TAB_ITEMS, bt->arena.data + p->item, p->item_len, &bt->packed);
+        p->zitem_len = bt->packed.len - p->zitem;
+        p->zdec = bt->packed.len;
+        if (rc == EX_OK)
+            rc = ex_pack(pk, EX_TAB_DECISIONS, bt->arena.data + p->decision, p->decision_len,
+                         &bt->packed);
+        p->zdec_len = bt->packed.len - p->zdec;
+        if (rc != EX_OK)
+            return rc;
+        bt->npacked = i + 1;
+    }
+    return EX_OK;
+}
+
+/* write the inputs the batch advances (in->id is the writer's: only it reads and sets it) */
+static int
+save_inputs(ex_ledger *l, batch *bt)
+{
+    ex_store *st = l->st;
+    ex_buf rec = {0};
+    int rc = EX_OK;
+    for (size_t i = 0; rc == EX_OK && i < bt->nins; i++) {
+        input *in = bt->ins[i].in;
+        const char *nl = strchr(in->key, '\n');
+        rec.len = 0;
+        if ((rc = rec_input(in->key, (size_t)(nl - in->key), nl + 1, bt->ins[i].size,
+                            bt->ins[i].mtime, bt->ins[i].through, &rec)) != EX_OK) {
+            ex_fail(&l->err, rc, "cannot write an input record: %s", ex_strerror(rc));
+            break;
+        }
+        if (in->id)
+            rc = st->ops->rec_put(st, EX_TAB_INPUTS, in->id, 0, rec.data, rec.len);
+        else
+            rc = st->ops->rec_append(st, EX_TAB_INPUTS, 0, rec.data, rec.len, &in->id);
+        if (rc != EX_OK)
+            ex_ledger_fail_store(l, rc);
+    }
+    ex_buf_free(&rec);
+    return rc;
+}
+
+typedef struct committing {
+    batcher *w;
+    batch *bt;
+} committing;
+
+static int
+commit_in_tx(ex_ledger *l, void *ctx)
+{
+    batcher *w = ((committing *)ctx)->w;
+    batch *bt = ((committing *)ctx)->bt;
+    ex_store *st = l->st;
+    int rc = EX_OK;
+    /* items and decisions get the ids predicted when their records were written; an id
+     * taken meanwhile by another writer makes the insert fail, and the batch roll back */
+    int64_t *keys = bt->keys;
+    const void **data = bt->data;
+    size_t *lens = bt->lens;
+    for (size_t i = 0; i < bt->np; i++) {
+        keys[i] = bt->p[i].key;
+        data[i] = bt->packed.data + bt->p[i].zitem;
+        lens[i] = bt->p[i].zitem_len;
+    }
+    if (!w->no_items)
+        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, bt->first_item, bt->np, keys, data, lens);
+    for (size_t i = 0; rc == EX_OK && i < bt->np; i++) {
+        keys[i] = (int64_t)bt->p[i].item_id;
+        data[i] = bt->packed.data + bt->p[i].zdec;
+        lens[i] = bt->p[i].zdec_len;
+    }
+    if (rc == EX_OK)
+        rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, bt->first_dec, bt->np, keys, data,
+                                      lens);
+    if (rc == EX_EDB)
+        return ex_fail(&l->err, rc, "cannot store the batch (is another process ingesting "
+                                    "into this ledger?): %s", ex_store_errmsg(st));
+    for (size_t off = 0; rc == EX_OK && off < bt->quarantine.len;) {
+        size_t len = strlen(bt->quarantine.data + off);
+        rc = st->ops->rec_append(st, EX_TAB_QUARANTINE, 0, bt->quarantine.data + off, len, NULL);
+        off += len + 1;
+    }
+    if (rc != EX_OK)
+        return ex_ledger_fail_store(l, rc);
+    if (bt->np) {
+        /* the batch: one log entry committing to the root of its decision records */
+        uint8_t root[EX_HASH_BYTES];
+        char now[32];
+        ex_buf entry = {0};
+        uint64_t index;
+        if ((rc = ex_merkle_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])bt->leaves, bt->np,
+                                 root)) != EX_OK)
+            return ex_fail(&l->err, rc, "cannot hash the batch: %s", ex_strerror(rc));
+        ex_time_now(now);
+        if ((rc = rec_batch(w->source, bt->first_dec, bt->np, root, now, &entry)) != EX_OK) {
+            ex_buf_free(&entry);
+            return ex_fail(&l->err, rc, "cannot write the batch entry: %s", ex_strerror(rc));
+        }
+        const void *ep = entry.data;
+        rc = ex_log_append(l->log, &ep, &entry.len, 1, &index);
+        if (rc != EX_OK)
+            ex_ledger_fail_log(l, rc);
+        else if ((rc = st->ops->rec_append(st, EX_TAB_BATCHES, (int64_t)index, entry.data,
+                                           entry.len, NULL)) != EX_OK)
+            ex_ledger_fail_store(l, rc);
+        ex_buf_free(&entry);
+        if (rc != EX_OK)
+            return rc;
+    }
+    /* how far each input is recorded, so that a re-run resumes after it */
+    return save_inputs(l, bt);
+}
+
+/* Commit batch bt (on the writer thread, or inline when there is none); a failure is the
+ * run's, with the ledger's message. */
+static int
+commit(batcher *w, batch *bt, ex_packer *pk)
+{
+    committing c = {w, bt};
+    ex_err_clear(&w->l->err);
+    int rc = pack_batch(w, bt, pk, 0);
+    if (rc != EX_OK)
+        return bat_fail(w, rc, "cannot pack a record: %s", ex_strerror(rc));
+    if ((rc = ex_ledger_atomic(w->l, commit_in_tx, &c)) != EX_OK)
+        bat_fail(w, rc, "%s", w->l->err.msg[0] ? w->l->err.msg : ex_strerror(rc));
+    return rc;
+}
+
+static void *
+writer_main(void *arg)
+{
+    batcher *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy)
+            break;
+        batch *bt = w->fly;
+        pthread_mutex_unlock(&w->mu);
+        int rc = w->wpk || ex_packer_new(&w->wpk) == EX_OK ? commit(w, bt, w->wpk)
+                                                          : bat_fail(w, EX_ENOMEM, "out of memory");
+        pthread_mutex_lock(&w->mu);
+        w->wrc = rc;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- the sequencer's side ---- */
+
+static void
+clear_batch(batch *bt)
+{
+    bt->np = 0;
+    bt->arena.len = 0;
+    bt->packed.len = 0;
+    bt->npacked = 0;
+    bt->quarantine.len = 0;
+    bt->nq = 0;
+    bt->nins = 0;
+}
+
+static void
+batch_free(batch *bt)
+{
+    free(bt->p);
+    ex_buf_free(&bt->arena);
+    ex_buf_free(&bt->packed);
+    ex_buf_free(&bt->quarantine);
+    free(bt->keys);
+    free(bt->data);
+    free(bt->lens);
+    free(bt->leaves);
+    free(bt->ins);
+}
+
+int
+bat_land(batcher *w)
+{
+    if (!w->fly)
+        return w->failed; /* a failed batch ends the run: nothing after it may land */
+    int rc;
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        while (w->busy)
+            pthread_cond_wait(&w->cv, &w->mu);
+        rc = w->wrc;
+        pthread_mutex_unlock(&w->mu);
+    } else {
+        rc = w->wrc;
+    }
+    batch *bt = w->fly;
+    w->fly = NULL;
+    if (rc != EX_OK)
+        w->failed = rc;
+    else if (w->landed)
+        w->landed(w->landed_ctx, bt);
+    clear_batch(bt);
+    return rc;
+}
+
+/* the inputs the batch being handed over advances, as of now */
+static int
+snapshot_inputs(batcher *w, batch *bt)
+{
+    bt->nins = 0;
+    for (size_t i = 0; i < w->ndirty; i++) {
+        input *in = w->dirtyv[i];
+        if (bt->nins == bt->cins) {
+            size_t cap = bt->cins ? bt->cins * 2 : 16;
+            insnap *v = realloc(bt->ins, cap * sizeof *v);
+            if (!v)
+                return bat_fail(w, EX_ENOMEM, "out of memory");
+            bt->ins = v;
+            bt->cins = cap;
+        }
+        bt->ins[bt->nins++] = (insnap){in, in->through, in->size, in->mtime};
+        in->dirty = 0;
+    }
+    w->ndirty = 0;
+    w->dirty = 0;
+    return EX_OK;
+}
+
+int
+bat_flush(batcher *w)
+{
+    batch *bt = w->b;
+    if (bt->np == 0 && bt->nq == 0 && !w->dirty)
+        return EX_OK;
+    int rc = w->fly && w->started ? pack_batch(w, bt, w->pk, 1) : EX_OK;
+    if (rc != EX_OK)
+        return bat_fail(w, rc, "cannot pack a record: %s", ex_strerror(rc));
+    if ((rc = bat_land(w)) != EX_OK)
+        return rc;
+    bt->first_item = w->next_item - bt->np;
+    bt->first_dec = w->next_decision;
+    w->next_decision += bt->np;
+    if ((rc = snapshot_inputs(w, bt)) != EX_OK)
+        return rc;
+    w->fly = bt;
+    w->b = bt == &w->bufs[0] ? &w->bufs[1] : &w->bufs[0];
+    if (w->async && !w->started) {
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->th, NULL, writer_main, w) == 0) {
+            w->started = 1;
+        } else {
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
+            w->async = 0; /* no thread: commit inline */
+        }
+    }
+    if (!w->async) {
+        w->wrc = commit(w, bt, w->pk);
+        return bat_land(w);
+    }
+    pthread_mutex_lock(&w->mu);
+    w->busy = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return EX_OK;
+}
+
+int
+bat_finish(batcher *w, int rc)
+{
+    int wrc = bat_land(w); /* the batch in flight lands, or says why not */
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->quit = 1;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->th, NULL);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        w->started = 0;
+    }
+    if (rc == EX_OK)
+        rc = wrc;
+    if (rc != EX_OK && w->err.code != EX_OK)
+        w->l->err = w->err;
+    batch_free(&w->bufs[0]);
+    batch_free(&w->bufs[1]);
+    free(w->dirtyv);
+    ex_packer_free(w->pk);
+    ex_packer_free(w->wpk);
+    pthread_mutex_destroy(&w->err_mu);
+    memset(w->bufs, 0, sizeof w->bufs);
+    w->dirtyv = NULL;
+    w->pk = w->wpk = NULL;
+    return rc;
+}

@@ -1,0 +1,232 @@
+/* inputs.c - the inputs of ingest runs: how far each input (a stream file, or one file of a
+ * tree) is recorded, so that a re-run skips what is recorded and completes what an
+ * interrupted run left; format detection; the jobs of a run (pipeline.h). */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ingest/instream.h"
+
+static size_t
+slot_of(const char *key, size_t cap)
+{
+    return (size_t)ex_mix64(ex_fnv1a64(key, strlen(key))) & (cap - 1);
+}
+
+static input *
+imap_get(imap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t j = slot_of(key, m->cap); m->v[j]; j = (j + 1) & (m->cap - 1))
+        if (strcmp(m->v[j]->key, key) == 0)
+            return m->v[j];
+    return NULL;
+}
+
+static input *
+imap_add(imap *m, const char *key)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        input **v = calloc(cap, sizeof *v);
+        if (!v)
+            return NULL;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->v[i])
+                continue;
+            size_t j = slot_of(m->v[i]->key, cap);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = m->v[i];
+        }
+        free(m->v);
+        m->v = v;
+        m->cap = cap;
+    }
+    input *in = calloc(1, sizeof *in);
+    if (!in || !(in->key = strdup(key))) {
+        free(in);
+        return NULL;
+    }
+    size_t j = slot_of(key, m->cap);
+    while (m->v[j])
+        j = (j + 1) & (m->cap - 1);
+    m->v[j] = in;
+    m->n++;
+    return in;
+}
+
+void
+inputs_free(imap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->v[i]) {
+            free(m->v[i]->key);
+            free(m->v[i]);
+        }
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+/* "<source>\n<path>" (malloc'd) */
+static char *
+input_key(const char *source, const char *path)
+{
+    size_t n = strlen(source) + strlen(path) + 2;
+    char *k = malloc(n);
+    if (k)
+        snprintf(k, n, "%s\n%s", source, path);
+    return k;
+}
+
+typedef struct loading {
+    imap *m;
+    ex_err *err;
+} loading;
+
+static int
+load_input(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    loading *c = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    const char *src = json_string_value(json_object_get(o, "source"));
+    const char *path = json_string_value(json_object_get(o, "path"));
+    json_t *through = json_object_get(o, "through"), *size = json_object_get(o, "size");
+    json_t *mtime = json_object_get(o, "mtime");
+    int rc = EX_OK;
+    char *k = NULL;
+    input *in = NULL;
+    if (!src || !path || !json_is_integer(through) || !json_is_integer(size) ||
+        !json_is_integer(mtime))
+        rc = ex_fail(c->err, EX_EFORMAT,
+                     "the ledger's inputs row %llu is not an input record: how far its input "
+                     "was read is lost (the ledger is damaged)",
+                     (unsigned long long)id);
+    else if (!(k = input_key(src, path)) || !(in = imap_add(c->m, k)))
+        rc = ex_fail(c->err, EX_ENOMEM, "out of memory");
+    if (in) {
+        in->id = id;
+        in->through = (uint64_t)json_integer_value(through);
+        in->size = (uint64_t)json_integer_value(size);
+        in->mtime = (uint64_t)json_integer_value(mtime);
+    }
+    free(k);
+    json_decref(o);
+    return rc;
+}
+
+int
+inputs_load(ex_store *st, imap *m, ex_err *err)
+{
+    loading c = {m, err};
+    ex_err_clear(err);
+    int rc = st->ops->rec_scan(st, EX_TAB_INPUTS, 1, UINT64_MAX, load_input, &c);
+    if (rc != EX_OK && !err->msg[0])
+        ex_fail(err, rc, "cannot read the inputs: %s", ex_store_errmsg(st));
+    return rc;
+}
+
+int
+inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *err)
+{
+    char *real = realpath(path, NULL);
+    struct stat sb;
+    if (!real || stat(real, &sb) != 0) {
+        int e = errno;
+        free(real);
+        return ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(e));
+    }
+    char *k = input_key(source, real);
+    free(real);
+    if (!k)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    input *in = imap_get(m, k);
+    if (!in && !(in = imap_add(m, k))) {
+        free(k);
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    }
+    free(k);
+    if (in->size != (uint64_t)sb.st_size || in->mtime != (uint64_t)sb.st_mtime) {
+        in->size = (uint64_t)sb.st_size;
+        in->mtime = (uint64_t)sb.st_mtime;
+        in->through = 0;
+    }
+    *out = in;
+    return EX_OK;
+}
+
+/* the format of path by its first bytes: a directory is a file tree, "WARC/1." a WARC, '{' a
+ * JSONL stream, anything else one file */
+static int
+detect(const char *path, int *format, ex_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) {
+        *format = EX_FORMAT_FILES;
+        return EX_OK;
+    }
+    ex_instream *s;
+    int rc = ex_instream_open(path, &s, err);
+    if (rc != EX_OK)
+        return rc;
+    char head[64];
+    size_t n = 0, got;
+    /* a read error only ends the look: the reader reads the input again and quarantines what
+     * it cannot read, with its offset */
+    while (n < sizeof head &&
+           ex_instream_read(s, head + n, sizeof head - n, &got, NULL) == EX_OK && got)
+        n += got;
+    ex_instream_close(s);
+    size_t i = 0;
+    while (i < n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
+        i++;
+    if (n - i >= 7 && memcmp(head + i, "WARC/1.", 7) == 0)
+        *format = EX_FORMAT_WARC;
+    else if (i < n && head[i] == '{')
+        *format = EX_FORMAT_JSONL;
+    else
+        *format = EX_FORMAT_FILES;
+    return EX_OK;
+}
+
+int
+inputs_jobs(imap *m, const char *source, int format, const char *const *paths, size_t n,
+            job **out, size_t *nout, ex_err *err)
+{
+    job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    size_t nj = 0;
+    int rc = jobs ? EX_OK : ex_fail(err, EX_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == EX_OK && i < n; i++) {
+        job *jb = &jobs[nj];
+        int f = format;
+        if (f == EX_FORMAT_AUTO && (rc = detect(paths[i], &f, err)) != EX_OK)
+            break;
+        jb->path = paths[i];
+        jb->format = f;
+        if (f != EX_FORMAT_FILES) {
+            if ((rc = inputs_get(m, source, paths[i], &jb->in, err)) != EX_OK)
+                break;
+            int seen = 0; /* the same file named twice is read once */
+            for (size_t k = 0; k < nj; k++)
+                seen |= jobs[k].in == jb->in;
+            if (seen)
+                continue;
+            jb->skip_through = jb->in->through;
+        }
+        nj++;
+    }
+    if (rc != EX_OK) {
+        free(jobs);
+        return rc;
+    }
+    *out = jobs;
+    *nout = nj;
+    return EX_OK;
+}

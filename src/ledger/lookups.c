@@ -1,0 +1,330 @@
+/* lookups.c - exact duplicates and WARC revisit targets (pipeline.h). Two indexes (dedup.h)
+ * map keys to item ids: the first 8 bytes of each content digest, and of each WARC record's
+ * URL. A candidate is confirmed against its item record, read from the batch being filled or
+ * in flight, else from the store; a record that cannot be read fails the run with the item
+ * named (never "not a copy": that would turn a duplicate into a fresh decision). Both indexes
+ * are kept between ingests in the ledger's directory. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ingest/jsonscan.h"
+
+/* TEMP until dedup owns it */
+static size_t
+ex_dedup_mem_items(void)
+{
+    const char *v = getenv("EXANTE_DEDUP_MEM_ITEMS");
+    unsigned long long n = v ? strtoull(v, NULL, 10) : 0;
+    return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)(512u << 10);
+}
+
+uint64_t
+url_key(ex_sha256 *h, const char *url)
+{
+    uint8_t d[EX_HASH_BYTES];
+    if (ex_sha256_digest(h, url, strlen(url), d) != EX_OK)
+        return 0;
+    return ex_dedup_key(d);
+}
+
+/* ---- item records, parsed ---- */
+
+/* The fields of item records that lookups read. */
+enum { R_DIGEST, R_URL, R_WARC_TYPE, R_RECORD_ID, R_COUNT };
+
+static ex_jscan_spec spec;
+static int spec_rc;
+static pthread_once_t spec_once = PTHREAD_ONCE_INIT;
+
+static void
+spec_compile(void)
+{
+    static const char *const paths[R_COUNT] = {"digest", "url", "warc_type", "record_id"};
+    spec_rc = ex_jscan_compile(&spec, paths, R_COUNT, NULL);
+}
+
+/* An item record's fields, each decoded into a NUL-terminated string in buf (NULL: absent
+ * or not a string). */
+typedef struct fields {
+    const char *v[R_COUNT];
+    ex_buf buf;
+} fields;
+
+/* Parse rec[0..len) into *f; EX_EFORMAT if it is not one JSON object, EX_ENOMEM. */
+static int
+parse_item(const char *rec, size_t len, fields *f)
+{
+    pthread_once(&spec_once, spec_compile);
+    if (spec_rc != EX_OK)
+        return spec_rc;
+    ex_jscan_result res;
+    if (ex_jscan_line(&spec, (const uint8_t *)rec, len, &res) != EX_JSCAN_OK ||
+        res.top != EX_JSON_OBJECT)
+        return EX_EFORMAT;
+    size_t at[R_COUNT];
+    f->buf.len = 0;
+    for (int i = 0; i < R_COUNT; i++) {
+        const ex_jscan_val *v = &res.v[i];
+        at[i] = SIZE_MAX;
+        if (v->type != EX_JSON_STRING)
+            continue;
+        if (ex_buf_reserve(&f->buf, v->len + 1) != EX_OK)
+            return EX_ENOMEM;
+        at[i] = f->buf.len;
+        uint8_t *o = (uint8_t *)f->buf.data + at[i];
+        size_t n = v->escaped ? ex_jscan_unescape((const uint8_t *)rec + v->off, v->len, o)
+                              : (memcpy(o, rec + v->off, v->len), v->len);
+        o[n] = '\0';
+        f->buf.len += n + 1;
+    }
+    for (int i = 0; i < R_COUNT; i++)
+        f->v[i] = at[i] == SIZE_MAX ? NULL : f->buf.data + at[i];
+    return EX_OK;
+}
+
+/* Item `id`, recorded in this run or before, parsed into *f. A failure is the run's, with the
+ * item named. */
+static int
+read_item(run *r, uint64_t id, const char *why, fields *f)
+{
+    const char *rec;
+    size_t len;
+    uint8_t *owned = NULL;
+    int rc = EX_OK;
+    if (!bat_item(&r->w, id, &rec, &len)) {
+        /* committed: through the reader connection, while the writer goes on; without one the
+         * main connection is the writer's while a batch is in flight, so wait for it */
+        ex_store *st = r->rd;
+        if (!st) {
+            if ((rc = bat_land(&r->w)) != EX_OK)
+                return rc; /* the batch's failure is the run's */
+            st = r->l->st;
+        }
+        if ((rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, &owned, &len)) != EX_OK)
+            return bat_fail(&r->w, rc, "%s: cannot read item %llu: %s", why,
+                            (unsigned long long)id,
+                            rc == EX_ENOTFOUND ? "no such item" : ex_store_errmsg(st));
+        rec = (const char *)owned;
+    }
+    if ((rc = parse_item(rec, len, f)) != EX_OK)
+        bat_fail(&r->w, rc, "%s: item %llu is not an item record%s", why, (unsigned long long)id,
+                 rc == EX_ENOMEM ? " (out of memory)" : "");
+    free(owned);
+    return rc;
+}
+
+/* ---- exact copies ---- */
+
+typedef struct same_ctx {
+    run *r;
+    const char *dig;
+    int rc; /* a read failure: the search stops */
+    fields f;
+} same_ctx;
+
+/* 1 if item id has content digest c->dig, or on a failure (c->rc) to stop the search */
+static int
+same_cb(void *ctx, uint64_t id)
+{
+    same_ctx *c = ctx;
+    if ((c->rc = read_item(c->r, id, "duplicate check", &c->f)) != EX_OK)
+        return 1;
+    return c->f.v[R_DIGEST] && strcmp(c->f.v[R_DIGEST], c->dig) == 0;
+}
+
+int
+lookup_copy(run *r, uint64_t key, const char *dig, uint64_t *id)
+{
+    same_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return bat_fail(&r->w, EX_ENOMEM, "out of memory");
+    c->r = r;
+    c->dig = dig;
+    c->rc = EX_OK;
+    int rc = EX_OK;
+    uint64_t found = ex_dedup_find(r->map, key, same_cb, c, &rc);
+    if (rc != EX_OK)
+        bat_fail(&r->w, rc, "cannot read the duplicate index: %s", ex_strerror(rc));
+    else
+        rc = c->rc;
+    ex_buf_free(&c->f.buf);
+    free(c);
+    if (rc == EX_OK)
+        *id = found;
+    return rc;
+}
+
+/* ---- revisits ---- */
+
+typedef struct target_ctx {
+    run *r;
+    const char *url;
+    const char *rid; /* WARC-Refers-To, or NULL */
+    uint64_t best;
+    int exact;       /* best has the record id rid */
+    int rc;
+    fields f;
+} target_ctx;
+
+static int
+target_cb(void *ctx, uint64_t id)
+{
+    target_ctx *c = ctx;
+    if ((c->rc = read_item(c->r, id, "revisit lookup", &c->f)) != EX_OK)
+        return 1;
+    const char *u = c->f.v[R_URL], *t = c->f.v[R_WARC_TYPE], *rid = c->f.v[R_RECORD_ID];
+    if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0) {
+        if (c->rid && rid && strcmp(rid, c->rid) == 0)
+            c->best = id, c->exact = 1;
+        else if (id > c->best)
+            c->best = id;
+    }
+    return c->exact; /* on until the named record is found: else the latest wins */
+}
+
+int
+lookup_revisit(run *r, uint64_t ukey, const char *url, const char *rid, uint64_t *id)
+{
+    *id = 0;
+    if (!r->urls || !ukey)
+        return EX_OK;
+    target_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return bat_fail(&r->w, EX_ENOMEM, "out of memory");
+    c->r = r;
+    c->url = url;
+    c->rid = rid;
+    int rc = EX_OK;
+    (void)ex_dedup_find(r->urls, ukey, target_cb, c, &rc);
+    if (rc != EX_OK)
+        bat_fail(&r->w, rc, "cannot read the URL index: %s", ex_strerror(rc));
+    else if ((rc = c->rc) == EX_OK)
+        *id = c->best;
+    ex_buf_free(&c->f.buf);
+    free(c);
+    return rc;
+}
+
+/* ---- keeping the indexes ---- */
+
+/* An index kept between ingests in the ledger's directory `name` (dedup/: content digests,
+ * urls/: WARC records by URL), with what the last completed ingest saved there if it still
+ * fits this ledger: *from is the first item id it does not cover. */
+static int
+index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from)
+{
+    ex_ledger *l = r->l;
+    char *dir = NULL;
+    *from = 1;
+    if (l->dir) {
+        size_t n = strlen(l->dir) + strlen(name) + 2;
+        if (!(dir = malloc(n)))
+            return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+        snprintf(dir, n, "%s/%s", l->dir, name);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            int e = errno;
+            free(dir);
+            return ex_fail(&l->err, EX_EIO, "cannot make '%s/%s': %s", l->dir, name,
+                           strerror(e));
+        }
+    }
+    int rc = ex_dedup_open(dir, mem_items, out, &l->err);
+    free(dir);
+    uint64_t covered, key;
+    if (rc != EX_OK || ex_dedup_load(*out, &covered, &key) != EX_OK)
+        return rc; /* none saved, or not usable: every item is read */
+    /* the item it ends with must be here, with the same key: the ledger it indexed */
+    int64_t k = 0;
+    uint8_t *data = NULL;
+    size_t len;
+    if (covered == 0 ||
+        (l->st->ops->rec_get_dup(l->st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
+         (uint64_t)k == key))
+        *from = covered + 1;
+    else
+        ex_dedup_reset(*out);
+    free(data);
+    return EX_OK;
+}
+
+typedef struct load_ctx {
+    run *r;
+    uint64_t from, from_u; /* the first items the two indexes lack */
+    uint64_t max;          /* the last item read */
+    fields f;
+} load_ctx;
+
+/* an item recorded before this run, into the indexes that lack it */
+static int
+load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    load_ctx *c = ctx;
+    ex_ledger *l = c->r->l;
+    c->max = id;
+    int rc = EX_OK;
+    if (id >= c->from && (rc = ex_dedup_put(c->r->map, (uint64_t)key, id, &l->err)) != EX_OK)
+        return rc;
+    /* WARC records (not revisits) by URL. `"warc_type":` can only be a key in canonical JSON
+     * (a quote inside a string is escaped), so records without it need no parse */
+    if (id < c->from_u || !c->r->urls || !memmem(data, len, "\"warc_type\":", 12))
+        return EX_OK;
+    if ((rc = parse_item(data, len, &c->f)) != EX_OK)
+        return ex_fail(&l->err, rc, "item %llu is not an item record%s", (unsigned long long)id,
+                       rc == EX_ENOMEM ? " (out of memory)" : "");
+    const char *u = c->f.v[R_URL], *t = c->f.v[R_WARC_TYPE];
+    if (!u || !t || strcmp(t, "revisit") == 0)
+        return EX_OK;
+    uint64_t uk = url_key(c->r->h, u);
+    if (!uk)
+        return ex_fail(&l->err, EX_ECRYPTO, "cannot hash a URL");
+    return ex_dedup_put(c->r->urls, uk, id, &l->err);
+}
+
+int
+lookups_start(run *r)
+{
+    ex_ledger *l = r->l;
+    uint64_t from, from_u;
+    int rc;
+    size_t mem = ex_dedup_mem_items();
+    if ((rc = index_start(r, "dedup", mem, &r->map, &from)) != EX_OK ||
+        (rc = index_start(r, "urls", mem / 4, &r->urls, &from_u)) != EX_OK)
+        return rc;
+    load_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    c->r = r;
+    c->from = from;
+    c->from_u = from_u;
+    c->max = (from < from_u ? from : from_u) - 1;
+    ex_err_clear(&l->err);
+    rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, c->max + 1, UINT64_MAX, load_key, c);
+    if (rc != EX_OK && !l->err.msg[0])
+        ex_ledger_fail_store(l, rc);
+    r->w.next_item = c->max + 1;
+    ex_buf_free(&c->f.buf);
+    free(c);
+    return rc;
+}
+
+void
+lookups_save(run *r)
+{
+    uint64_t covered = r->w.next_item - 1;
+    int64_t k = 0;
+    uint8_t *data = NULL;
+    size_t len;
+    if (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k, &data,
+                                              &len) != EX_OK)
+        return;
+    free(data);
+    ex_err e = {0};
+    if (r->map)
+        (void)ex_dedup_save(r->map, covered, (uint64_t)k, &e);
+    if (r->urls)
+        (void)ex_dedup_save(r->urls, covered, (uint64_t)k, &e);
+}
