@@ -19,13 +19,16 @@ typedef struct cli {
 typedef struct cli_command {
     const char *name;
     int (*run)(cli *c, int argc, char **argv);
-    const char *summary;
+    const char *summary; /* its forms for --help: "ARGS\tWHAT" lines */
 } cli_command;
 
 /* "exante: <formatted>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Map a library status to an exit code. */
+/* Map a library status to an exit code: the one table in main.c (docs/EXIT-CODES.md). */
 int cli_exit(int rc);
+/* The same for a command that answers a question (why, policy show): EX_ENOTFOUND is the
+ * answer "no", EXIT_NO, rather than a usage error. */
+int cli_exit_answer(int rc);
 /* Print a usage error with the command's usage line; returns EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Read all of path ("-": standard input) into *out, NUL-terminated (caller frees). max: a size

@@ -124,7 +124,7 @@ cmd_demo(cli *c, int argc, char **argv)
     ex_log *g = ex_ledger_log(l);
     fprintf(out, "== a new ledger in %s\n   origin %s\n   vkey   %s\n", dir, ex_ledger_origin(l),
             ex_ledger_vkey(l));
-    if (ex_log_checkpoint_dup(g, &first, &len) != EX_OK)
+    if ((rc = ex_log_checkpoint_dup(g, &first, &len)) != EX_OK)
         goto logfail;
 
     fprintf(out, "\n== evidence logged before any data is ingested\n");
@@ -148,54 +148,49 @@ cmd_demo(cli *c, int argc, char **argv)
                 samples[i].name);
     }
 
-    if (ex_log_checkpoint_dup(g, &note, &len) != EX_OK)
+    if ((rc = ex_log_checkpoint_dup(g, &note, &len)) != EX_OK)
         goto logfail;
     fprintf(out, "\n== signed checkpoint (C2SP tlog-checkpoint)\n%s", note);
 
-    /* prove entry 1 and check it as an outsider would: the proof alone plus the vkey */
+    /* prove entry 1 and check it as an outsider would: the document alone plus the vkey */
     uint64_t size = ex_log_size(g), index = 1;
-    ex_log_proof p;
-    memset(&p, 0, sizeof p);
-    p.kind = EX_PROOF_INCLUSION;
-    p.index = index;
-    p.size = size;
-    p.checkpoint = note;
-    if (ex_log_prove_inclusion(g, index, size, p.proof, &p.n) != EX_OK ||
-        ex_log_leaf_hash(g, index, p.leaf_hash) != EX_OK || ex_log_root(g, size, p.root) != EX_OK)
-        goto logfail;
     ex_vkey vk;
-    if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK) {
+    if ((rc = ex_vkey_parse(ex_ledger_vkey(l), &vk, &e)) != EX_OK) {
         cli_err("%s", e.msg);
+        x = cli_exit(rc);
         goto out;
     }
-    rc = ex_log_proof_verify(&p, &vk, &e);
+    char *pdoc;
+    size_t plen;
+    if ((rc = ex_log_inclusion_doc_dup(g, index, size, &pdoc, &plen)) != EX_OK)
+        goto logfail;
+    ex_log_proof p;
+    rc = ex_log_proof_parse(pdoc, plen, &p, &e);
+    free(pdoc);
+    if (rc == EX_OK)
+        rc = ex_log_proof_verify(&p, &vk, &e);
     fprintf(out, "\n== inclusion proof of entry %llu in the tree of %llu: %zu hashes, %s\n",
             (unsigned long long)index, (unsigned long long)size, p.n,
             rc == EX_OK ? "verified against the vkey" : e.msg);
+    ex_log_proof_clear(&p);
     if (rc != EX_OK) {
-        x = EXIT_NO;
+        x = cli_exit(rc);
         goto out;
     }
 
     /* the first (empty-log) checkpoint cannot prove anything; prove 1 -> now instead */
-    ex_log_proof q;
-    memset(&q, 0, sizeof q);
-    q.kind = EX_PROOF_CONSISTENCY;
-    q.old = 1;
-    q.new_size = size;
-    if (ex_log_checkpoint_at_dup(g, 1, &q.old_checkpoint, &len) != EX_OK ||
-        ex_log_prove_consistency(g, 1, size, q.proof, &q.n) != EX_OK ||
-        ex_log_root(g, 1, q.old_root) != EX_OK || ex_log_root(g, size, q.root) != EX_OK) {
-        free(q.old_checkpoint);
+    if ((rc = ex_log_consistency_doc_dup(g, 1, size, &pdoc, &plen)) != EX_OK)
         goto logfail;
-    }
-    q.checkpoint = note;
-    rc = ex_log_proof_verify(&q, &vk, &e);
-    free(q.old_checkpoint);
+    ex_log_proof q;
+    rc = ex_log_proof_parse(pdoc, plen, &q, &e);
+    free(pdoc);
+    if (rc == EX_OK)
+        rc = ex_log_proof_verify(&q, &vk, &e);
+    ex_log_proof_clear(&q);
     fprintf(out, "== consistency proof 1 -> %llu (the log only grew): %s\n",
             (unsigned long long)size, rc == EX_OK ? "verified" : e.msg);
     if (rc != EX_OK) {
-        x = EXIT_NO;
+        x = cli_exit(rc);
         goto out;
     }
 
@@ -208,7 +203,7 @@ cmd_demo(cli *c, int argc, char **argv)
     fprintf(out, "== log verify: %llu entries and %llu checkpoints recomputed from storage: ok\n",
             (unsigned long long)ne, (unsigned long long)nc);
     uint64_t files;
-    if (ex_log_write_tiles(g, tiles, &files) != EX_OK)
+    if ((rc = ex_log_write_tiles(g, tiles, &files)) != EX_OK)
         goto logfail;
     fprintf(out, "== exported %llu static C2SP tlog-tiles files to %s\n",
             (unsigned long long)files, tiles);
@@ -354,7 +349,7 @@ cmd_demo(cli *c, int argc, char **argv)
     json_decref(wj);
     free(doc);
     if (rc != EX_OK) {
-        x = EXIT_NO;
+        x = cli_exit(rc);
         goto out;
     }
     ex_ledger_counts cnt;
@@ -370,7 +365,7 @@ cmd_demo(cli *c, int argc, char **argv)
     size = ex_log_size(g);
     free(note);
     note = NULL;
-    if (ex_log_checkpoint_dup(g, &note, &len) != EX_OK)
+    if ((rc = ex_log_checkpoint_dup(g, &note, &len)) != EX_OK)
         goto logfail;
     fprintf(out, "\n== final checkpoint\n%s", note);
     if (c->json) {
@@ -392,7 +387,7 @@ cmd_demo(cli *c, int argc, char **argv)
     goto out;
 logfail:
     cli_err("%s", ex_log_errmsg(ex_ledger_log(l)));
-    x = EXIT_IO;
+    x = cli_exit(rc);
 out:
     free(note);
     free(first);

@@ -216,7 +216,7 @@ cmd_why(cli *c, int argc, char **argv)
     if (rc != EX_OK) {
         cli_err("%s", ex_ledger_errmsg(l));
         ex_ledger_close(l);
-        return rc == EX_ENOTFOUND ? EXIT_NO : cli_exit(rc);
+        return cli_exit_answer(rc);
     }
     if (c->json) {
         puts(doc);

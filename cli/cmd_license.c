@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
-#include "license/license.h"
-
 static const char usage[] =
     "usage: exante license parse EXPR...\n"
     "\n"
@@ -45,9 +42,10 @@ show_column(const char *s, size_t len, unsigned col)
 static int
 parse_cmd(cli *c, const char *expr, size_t len)
 {
-    ex_license *l;
+    char *doc;
+    size_t dlen;
     ex_license_err e;
-    int rc = ex_license_parse(expr, len, &l, &e);
+    int rc = ex_license_parse_json_dup(expr, len, &doc, &dlen, &e);
     if (rc != EX_OK) {
         if (rc == EX_EFORMAT || rc == EX_ETOOBIG) {
             cli_err("column %u: %s", e.column, e.msg);
@@ -58,29 +56,26 @@ parse_cmd(cli *c, const char *expr, size_t len)
         }
         return cli_exit(rc);
     }
-    ex_buf b = {0};
-    if (ex_license_normalize(l, &b) != EX_OK) {
-        cli_err("%s", ex_strerror(EX_ENOMEM));
-        ex_license_free(l);
-        return EXIT_IO;
+    json_t *j = json_loadb(doc, dlen, 0, NULL);
+    json_t *norm = json_object_get(j, "expression"), *dep = json_object_get(j, "deprecated");
+    if (!json_is_string(norm)) {
+        cli_err("%s", ex_strerror(EX_ENOMEM)); /* the document is the library's own */
+        json_decref(j);
+        free(doc);
+        return cli_exit(EX_ENOMEM);
     }
-    int ndep = ex_license_deprecated(l, NULL);
-    for (int i = 0; i < ndep; i++)
-        cli_err("warning: '%s' is deprecated", ex_license_deprecated_id(l, i));
+    size_t i;
+    json_t *id;
+    json_array_foreach(dep, i, id)
+        cli_err("warning: '%s' is deprecated", json_string_value(id));
     if (c->json) {
-        json_t *j = json_object(), *dep = json_array();
-        json_object_set_new(j, "expression", json_stringn(b.data, b.len));
-        json_object_set_new(j, "tree", ex_license_to_json(l));
-        for (int i = 0; i < ndep; i++)
-            json_array_append_new(dep, json_string(ex_license_deprecated_id(l, i)));
-        json_object_set_new(j, "deprecated", dep);
-        cli_print_json(j);
+        fwrite(doc, 1, dlen, stdout);
     } else {
-        fwrite(b.data, 1, b.len, stdout);
-        fputc('\n', stdout);
+        fwrite(json_string_value(norm), 1, json_string_length(norm), stdout);
     }
-    ex_buf_free(&b);
-    ex_license_free(l);
+    fputc('\n', stdout);
+    json_decref(j);
+    free(doc);
     return EXIT_OKAY;
 }
 
@@ -107,16 +102,25 @@ cmd_license(cli *c, int argc, char **argv)
         return cli_usage(usage, "license: unknown subcommand '%s'", sub);
     if (optind >= argc)
         return cli_usage(usage, "license parse: expected an expression");
-    ex_buf expr = {0};
-    for (int i = optind; i < argc; i++) {
-        if ((i > optind && ex_buf_putc(&expr, ' ') != EX_OK) ||
-            ex_buf_puts(&expr, argv[i]) != EX_OK) {
-            ex_buf_free(&expr);
-            cli_err("%s", ex_strerror(EX_ENOMEM));
-            return EXIT_IO;
-        }
+    /* the arguments joined with spaces */
+    size_t len = 0;
+    for (int i = optind; i < argc; i++)
+        len += strlen(argv[i]) + (i > optind);
+    char *expr = malloc(len + 1);
+    if (!expr) {
+        cli_err("%s", ex_strerror(EX_ENOMEM));
+        return cli_exit(EX_ENOMEM);
     }
-    int x = parse_cmd(c, expr.data ? expr.data : "", expr.len);
-    ex_buf_free(&expr);
+    size_t n = 0;
+    for (int i = optind; i < argc; i++) {
+        if (i > optind)
+            expr[n++] = ' ';
+        size_t k = strlen(argv[i]);
+        memcpy(expr + n, argv[i], k);
+        n += k;
+    }
+    expr[n] = '\0';
+    int x = parse_cmd(c, expr, n);
+    free(expr);
     return x;
 }

@@ -34,15 +34,6 @@ log_fail(ex_ledger *l, int rc)
     return cli_exit(rc);
 }
 
-static json_t *
-proof_array(uint8_t proof[][EX_HASH_BYTES], size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, cli_b64(proof[i]));
-    return a;
-}
-
 static int
 checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size)
 {
@@ -58,10 +49,12 @@ checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size)
         ex_err e = {0};
         if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK ||
             ex_checkpoint_open(note, len, &vk, &cp, &e) != EX_OK) {
+            /* a stored checkpoint that does not open under the ledger's own key failed
+             * verification, malformed or not */
             cli_err("stored checkpoint: %s", e.msg);
             free(note);
             ex_ledger_close(l);
-            return EXIT_NO;
+            return cli_exit(EX_EVERIFY);
         }
         json_t *j = json_object();
         json_object_set_new(j, "origin", json_string(cp.origin));
@@ -77,83 +70,15 @@ checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size)
     return EXIT_OKAY;
 }
 
-/* the signed checkpoint at exactly `size`, if one was kept */
-static void
-add_checkpoint(json_t *j, const char *key, ex_log *g, uint64_t size)
-{
-    char *note;
-    size_t len;
-    if (ex_log_checkpoint_at_dup(g, size, &note, &len) == EX_OK) {
-        json_object_set_new(j, key, json_string(note));
-        free(note);
-    }
-}
-
+/* a proof document (prove-inclusion, prove-consistency) on one line */
 static int
-prove_inclusion(cli *c, ex_ledger *l, uint64_t index, uint64_t size)
+emit_doc(ex_ledger *l, int rc, char *doc, size_t len)
 {
-    (void)c;
-    ex_log *g = ex_ledger_log(l);
-    if (size == 0)
-        size = ex_log_size(g);
-    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], leaf[EX_HASH_BYTES], root[EX_HASH_BYTES];
-    size_t n;
-    uint8_t *entry;
-    size_t elen;
-    int rc = ex_log_prove_inclusion(g, index, size, proof, &n);
-    if (rc == EX_OK)
-        rc = ex_log_leaf_hash(g, index, leaf);
-    if (rc == EX_OK)
-        rc = ex_log_root(g, size, root);
-    if (rc == EX_OK)
-        rc = ex_log_entry_dup(g, index, &entry, &elen);
     if (rc != EX_OK)
         return log_fail(l, rc);
-    char *b64 = malloc(4 * (elen / 3 + 1) + 1);
-    if (!b64) {
-        free(entry);
-        return log_fail(l, EX_ENOMEM);
-    }
-    ex_b64_encode(entry, elen, b64);
-    free(entry);
-    json_t *j = json_object();
-    json_object_set_new(j, "type", json_string("log-inclusion"));
-    json_object_set_new(j, "index", json_integer((json_int_t)index));
-    json_object_set_new(j, "size", json_integer((json_int_t)size));
-    json_object_set_new(j, "leaf_hash", cli_b64(leaf));
-    json_object_set_new(j, "proof", proof_array(proof, n));
-    json_object_set_new(j, "root", cli_b64(root));
-    json_object_set_new(j, "entry", json_string(b64));
-    free(b64);
-    add_checkpoint(j, "checkpoint", g, size);
-    cli_print_json(j);
-    ex_ledger_close(l);
-    return EXIT_OKAY;
-}
-
-static int
-prove_consistency(ex_ledger *l, uint64_t old, uint64_t size)
-{
-    ex_log *g = ex_ledger_log(l);
-    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], r1[EX_HASH_BYTES], r2[EX_HASH_BYTES];
-    size_t n;
-    int rc = ex_log_prove_consistency(g, old, size, proof, &n);
-    if (rc == EX_OK)
-        rc = ex_log_root(g, old, r1);
-    if (rc == EX_OK)
-        rc = ex_log_root(g, size, r2);
-    if (rc != EX_OK)
-        return log_fail(l, rc);
-    json_t *j = json_object();
-    json_object_set_new(j, "type", json_string("log-consistency"));
-    json_object_set_new(j, "old", json_integer((json_int_t)old));
-    json_object_set_new(j, "new", json_integer((json_int_t)size));
-    json_object_set_new(j, "proof", proof_array(proof, n));
-    json_object_set_new(j, "old_root", cli_b64(r1));
-    json_object_set_new(j, "new_root", cli_b64(r2));
-    add_checkpoint(j, "old_checkpoint", g, old);
-    add_checkpoint(j, "checkpoint", g, size);
-    cli_print_json(j);
+    fwrite(doc, 1, len, stdout);
+    putchar('\n');
+    free(doc);
     ex_ledger_close(l);
     return EXIT_OKAY;
 }
@@ -197,9 +122,10 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         x = cli_load_vkey(c, vkey_arg, &vk);
     } else {
         ex_err e = {0};
-        if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK) {
+        int rc = ex_vkey_parse(ex_ledger_vkey(l), &vk, &e);
+        if (rc != EX_OK) {
             cli_err("%s", e.msg);
-            x = EXIT_USAGE;
+            x = cli_exit(rc);
         }
     }
     if (x != EXIT_OKAY) {
@@ -330,10 +256,16 @@ cmd_log(cli *c, int argc, char **argv)
         return x;
     if (strcmp(sub, "checkpoint") == 0)
         return checkpoint_cmd(c, l, size_arg, b);
-    if (strcmp(sub, "prove-inclusion") == 0)
-        return prove_inclusion(c, l, a, b);
-    if (strcmp(sub, "prove-consistency") == 0)
-        return prove_consistency(l, a, b);
+    char *doc = NULL;
+    size_t len = 0;
+    if (strcmp(sub, "prove-inclusion") == 0) {
+        int rc = ex_log_inclusion_doc_dup(ex_ledger_log(l), a, b, &doc, &len);
+        return emit_doc(l, rc, doc, len);
+    }
+    if (strcmp(sub, "prove-consistency") == 0) {
+        int rc = ex_log_consistency_doc_dup(ex_ledger_log(l), a, b, &doc, &len);
+        return emit_doc(l, rc, doc, len);
+    }
     if (strcmp(sub, "entry") == 0)
         return entry_cmd(c, l, a);
     if (strcmp(sub, "verify") == 0)

@@ -68,7 +68,7 @@ cmd_policy(cli *c, int argc, char **argv)
         if (rc != EX_OK) {
             cli_err("%s", ex_ledger_errmsg(l));
             ex_ledger_close(l);
-            return rc == EX_ENOTFOUND ? EXIT_NO : cli_exit(rc);
+            return cli_exit_answer(rc);
         }
         if (c->json) {
             fwrite(rec, 1, len, stdout);
@@ -105,7 +105,7 @@ cmd_policy(cli *c, int argc, char **argv)
         else
             cli_err("%s:%u: %s", path, d.line, d.msg);
         free(text);
-        return EXIT_USAGE;
+        return cli_exit(rc);
     }
     if (rc != EX_OK) {
         cli_err("%s: %s", path, ex_strerror(rc));

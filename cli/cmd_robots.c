@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "signals/robots.h"
-
 static const char usage[] =
     "usage: exante robots [--json] FILE AGENT URL\n"
     "       exante robots [--json] --status CODE AGENT URL\n"
@@ -32,33 +30,6 @@ print_text(const char *s, size_t n)
         else
             putchar(c);
     }
-}
-
-/* A JSON string of s[0..n), with bytes that are not UTF-8 replaced by U+FFFD. */
-static json_t *
-json_text(const char *s, size_t n)
-{
-    if (ex_utf8_valid(s, n))
-        return json_stringn(s, n);
-    ex_buf b = {0};
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t l = c < 0x80                 ? 1
-                   : c >= 0xC2 && c <= 0xDF ? 2
-                   : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4
-                                            : 0;
-        if (l && i + l <= n && ex_utf8_valid(s + i, l)) {
-            ex_buf_put(&b, s + i, l);
-            i += l;
-        } else {
-            ex_buf_puts(&b, "\xEF\xBF\xBD");
-            i++;
-        }
-    }
-    json_t *j = b.data ? json_stringn(b.data, b.len) : json_string("");
-    ex_buf_free(&b);
-    return j;
 }
 
 int
@@ -97,7 +68,7 @@ cmd_robots(cli *c, int argc, char **argv)
         free(agents_buf);
         free(agents);
         cli_err("out of memory");
-        return EXIT_IO;
+        return cli_exit(EX_ENOMEM);
     }
     size_t nagents = 0;
     for (char *s = agents_buf, *next; s; s = next) {
@@ -159,15 +130,17 @@ cmd_robots(cli *c, int argc, char **argv)
         x = cli_exit(rc);
         goto out;
     }
-    const char *group = m.global ? "*" : m.agent;
     if (c->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "allowed", json_boolean(m.allowed));
-        json_object_set_new(j, "agent", json_text(m.agent, strlen(m.agent)));
-        json_object_set_new(j, "group", m.line ? json_text(group, strlen(group)) : json_null());
-        json_object_set_new(j, "line", m.line ? json_integer(m.line) : json_null());
-        json_object_set_new(j, "rule", m.line ? json_text(m.rule, m.rule_len) : json_null());
-        cli_print_json(j);
+        char *doc;
+        size_t len;
+        if ((rc = ex_robots_match_json_dup(&m, &doc, &len)) != EX_OK) {
+            cli_err("%s", ex_strerror(rc));
+            x = cli_exit(rc);
+            goto out;
+        }
+        fwrite(doc, 1, len, stdout);
+        putchar('\n');
+        free(doc);
     } else {
         puts(m.allowed ? "allowed" : "disallowed");
         if (m.line) {

@@ -8,37 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cjson.h"
-
-static const char usage_text[] =
+/* usage: the head, the command table's summaries, the tail */
+static const char usage_head[] =
     "usage: exante [-C DIR] [--json] [-q] COMMAND [ARGS]\n"
     "\n"
     "Training-data lineage ledger: decide before training, prove afterwards.\n"
     "\n"
-    "commands:\n"
-    "  init [--origin NAME]            new ledger with a new Ed25519 signing key\n"
-    "  evidence add FILE --kind K      log the digest of an evidence document\n"
-    "  source add NAME --kind K        register a source (its terms and agreement logged)\n"
-    "  source list                     the sources, as JSONL\n"
-    "  policy check|adopt FILE         validate / adopt the policy (policy show: current)\n"
-    "  signals add PATH...             log robots.txt and tdmrep.json captures\n"
-    "  optout add --domain D ...       log a rights-holder opt-out (optout list)\n"
-    "  ingest --source S PATH...       record items (files, JSONL[.gz|.zst], WARC[.gz])\n"
-    "  reevaluate                      decide earlier items under the current policy\n"
-    "  why DIGEST|URL                  the chain for one item (--json: offline proof)\n"
-    "  decisions [--verdict V] ...     decision records, as JSONL\n"
-    "  quarantine list                 records that could not be read, as JSONL\n"
-    "  log checkpoint                  print the latest signed checkpoint\n"
-    "  log prove-inclusion INDEX       inclusion proof (JSON) [--size N]\n"
-    "  log prove-consistency OLD NEW   consistency proof (JSON)\n"
-    "  log entry INDEX                 print an entry exactly as hashed\n"
-    "  log verify                      recompute and check everything stored\n"
-    "  log tiles --out DIR             export the log as C2SP tlog-tiles\n"
-    "  verify-proof FILE [--vkey KEY]  check a proof offline\n"
-    "  license parse EXPR              normalise an SPDX expression (exit 2: invalid)\n"
-    "  robots FILE AGENT URL           check a URL (exit 0 allowed, 1 disallowed)\n"
-    "  demo [--keep]                   run the chain on bundled sample data\n"
-    "  sample --out DIR [--items N]    write the deterministic sample corpus\n"
+    "commands:\n";
+
+static const char usage_tail[] =
     "\n"
     "options:\n"
     "  -C DIR        run as if started in DIR\n"
@@ -52,6 +30,57 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 ok; 1 a verification failed or the answer is no; 2 usage error or\n"
     "invalid input; 3 i/o or database error.\n";
+
+/* The commands in the order --help lists them. summary: one line per form, "ARGS\tWHAT"
+ * (ARGS may be empty); --help prints "  NAME ARGS" padded to a column, then WHAT. */
+static const cli_command commands[] = {
+    {"init", cmd_init, "[--origin NAME]\tnew ledger with a new Ed25519 signing key"},
+    {"evidence", cmd_evidence, "add FILE --kind K\tlog the digest of an evidence document"},
+    {"source", cmd_source,
+     "add NAME --kind K\tregister a source (its terms and agreement logged)\n"
+     "list\tthe sources, as JSONL"},
+    {"policy", cmd_policy, "check|adopt FILE\tvalidate / adopt the policy (policy show: current)"},
+    {"signals", cmd_signals, "add PATH...\tlog robots.txt and tdmrep.json captures"},
+    {"optout", cmd_optout, "add --domain D ...\tlog a rights-holder opt-out (optout list)"},
+    {"ingest", cmd_ingest,
+     "--source S PATH...\trecord items (files, JSONL[.gz|.zst], WARC[.gz])"},
+    {"reevaluate", cmd_reevaluate, "\tdecide earlier items under the current policy"},
+    {"why", cmd_why, "DIGEST|URL\tthe chain for one item (--json: offline proof)"},
+    {"decisions", cmd_decisions, "[--verdict V] ...\tdecision records, as JSONL"},
+    {"quarantine", cmd_quarantine, "list\trecords that could not be read, as JSONL"},
+    {"log", cmd_log,
+     "checkpoint\tprint the latest signed checkpoint\n"
+     "prove-inclusion INDEX\tinclusion proof (JSON) [--size N]\n"
+     "prove-consistency OLD NEW\tconsistency proof (JSON)\n"
+     "entry INDEX\tprint an entry exactly as hashed\n"
+     "verify\trecompute and check everything stored\n"
+     "tiles --out DIR\texport the log as C2SP tlog-tiles"},
+    {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
+    {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
+    {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},
+    {"demo", cmd_demo, "[--keep]\trun the chain on bundled sample data"},
+    {"sample", cmd_sample, "--out DIR [--items N]\twrite the deterministic sample corpus"},
+    {NULL, NULL, NULL},
+};
+
+static void
+usage(FILE *f)
+{
+    fputs(usage_head, f);
+    for (const cli_command *cmd = commands; cmd->name; cmd++) {
+        for (const char *line = cmd->summary; *line;) {
+            size_t n = strcspn(line, "\n"), args = strcspn(line, "\t");
+            if (args > n)
+                args = n; /* no tab: all of it is the description */
+            char form[64];
+            snprintf(form, sizeof form, "%s%s%.*s", cmd->name, args ? " " : "", (int)args, line);
+            const char *what = line + args + (args < n);
+            fprintf(f, "  %-31s %.*s\n", form, (int)(line + n - what), what);
+            line += n + (line[n] == '\n');
+        }
+    }
+    fputs(usage_tail, f);
+}
 
 void
 cli_err(const char *fmt, ...)
@@ -77,21 +106,46 @@ cli_emit(ex_ledger *l, int rc, char *out, size_t len)
     return cli_exit(rc);
 }
 
+/* The one map from library status to exit status (docs/EXIT-CODES.md). answer: for a
+ * command that answers a question, where "not found" is the answer "no". */
+static const struct {
+    int rc;
+    unsigned char exit, answer;
+} exits[] = {
+    {EX_OK, EXIT_OKAY, EXIT_OKAY},
+    {EX_EVERIFY, EXIT_NO, EXIT_NO},
+    {EX_EINVAL, EXIT_USAGE, EXIT_USAGE},
+    {EX_EFORMAT, EXIT_USAGE, EXIT_USAGE},
+    {EX_ERANGE, EXIT_USAGE, EXIT_USAGE},
+    {EX_ENOTFOUND, EXIT_USAGE, EXIT_NO},
+    {EX_EEXIST, EXIT_USAGE, EXIT_USAGE},
+    {EX_ENOLEDGER, EXIT_USAGE, EXIT_USAGE},
+    {EX_ETOOBIG, EXIT_USAGE, EXIT_USAGE},
+    {EX_ENOMEM, EXIT_IO, EXIT_IO},
+    {EX_EIO, EXIT_IO, EXIT_IO},
+    {EX_EDB, EXIT_IO, EXIT_IO},
+    {EX_ECRYPTO, EXIT_IO, EXIT_IO},
+};
+
+static int
+exit_for(int rc, int answer)
+{
+    for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++)
+        if (exits[i].rc == rc)
+            return answer ? exits[i].answer : exits[i].exit;
+    return EXIT_IO; /* a code this table does not know yet */
+}
+
 int
 cli_exit(int rc)
 {
-    switch (rc) {
-    case EX_OK: return EXIT_OKAY;
-    case EX_EVERIFY: return EXIT_NO;
-    case EX_EINVAL:
-    case EX_EFORMAT:
-    case EX_ERANGE:
-    case EX_ENOTFOUND:
-    case EX_EEXIST:
-    case EX_ENOLEDGER:
-    case EX_ETOOBIG: return EXIT_USAGE;
-    default: return EXIT_IO;
-    }
+    return exit_for(rc, 0);
+}
+
+int
+cli_exit_answer(int rc)
+{
+    return exit_for(rc, 1);
 }
 
 int
@@ -159,10 +213,10 @@ void
 cli_print_json(json_t *v)
 {
     ex_err e = {0};
-    char *s = ex_json_canon_dup(v, NULL, &e);
+    char *s = NULL;
     /* canonical form where it exists; values like timings (reals) print in jansson's
      * compact sorted form instead */
-    if (!s)
+    if (ex_json_canonical_dup(v, &s, NULL, &e) != EX_OK)
         s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(v);
     if (!s) {
@@ -227,9 +281,10 @@ cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
         buf[strcspn(buf, "\r\n")] = '\0';
         arg = buf;
     }
-    if (ex_vkey_parse(arg, out, &e) != EX_OK) {
+    int rc = ex_vkey_parse(arg, out, &e);
+    if (rc != EX_OK) {
         cli_err("%s", e.msg);
-        return EXIT_USAGE;
+        return cli_exit(rc);
     }
     return EXIT_OKAY;
 }
@@ -272,27 +327,6 @@ cli_subcommand(int *argc, char ***argv, const char *usage, const char *family,
     return CLI_GO;
 }
 
-static const cli_command commands[] = {
-    {"init", cmd_init, "new ledger"},
-    {"evidence", cmd_evidence, "log evidence documents"},
-    {"source", cmd_source, "acquisition channels"},
-    {"policy", cmd_policy, "check, adopt and show the policy"},
-    {"signals", cmd_signals, "robots.txt and tdmrep.json captures"},
-    {"optout", cmd_optout, "rights-holder opt-outs"},
-    {"ingest", cmd_ingest, "record items and decisions"},
-    {"reevaluate", cmd_reevaluate, "decide earlier items under the current policy"},
-    {"why", cmd_why, "the chain for one item"},
-    {"decisions", cmd_decisions, "decision records"},
-    {"quarantine", cmd_quarantine, "records that could not be read"},
-    {"log", cmd_log, "the transparency log"},
-    {"verify-proof", cmd_verify_proof, "check a proof offline"},
-    {"demo", cmd_demo, "run the chain on sample data"},
-    {"sample", cmd_sample, "write the sample corpus"},
-    {"license", cmd_license, "SPDX license expressions"},
-    {"robots", cmd_robots, "check a URL against a robots.txt"},
-    {NULL, NULL, NULL},
-};
-
 int
 main(int argc, char **argv)
 {
@@ -326,19 +360,19 @@ main(int argc, char **argv)
                     "SQLite");
             return EXIT_USAGE;
         } else if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0) {
-            fputs(usage_text, stdout);
+            usage(stdout);
             return EXIT_OKAY;
         } else if (strcmp(argv[a], "--version") == 0) {
             printf("exante %s\n", EX_VERSION);
             return EXIT_OKAY;
         } else {
             cli_err("unknown option '%s'", argv[a]);
-            fputs(usage_text, stderr);
+            usage(stderr);
             return EXIT_USAGE;
         }
     }
     if (a >= argc) {
-        fputs(usage_text, stderr);
+        usage(stderr);
         return EXIT_USAGE;
     }
     if (chdir_to && chdir(chdir_to) != 0) {
@@ -348,7 +382,7 @@ main(int argc, char **argv)
     const char *env = getenv("EXANTE_DIR");
     c.dir = env && *env ? env : ".exante";
     if (strcmp(argv[a], "help") == 0) {
-        fputs(usage_text, stdout);
+        usage(stdout);
         return EXIT_OKAY;
     }
     for (const cli_command *cmd = commands; cmd->name; cmd++)

@@ -107,6 +107,16 @@ int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_
 void ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[EX_DIGEST_STR_BYTES]);
 int ex_digest_parse(const char *s, uint8_t d[EX_HASH_BYTES]);
 
+/* ---- canonical JSON (core) -------------------------------------------- */
+
+struct json_t; /* a jansson value */
+
+/* The canonical form of v (UTF-8, sorted keys, no insignificant whitespace, minimal escapes:
+ * the form records are hashed in) as a NUL-terminated string, malloc'd (caller frees); *len
+ * (may be NULL) gets its length. EX_EINVAL for reals, integers beyond +-(2^53 - 1) and
+ * strings that are not UTF-8; EX_ENOMEM. */
+int ex_json_canonical_dup(const struct json_t *v, char **out, size_t *len, ex_err *err);
+
 /* ---- merkle: RFC 9162 trees ------------------------------------------ */
 
 /* leaf = SHA-256(0x00 || data); node = SHA-256(0x01 || left || right). */
@@ -261,6 +271,20 @@ int ex_log_prove_inclusion(ex_log *g, uint64_t index, uint64_t size,
                            uint8_t proof[][EX_HASH_BYTES], size_t *n);
 int ex_log_prove_consistency(ex_log *g, uint64_t old, uint64_t size,
                              uint8_t proof[][EX_HASH_BYTES], size_t *n);
+/* The inclusion proof document of entry `index` in the tree of `size` entries (0: the current
+ * size), as `exante log prove-inclusion` prints it (docs/FORMATS.md): canonical JSON with
+ * type "log-inclusion", index, size, leaf_hash, proof, root, entry (base64 of the entry's
+ * bytes) and, if one was signed at `size`, checkpoint. *json is malloc'd (caller frees);
+ * ex_log_proof_parse reads it back. Errors as ex_log_prove_inclusion, or EX_ENOMEM. */
+int ex_log_inclusion_doc_dup(ex_log *g, uint64_t index, uint64_t size, char **json,
+                             size_t *len);
+/* The consistency proof document from the tree of `old` entries to the tree of `size`, as
+ * `exante log prove-consistency` prints it: canonical JSON with type "log-consistency", old,
+ * new, proof, old_root, new_root and the checkpoints signed at those sizes, where kept
+ * (old_checkpoint, checkpoint). *json is malloc'd (caller frees); ex_log_proof_parse reads
+ * it back. Errors as ex_log_prove_consistency, or EX_ENOMEM. */
+int ex_log_consistency_doc_dup(ex_log *g, uint64_t old, uint64_t size, char **json,
+                               size_t *len);
 /* The latest stored signed checkpoint (malloc'd note text, caller frees). */
 int ex_log_checkpoint_dup(ex_log *g, char **note, size_t *len);
 /* The stored checkpoint for exactly `size`, EX_ENOTFOUND if none was signed at that size. */
@@ -430,6 +454,88 @@ int ex_sample_write(const char *dir, uint64_t items, uint64_t seed, ex_err *err)
 
 /* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
 int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
+
+/* ---- license expressions (SPDX) ---------------------------------------- */
+
+/* Where and why an expression does not parse: 1-based byte column (1 .. len+1; len+1 = at
+ * the end) and a lowercase message without the column. Print it as "column %u: %s". */
+typedef struct ex_license_err {
+    unsigned column;
+    char msg[256];
+} ex_license_err;
+
+/* Parse the SPDX license expression s[0..len) (SPDX 2.3 Annex D; docs/LICENSES.md) and
+ * describe it as `exante license parse --json` prints it: canonical JSON with "expression"
+ * (the normalised text: list spelling of ids, operators upper case, parentheses only where
+ * precedence needs them), "tree" (the structure, shaped like npm spdx-expression-parse's)
+ * and "deprecated" (the deprecated ids, in order of appearance). *json is malloc'd (caller
+ * frees). EX_EFORMAT with err filled for a syntax error or unknown id; EX_ETOOBIG when longer
+ * than 4096 bytes; EX_ENOMEM. err may be NULL. */
+int ex_license_parse_json_dup(const char *s, size_t len, char **json, size_t *json_len,
+                              ex_license_err *err);
+
+/* ---- robots.txt (RFC 9309; signals) ----------------------------------- */
+
+#define EX_ROBOTS_MAX_BYTES (500u * 1024u) /* parsed from the start of a file; the rest ignored */
+
+/* What a capture says, independent of any URL. */
+enum {
+    EX_ROBOTS_RULES = 0,        /* a robots.txt body (2xx) */
+    EX_ROBOTS_ALLOW_ALL = 1,    /* "unavailable" (3xx after redirects, 4xx): no restriction */
+    EX_ROBOTS_DISALLOW_ALL = 2, /* "unreachable" (5xx, network error): complete disallow */
+};
+
+/* A parsed robots.txt capture. Immutable once made: any number of threads may check
+ * against it at once. The matching rules are in docs/ROBOTS.md. */
+typedef struct ex_robots ex_robots;
+
+/* The answer of ex_robots_check. Pointers are borrowed: `rule` lives as long as the
+ * ex_robots, `agent` as long as the caller's agents array. */
+typedef struct ex_robots_match {
+    int allowed;      /* 1 allowed, 0 disallowed */
+    unsigned line;    /* 1-based line of the deciding rule; 0: no rule matched */
+    const char *rule; /* that line as written, comment and outer whitespace removed,
+                         NUL-terminated; NULL when line is 0 */
+    size_t rule_len;
+    const char *agent; /* the caller's token that decided (the first that disallows, else the
+                          first with a matching rule, else the first); "*" with no agents */
+    int global;        /* 1 if agent's rules came from the `*` group(s), 0 from its own group */
+} ex_robots_match;
+
+/* Parse a robots.txt body (any bytes). Never fails because of the content: EX_ENOMEM is the
+ * only error (err says so). Input beyond EX_ROBOTS_MAX_BYTES is ignored, and so is the
+ * incomplete last line of the part that is kept. Free with ex_robots_free. */
+int ex_robots_parse(const char *txt, size_t len, ex_robots **out, ex_err *err);
+
+/* A capture made from the HTTP status of a robots.txt fetch when there is no body to parse
+ * (RFC 9309 2.3.1): 3xx (redirects not followed or more than five) and 4xx give ALLOW_ALL;
+ * 5xx, and 0 for "unreachable" (DNS, connection or timeout error), give DISALLOW_ALL.
+ * EX_EINVAL for 2xx (parse the body instead), 1xx and anything outside 0..599; EX_ENOMEM. */
+int ex_robots_from_status(int http_status, ex_robots **out);
+
+/* EX_ROBOTS_RULES, EX_ROBOTS_ALLOW_ALL or EX_ROBOTS_DISALLOW_ALL. */
+int ex_robots_kind(const ex_robots *r);
+
+/* 1 if the body was longer than EX_ROBOTS_MAX_BYTES and its tail was ignored. */
+int ex_robots_truncated(const ex_robots *r);
+
+/* Check url[0..url_len) (absolute URL, "//host/path" or a path, percent-encoded as sent over
+ * HTTP) for the product tokens agents[0..nagents): disallowed if the rules for ANY of them
+ * disallow it, each token evaluated on its own (its groups, else the `*` groups). nagents 0
+ * checks `*` alone; a token "*" means the `*` groups. Writes *m and returns EX_OK; EX_EINVAL
+ * for NULL r, m or url (with url_len > 0) or a NULL token; EX_ENOMEM only for a path over
+ * 4 KiB. */
+int ex_robots_check(const ex_robots *r, const char *const *agents, size_t nagents, const char *url,
+                    size_t url_len, ex_robots_match *m);
+
+/* The answer m as `exante robots --json` prints it: canonical JSON with "allowed", "agent",
+ * and "group" ("*" or the agent), "line" and "rule" (null when no rule matched); bytes of
+ * the agent or rule that are not UTF-8 become U+FFFD. *json is malloc'd (caller frees).
+ * EX_EINVAL for a NULL m; EX_ENOMEM. */
+int ex_robots_match_json_dup(const ex_robots_match *m, char **json, size_t *len);
+
+/* Accepts NULL. */
+void ex_robots_free(ex_robots *r);
 
 /* ---- proof documents -------------------------------------------------- */
 

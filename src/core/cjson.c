@@ -419,3 +419,21 @@ ex_json_canon_dup(const json_t *v, size_t *len, ex_err *err)
     }
     return ex_buf_take(&b, len);
 }
+
+/* ---- public wrapper (exante.h) ---- */
+
+int
+ex_json_canonical_dup(const struct json_t *v, char **out, size_t *len, ex_err *err)
+{
+    ex_err e = {0};
+    char *s = ex_json_canon_dup(v, len, &e);
+    if (!s) {
+        /* the writer names its code; an empty take can only be memory */
+        int rc = e.code ? e.code : ex_fail(&e, EX_ENOMEM, "out of memory");
+        if (err)
+            *err = e;
+        return rc;
+    }
+    *out = s;
+    return EX_OK;
+}

@@ -36,12 +36,7 @@
 /* A parsed expression. */
 typedef struct ex_license ex_license;
 
-/* Where and why a parse failed: 1-based byte column (1 .. len+1; len+1 = at the end) and a
- * lowercase message without the column. Print it as "column %u: %s". */
-typedef struct ex_license_err {
-    unsigned column;
-    char msg[256];
-} ex_license_err;
+/* ex_license_err (where and why a parse failed) is public: include/exante.h. */
 
 /* Parse s[0..len) (need not be NUL-terminated). EX_OK and *out; EX_EFORMAT with err filled
  * for any syntax error or unknown id; EX_ETOOBIG (column EX_LICENSE_MAX_LEN + 1) when longer

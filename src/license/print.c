@@ -1,6 +1,9 @@
 /* print.c - a parsed SPDX expression as normalised text and as JSON; tree equality. */
 #include "license/license.h"
 
+#include "core/cjson.h"
+
+#include <stdio.h>
 #include <string.h>
 
 static int
@@ -171,4 +174,56 @@ int
 ex_license_equal(const ex_license *a, const ex_license *b)
 {
     return node_equal(a, a->root, b, b->root);
+}
+
+/* ---- the parse as one document (exante.h) ------------------------------------------------ */
+
+int
+ex_license_parse_json_dup(const char *s, size_t len, char **json, size_t *json_len,
+                          ex_license_err *err)
+{
+    ex_license *l = NULL;
+    ex_buf b = {0};
+    json_t *j = NULL, *dep = NULL, *tree = NULL;
+    int rc = ex_license_parse(s, len, &l, err);
+    if (rc != EX_OK)
+        goto out;
+    if ((rc = ex_license_normalize(l, &b)) != EX_OK)
+        goto oom;
+    j = json_object();
+    dep = json_array();
+    tree = ex_license_to_json(l);
+    if (!j || !dep || !tree)
+        goto oom;
+    int ndep = ex_license_deprecated(l, NULL);
+    for (int i = 0; i < ndep; i++)
+        if (json_array_append_new(dep, json_string(ex_license_deprecated_id(l, i))) != 0)
+            goto oom;
+    /* set_new takes its value even when it fails */
+    int bad = json_object_set_new(j, "expression", json_stringn(b.data, b.len));
+    bad |= json_object_set_new(j, "tree", tree);
+    bad |= json_object_set_new(j, "deprecated", dep);
+    tree = dep = NULL;
+    if (bad)
+        goto oom;
+    ex_err e = {0};
+    rc = ex_json_canonical_dup(j, json, json_len, &e);
+    if (rc != EX_OK && err) {
+        err->column = 0;
+        snprintf(err->msg, sizeof err->msg, "%s", e.msg);
+    }
+    goto out;
+oom:
+    rc = EX_ENOMEM;
+    if (err) {
+        err->column = 0;
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+    }
+out:
+    json_decref(tree);
+    json_decref(dep);
+    json_decref(j);
+    ex_buf_free(&b);
+    ex_license_free(l);
+    return rc;
 }

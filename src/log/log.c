@@ -291,6 +291,16 @@ ex_log_errmsg(const ex_log *g)
     return g->err.msg;
 }
 
+int
+ex_log_fail(ex_log *g, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ex_vfail(&g->err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 uint64_t
 ex_log_size(const ex_log *g)
 {

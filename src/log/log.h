@@ -17,4 +17,8 @@ int ex_log_sign_checkpoint(ex_log *g);
  * transaction that held appends. */
 int ex_log_resync(ex_log *g);
 
+/* Record a message on g for ex_log_errmsg (the part's other files fail through it);
+ * returns code. */
+int ex_log_fail(ex_log *g, int code, const char *fmt, ...) EX_PRINTF(3, 4);
+
 #endif
