@@ -237,6 +237,9 @@ static const ex_store_ops sqlite_ops = {
     .rec_put = sq_rec_put,
     .rec_max = sq_rec_max,
     .rec_keys = sq_rec_keys,
+    .enc_new = sq_enc_new,
+    .enc_free = sq_enc_free,
+    .encode = sq_encode,
     .bulk = sq_bulk_mode,
 };
 

@@ -111,6 +111,9 @@ int sq_rec_insert_many(ex_store *s, int table, uint64_t first, size_t n, const i
 int sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, size_t len);
 int sq_rec_max(ex_store *s, int table, uint64_t *id);
 int sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
+int sq_enc_new(ex_store *s, ex_store_enc **out);
+void sq_enc_free(ex_store_enc *e);
+int sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);
 
 /* sqlite_bulk.c */
 void sq_bulk_mode(ex_store *s, int on);

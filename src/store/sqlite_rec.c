@@ -222,3 +222,37 @@ sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, s
     sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
     return sq_run(s, q, "write record");
 }
+
+/* ---- the encoder: SQLite stores what ex_pack makes (pack.h), so ledgers keep their bytes ---- */
+
+struct ex_store_enc {
+    ex_packer *pk;
+};
+
+int
+sq_enc_new(ex_store *s, ex_store_enc **out)
+{
+    (void)s;
+    ex_store_enc *e = calloc(1, sizeof *e);
+    if (!e || ex_packer_new(&e->pk) != EX_OK) {
+        free(e);
+        return EX_ENOMEM;
+    }
+    *out = e;
+    return EX_OK;
+}
+
+void
+sq_enc_free(ex_store_enc *e)
+{
+    if (!e)
+        return;
+    ex_packer_free(e->pk);
+    free(e);
+}
+
+int
+sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out)
+{
+    return ex_pack(e->pk, table, rec, len, out);
+}
