@@ -15,6 +15,12 @@
  *     and released with free().
  *   - Hashes and signatures go into caller-provided fixed-size arrays (sizes below).
  *   - The library never prints and never exits.
+ *   - Threads: each handle type says at its typedef whether several threads may share one.
+ *     Distinct handles may be used on distinct threads at once, and functions without a
+ *     handle (ex_note_verify, ex_log_proof_verify, ex_policy_check, ...) from any number of
+ *     threads: the library's only shared state, its compression dictionaries, is made once
+ *     under pthread_once. Values passed as const (ex_vkey, ex_checkpoint, ex_log_proof) are
+ *     only read.
  */
 #ifndef EXANTE_H
 #define EXANTE_H
@@ -76,7 +82,8 @@ typedef struct ex_err {
 
 /* ---- hashing (core) --------------------------------------------------- */
 
-/* A reusable SHA-256 context. Not thread-safe: one per thread. */
+/* A reusable SHA-256 context (OpenSSL's digest fetched once, its context reused). One thread
+ * at a time: make one per thread. */
 typedef struct ex_sha256 ex_sha256;
 
 /* Make a hasher; EX_ENOMEM or EX_ECRYPTO on failure. */
@@ -159,7 +166,10 @@ EX_MUST_CHECK int ex_merkle_verify_consistency(ex_sha256 *h, uint64_t size1, uin
 
 /* ---- signing: Ed25519 keys, C2SP signed notes ------------------------- */
 
-/* A signing key: Ed25519 private key plus its C2SP key name. */
+/* A signing key: Ed25519 private key plus its C2SP key name. Read-only once made: the
+ * functions that take a const ex_key * (ex_key_sign, ex_key_vkey, ex_key_save, ...) may run
+ * on several threads at once with one key (each signature makes its own OpenSSL context);
+ * ex_key_free only after they are done. */
 typedef struct ex_key ex_key;
 
 /* A C2SP verifier key: name, 4-byte key ID, Ed25519 public key. */
@@ -222,7 +232,27 @@ EX_MUST_CHECK int ex_checkpoint_open(const char *note, size_t len, const ex_vkey
 
 /* ---- ledger and log --------------------------------------------------- */
 
+/* A ledger handle: one connection to the ledger's database (SQLite, opened without a mutex),
+ * a hasher, the log's tile cache and the last message. One thread at a time: calls on one
+ * handle must not overlap, and moving it to another thread takes the caller's own
+ * synchronisation. Several handles (in one process or several) may be open on one ledger
+ * directory at once: each reads what was committed (SQLite's WAL), and writes take turns (a
+ * write waits up to 10 s for another handle's, then fails with EX_EDB). An in-memory ledger
+ * has only its one handle.
+ *
+ * ex_ledger_ingest runs threads of its own, all joined before it returns: a writer thread
+ * that commits each batch on the handle's connection while the calling thread fills the
+ * next one; with o->jobs > 1, that many reader threads; and for a ledger on disk, a second,
+ * read-only connection (used by the calling thread for duplicate checks) and a thread with a
+ * connection of its own that runs SQLite's WAL checkpoints. The progress callback runs on the
+ * calling thread. ex_ledger_reevaluate commits on the calling thread and runs the checkpoint
+ * thread likewise. Both take the ledger's writer lock (<dir>/ingest.lock): a second ingest
+ * or reevaluate of the same ledger, from any handle or process, fails at once with EX_EDB.
+ * Nothing else may be called on the handle, or its log, while either runs. */
 typedef struct ex_ledger ex_ledger;
+/* A ledger's log: it belongs to its ledger (ex_ledger_log) and uses the ledger's connection,
+ * so it follows the ledger's rule: one thread at a time, together with the ledger's own
+ * calls. Even its reads change it (tile cache, hasher, last message). */
 typedef struct ex_log ex_log;
 
 typedef struct ex_ledger_opts {
@@ -541,7 +571,8 @@ void ex_robots_free(ex_robots *r);
 
 enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2, EX_PROOF_DECISION = 3 };
 
-/* A log proof as printed by `exante log prove-inclusion|prove-consistency` (docs/FORMATS.md). */
+/* A log proof as printed by `exante log prove-inclusion|prove-consistency` (docs/FORMATS.md).
+ * A plain value: ex_log_proof_verify only reads it (with a hasher of its own per call). */
 typedef struct ex_log_proof {
     int kind;
     uint64_t index, size;                   /* inclusion: leaf index and tree size */

@@ -1,8 +1,29 @@
 /* store.h - the one storage interface. Everything that speaks SQL lives behind it; the
  * embedded SQLite store is the default, a shared PostgreSQL store plugs in the same way.
  *
- * Every function returns EX_OK or a negative code and leaves a message in ex_store_errmsg().
- * Data returned through `_dup` out-parameters is malloc'd (caller frees). */
+ * Errors: every op that returns int returns EX_OK or a negative code and leaves a message in
+ * ex_store_errmsg() (the encoder's ops excepted: they touch no store). EX_EDB is the
+ * database's own failure (SQLite's reason in the message), EX_ENOMEM, and what each op names.
+ * Ownership: `_dup` out-parameters are malloc'd (caller frees). Data a visitor is given is
+ * borrowed until the visitor returns.
+ *
+ * Threads: a store is one connection to the database. Its ops run on one thread at a time
+ * (SQLite: the connection is opened without a mutex); the caller may hand it from thread to
+ * thread with its own synchronisation (the ingest's writer thread commits batches on the
+ * ledger's store while the sequencer leaves it alone). Everything below is per store: the
+ * transaction (begin/commit/rollback), the message, statements and buffers. Several stores may
+ * be open on one database, on different threads at once: a read-only store (ex_ledger_reader)
+ * reads concurrently with a writing one and sees what was committed (SQLite's WAL; not for
+ * ":memory:", which is one connection); writers take turns (begin waits up to 10 s for
+ * another store's write transaction, then EX_EDB). Encoders (enc_new) belong to no connection:
+ * encode may run on any thread, concurrently with the store's ops, one encoder per thread.
+ *
+ * Record encoding: a record table's rows hold records in the store's encoding, which only the
+ * store knows (SQLite: item and decision records as zstd frames, pack.h; other tables' as they
+ * are). rec_insert_many takes records already encoded, by encode, which callers run ahead of
+ * time and on other threads (the ingest sequencer encodes the next batch while the writer
+ * thread commits one). rec_append and rec_put take plain records. Every read (rec_get_dup,
+ * rec_scan, rec_scan_key) gives back plain records: the bytes that were encoded. */
 #ifndef EX_STORE_H
 #define EX_STORE_H
 
@@ -10,14 +31,20 @@
 
 typedef struct ex_store ex_store;
 
-/* Visitors for scans; a non-EX_OK return stops the scan and is passed back. */
+/* A record encoder: the store's per-thread state for making the stored form of records. */
+typedef struct ex_store_enc ex_store_enc;
+
+/* Visitors for scans; a non-EX_OK return stops the scan and is passed back. A visitor may
+ * call other ops on the same store (reads, and writes to other tables), but not the scan it is
+ * called from (the same op on the same table): that statement is in use. */
 typedef int (*ex_entry_visit)(void *ctx, uint64_t index, const void *data, size_t len);
 typedef int (*ex_tile_visit)(void *ctx, unsigned stratum, uint64_t index, const void *data,
                              size_t len);
 typedef int (*ex_checkpoint_visit)(void *ctx, uint64_t size, const char *note, size_t len);
 
 /* Record tables: append-only rows (id, key, record). ids grow by one from 1; key is an
- * integer whose meaning belongs to the table (see sqlite.c's schema). */
+ * integer whose meaning belongs to the table (see sqlite.c's schema). An op given a table
+ * that is not one of these fails with EX_EDB. */
 enum {
     EX_TAB_SOURCES,    /* key: log index of the source's entry */
     EX_TAB_ITEMS,      /* key: first 8 bytes of the content digest (big-endian, signed) */
@@ -31,53 +58,112 @@ enum {
     EX_TAB_COUNT
 };
 
+/* A record visitor: data is the plain record (len bytes; for rec_keys NULL and 0). */
 typedef int (*ex_record_visit)(void *ctx, uint64_t id, int64_t key, const void *data, size_t len);
 
 typedef struct ex_store_ops {
+    /* Close the connection: ends bulk mode, rolls back an open transaction. */
     void (*close)(ex_store *s);
+
+    /* ---- transactions ----
+     * They nest: the outermost begin starts a write transaction (SQLite: BEGIN IMMEDIATE, so
+     * it waits here, up to 10 s, for another store's writer, then EX_EDB); inner ones are
+     * savepoints. Each begin that succeeded is ended by one commit or one rollback. */
     int (*begin)(ex_store *s);
+    /* End the innermost level, keeping its writes; EX_EDB without a transaction. On
+     * failure the level is still open: roll it back. */
     int (*commit)(ex_store *s);
+    /* Undo the innermost level's writes and end it; EX_OK without a transaction. */
     int (*rollback)(ex_store *s);
+
+    /* ---- metadata: short text values by key ---- */
+    /* *value: the value, malloc'd; EX_ENOTFOUND (message names the key) if there is none. */
     int (*meta_get_dup)(ex_store *s, const char *key, char **value);
+    /* Set key to value (insert or replace). */
     int (*meta_put)(ex_store *s, const char *key, const char *value);
+
+    /* ---- log entries, by index from 0 ---- */
+    /* *n: the largest index plus one, 0 if none (EX_EDB if a negative index is stored). */
     int (*entry_count)(ex_store *s, uint64_t *n);
+    /* Store n entries at first, first+1, ...; EX_EDB if an index is taken. Entries before the
+     * failing one stay written: call it inside a transaction and roll back on failure. */
     int (*entries_put)(ex_store *s, uint64_t first, const void *const *data, const size_t *lens,
                        size_t n);
+    /* *data: entry `index`, malloc'd (a NUL follows its *len bytes); EX_ENOTFOUND if none. */
     int (*entry_get_dup)(ex_store *s, uint64_t index, uint8_t **data, size_t *len);
+    /* Entries with index >= from, in index order. */
     int (*entry_scan)(ex_store *s, uint64_t from, ex_entry_visit fn, void *ctx);
+
+    /* ---- tiles of tree hashes, by stratum and index ---- */
+    /* Store a tile (insert or replace: partial tiles are rewritten as they grow). */
     int (*tile_put)(ex_store *s, unsigned stratum, uint64_t index, const void *data, size_t len);
-    /* copies at most cap bytes into buf; EX_ENOTFOUND if absent, EX_ETOOBIG if larger */
+    /* Copies the tile into buf (cap bytes), its size into *len; EX_ENOTFOUND if absent,
+     * EX_ETOOBIG if larger than cap (nothing copied). */
     int (*tile_get)(ex_store *s, unsigned stratum, uint64_t index, void *buf, size_t cap,
                     size_t *len);
+    /* Every tile, by stratum, then index. */
     int (*tile_scan)(ex_store *s, ex_tile_visit fn, void *ctx);
+
+    /* ---- signed checkpoints, by tree size ---- */
+    /* Store the note for size (insert or replace). */
     int (*checkpoint_put)(ex_store *s, uint64_t size, const char *note, size_t len);
-    /* size = UINT64_MAX: the latest */
+    /* *note: the note at size (UINT64_MAX: the latest), malloc'd (a NUL follows its *len
+     * bytes); EX_ENOTFOUND if none. */
     int (*checkpoint_get_dup)(ex_store *s, uint64_t size, char **note, size_t *len);
+    /* Every checkpoint, by size. */
     int (*checkpoint_scan)(ex_store *s, ex_checkpoint_visit fn, void *ctx);
-    /* append a record; *id gets its id */
+
+    /* ---- records (EX_TAB_*) ---- */
+    /* Append a plain record with the next id (the largest plus one; 1 in an empty table),
+     * stored as it is; *id (may be NULL) gets it. */
     int (*rec_append)(ex_store *s, int table, int64_t key, const void *data, size_t len,
                       uint64_t *id);
+    /* *data: record `id`, plain, malloc'd (a NUL follows its *len bytes); *key (may be NULL)
+     * its key. EX_ENOTFOUND if none; EX_EFORMAT if its stored form does not decode (the
+     * message names table, id and reason). */
     int (*rec_get_dup)(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data,
                        size_t *len);
-    /* records with from <= id < to, in id order */
+    /* Records with from <= id < to, in id order, plain; a record that does not decode stops
+     * the scan with EX_EFORMAT, as in rec_get_dup. */
     int (*rec_scan)(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn,
                     void *ctx);
-    /* records with this key, in id order (indexed for EX_TAB_DECISIONS) */
+    /* Records with this key, in id order, as rec_scan (indexed for EX_TAB_DECISIONS; a scan
+     * of the whole table for the others). */
     int (*rec_scan_key)(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
-    /* append n records with ids first, first+1, ...; fails (nothing written) if one exists */
+    /* Insert n records, in the store's encoding (made by encode; SQLite also takes plain
+     * ones), with ids first, first+1, ...; EX_EDB if an id is taken. Without a transaction of
+     * the caller's it runs in one of its own and nothing is written on failure; inside the
+     * caller's, the rows before the failing one stay written until the caller rolls back. */
     int (*rec_insert_many)(ex_store *s, int table, uint64_t first, size_t n, const int64_t *keys,
                            const void *const *data, const size_t *lens);
-    /* insert or replace the record with this id */
+    /* Insert or replace record `id` with a plain record, stored as it is. */
     int (*rec_put)(ex_store *s, int table, uint64_t id, int64_t key, const void *data,
                    size_t len);
-    /* the largest id, 0 if none */
+    /* *id: the largest id, 0 if the table is empty. */
     int (*rec_max)(ex_store *s, int table, uint64_t *id);
-    /* the id and key of every record, in no particular order, without reading the records
-     * (SQLite: from the key's index where the table has one) */
+    /* The id and key of every record, in no particular order, without reading the records
+     * (SQLite: from the key's index where the table has one). */
     int (*rec_keys)(ex_store *s, int table, ex_record_visit fn, void *ctx);
-    /* a long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
-     * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints). Best effort:
-     * without it the writes are the same, only slower. May be NULL. */
+
+    /* ---- the record encoder ---- */
+    /* *out: a new encoder for s's encoding, for one thread; free it before s is closed. It
+     * reads nothing of s but its kind, so it may be made on any thread. EX_ENOMEM (no
+     * message). */
+    int (*enc_new)(ex_store *s, ex_store_enc **out);
+    /* Free an encoder; accepts NULL. */
+    void (*enc_free)(ex_store_enc *e);
+    /* Append the stored form of rec (len bytes, a plain record of table) to out, for
+     * rec_insert_many (SQLite: ex_pack's bytes, pack.h). EX_ENOMEM, or EX_EINVAL for a
+     * record over the store's limit (SQLite: an item or decision over EX_PACK_MAX); no
+     * message, and out keeps its length. Never touches a store: runs on the encoder's
+     * thread, beside any store op. */
+    int (*encode)(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);
+
+    /* A long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
+     * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints, on a thread and
+     * connection of their own, started here and joined when it ends; nothing for ":memory:"
+     * or a read-only store). Best effort: without it the writes are the same, only slower.
+     * Repeating on or off changes nothing. May be NULL. */
     void (*bulk)(ex_store *s, int on);
 } ex_store_ops;
 
