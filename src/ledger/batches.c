@@ -17,7 +17,7 @@ bat_init(batcher *w, ex_ledger *l, size_t batch_max, int async, int no_items)
     w->no_items = no_items;
     w->b = &w->bufs[0];
     pthread_mutex_init(&w->err_mu, NULL);
-    if (ex_packer_new(&w->pk) != EX_OK)
+    if (l->st->ops->enc_new(l->st, &w->enc) != EX_OK)
         return ex_fail(&l->err, EX_ENOMEM, "out of memory");
     return EX_OK;
 }
@@ -105,13 +105,14 @@ bat_item(const batcher *w, uint64_t id, const char **rec, size_t *len)
 
 /* ---- committing (the writer thread, or inline) ---- */
 
-/* The stored forms (pack.h) of bt's records, from the first not yet packed on. Packing costs
- * about a microsecond per record, as much as the rest of a small item's commit. The
- * sequencer packs while it would otherwise wait for the writer (while_busy: it stops as soon
- * as the writer is free) and the writer packs the rest: a run bound by the writer (small
- * items) shares the packing out, one bound by its readers leaves it to the writer. */
+/* The stored forms (the store's encoding: SQLite packs items and decisions) of bt's records,
+ * from the first not yet encoded on. Packing costs about a microsecond per record, as much as
+ * the rest of a small item's commit. The sequencer encodes while it would otherwise wait for
+ * the writer (while_busy: it stops as soon as the writer is free) and the writer encodes the
+ * rest: a run bound by the writer (small items) shares the work out, one bound by its readers
+ * leaves it to the writer. */
 static int
-pack_batch(batcher *w, batch *bt, ex_packer *pk, int while_busy)
+encode_batch(batcher *w, batch *bt, ex_store_enc *enc, int while_busy)
 {
     size_t from = bt->npacked;
     for (size_t i = from; i < bt->np; i++) {
@@ -126,12 +127,13 @@ pack_batch(batcher *w, batch *bt, ex_packer *pk, int while_busy)
         int rc = EX_OK;
         p->zitem = bt->packed.len;
         if (!w->no_items)
-            rc = ex_pack(pk, EX_TAB_ITEMS, bt->arena.data + p->item, p->item_len, &bt->packed);
+            rc = w->l->st->ops->encode(enc, EX_TAB_ITEMS, bt->arena.data + p->item, p->item_len,
+                                       &bt->packed);
         p->zitem_len = bt->packed.len - p->zitem;
         p->zdec = bt->packed.len;
         if (rc == EX_OK)
-            rc = ex_pack(pk, EX_TAB_DECISIONS, bt->arena.data + p->decision, p->decision_len,
-                         &bt->packed);
+            rc = w->l->st->ops->encode(enc, EX_TAB_DECISIONS, bt->arena.data + p->decision,
+                                       p->decision_len, &bt->packed);
         p->zdec_len = bt->packed.len - p->zdec;
         if (rc != EX_OK)
             return rc;
@@ -241,13 +243,13 @@ commit_in_tx(ex_ledger *l, void *ctx)
 /* Commit batch bt (on the writer thread, or inline when there is none); a failure is the
  * run's, with the ledger's message. */
 static int
-commit(batcher *w, batch *bt, ex_packer *pk)
+commit(batcher *w, batch *bt, ex_store_enc *enc)
 {
     committing c = {w, bt};
     ex_err_clear(&w->l->err);
-    int rc = pack_batch(w, bt, pk, 0);
+    int rc = encode_batch(w, bt, enc, 0);
     if (rc != EX_OK)
-        return bat_fail(w, rc, "cannot pack a record: %s", ex_strerror(rc));
+        return bat_fail(w, rc, "cannot encode a record: %s", ex_strerror(rc));
     if ((rc = ex_ledger_atomic(w->l, commit_in_tx, &c)) != EX_OK)
         bat_fail(w, rc, "%s", w->l->err.msg[0] ? w->l->err.msg : ex_strerror(rc));
     return rc;
@@ -265,8 +267,10 @@ writer_main(void *arg)
             break;
         batch *bt = w->fly;
         pthread_mutex_unlock(&w->mu);
-        int rc = w->wpk || ex_packer_new(&w->wpk) == EX_OK ? commit(w, bt, w->wpk)
-                                                          : bat_fail(w, EX_ENOMEM, "out of memory");
+        ex_store *st = w->l->st;
+        int rc = w->wenc || st->ops->enc_new(st, &w->wenc) == EX_OK
+                     ? commit(w, bt, w->wenc)
+                     : bat_fail(w, EX_ENOMEM, "out of memory");
         pthread_mutex_lock(&w->mu);
         w->wrc = rc;
         w->busy = 0;
@@ -358,9 +362,9 @@ bat_flush(batcher *w)
     batch *bt = w->b;
     if (bt->np == 0 && bt->nq == 0 && !w->dirty)
         return EX_OK;
-    int rc = w->fly && w->started ? pack_batch(w, bt, w->pk, 1) : EX_OK;
+    int rc = w->fly && w->started ? encode_batch(w, bt, w->enc, 1) : EX_OK;
     if (rc != EX_OK)
-        return bat_fail(w, rc, "cannot pack a record: %s", ex_strerror(rc));
+        return bat_fail(w, rc, "cannot encode a record: %s", ex_strerror(rc));
     if ((rc = bat_land(w)) != EX_OK)
         return rc;
     bt->first_item = w->next_item - bt->np;
@@ -382,7 +386,7 @@ bat_flush(batcher *w)
         }
     }
     if (!w->async) {
-        w->wrc = commit(w, bt, w->pk);
+        w->wrc = commit(w, bt, w->enc);
         return bat_land(w);
     }
     pthread_mutex_lock(&w->mu);
@@ -413,11 +417,11 @@ bat_finish(batcher *w, int rc)
     batch_free(&w->bufs[0]);
     batch_free(&w->bufs[1]);
     free(w->dirtyv);
-    ex_packer_free(w->pk);
-    ex_packer_free(w->wpk);
+    w->l->st->ops->enc_free(w->enc);
+    w->l->st->ops->enc_free(w->wenc);
     pthread_mutex_destroy(&w->err_mu);
     memset(w->bufs, 0, sizeof w->bufs);
     w->dirtyv = NULL;
-    w->pk = w->wpk = NULL;
+    w->enc = w->wenc = NULL;
     return rc;
 }

@@ -29,7 +29,6 @@
 #include "dedup.h"
 #include "ingest/reader.h"
 #include "policy/policy.h"
-#include "store/pack.h"
 
 #define EX_SOURCE_NAME_MAX 160 /* bytes of a source name held by a run, with its NUL */
 
@@ -125,7 +124,7 @@ int inputs_jobs(imap *m, const char *source, int format, const char *const *path
 typedef struct pending {
     size_t item, item_len;         /* item record */
     size_t decision, decision_len; /* decision record */
-    size_t zitem, zitem_len;       /* the two as stored (store's encoding): in `packed` */
+    size_t zitem, zitem_len;       /* the two in the store's encoding: in `packed` */
     size_t zdec, zdec_len;
     int64_t key;                   /* digest prefix */
     uint64_t item_id;              /* the item the decision is about */
@@ -165,7 +164,7 @@ typedef struct batcher {
     uint64_t next_decision;
     batch bufs[2];
     batch *b, *fly;         /* the batch being filled; the one being committed, or NULL */
-    ex_packer *pk;          /* the sequencer's packer */
+    ex_store_enc *enc;      /* the sequencer's encoder (the store's) */
     input **dirtyv;         /* inputs advanced in the batch being filled */
     size_t ndirty, cdirty;
     int dirty;
@@ -174,7 +173,7 @@ typedef struct batcher {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int started, busy, quit;
-    ex_packer *wpk;         /* the writer's packer */
+    ex_store_enc *wenc;     /* the writer's encoder */
     int wrc;                /* the last batch's result, read after it is done */
     int failed;             /* a batch failed (its code): nothing after it may land */
     /* the run's error: the first failure of either thread, under err_mu */
