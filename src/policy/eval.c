@@ -87,18 +87,6 @@ struct ex_peval {
 
 #define LIC_CACHE_MAX 65536 /* distinct license strings remembered; more are parsed each time */
 
-static uint64_t
-hash_str(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    /* FNV's low bits depend only on the low bits of the bytes: mix the high ones down */
-    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-    return h ^ (h >> 31);
-}
-
 /* ---- validation ---- */
 
 int
@@ -262,7 +250,7 @@ ex_peval_add_source(ex_peval *e, const ex_psource *s)
 static host *
 host_get(ex_peval *e, const char *name, size_t n, int make)
 {
-    uint64_t hv = hash_str(name, n);
+    uint64_t hv = ex_mix64(ex_fnv1a64(name, n));
     if (e->hcap) {
         for (size_t j = hv & (e->hcap - 1); e->hosts[j]; j = (j + 1) & (e->hcap - 1))
             if (e->hhash[j] == hv && strncmp(e->hosts[j]->name, name, n) == 0 &&
@@ -505,10 +493,7 @@ prefix64(const uint8_t d[EX_HASH_BYTES])
 {
     uint64_t w[4];
     memcpy(w, d, sizeof w);
-    uint64_t k = w[0] ^ w[1] ^ w[2] ^ w[3];
-    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL; /* splitmix64's finaliser */
-    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
-    return k ^ (k >> 31);
+    return ex_mix64(w[0] ^ w[1] ^ w[2] ^ w[3]);
 }
 
 static const src *
@@ -530,7 +515,8 @@ lic_get(ex_peval *e, const char *text, lic *scratch)
     size_t n = strlen(t);
     size_t j = 0;
     if (e->lcap) {
-        for (j = hash_str(t, n) & (e->lcap - 1); e->lics[j]; j = (j + 1) & (e->lcap - 1))
+        for (j = ex_mix64(ex_fnv1a64(t, n)) & (e->lcap - 1); e->lics[j];
+             j = (j + 1) & (e->lcap - 1))
             if (strcmp(e->lics[j]->text, t) == 0)
                 return e->lics[j];
     }
@@ -544,7 +530,8 @@ lic_get(ex_peval *e, const char *text, lic *scratch)
         for (size_t i = 0; i < e->lcap; i++) {
             if (!e->lics[i])
                 continue;
-            size_t k = hash_str(e->lics[i]->text, strlen(e->lics[i]->text)) & (cap - 1);
+            const char *key = e->lics[i]->text;
+            size_t k = ex_mix64(ex_fnv1a64(key, strlen(key))) & (cap - 1);
             while (v[k])
                 k = (k + 1) & (cap - 1);
             v[k] = e->lics[i];
@@ -587,7 +574,8 @@ lic_get(ex_peval *e, const char *text, lic *scratch)
         }
     }
     if (cached) {
-        for (j = hash_str(t, n) & (e->lcap - 1); e->lics[j]; j = (j + 1) & (e->lcap - 1))
+        for (j = ex_mix64(ex_fnv1a64(t, n)) & (e->lcap - 1); e->lics[j];
+             j = (j + 1) & (e->lcap - 1))
             ;
         e->lics[j] = c;
         e->ln++;

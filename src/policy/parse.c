@@ -981,15 +981,6 @@ rule_key(const ex_policy_rule *r)
     return ex_buf_take(&b, NULL);
 }
 
-static uint64_t
-fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static int
 warnings(parser *p)
 {
@@ -1017,7 +1008,7 @@ warnings(parser *p)
             rc = EX_ENOMEM;
             break;
         }
-        hashes[i] = fnv1a(keys[i]);
+        hashes[i] = ex_fnv1a64(keys[i], strlen(keys[i]));
         for (size_t j = 0; j < i; j++)
             if (hashes[j] == hashes[i] && keys[j] && strcmp(keys[j], keys[i]) == 0) {
                 rc = warn(p, r->line,
