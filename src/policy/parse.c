@@ -1,20 +1,14 @@
 /* parse.c - the policy file (docs/POLICY.md): read line by line, each line checked for its
- * encoding, split into tokens and read as a directive or a rule; then the warnings about rules
- * that never apply. Also the canonical JSON form and its digest. */
-#include "policy.h"
+ * encoding and split into tokens (lex.c), then read as a directive or a rule; then the
+ * warnings about rules that never apply (canon.c). */
+#include "policy_internal.h"
 
-#include "core/cjson.h"
-
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define REASON_MAX 1024     /* bytes of a reason, unescaped */
 #define POLICY_NAME_MAX 128 /* bytes of `name` and of a source `name=` */
-#define NEAR_DIGITS 15      /* digits after the point: every such decimal survives a double */
-#define SHOW_MAX 40         /* bytes of a token quoted in a message */
 
 static const char *const directives[] = {"name", "agents", "near", "admit", "reject", NULL};
 
@@ -60,81 +54,7 @@ ex_policy_verdict_name(int verdict)
     return verdict == EX_VERDICT_ADMIT ? "admit" : verdict == EX_VERDICT_REJECT ? "reject" : NULL;
 }
 
-/* ---- parser state and errors ----------------------------------------------------------- */
-
-typedef struct tok {
-    char *s; /* NUL-terminated, inside the line copy; a quoted string unescaped */
-    size_t len;
-    unsigned col, end; /* column of its first character and just after its last */
-    int quoted;
-} tok;
-
-typedef struct parser {
-    ex_policy *pol;
-    ex_policy_err *err;
-    unsigned line;
-    ex_buf copy; /* the current line, cut into tokens in place */
-    tok *t;
-    size_t nt, capt;
-    size_t caprules, capwarn;
-    unsigned name_line, agents_line, near_line;
-    char shown[2][SHOW_MAX + 8];
-} parser;
-
-static int
-vfail_at(parser *p, int code, unsigned line, unsigned col, const char *fmt, va_list ap)
-{
-    if (p->err) {
-        p->err->line = line;
-        p->err->column = col;
-        vsnprintf(p->err->msg, sizeof p->err->msg, fmt, ap);
-    }
-    return code;
-}
-
-/* An error at column col of the current line; returns code. */
-static int EX_PRINTF(4, 5) fail_code(parser *p, int code, unsigned col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfail_at(p, code, p->line, col, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-#define fail(p, col, ...) fail_code(p, EX_EFORMAT, col, __VA_ARGS__)
-
-static int
-nomem(parser *p)
-{
-    return fail_code(p, EX_ENOMEM, 1, "out of memory");
-}
-
-/* A token for a message: at most SHOW_MAX bytes, cut at a character boundary, "..." if cut. */
-static const char *
-show(parser *p, int slot, const char *s)
-{
-    size_t n = strlen(s);
-    char *o = p->shown[slot];
-    if (n <= SHOW_MAX) {
-        memcpy(o, s, n + 1);
-        return o;
-    }
-    n = SHOW_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    memcpy(o, s, n);
-    memcpy(o + n, "...", 4);
-    return o;
-}
-
 /* ---- suggestions --------------------------------------------------------------------- */
-
-static int
-lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
 
 /* Edit distance with adjacent transpositions, ignoring ASCII case; strings up to 32 bytes. */
 static size_t
@@ -149,7 +69,8 @@ distance(const char *a, const char *b)
         d[0][j] = j;
     for (size_t i = 1; i <= n; i++)
         for (size_t j = 1; j <= m; j++) {
-            size_t cost = lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]);
+            size_t cost = ex_policy_lower((unsigned char)a[i - 1]) !=
+                          ex_policy_lower((unsigned char)b[j - 1]);
             size_t v = d[i - 1][j - 1] + cost;
             if (d[i - 1][j] + 1 < v)
                 v = d[i - 1][j] + 1;
@@ -197,211 +118,6 @@ one_of(const char *s, const char *const *words)
         if (strcmp(s, words[i]) == 0)
             return 1;
     return 0;
-}
-
-/* ---- one line: encoding, tokens ------------------------------------------------------- */
-
-/* Length of the UTF-8 sequence at s (0 if invalid: overlong, surrogate, > U+10FFFF, cut). */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned c = s[0];
-    size_t k;
-    uint32_t v, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        k = 2, v = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        k = 3, v = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        k = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < k)
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return k;
-}
-
-/* Characters that change the direction of text: they can make a line read differently from
- * what it says (CVE-2021-42574), so they are refused even in comments. */
-static int
-is_direction_mark(uint32_t c)
-{
-    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-           (c >= 0x2066 && c <= 0x2069);
-}
-
-/* Spaces other than ASCII space and tab: they look like separators but are not. */
-static int
-is_unicode_space(uint32_t c)
-{
-    return c == 0x00a0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) || c == 0x202f ||
-           c == 0x205f || c == 0x3000;
-}
-
-/* The line is UTF-8 without NUL, control characters (tab aside), direction marks or a BOM.
- * Sets *cols to its number of characters. */
-static int
-check_line(parser *p, const unsigned char *s, size_t n, unsigned *cols)
-{
-    unsigned col = 1;
-    for (size_t i = 0; i < n; col++) {
-        unsigned c = s[i];
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c == 0)
-                return fail(p, col, "nul byte");
-            if (c == '\r')
-                return fail(p, col, "carriage return not followed by a line feed");
-            if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return fail(p, col, "control character U+%04X", c);
-            i++;
-            continue;
-        }
-        size_t k = utf8_next(s + i, n - i, &cp);
-        if (k == 0)
-            return fail(p, col, "invalid UTF-8 (byte 0x%02x)", c);
-        if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029)
-            return fail(p, col, "control character U+%04X", (unsigned)cp);
-        if (is_direction_mark(cp))
-            return fail(p, col, "text direction control U+%04X", (unsigned)cp);
-        if (cp == 0xfeff)
-            return fail(p, col, "byte order mark U+FEFF inside the text");
-        i += k;
-    }
-    *cols = col - 1;
-    return EX_OK;
-}
-
-static int
-push_tok(parser *p, tok t)
-{
-    if (p->nt == p->capt) {
-        size_t cap = p->capt ? 2 * p->capt : 16;
-        tok *nt = realloc(p->t, cap * sizeof *nt);
-        if (!nt)
-            return nomem(p);
-        p->t = nt;
-        p->capt = cap;
-    }
-    p->t[p->nt++] = t;
-    return EX_OK;
-}
-
-/* A quoted string starting at s[*i] == '"': unescaped in place, ending at the closing quote. */
-static int
-quoted(parser *p, char *s, size_t n, size_t *i, unsigned *col)
-{
-    tok t = {s + *i, 0, *col, 0, 1};
-    size_t r = *i + 1, w = *i;
-    unsigned c = *col + 1;
-    for (;;) {
-        if (r >= n)
-            return fail(p, t.col, "unterminated string");
-        unsigned char ch = (unsigned char)s[r];
-        if (ch == '"')
-            break;
-        if (ch == '\\') {
-            if (r + 1 >= n)
-                return fail(p, t.col, "unterminated string");
-            if (s[r + 1] != '"' && s[r + 1] != '\\') {
-                char e[8] = {0};
-                uint32_t cp;
-                size_t k = (unsigned char)s[r + 1] < 0x80
-                               ? 1
-                               : utf8_next((unsigned char *)s + r + 1, n - r - 1, &cp);
-                memcpy(e, s + r + 1, k ? k : 1);
-                return fail(p, c, "unknown escape '\\%s' (only \\\" and \\\\)", e);
-            }
-            s[w++] = s[r + 1];
-            r += 2;
-            c += 2;
-            continue;
-        }
-        s[w++] = (char)ch;
-        r++;
-        if ((ch & 0xc0) != 0x80)
-            c++;
-    }
-    t.len = w - *i;
-    s[w] = '\0';
-    r++; /* the closing quote */
-    c++;
-    if (r < n && s[r] != ' ' && s[r] != '\t' && s[r] != '#')
-        return fail(p, c, "expected a space after the closing quote");
-    if (t.len == 0)
-        return fail(p, t.col, "empty reason");
-    if (t.len > REASON_MAX)
-        return fail(p, t.col, "reason longer than %d bytes", REASON_MAX);
-    t.end = c;
-    *i = r;
-    *col = c;
-    return push_tok(p, t);
-}
-
-/* Cut the line copy s[0..n) (s[n] == 0) into tokens; a comment ends it. */
-static int
-tokenize(parser *p, char *s, size_t n)
-{
-    size_t i = 0;
-    unsigned col = 1;
-    int rc;
-    p->nt = 0;
-    while (i < n) {
-        if (s[i] == ' ' || s[i] == '\t') {
-            i++;
-            col++;
-            continue;
-        }
-        if (s[i] == '#')
-            break;
-        if (s[i] == '"') {
-            if ((rc = quoted(p, s, n, &i, &col)) != EX_OK)
-                return rc;
-            continue;
-        }
-        tok t = {s + i, 0, col, 0, 0};
-        size_t j = i;
-        while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '#') {
-            unsigned char c = (unsigned char)s[j];
-            uint32_t cp = 0;
-            if (c == '"')
-                return fail(p, col,
-                            "unexpected '\"' inside a word (a reason is a separate "
-                            "quoted string)");
-            if (c >= 0x80) {
-                size_t k = utf8_next((unsigned char *)s + j, n - j, &cp);
-                if (is_unicode_space(cp))
-                    return fail(p, col,
-                                "non-ASCII space U+%04X; separate words with spaces or "
-                                "tabs",
-                                (unsigned)cp);
-                j += k;
-            } else {
-                j++;
-            }
-            col++;
-        }
-        int comment = j < n && s[j] == '#';
-        t.len = j - i;
-        t.end = col;
-        s[j] = '\0';
-        if ((rc = push_tok(p, t)) != EX_OK)
-            return rc;
-        if (comment)
-            break;
-        i = j + 1;
-        col++;
-    }
-    return EX_OK;
 }
 
 /* ---- small syntax checks ------------------------------------------------------------- */
@@ -553,7 +269,7 @@ one_value(parser *p, const char *what)
     if (p->t[1].quoted)
         return fail(p, p->t[1].col, "'%s' takes %s, not a quoted string", p->t[0].s, what);
     if (p->nt > 2)
-        return fail(p, p->t[2].col, "unexpected '%s' after the %s", show(p, 0, p->t[2].s),
+        return fail(p, p->t[2].col, "unexpected '%s' after the %s", ex_policy_show(p, 0, p->t[2].s),
                     p->t[0].s);
     return EX_OK;
 }
@@ -569,7 +285,7 @@ dir_name(parser *p)
         return fail(p, v->col, "invalid policy name: at most %d bytes, no backslash",
                     POLICY_NAME_MAX);
     if (!(p->pol->name = strdup(v->s)))
-        return nomem(p);
+        return ex_policy_nomem(p);
     return EX_OK;
 }
 
@@ -584,7 +300,7 @@ dir_agents(parser *p)
     size_t n = p->nt - 1;
     char **a = calloc(n, sizeof *a);
     if (!a)
-        return nomem(p);
+        return ex_policy_nomem(p);
     p->pol->agents = a;
     for (size_t i = 0; i < n; i++) {
         const tok *v = &p->t[i + 1];
@@ -598,17 +314,17 @@ dir_agents(parser *p)
             return fail(p, v->col,
                         "'%s' is not a robots.txt product token (letters, '-' and '_' only, "
                         "RFC 9309)",
-                        show(p, 0, v->s));
+                        ex_policy_show(p, 0, v->s));
         if (!(a[i] = strdup(v->s)))
-            return nomem(p);
+            return ex_policy_nomem(p);
         p->pol->nagents = i + 1;
     }
     size_t at;
     if ((rc = first_repeat(a, n, &at)) != EX_OK)
-        return nomem(p);
+        return ex_policy_nomem(p);
     if (at < n)
         return fail(p, p->t[at + 1].col, "agent '%s' listed twice (product tokens ignore case)",
-                    show(p, 0, a[at]));
+                    ex_policy_show(p, 0, a[at]));
     return EX_OK;
 }
 
@@ -629,7 +345,7 @@ dir_near(parser *p)
         ok = (s[i] >= '0' && s[i] <= '9') || s + i == dot;
     if (!ok)
         return fail(p, v->col, "'near' must be a decimal number such as 0.8, not '%s'",
-                    show(p, 0, s));
+                    ex_policy_show(p, 0, s));
     while (ilen > 0 && *s == '0')
         s++, ilen--;
     while (flen > 0 && dot[flen] == '0')
@@ -666,7 +382,7 @@ static int
 add_arg(parser *p, ex_policy_rule *r, char *s)
 {
     if (!s)
-        return nomem(p);
+        return ex_policy_nomem(p);
     r->args[r->nargs++] = s;
     return EX_OK;
 }
@@ -690,7 +406,7 @@ source_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
             return fail(p, a[i].col,
                         "unknown source test '%s'%s; tests: agreement, terms, ml-use=, kind=, "
                         "name=",
-                        show(p, 0, s), hint(h, key, source_tests));
+                        ex_policy_show(p, 0, s), hint(h, key, source_tests));
         }
         if (seen & (1u << k))
             return fail(p, a[i].col, "source test '%s' given twice", source_tests[k]);
@@ -704,12 +420,12 @@ source_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
                         source_tests[k]);
         } else if (k == 2 && !one_of(val, ml_uses)) {
             return fail(p, a[i].col, "ml-use must be allowed, prohibited or unknown, not '%s'%s",
-                        show(p, 0, val), hint(h, val, ml_uses));
+                        ex_policy_show(p, 0, val), hint(h, val, ml_uses));
         } else if (k == 3 && !one_of(val, kinds)) {
             return fail(p, a[i].col,
                         "kind must be crawl, licensed, public-dataset, first-party, synthetic or "
                         "other, not '%s'%s",
-                        show(p, 0, val), hint(h, val, kinds));
+                        ex_policy_show(p, 0, val), hint(h, val, kinds));
         } else if (k == 4 && !name_ok(val, strlen(val))) {
             return fail(p, a[i].col, "invalid source name: at most %d bytes, no backslash",
                         POLICY_NAME_MAX);
@@ -728,7 +444,7 @@ license_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
     int rc;
     unsigned *cols = malloc((n ? n : 1) * sizeof *cols);
     if (!cols)
-        return nomem(p);
+        return ex_policy_nomem(p);
     for (size_t i = 0; i < n; i++) {
         const char *s = a[i].s;
         if (strcasecmp(s, "with") == 0) {
@@ -746,7 +462,7 @@ license_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
             rc = fail(p, a[i].col,
                       "invalid license id '%s' (SPDX: letters, digits, '-', '.', an optional "
                       "final '+', or LicenseRef-...)",
-                      show(p, 0, s));
+                      ex_policy_show(p, 0, s));
             goto out;
         }
         cols[r->nargs] = a[i].col;
@@ -762,8 +478,8 @@ license_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
             }
             const char *e = a[i + 2].s;
             if (is_operator(e) || !exception_id_ok(e)) {
-                rc =
-                    fail(p, a[i + 2].col, "invalid exception id '%s' after '%s'", show(p, 0, e), w);
+                rc = fail(p, a[i + 2].col, "invalid exception id '%s' after '%s'",
+                          ex_policy_show(p, 0, e), w);
                 goto out;
             }
             char *both = malloc(strlen(s) + strlen(e) + 7);
@@ -778,12 +494,12 @@ license_args(parser *p, ex_policy_rule *r, const tok *a, size_t n)
     }
     size_t at;
     if ((rc = first_repeat(r->args, r->nargs, &at)) != EX_OK) {
-        rc = nomem(p);
+        rc = ex_policy_nomem(p);
         goto out;
     }
     if (at < r->nargs)
         rc = fail(p, cols[at], "license '%s' listed twice (license ids ignore case)",
-                  show(p, 0, r->args[at]));
+                  ex_policy_show(p, 0, r->args[at]));
 out:
     free(cols);
     return rc;
@@ -795,7 +511,7 @@ rule_id(parser *p, ex_policy_rule *r, const tok *t)
     const char *id = t->s + 3;
     if (!rule_id_ok(id))
         return fail(p, t->col, "invalid rule id '%s': 1 to %d of A-Z a-z 0-9 . _ : -",
-                    show(p, 0, id), EX_POLICY_ID_MAX - 1);
+                    ex_policy_show(p, 0, id), EX_POLICY_ID_MAX - 1);
     if (starts(id, "line:"))
         return fail(p, t->col, "rule ids starting with 'line:' are kept for rules without an id");
     if (strcmp(id, "no-rule") == 0)
@@ -816,7 +532,7 @@ rule(parser *p, int verdict)
     char h[64];
     int rc;
     if (p->pol->nrules >= EX_POLICY_MAX_RULES)
-        return fail_code(p, EX_ETOOBIG, 1, "more than %d rules", EX_POLICY_MAX_RULES);
+        return ex_policy_fail_code(p, EX_ETOOBIG, 1, "more than %d rules", EX_POLICY_MAX_RULES);
     if (nt < 2)
         return fail(p, t[0].end,
                     "'%s' needs a condition: *, optout, tdm-reserved, "
@@ -830,7 +546,7 @@ rule(parser *p, int verdict)
     while (c < NCONDS && strcmp(conds[c].name, t[1].s) != 0)
         c++;
     if (c == NCONDS)
-        return fail(p, t[1].col, "unknown condition '%s'%s", show(p, 0, t[1].s),
+        return fail(p, t[1].col, "unknown condition '%s'%s", ex_policy_show(p, 0, t[1].s),
                     hint(h, t[1].s, cond_words));
 
     /* arguments, then a reason and an id in either order */
@@ -849,7 +565,7 @@ rule(parser *p, int verdict)
             id = &t[i];
         else
             return fail(p, t[i].col, "unexpected '%s' after the %s (arguments come first)",
-                        show(p, 0, t[i].s), t[i - 1].quoted ? "reason" : "rule id");
+                        ex_policy_show(p, 0, t[i].s), t[i - 1].quoted ? "reason" : "rule id");
     }
     size_t nargs = e - 2;
     if (conds[c].args == 0 && nargs > 0)
@@ -866,7 +582,7 @@ rule(parser *p, int verdict)
     r.verdict = verdict;
     r.cond = conds[c].cond;
     if (nargs && !(r.args = calloc(nargs, sizeof *r.args)))
-        return nomem(p);
+        return ex_policy_nomem(p);
     if (conds[c].args == 1)
         rc = source_args(p, &r, t + 2, nargs);
     else if (conds[c].args == 2)
@@ -874,7 +590,7 @@ rule(parser *p, int verdict)
     else
         rc = EX_OK;
     if (rc == EX_OK && reason && !(r.reason = strdup(reason->s)))
-        rc = nomem(p);
+        rc = ex_policy_nomem(p);
     if (rc == EX_OK && id)
         rc = rule_id(p, &r, id);
     else if (rc == EX_OK)
@@ -883,7 +599,7 @@ rule(parser *p, int verdict)
         size_t cap = p->caprules ? 2 * p->caprules : 16;
         ex_policy_rule *nr = realloc(p->pol->rules, cap * sizeof *nr);
         if (!nr)
-            rc = nomem(p);
+            rc = ex_policy_nomem(p);
         else
             p->pol->rules = nr, p->caprules = cap;
     }
@@ -917,126 +633,8 @@ statement(parser *p)
     for (size_t c = 0; c < NCONDS; c++)
         if (strcmp(conds[c].name, k->s) == 0)
             return fail(p, k->col, "a rule starts with 'admit' or 'reject', then '%s'", k->s);
-    return fail(p, k->col, "unknown keyword '%s'%s", show(p, 0, k->s), hint(h, k->s, directives));
-}
-
-/* ---- warnings ------------------------------------------------------------------------ */
-
-static int EX_PRINTF(3, 4) warn(parser *p, unsigned line, const char *fmt, ...)
-{
-    ex_policy *pol = p->pol;
-    if (pol->nwarnings == p->capwarn) {
-        size_t cap = p->capwarn ? 2 * p->capwarn : 8;
-        ex_policy_warning *w = realloc(pol->warnings, cap * sizeof *w);
-        if (!w)
-            return EX_ENOMEM;
-        pol->warnings = w;
-        p->capwarn = cap;
-    }
-    ex_policy_warning *w = &pol->warnings[pol->nwarnings++];
-    w->line = line;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(w->msg, sizeof w->msg, fmt, ap);
-    va_end(ap);
-    return EX_OK;
-}
-
-static int
-cmp_nocase(const void *a, const void *b)
-{
-    return strcasecmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* What a rule tests, independent of argument order (and of case for license ids):
- * "cond\x1farg\x1farg..." in a malloc'd string. */
-static char *
-rule_key(const ex_policy_rule *r)
-{
-    ex_buf b = {0};
-    char **v = r->nargs ? malloc(r->nargs * sizeof *v) : NULL;
-    if (r->nargs && !v)
-        return NULL;
-    if (r->nargs)
-        memcpy(v, r->args, r->nargs * sizeof *v);
-    if (r->nargs)
-        qsort(v, r->nargs, sizeof *v, r->cond == EX_COND_LICENSE ? cmp_nocase : cmp_str);
-    int rc = ex_buf_printf(&b, "%d", r->cond);
-    for (size_t i = 0; rc == EX_OK && i < r->nargs; i++) {
-        rc = ex_buf_putc(&b, '\x1f');
-        for (const char *s = v[i]; rc == EX_OK && *s; s++)
-            rc = ex_buf_putc(&b, (char)(r->cond == EX_COND_LICENSE ? lower(*s) : *s));
-    }
-    free(v);
-    if (rc != EX_OK) {
-        ex_buf_free(&b);
-        return NULL;
-    }
-    return ex_buf_take(&b, NULL);
-}
-
-static uint64_t
-fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
-static int
-warnings(parser *p)
-{
-    const ex_policy *pol = p->pol;
-    size_t n = pol->nrules, any = n;
-    int rc = EX_OK;
-    char **keys = calloc(n, sizeof *keys);
-    uint64_t *hashes = calloc(n, sizeof *hashes);
-    if (!keys || !hashes) {
-        rc = EX_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n && rc == EX_OK; i++) {
-        const ex_policy_rule *r = &pol->rules[i];
-        if (any < n) {
-            rc = warn(p, r->line,
-                      "rule never applies: the '*' rule on line %u matches every item "
-                      "first",
-                      pol->rules[any].line);
-            continue;
-        }
-        if (r->cond == EX_COND_ANY)
-            any = i;
-        if (!(keys[i] = rule_key(r))) {
-            rc = EX_ENOMEM;
-            break;
-        }
-        hashes[i] = fnv1a(keys[i]);
-        for (size_t j = 0; j < i; j++)
-            if (hashes[j] == hashes[i] && keys[j] && strcmp(keys[j], keys[i]) == 0) {
-                rc = warn(p, r->line,
-                          "rule never applies: the rule on line %u tests the same and decides "
-                          "first",
-                          pol->rules[j].line);
-                break;
-            }
-    }
-    if (rc == EX_OK && any == n)
-        rc = warn(p, pol->rules[n - 1].line,
-                  "no final '*' rule: items that match no rule are rejected with rule id "
-                  "'no-rule'");
-out:
-    for (size_t i = 0; keys && i < n; i++)
-        free(keys[i]);
-    free(keys);
-    free(hashes);
-    return rc;
+    return fail(p, k->col, "unknown keyword '%s'%s", ex_policy_show(p, 0, k->s),
+                hint(h, k->s, directives));
 }
 
 /* ---- the whole file ------------------------------------------------------------------ */
@@ -1090,11 +688,11 @@ ex_policy_parse(const char *text, size_t len, ex_policy **out, ex_policy_err *er
     if (len > EX_POLICY_MAX_BYTES) {
         unsigned col;
         position(text, EX_POLICY_MAX_BYTES, &p.line, &col);
-        return fail_code(&p, EX_ETOOBIG, col, "policy file larger than %u bytes",
+        return ex_policy_fail_code(&p, EX_ETOOBIG, col, "policy file larger than %u bytes",
                          EX_POLICY_MAX_BYTES);
     }
     if (!(p.pol = calloc(1, sizeof *p.pol)))
-        return nomem(&p);
+        return ex_policy_nomem(&p);
     p.pol->near = 0.8;
     size_t i = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
     unsigned cols = 0;
@@ -1106,16 +704,16 @@ ex_policy_parse(const char *text, size_t len, ex_policy **out, ex_policy_err *er
         if (nl && n > 0 && text[end - 1] == '\r')
             n--;
         ended = nl != NULL;
-        if ((rc = check_line(&p, (const unsigned char *)text + i, n, &cols)) != EX_OK)
+        if ((rc = ex_policy_check_line(&p, (const unsigned char *)text + i, n, &cols)) != EX_OK)
             break;
         p.copy.len = 0;
         if ((rc = ex_buf_reserve(&p.copy, n + 1)) != EX_OK) {
-            rc = nomem(&p);
+            rc = ex_policy_nomem(&p);
             break;
         }
         memcpy(p.copy.data, text + i, n);
         p.copy.data[n] = '\0';
-        if ((rc = tokenize(&p, p.copy.data, n)) == EX_OK && p.nt > 0)
+        if ((rc = ex_policy_tokenize(&p, p.copy.data, n)) == EX_OK && p.nt > 0)
             rc = statement(&p);
         i = end + 1;
     }
@@ -1124,8 +722,8 @@ ex_policy_parse(const char *text, size_t len, ex_policy **out, ex_policy_err *er
             p.line++, cols = 0;
         rc = fail(&p, cols + 1, "no rules: a policy needs at least one 'admit' or 'reject' line");
     }
-    if (rc == EX_OK && (rc = warnings(&p)) != EX_OK)
-        rc = nomem(&p);
+    if (rc == EX_OK && (rc = ex_policy_warnings(&p)) != EX_OK)
+        rc = ex_policy_nomem(&p);
     ex_buf_free(&p.copy);
     free(p.t);
     if (rc != EX_OK) {
@@ -1134,119 +732,4 @@ ex_policy_parse(const char *text, size_t len, ex_policy **out, ex_policy_err *er
     }
     *out = p.pol;
     return EX_OK;
-}
-
-/* ---- canonical form ------------------------------------------------------------------ */
-
-/* The shortest decimal ("0.8", "1") that reads back as exactly v, with at most NEAR_DIGITS
- * digits after the point; EX_EINVAL if v is out of range or has no such form. Any `near` the
- * parser accepted has one, and it is the value as written without redundant zeros. */
-static int
-near_text(double v, char out[32])
-{
-    if (!(v > 0 && v <= 1))
-        return EX_EINVAL;
-    double scale = 1;
-    for (int k = 0; k <= NEAR_DIGITS; k++, scale *= 10) {
-        uint64_t m = (uint64_t)(v * scale + 0.5);
-        if ((double)m / scale != v)
-            continue;
-        if (k == 0)
-            snprintf(out, 32, "%llu", (unsigned long long)m);
-        else
-            snprintf(out, 32, "0.%0*llu", k, (unsigned long long)m);
-        return EX_OK;
-    }
-    return EX_EINVAL;
-}
-
-/* A JSON string of valid UTF-8, or NULL (*bad set) */
-static json_t *
-jstr(const char *s, int *bad)
-{
-    json_t *v = s ? json_stringn(s, strlen(s)) : NULL;
-    if (!v)
-        *bad = 1;
-    return v;
-}
-
-int
-ex_policy_canonical(const ex_policy *p, ex_buf *out, ex_err *err)
-{
-    if (!p || !out)
-        return ex_fail(err, EX_EINVAL, "no policy");
-    char near[32];
-    if (near_text(p->near, near) != EX_OK)
-        return ex_fail(err, EX_EINVAL,
-                       "near %.17g is not a decimal in (0, 1] with at most %d "
-                       "digits after the point",
-                       p->near, NEAR_DIGITS);
-    int bad = 0, rc;
-    json_t *o = json_object(), *agents = json_array(), *rules = json_array();
-    if (!o || !agents || !rules) {
-        json_decref(o), json_decref(agents), json_decref(rules);
-        return ex_fail(err, EX_ENOMEM, "out of memory");
-    }
-    json_object_set_new(o, "agents", agents);
-    json_object_set_new(o, "rules", rules);
-    for (size_t i = 0; i < p->nagents; i++)
-        if (json_array_append_new(agents, jstr(p->agents[i], &bad)) != 0)
-            bad = 1;
-    if (json_object_set_new(o, "name", p->name ? jstr(p->name, &bad) : json_null()) != 0 ||
-        json_object_set_new(o, "near", json_string(near)) != 0 ||
-        json_object_set_new(o, "version", json_integer(1)) != 0)
-        bad = 1;
-    for (size_t i = 0; i < p->nrules && !bad; i++) {
-        const ex_policy_rule *r = &p->rules[i];
-        const char *cond = ex_policy_cond_name(r->cond),
-                   *verdict = ex_policy_verdict_name(r->verdict);
-        if (!cond || !verdict || !memchr(r->id, 0, sizeof r->id)) {
-            json_decref(o);
-            return ex_fail(err, EX_EINVAL, "rule %zu has no valid verdict, condition or id", i + 1);
-        }
-        json_t *jr = json_object(), *args = json_array();
-        if (!jr || !args || json_array_append_new(rules, jr) != 0) {
-            json_decref(args);
-            bad = 1;
-            break;
-        }
-        json_object_set_new(jr, "args", args);
-        for (size_t j = 0; j < r->nargs; j++)
-            if (json_array_append_new(args, jstr(r->args[j], &bad)) != 0)
-                bad = 1;
-        if (json_object_set_new(jr, "cond", json_string(cond)) != 0 ||
-            json_object_set_new(jr, "id", jstr(r->id, &bad)) != 0 ||
-            json_object_set_new(jr, "reason", r->reason ? jstr(r->reason, &bad) : json_null()) !=
-                0 ||
-            json_object_set_new(jr, "verdict", json_string(verdict)) != 0)
-            bad = 1;
-    }
-    if (bad) {
-        json_decref(o);
-        return ex_fail(err, EX_EINVAL,
-                       "a string of the policy is not valid UTF-8 (or out of "
-                       "memory)");
-    }
-    ex_buf b = {0};
-    rc = ex_json_canon(o, &b, err);
-    json_decref(o);
-    if (rc == EX_OK && (rc = ex_buf_put(out, b.data, b.len)) != EX_OK)
-        ex_fail(err, rc, "out of memory");
-    ex_buf_free(&b);
-    return rc;
-}
-
-int
-ex_policy_digest(const ex_policy *p, uint8_t out[EX_HASH_BYTES], ex_err *err)
-{
-    ex_buf b = {0};
-    ex_sha256 *h = NULL;
-    int rc = ex_policy_canonical(p, &b, err);
-    if (rc == EX_OK && (rc = ex_sha256_new(&h)) != EX_OK)
-        ex_fail(err, rc, "cannot make a hasher");
-    if (rc == EX_OK && (rc = ex_sha256_digest(h, b.data, b.len, out)) != EX_OK)
-        ex_fail(err, rc, "hashing failed");
-    ex_sha256_free(h);
-    ex_buf_free(&b);
-    return rc;
 }
