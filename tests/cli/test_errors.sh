@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# No swallowed errors: a stored record that cannot be read fails the run that needed it, with
+# the record named, and the run commits nothing from its batch (before, an unreadable item in
+# a duplicate or revisit lookup counted as "not a copy", and an unreadable inputs row was
+# skipped). After the damage is repaired, a rerun converges to the right result.
+. "$(dirname "$0")/lib.sh"
+DB="$EXANTE_DIR/ledger.db"
+decisions() { sql "$DB" "SELECT count(*) FROM decisions"; }
+
+$EXANTE -q init >/dev/null
+$EXANTE -q source add s --kind other >/dev/null
+printf '{"text":"first"}\n{"text":"the same text"}\n{"text":"last"}\n' > a.jsonl
+expect 0 $EXANTE ingest --source s a.jsonl
+cp "$DB" pristine.db
+
+# 1. duplicate lookup: item 2 is the candidate for a copy of its text, and it is damaged (a
+# frame cut short: EX_EFORMAT, exit 2, as log verify names it)
+printf '{"text":"the same text"}\n{"text":"new"}\n' > b.jsonl
+sql "$DB" "UPDATE items SET record = substr(record, 1, length(record) - 3) WHERE id = 2"
+before=$(decisions)
+expect 2 $EXANTE ingest --source s b.jsonl
+contains "$T/err" "duplicate check: cannot read item 2: items record 2: damaged record"
+[ "$(decisions)" = "$before" ] && ok || bad "a failed duplicate lookup committed decisions"
+# repaired: the copy is found
+cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"
+expect 0 $EXANTE --json ingest --source s b.jsonl
+contains "$T/out" '"duplicates":1'
+[ "$($EXANTE decisions | grep -c '"copy_of":2')" = 1 ] && ok || bad "the copy does not name item 2"
+
+# 2. revisit lookup: a WARC revisit of a URL whose recorded response is damaged
+cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm" "$EXANTE_DIR"/urls/* "$EXANTE_DIR"/dedup/*
+warc() { # warc TYPE URL ID BODY : one uncompressed WARC 1.1 record
+    local block=""
+    [ "$1" = response ] && block=$(printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n%s' "$4")
+    printf 'WARC/1.1\r\nWARC-Type: %s\r\nWARC-Target-URI: %s\r\nWARC-Date: 2025-06-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:%s>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n' \
+        "$1" "$2" "$3" "${#block}" "$block"
+}
+{ # the response, and another after it (the damaged item must not be the one the saved
+  # indexes end with, or their check of it fails first)
+    warc response https://r.example/page 11111111-1111-1111-1111-111111111111 "page text"
+    warc response https://r.example/other 33333333-3333-3333-3333-333333333333 "other text"
+} > resp.warc
+warc revisit https://r.example/page 22222222-2222-2222-2222-222222222222 "" > rev1.warc
+cp rev1.warc rev2.warc
+expect 0 $EXANTE --json ingest --source s resp.warc
+contains "$T/out" '"items":2'
+resp=$(sql "$DB" "SELECT max(id) - 1 FROM items")
+cp "$DB" with-response.db
+sql "$DB" "UPDATE items SET record = substr(record, 1, length(record) - 3) WHERE id = $resp"
+before=$(decisions)
+expect 2 $EXANTE ingest --source s rev1.warc
+contains "$T/err" "revisit lookup: cannot read item $resp"
+[ "$(decisions)" = "$before" ] && ok || bad "a failed revisit lookup committed decisions"
+cp with-response.db "$DB"; rm -f "$DB-wal" "$DB-shm"
+expect 0 $EXANTE --json ingest --source s rev2.warc
+contains "$T/out" '"duplicates":1'
+[ "$($EXANTE decisions | grep -c "\"copy_of\":$resp")" = 1 ] && ok || bad "the revisit does not name item $resp"
+
+# 3. an inputs row that is not an input record: how far its input was read is lost
+cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"
+sql "$DB" "UPDATE inputs SET record = CAST('{\"bogus\":1}' AS BLOB) WHERE id = 1"
+expect 2 $EXANTE ingest --source s a.jsonl
+contains "$T/err" "inputs row 1 is not an input record"
+finish
