@@ -24,7 +24,7 @@
 #include "core/cjson.h"
 #include "ingest/instream.h"
 #include "ingest/reader.h"
-#include "dedup.h"
+#include "dedup/dedup.h"
 #include "policy/policy.h"
 
 #define DEFAULT_BATCH 10000

@@ -1,4 +1,4 @@
-/* test_dedup.c - the bounded-memory duplicate index (src/ledger/dedup.c): every key put is
+/* test_dedup.c - the bounded-memory duplicate index (src/dedup/): every key put is
  * found again, exactly, whether it is in memory, in a run on disk or in a merged run; keys
  * that share a prefix are told apart by the caller's check; memory does not grow with keys. */
 #include "t.h"
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "ledger/dedup.h"
+#include "dedup/dedup.h"
 
 static uint64_t s = 0x9E3779B97F4A7C15ULL;
 static uint64_t
