@@ -89,14 +89,6 @@ big_alloc(size_t bytes)
     return p;
 }
 
-static uint64_t
-mix(uint64_t k)
-{
-    k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    k = (k ^ (k >> 27)) * 0x94D049BB133111EBULL;
-    return k ^ (k >> 31);
-}
-
 int
 ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
 {
@@ -186,7 +178,7 @@ ex_dedup_close(ex_dedup *d)
 static void
 bloom_add(ex_dedup *d, uint64_t key)
 {
-    uint64_t h = mix(key);
+    uint64_t h = ex_mix64(key);
     uint64_t *line = d->bloom + (h % d->lines) * 8;
     uint64_t g = h >> 20 | h << 44;
     for (int i = 0; i < BLOOM_K; i++, g >>= 9)
@@ -196,7 +188,7 @@ bloom_add(ex_dedup *d, uint64_t key)
 static int
 bloom_maybe(const ex_dedup *d, uint64_t key)
 {
-    uint64_t h = mix(key);
+    uint64_t h = ex_mix64(key);
     const uint64_t *line = d->bloom + (h % d->lines) * 8;
     uint64_t g = h >> 20 | h << 44;
     for (int i = 0; i < BLOOM_K; i++, g >>= 9)
@@ -211,7 +203,7 @@ ex_dedup_prefetch(const ex_dedup *d, uint64_t key)
 #if defined(__GNUC__) || defined(__clang__)
     /* mem, cap, bloom and lines never change after open */
     __builtin_prefetch(&d->mem[key & (d->cap - 1)]);
-    __builtin_prefetch(d->bloom + (mix(key) % d->lines) * 8);
+    __builtin_prefetch(d->bloom + (ex_mix64(key) % d->lines) * 8);
 #else
     (void)d, (void)key;
 #endif
@@ -524,7 +516,7 @@ spill(ex_dedup *d, int filter, ex_err *err)
     for (size_t i = 0; filter && i < n; i++) {
 #if defined(__GNUC__) || defined(__clang__)
         if (i + 8 < n)
-            __builtin_prefetch(d->bloom + (mix(v[i + 8].key) % d->lines) * 8, 1);
+            __builtin_prefetch(d->bloom + (ex_mix64(v[i + 8].key) % d->lines) * 8, 1);
 #endif
         bloom_add(d, v[i].key);
     }
