@@ -3,10 +3,11 @@
  * Maps the first 8 bytes of a content digest (never 0) to the ids of the items with that
  * prefix; the caller confirms a candidate against the stored digest, so answers are exact.
  * Memory stays flat as the ledger grows: the newest keys live in a fixed-size hash table;
- * when it is full they are sorted and spilled to a run file in the index's directory, and a fixed-size blocked Bloom filter over the spilled keys answers "new"
- * for almost every first occurrence with one cache miss. Only keys the filter cannot rule out
- * are looked up in the runs (a sparse index in memory, then one 4 KiB read per run). Runs are
- * merged by size tiers, a few slots per put (dedup.c). Not thread-safe. */
+ * when it is full they are sorted and spilled to a run file in the index's directory, and a
+ * fixed-size blocked Bloom filter over the spilled keys answers "new" for almost every first
+ * occurrence with one cache miss. Only keys the filter cannot rule out are looked up in the
+ * runs (a sparse index in memory, then one 4 KiB read per run). Runs are merged by size tiers,
+ * a few slots per put (runs.c). Not thread-safe. */
 #ifndef EX_DEDUP_H
 #define EX_DEDUP_H
 
