@@ -98,26 +98,84 @@ ex_dedup_reset(ex_dedup *d)
 
 /* ---- reading it ---- */
 
-/* open run `name` of n slots as runs[nruns]: its sparse index and its keys in the filter */
+/* A manifest as read: what the save covered, and the runs it named. */
+typedef struct manifest {
+    uint64_t covered, cover_key;
+    size_t nruns;
+    struct {
+        char name[NAME_LEN];
+        uint64_t n; /* slots */
+    } runs[MAX_RUNS];
+} manifest;
+
+/* Read the manifest in dir into *m: the one parser of the load and of saved_find. EX_OK, or
+ * EX_ENOTFOUND if there is none or it is not one a save wrote: another magic, a line that
+ * does not parse, more than MAX_RUNS runs, a name that is not a run file's ("run-", no '/',
+ * shorter than NAME_LEN), or more slots than a file can hold. */
+static int
+manifest_read(const char *dir, manifest *m)
+{
+    char path[4096], line[128], name[NAME_LEN + 8];
+    unsigned long long c = 0, k = 0, n;
+    m->nruns = 0;
+    if ((size_t)snprintf(path, sizeof path, "%s/" MANIFEST, dir) >= sizeof path)
+        return EX_ENOTFOUND;
+    FILE *f = fopen(path, "r");
+    int rc = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
+                     fgets(line, sizeof line, f) &&
+                     sscanf(line, "covered %llu %llu", &c, &k) == 2
+                 ? EX_OK
+                 : EX_ENOTFOUND;
+    while (rc == EX_OK && fgets(line, sizeof line, f)) {
+        if (m->nruns == MAX_RUNS || sscanf(line, "run %31s %llu", name, &n) != 2 ||
+            strlen(name) >= NAME_LEN || strncmp(name, "run-", 4) != 0 || strchr(name, '/') ||
+            n > UINT64_MAX / sizeof(slot)) {
+            rc = EX_ENOTFOUND;
+            break;
+        }
+        memcpy(m->runs[m->nruns].name, name, strlen(name) + 1);
+        m->runs[m->nruns++].n = n;
+    }
+    if (f)
+        fclose(f);
+    m->covered = c;
+    m->cover_key = k;
+    return rc;
+}
+
+/* The run file `name` in dir, open for reading, if it holds n slots; else -1 (it is gone:
+ * merged away, or not ours). */
+static int
+run_open(const char *dir, const char *name, uint64_t n)
+{
+    char path[4096];
+    struct stat sb;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != n * sizeof(slot))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Open run `name` of n slots (as a manifest names it) as runs[nruns]: its sparse index and
+ * its keys in the filter. EX_ENOTFOUND (no such file of that size), EX_ENOMEM, EX_EIO,
+ * EX_EFORMAT (its keys are not sorted). */
 static int
 load_run(ex_dedup *d, const char *name, uint64_t n)
 {
-    char path[4096];
-    if (strlen(name) >= NAME_LEN || strncmp(name, "run-", 4) != 0 || strchr(name, '/') ||
-        (size_t)snprintf(path, sizeof path, "%s/%s", d->dir, name) >= sizeof path)
-        return EX_EFORMAT;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
+    int fd = run_open(d->dir, name, n);
     if (fd < 0)
-        return EX_EIO;
+        return EX_ENOTFOUND;
     run *r = calloc(1, sizeof *r);
-    if (!r || fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != n * sizeof(slot) ||
-        ex_dedup_run_index(r, fd, n, NULL, NULL) != EX_OK) {
+    if (!r || ex_dedup_run_index(r, fd, n, NULL, NULL) != EX_OK) {
         close(fd);
         if (r)
             free(r->first);
         free(r);
-        return EX_EFORMAT;
+        return EX_ENOMEM;
     }
     /* its level from its size: a spill holds at most max keys, a merge of level L runs at
      * most FANOUT^(L+1) * max */
@@ -155,21 +213,11 @@ int
 ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
 {
     *covered = *cover_key = 0;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/" MANIFEST, d->dir);
-    FILE *f = fopen(path, "r");
-    char line[128];
-    unsigned long long c = 0, k = 0, n;
-    char name[NAME_LEN + 8];
-    int ok = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
-             fgets(line, sizeof line, f) && sscanf(line, "covered %llu %llu", &c, &k) == 2;
-    while (ok && fgets(line, sizeof line, f)) {
-        if (d->nruns == MAX_RUNS || sscanf(line, "run %31s %llu", name, &n) != 2 ||
-            load_run(d, name, n) != EX_OK)
+    manifest m;
+    int ok = manifest_read(d->dir, &m) == EX_OK;
+    for (size_t i = 0; ok && i < m.nruns; i++)
+        if (d->nruns == MAX_RUNS || load_run(d, m.runs[i].name, m.runs[i].n) != EX_OK)
             ok = 0;
-    }
-    if (f)
-        fclose(f);
     /* files of runs that no manifest names (an ingest that did not finish) go */
     DIR *dh = ok ? opendir(d->dir) : NULL;
     struct dirent *de;
@@ -187,8 +235,8 @@ ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
         forget(d);
         return EX_ENOTFOUND;
     }
-    *covered = c;
-    *cover_key = k;
+    *covered = m.covered;
+    *cover_key = m.cover_key;
     (void)ex_dedup_merge_more(d, NULL); /* merges are optional: one that cannot start waits */
     return EX_OK;
 }
@@ -228,37 +276,22 @@ ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64
                     void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
 {
     *id = *covered = *cover_key = 0;
-    char path[4096], line[128], name[NAME_LEN + 8];
-    unsigned long long c, k, n;
-    if ((size_t)snprintf(path, sizeof path, "%s/" MANIFEST, dir) >= sizeof path)
-        return EX_ENOTFOUND;
-    FILE *f = fopen(path, "r");
-    int rc = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
-                     fgets(line, sizeof line, f) &&
-                     sscanf(line, "covered %llu %llu", &c, &k) == 2
-                 ? EX_OK
-                 : EX_ENOTFOUND;
-    while (rc == EX_OK && fgets(line, sizeof line, f)) {
-        struct stat sb;
-        int fd = -1;
-        if (sscanf(line, "run %31s %llu", name, &n) != 2 || strncmp(name, "run-", 4) != 0 ||
-            strchr(name, '/') ||
-            (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
-            (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 ||
-            (uint64_t)sb.st_size != n * sizeof(slot))
+    manifest m;
+    int rc = manifest_read(dir, &m);
+    for (size_t i = 0; rc == EX_OK && i < m.nruns; i++) {
+        int fd = run_open(dir, m.runs[i].name, m.runs[i].n);
+        if (fd < 0) {
             rc = EX_ENOTFOUND; /* merged away meanwhile, or not ours */
-        else
-            rc = saved_run_find(fd, n, key, same, ctx, id);
-        if (fd >= 0)
-            close(fd);
+            break;
+        }
+        rc = saved_run_find(fd, m.runs[i].n, key, same, ctx, id);
+        close(fd);
     }
-    if (f)
-        fclose(f);
     if (rc != EX_OK) {
         *id = 0;
         return rc;
     }
-    *covered = c;
-    *cover_key = k;
+    *covered = m.covered;
+    *cover_key = m.cover_key;
     return EX_OK;
 }
