@@ -18,6 +18,14 @@ big_alloc(size_t bytes)
     return p;
 }
 
+size_t
+ex_dedup_mem_items(void)
+{
+    const char *v = getenv("EXANTE_DEDUP_MEM_ITEMS");
+    unsigned long long n = v ? strtoull(v, NULL, 10) : 0;
+    return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)EX_DEDUP_MEM_ITEMS;
+}
+
 int
 ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
 {
@@ -26,7 +34,7 @@ ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
     ex_dedup *d = calloc(1, sizeof *d);
     if (!d)
         return ex_fail(err, EX_ENOMEM, "out of memory");
-    d->max = mem_items ? mem_items : EX_DEDUP_MEM_ITEMS;
+    d->max = mem_items ? mem_items : ex_dedup_mem_items();
     d->cap = 16;
     while (d->cap < d->max * 2)
         d->cap *= 2;

@@ -26,9 +26,14 @@ ex_dedup_key(const uint8_t d[32])
     return k ? k : 1;
 }
 
+/* Keys held in memory before a spill, by default: EX_DEDUP_MEM_ITEMS (a table of 16 MiB), or
+ * the environment's EXANTE_DEDUP_MEM_ITEMS when it is a number in [16, 2^30] (tests set it
+ * small so that runs on disk are exercised). */
+#define EX_DEDUP_MEM_ITEMS (512u << 10)
+size_t ex_dedup_mem_items(void);
+
 /* A new, empty index. dir: where run files go (it must exist); mem_items: keys held in
- * memory before a spill (0: the default, EX_DEDUP_MEM_ITEMS). EX_ENOMEM, EX_EINVAL. */
-#define EX_DEDUP_MEM_ITEMS (1u << 20)
+ * memory before a spill (0: the default, ex_dedup_mem_items()). EX_ENOMEM, EX_EINVAL. */
 int ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err);
 void ex_dedup_close(ex_dedup *d);
 

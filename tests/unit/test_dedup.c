@@ -122,6 +122,52 @@ bad_manifests(void)
     CHECK(rmdir(dir) == 0); /* nothing left behind */
 }
 
+/* The default size of the memory table is EX_DEDUP_MEM_ITEMS, or EXANTE_DEDUP_MEM_ITEMS when
+ * it is in [16, 2^30]; an index opened with 0 holds that many keys before its first spill. */
+static void
+mem_items(void)
+{
+    static const struct {
+        const char *env;
+        size_t want;
+    } cases[] = {
+        {NULL, 512u << 10},         {"1000", 1000},     {"16", 16},
+        {"15", 512u << 10},         {"-5", 512u << 10}, {"many", 512u << 10},
+        {"1073741824", 1u << 30},   {"", 512u << 10},   {"1073741825", 512u << 10},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (cases[i].env)
+            setenv("EXANTE_DEDUP_MEM_ITEMS", cases[i].env, 1);
+        else
+            unsetenv("EXANTE_DEDUP_MEM_ITEMS");
+        size_t got = ex_dedup_mem_items();
+        CHECK(got == cases[i].want);
+        if (got != cases[i].want)
+            fprintf(stderr, "  EXANTE_DEDUP_MEM_ITEMS=%s: %zu\n",
+                    cases[i].env ? cases[i].env : "(unset)", got);
+    }
+    char dir[] = "/tmp/exante-dedup-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    setenv("EXANTE_DEDUP_MEM_ITEMS", "16", 1);
+    ex_dedup *t;
+    ex_err e = {0};
+    size_t runs = 99;
+    CHECK_RC(ex_dedup_open(dir, 0, &t, &e), EX_OK);
+    for (int i = 0; i < 16; i++)
+        CHECK_RC(ex_dedup_put(t, rnd() | 1, (uint64_t)i + 1, &e), EX_OK);
+    ex_dedup_stats(t, NULL, &runs, NULL);
+    CHECK(runs == 0);
+    CHECK_RC(ex_dedup_put(t, rnd() | 1, 17, &e), EX_OK); /* the 17th: the 16 go to a run */
+    ex_dedup_stats(t, NULL, &runs, NULL);
+    CHECK(runs == 1);
+    ex_dedup_close(t);
+    unsetenv("EXANTE_DEDUP_MEM_ITEMS");
+    CHECK(rmdir(dir) == 0);
+}
+
 int
 main(void)
 {
@@ -293,5 +339,6 @@ main(void)
     rmdir(dir); /* unsaved runs were deleted at close, saved ones with the bad manifest */
     CHECK(access(dir, F_OK) != 0);
     bad_manifests();
+    mem_items();
     return t_done("test_dedup");
 }
