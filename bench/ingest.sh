@@ -332,7 +332,7 @@ section="$work/section.md"
     printf 'Items/s of each million in the %s run, %s: %s.\n\n' "$sl_n" "$sl_note" "$(seg_list sl)"
     [ "$unbounded" = 1 ] && printf 'Unbounded run: %s.\n\n' "$(seg_list sl_u)"
     printf 'Anonymous RSS (MiB) after each million: %s.\n\n' "$(anon_list sl)"
-    printf 'The exact-duplicate index (src/ledger/dedup.c) has a fixed size: a hash table of 512Ki keys (16 MiB,\n'
+    printf 'The exact-duplicate index (src/dedup/) has a fixed size: a hash table of 512Ki keys (16 MiB,\n'
     printf 'spilled as a sorted run to an unlinked temporary file when full) and a 32 MiB blocked Bloom filter over the\n'
     printf 'spilled keys; only a sparse index (8 B per 256 keys) grows with the ledger. File-backed RSS stays at %s MiB\n' "$(j sl rss_end_file_mib)"
     printf '(the ledger is not memory-mapped by writers). System CPU %s s, user %s s; slowest batch %s s.\n\n' "$(j sl sys_s)" "$(j sl user_s)" "$(j sl worst_batch_s)"

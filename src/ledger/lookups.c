@@ -13,15 +13,6 @@
 
 #include "ingest/jsonscan.h"
 
-/* TEMP until dedup owns it */
-static size_t
-ex_dedup_mem_items(void)
-{
-    const char *v = getenv("EXANTE_DEDUP_MEM_ITEMS");
-    unsigned long long n = v ? strtoull(v, NULL, 10) : 0;
-    return n >= 16 && n <= (1ULL << 30) ? (size_t)n : (size_t)(512u << 10);
-}
-
 uint64_t
 url_key(ex_sha256 *h, const char *url)
 {

@@ -26,7 +26,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "dedup.h"
+#include "dedup/dedup.h"
 #include "ingest/reader.h"
 #include "policy/policy.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/cjson.h"
-#include "dedup.h"
+#include "dedup/dedup.h"
 
 /* items per chunk of the backward search for a URL */
 #define URL_CHUNK 65536

@@ -1,13 +1,14 @@
-/* test_dedup.c - the bounded-memory duplicate index (src/ledger/dedup.c): every key put is
+/* test_dedup.c - the bounded-memory duplicate index (src/dedup/): every key put is
  * found again, exactly, whether it is in memory, in a run on disk or in a merged run; keys
  * that share a prefix are told apart by the caller's check; memory does not grow with keys. */
 #include "t.h"
 
 #include <dirent.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "ledger/dedup.h"
+#include "dedup/dedup.h"
 
 static uint64_t s = 0x9E3779B97F4A7C15ULL;
 static uint64_t
@@ -27,6 +28,144 @@ static int
 same(void *ctx, uint64_t id)
 {
     return id == ((want *)ctx)->id;
+}
+
+static int
+touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    return f ? fclose(f) : -1;
+}
+
+/* Both readers of a manifest, the load at the start of an ingest and the lookup outside one
+ * (saved_find), refuse every manifest a save cannot have written: the lookup says
+ * EX_ENOTFOUND with nothing found, the load starts empty and deletes the runs. Each case
+ * starts from a good manifest naming one run of 100 slots, which the lookup reads first. */
+static void
+bad_manifests(void)
+{
+    static const char *const bad[] = {
+        "exante-dedup 2\ncovered 100 7\nrun %s 100\n",      /* another magic */
+        "exante-dedup 1\ncover 100 7\nrun %s 100\n",        /* no covered line */
+        "exante-dedup 1\ncovered 100 7\nrun %s 99\n",       /* a run of another size */
+        "exante-dedup 1\ncovered 100 7\nrun %s 100\nrun run-gone 100\n", /* a run gone */
+        "exante-dedup 1\ncovered 100 7\nrun %s 100\nrn run-x 1\n",       /* not a run line */
+        /* names that are not a run file's, though the file exists: a path, a name too long */
+        "exante-dedup 1\ncovered 100 7\nrun %s 100\nrun run-sub/run-a 0\n",
+        "exante-dedup 1\ncovered 100 7\nrun %s 100\nrun run-0123456789abcdefghijk 0\n",
+        /* 2^60 + 100 slots: times the 16 bytes of a slot, 1600 (the file's size) modulo 2^64 */
+        "exante-dedup 1\ncovered 100 7\nrun %s 1152921504606847076\n",
+    };
+    char dir[] = "/tmp/exante-dedup-XXXXXX", path[128], text[512], name[64];
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    static uint64_t k[100];
+    for (int i = 0; i < 100; i++)
+        k[i] = rnd() | 1;
+    for (size_t c = 0; c < sizeof bad / sizeof *bad; c++) {
+        ex_dedup *t;
+        ex_err e = {0};
+        CHECK_RC(ex_dedup_open(dir, 1000, &t, &e), EX_OK);
+        for (int i = 0; i < 100; i++)
+            CHECK_RC(ex_dedup_put(t, k[i], (uint64_t)i + 1, &e), EX_OK);
+        CHECK_RC(ex_dedup_save(t, 100, 7, &e), EX_OK);
+        ex_dedup_close(t);
+        uint64_t id = 0, cov = 0, ck = 0;
+        want w = {4};
+        CHECK_RC(ex_dedup_saved_find(dir, k[3], same, &w, &id, &cov, &ck), EX_OK);
+        CHECK(id == 4 && cov == 100 && ck == 7);
+        snprintf(path, sizeof path, "%s/manifest", dir);
+        FILE *f = fopen(path, "r");
+        int got = f && fgets(text, sizeof text, f) && fgets(text, sizeof text, f) &&
+                  fscanf(f, "run %63s 100\n", name) == 1;
+        if (f)
+            fclose(f);
+        CHECK(got);
+        if (!got)
+            break;
+        /* the files the odd names point at exist, empty (0 slots: a size that fits) */
+        snprintf(path, sizeof path, "%s/run-sub", dir);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s/run-sub/run-a", dir);
+        CHECK(touch(path) == 0);
+        snprintf(path, sizeof path, "%s/run-0123456789abcdefghijk", dir);
+        CHECK(touch(path) == 0);
+        snprintf(path, sizeof path, "%s/manifest", dir);
+        f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f)
+            break;
+        fprintf(f, bad[c], name);
+        fclose(f);
+        id = cov = ck = 99;
+        w.id = 4;
+        int rc = ex_dedup_saved_find(dir, k[3], same, &w, &id, &cov, &ck);
+        CHECK(rc == EX_ENOTFOUND && id == 0 && cov == 0 && ck == 0);
+        if (rc != EX_ENOTFOUND)
+            fprintf(stderr, "  saved_find, case %zu: %s\n", c, ex_strerror(rc));
+        CHECK_RC(ex_dedup_open(dir, 1000, &t, &e), EX_OK);
+        CHECK_RC(ex_dedup_load(t, &cov, &ck), EX_ENOTFOUND);
+        uint64_t nk;
+        size_t nr;
+        ex_dedup_stats(t, &nk, &nr, NULL);
+        CHECK(nk == 0 && nr == 0 && ex_dedup_find(t, k[3], same, &w, &rc) == 0);
+        ex_dedup_close(t);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        CHECK(access(path, F_OK) != 0); /* the load deleted the run */
+        snprintf(path, sizeof path, "%s/run-sub/run-a", dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/run-sub", dir);
+        rmdir(path);
+    }
+    CHECK(rmdir(dir) == 0); /* nothing left behind */
+}
+
+/* The default size of the memory table is EX_DEDUP_MEM_ITEMS, or EXANTE_DEDUP_MEM_ITEMS when
+ * it is in [16, 2^30]; an index opened with 0 holds that many keys before its first spill. */
+static void
+mem_items(void)
+{
+    static const struct {
+        const char *env;
+        size_t want;
+    } cases[] = {
+        {NULL, 512u << 10},         {"1000", 1000},     {"16", 16},
+        {"15", 512u << 10},         {"-5", 512u << 10}, {"many", 512u << 10},
+        {"1073741824", 1u << 30},   {"", 512u << 10},   {"1073741825", 512u << 10},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (cases[i].env)
+            setenv("EXANTE_DEDUP_MEM_ITEMS", cases[i].env, 1);
+        else
+            unsetenv("EXANTE_DEDUP_MEM_ITEMS");
+        size_t got = ex_dedup_mem_items();
+        CHECK(got == cases[i].want);
+        if (got != cases[i].want)
+            fprintf(stderr, "  EXANTE_DEDUP_MEM_ITEMS=%s: %zu\n",
+                    cases[i].env ? cases[i].env : "(unset)", got);
+    }
+    char dir[] = "/tmp/exante-dedup-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    setenv("EXANTE_DEDUP_MEM_ITEMS", "16", 1);
+    ex_dedup *t;
+    ex_err e = {0};
+    size_t runs = 99;
+    CHECK_RC(ex_dedup_open(dir, 0, &t, &e), EX_OK);
+    for (int i = 0; i < 16; i++)
+        CHECK_RC(ex_dedup_put(t, rnd() | 1, (uint64_t)i + 1, &e), EX_OK);
+    ex_dedup_stats(t, NULL, &runs, NULL);
+    CHECK(runs == 0);
+    CHECK_RC(ex_dedup_put(t, rnd() | 1, 17, &e), EX_OK); /* the 17th: the 16 go to a run */
+    ex_dedup_stats(t, NULL, &runs, NULL);
+    CHECK(runs == 1);
+    ex_dedup_close(t);
+    unsetenv("EXANTE_DEDUP_MEM_ITEMS");
+    CHECK(rmdir(dir) == 0);
 }
 
 int
@@ -151,7 +290,14 @@ main(void)
         CHECK_RC(ex_dedup_put(d, keys[i] ^ 2, N + 200 + (uint64_t)i, &e), EX_OK);
     CHECK_RC(ex_dedup_save(d, N + 700, 4242, &e), EX_OK);
     ex_dedup *d3;
-    uint64_t covered = 0, ckey = 0;
+    uint64_t covered = 0, ckey = 0, sid = 0;
+    /* outside an ingest, the saved runs answer too (the smallest id the caller accepts) */
+    want w9 = {9};
+    CHECK_RC(ex_dedup_saved_find(dir, keys[8], same, &w9, &sid, &covered, &ckey), EX_OK);
+    CHECK(sid == 9 && covered == N + 700 && ckey == 4242);
+    want w0 = {0};
+    CHECK_RC(ex_dedup_saved_find(dir, keys[8], same, &w0, &sid, &covered, &ckey), EX_OK);
+    CHECK(sid == 0 && covered == N + 700);
     CHECK_RC(ex_dedup_open(dir, 1000, &d3, &e), EX_OK);
     CHECK_RC(ex_dedup_load(d3, &covered, &ckey), EX_OK);
     CHECK(covered == N + 700 && ckey == 4242);
@@ -192,5 +338,7 @@ main(void)
     ex_dedup_close(d3);
     rmdir(dir); /* unsaved runs were deleted at close, saved ones with the bad manifest */
     CHECK(access(dir, F_OK) != 0);
+    bad_manifests();
+    mem_items();
     return t_done("test_dedup");
 }

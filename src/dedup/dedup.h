@@ -3,10 +3,11 @@
  * Maps the first 8 bytes of a content digest (never 0) to the ids of the items with that
  * prefix; the caller confirms a candidate against the stored digest, so answers are exact.
  * Memory stays flat as the ledger grows: the newest keys live in a fixed-size hash table;
- * when it is full they are sorted and spilled to a run file in the index's directory, and a fixed-size blocked Bloom filter over the spilled keys answers "new"
- * for almost every first occurrence with one cache miss. Only keys the filter cannot rule out
- * are looked up in the runs (a sparse index in memory, then one 4 KiB read per run). Runs are
- * merged by size tiers, a few slots per put (dedup.c). Not thread-safe. */
+ * when it is full they are sorted and spilled to a run file in the index's directory, and a
+ * fixed-size blocked Bloom filter over the spilled keys answers "new" for almost every first
+ * occurrence with one cache miss. Only keys the filter cannot rule out are looked up in the
+ * runs (a sparse index in memory, then one 4 KiB read per run). Runs are merged by size tiers,
+ * a few slots per put (runs.c). Not thread-safe. */
 #ifndef EX_DEDUP_H
 #define EX_DEDUP_H
 
@@ -25,9 +26,14 @@ ex_dedup_key(const uint8_t d[32])
     return k ? k : 1;
 }
 
+/* Keys held in memory before a spill, by default: EX_DEDUP_MEM_ITEMS (a table of 16 MiB), or
+ * the environment's EXANTE_DEDUP_MEM_ITEMS when it is a number in [16, 2^30] (tests set it
+ * small so that runs on disk are exercised). */
+#define EX_DEDUP_MEM_ITEMS (512u << 10)
+size_t ex_dedup_mem_items(void);
+
 /* A new, empty index. dir: where run files go (it must exist); mem_items: keys held in
- * memory before a spill (0: the default, EX_DEDUP_MEM_ITEMS). EX_ENOMEM, EX_EINVAL. */
-#define EX_DEDUP_MEM_ITEMS (1u << 20)
+ * memory before a spill (0: the default, ex_dedup_mem_items()). EX_ENOMEM, EX_EINVAL. */
 int ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err);
 void ex_dedup_close(ex_dedup *d);
 

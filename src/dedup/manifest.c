@@ -1,0 +1,297 @@
+/* manifest.c - keeping the duplicate index between ingests (dedup.h): a save writes the
+ * manifest that names its runs; a load, and a lookup outside an ingest, read it. */
+#include "dedup_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MANIFEST "manifest"
+#define MANIFEST_MAGIC "exante-dedup 1"
+
+static int
+sync_file(const ex_dedup *d, const char *name)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", d->dir, name) >= sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int
+ex_dedup_save(ex_dedup *d, uint64_t covered, uint64_t cover_key, ex_err *err)
+{
+    int rc = d->n ? ex_dedup_spill(d, 0, err) : EX_OK;
+    if (rc == EX_OK)
+        rc = ex_dedup_merges_settle(d, err);
+    if (rc != EX_OK)
+        return rc;
+    /* the runs first, durable; then the manifest naming them replaces the old one at once */
+    for (size_t i = 0; i < d->nruns; i++)
+        if (!d->runs[i]->listed && fsync(d->runs[i]->fd) != 0)
+            return ex_fail(err, EX_EIO, "cannot sync the duplicate index in '%s': %s", d->dir,
+                           strerror(errno));
+    char tmp[4096], path[4096];
+    snprintf(path, sizeof path, "%s/" MANIFEST, d->dir);
+    snprintf(tmp, sizeof tmp, "%s/" MANIFEST ".new", d->dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+    fprintf(f, MANIFEST_MAGIC "\ncovered %llu %llu\n", (unsigned long long)covered,
+            (unsigned long long)cover_key);
+    for (size_t i = 0; i < d->nruns; i++)
+        fprintf(f, "run %s %llu\n", d->runs[i]->name, (unsigned long long)d->runs[i]->n);
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", path, strerror(errno));
+    }
+    (void)sync_file(d, "."); /* the rename */
+    for (size_t i = 0; i < d->nruns; i++)
+        d->runs[i]->listed = 1;
+    for (size_t i = 0; i < d->ndead; i++)
+        ex_dedup_unlink(d, d->dead[i]);
+    d->ndead = 0;
+    return EX_OK;
+}
+
+/* Drop every run and file: the index starts empty. */
+static void
+forget(ex_dedup *d)
+{
+    for (int l = 0; l < LEVELS; l++)
+        ex_dedup_merge_drop(d, l);
+    for (size_t i = 0; i < d->nruns; i++)
+        ex_dedup_run_free(d->runs[i]);
+    d->nruns = 0;
+    d->ndead = 0;
+    d->keys = d->n;
+    if (d->bloomed)
+        memset(d->bloom, 0, BLOOM_BYTES);
+    d->bloomed = 0;
+    DIR *dh = opendir(d->dir);
+    struct dirent *de;
+    while (dh && (de = readdir(dh)))
+        if (strncmp(de->d_name, "run-", 4) == 0 || strcmp(de->d_name, MANIFEST) == 0 ||
+            strcmp(de->d_name, MANIFEST ".new") == 0)
+            ex_dedup_unlink(d, de->d_name);
+    if (dh)
+        closedir(dh);
+}
+
+void
+ex_dedup_reset(ex_dedup *d)
+{
+    forget(d);
+}
+
+/* ---- reading it ---- */
+
+/* A manifest as read: what the save covered, and the runs it named. */
+typedef struct manifest {
+    uint64_t covered, cover_key;
+    size_t nruns;
+    struct {
+        char name[NAME_LEN];
+        uint64_t n; /* slots */
+    } runs[MAX_RUNS];
+} manifest;
+
+/* Read the manifest in dir into *m: the one parser of the load and of saved_find. EX_OK, or
+ * EX_ENOTFOUND if there is none or it is not one a save wrote: another magic, a line that
+ * does not parse, more than MAX_RUNS runs, a name that is not a run file's ("run-", no '/',
+ * shorter than NAME_LEN), or more slots than a file can hold. */
+static int
+manifest_read(const char *dir, manifest *m)
+{
+    char path[4096], line[128], name[NAME_LEN + 8];
+    unsigned long long c = 0, k = 0, n;
+    m->nruns = 0;
+    if ((size_t)snprintf(path, sizeof path, "%s/" MANIFEST, dir) >= sizeof path)
+        return EX_ENOTFOUND;
+    FILE *f = fopen(path, "r");
+    int rc = f && fgets(line, sizeof line, f) && strcmp(line, MANIFEST_MAGIC "\n") == 0 &&
+                     fgets(line, sizeof line, f) &&
+                     sscanf(line, "covered %llu %llu", &c, &k) == 2
+                 ? EX_OK
+                 : EX_ENOTFOUND;
+    while (rc == EX_OK && fgets(line, sizeof line, f)) {
+        if (m->nruns == MAX_RUNS || sscanf(line, "run %31s %llu", name, &n) != 2 ||
+            strlen(name) >= NAME_LEN || strncmp(name, "run-", 4) != 0 || strchr(name, '/') ||
+            n > UINT64_MAX / sizeof(slot)) {
+            rc = EX_ENOTFOUND;
+            break;
+        }
+        memcpy(m->runs[m->nruns].name, name, strlen(name) + 1);
+        m->runs[m->nruns++].n = n;
+    }
+    if (f)
+        fclose(f);
+    m->covered = c;
+    m->cover_key = k;
+    return rc;
+}
+
+/* The run file `name` in dir, open for reading, if it holds n slots; else -1 (it is gone:
+ * merged away, or not ours). */
+static int
+run_open(const char *dir, const char *name, uint64_t n)
+{
+    char path[4096];
+    struct stat sb;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != n * sizeof(slot))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Open run `name` of n slots (as a manifest names it) as runs[nruns]: its sparse index and
+ * its keys in the filter. EX_ENOTFOUND (no such file of that size), EX_ENOMEM, EX_EIO,
+ * EX_EFORMAT (its keys are not sorted). */
+static int
+load_run(ex_dedup *d, const char *name, uint64_t n)
+{
+    int fd = run_open(d->dir, name, n);
+    if (fd < 0)
+        return EX_ENOTFOUND;
+    run *r = calloc(1, sizeof *r);
+    if (!r || ex_dedup_run_index(r, fd, n, NULL, NULL) != EX_OK) {
+        close(fd);
+        if (r)
+            free(r->first);
+        free(r);
+        return EX_ENOMEM;
+    }
+    /* its level from its size: a spill holds at most max keys, a merge of level L runs at
+     * most FANOUT^(L+1) * max */
+    for (uint64_t cap = d->max; n > cap && r->level < LEVELS - 1; cap *= FANOUT)
+        r->level++;
+    snprintf(r->name, NAME_LEN, "%s", name);
+    r->listed = 1;
+    d->bloomed = 1;
+    uint64_t prev = 0;
+    int rc = EX_OK;
+    for (uint64_t b = 0; rc == EX_OK && b < r->nblocks; b++) {
+        size_t k;
+        if ((rc = ex_dedup_run_read(d, r, b, d->scratch, &k)) != EX_OK)
+            break;
+        r->first[b] = d->scratch[0].key;
+        for (size_t i = 0; i < k; i++) {
+            if (d->scratch[i].key == 0 || d->scratch[i].key < prev) {
+                rc = EX_EFORMAT; /* not sorted: not ours */
+                break;
+            }
+            prev = d->scratch[i].key;
+            bloom_add(d, prev);
+        }
+    }
+    if (rc != EX_OK) {
+        ex_dedup_run_free(r);
+        return rc;
+    }
+    d->runs[d->nruns++] = r;
+    d->keys += n;
+    return EX_OK;
+}
+
+int
+ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
+{
+    *covered = *cover_key = 0;
+    manifest m;
+    int ok = manifest_read(d->dir, &m) == EX_OK;
+    for (size_t i = 0; ok && i < m.nruns; i++)
+        if (d->nruns == MAX_RUNS || load_run(d, m.runs[i].name, m.runs[i].n) != EX_OK)
+            ok = 0;
+    /* files of runs that no manifest names (an ingest that did not finish) go */
+    DIR *dh = ok ? opendir(d->dir) : NULL;
+    struct dirent *de;
+    while (dh && (de = readdir(dh))) {
+        int named = strcmp(de->d_name, MANIFEST) == 0;
+        for (size_t i = 0; !named && i < d->nruns; i++)
+            named = strcmp(de->d_name, d->runs[i]->name) == 0;
+        if (!named && (strncmp(de->d_name, "run-", 4) == 0 ||
+                       strcmp(de->d_name, MANIFEST ".new") == 0))
+            ex_dedup_unlink(d, de->d_name);
+    }
+    if (dh)
+        closedir(dh);
+    if (!ok) {
+        forget(d);
+        return EX_ENOTFOUND;
+    }
+    *covered = m.covered;
+    *cover_key = m.cover_key;
+    (void)ex_dedup_merge_more(d, NULL); /* merges are optional: one that cannot start waits */
+    return EX_OK;
+}
+
+/* the first slot of the run file fd (n slots) with this key and an id same() accepts */
+static int
+saved_run_find(int fd, uint64_t n, uint64_t key, int (*same)(void *ctx, uint64_t id), void *ctx,
+               uint64_t *id)
+{
+    uint64_t lo = 0, hi = n;
+    slot sl;
+    while (lo < hi) { /* the first slot whose key is not below key */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (pread(fd, &sl, sizeof sl, (off_t)(mid * sizeof sl)) != (ssize_t)sizeof sl)
+            return EX_EIO;
+        if (sl.key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n; lo++) {
+        if (pread(fd, &sl, sizeof sl, (off_t)(lo * sizeof sl)) != (ssize_t)sizeof sl)
+            return EX_EIO;
+        if (sl.key != key)
+            break;
+        if (same(ctx, sl.id)) {
+            if (!*id || sl.id < *id)
+                *id = sl.id;
+            break;
+        }
+    }
+    return EX_OK;
+}
+
+int
+ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
+                    void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
+{
+    *id = *covered = *cover_key = 0;
+    manifest m;
+    int rc = manifest_read(dir, &m);
+    for (size_t i = 0; rc == EX_OK && i < m.nruns; i++) {
+        int fd = run_open(dir, m.runs[i].name, m.runs[i].n);
+        if (fd < 0) {
+            rc = EX_ENOTFOUND; /* merged away meanwhile, or not ours */
+            break;
+        }
+        rc = saved_run_find(fd, m.runs[i].n, key, same, ctx, id);
+        close(fd);
+    }
+    if (rc != EX_OK) {
+        *id = 0;
+        return rc;
+    }
+    *covered = m.covered;
+    *cover_key = m.cover_key;
+    return EX_OK;
+}

@@ -1,0 +1,323 @@
+/* adopt.c - the ledger's side of the policy engine: adopting a policy (its canonical digest
+ * logged), and the evaluator that ingest and reevaluate decide with, loaded from it and from
+ * the sources, the signal captures (captures.c) and the opt-outs (optouts.c). */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "license/license.h"
+#include "policy/policy.h"
+
+/* ---- policies ---- */
+
+static int
+parse_checked(const char *text, size_t len, ex_policy **out, ex_policy_diag *d)
+{
+    ex_policy_err pe;
+    memset(&pe, 0, sizeof pe);
+    int rc = ex_policy_parse(text, len, out, &pe);
+    if (rc == EX_OK && (rc = ex_policy_validate(*out, &pe)) != EX_OK) {
+        ex_policy_free(*out);
+        *out = NULL;
+    }
+    if (rc != EX_OK && d) {
+        d->line = pe.line;
+        d->column = pe.column;
+        snprintf(d->msg, sizeof d->msg, "%s", pe.msg[0] ? pe.msg : ex_strerror(rc));
+    }
+    return rc;
+}
+
+static char *
+warnings_text(const ex_policy *p)
+{
+    ex_buf b = {0};
+    for (size_t i = 0; i < p->nwarnings; i++)
+        if (ex_buf_printf(&b, "line %u: %s\n", p->warnings[i].line, p->warnings[i].msg) != EX_OK) {
+            ex_buf_free(&b);
+            return NULL;
+        }
+    /* deprecated SPDX ids are accepted, with a word */
+    for (size_t i = 0; i < p->nrules; i++) {
+        const ex_policy_rule *r = &p->rules[i];
+        if (r->cond != EX_COND_LICENSE)
+            continue;
+        for (size_t a = 0; a < r->nargs; a++) {
+            const char *t = r->args[a];
+            while (*t) {
+                size_t n = strcspn(t, " ");
+                size_t m = n && t[n - 1] == '+' ? n - 1 : n;
+                const char *canon;
+                int dep = 0;
+                int known = !(n == 4 && strncasecmp(t, "WITH", 4) == 0) &&
+                            (ex_license_id_known(t, n, &canon, &dep) != EX_LICENSE_ID_UNKNOWN ||
+                             ex_license_id_known(t, m, &canon, &dep) != EX_LICENSE_ID_UNKNOWN);
+                if (known && dep &&
+                    ex_buf_printf(&b, "line %u: '%s' is a deprecated SPDX id\n", r->line, canon) !=
+                        EX_OK) {
+                    ex_buf_free(&b);
+                    return NULL;
+                }
+                t += n;
+                while (*t == ' ')
+                    t++;
+            }
+        }
+    }
+    if (!b.data && ex_buf_puts(&b, "") != EX_OK)
+        return NULL;
+    return ex_buf_take(&b, NULL);
+}
+
+int
+ex_policy_check(const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES], char **warnings,
+                ex_policy_diag *d)
+{
+    ex_policy *p;
+    int rc = parse_checked(text, len, &p, d);
+    if (rc != EX_OK)
+        return rc;
+    uint8_t dg[EX_HASH_BYTES];
+    ex_err e = {0};
+    if ((rc = ex_policy_digest(p, dg, &e)) == EX_OK) {
+        if (digest)
+            ex_digest_format(dg, digest);
+        if (warnings && !(*warnings = warnings_text(p)))
+            rc = EX_ENOMEM;
+    } else if (d) {
+        snprintf(d->msg, sizeof d->msg, "%s", e.msg);
+    }
+    ex_policy_free(p);
+    return rc;
+}
+
+int
+ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES],
+                       uint64_t *index, ex_policy_diag *d)
+{
+    ex_err_clear(&l->err);
+    if (!l->key)
+        return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
+    ex_policy *p;
+    int rc = parse_checked(text, len, &p, d);
+    if (rc != EX_OK)
+        return ex_fail(&l->err, rc, "line %u: %s", d ? d->line : 0, d ? d->msg : "invalid");
+    ex_buf canon = {0};
+    uint8_t dg[EX_HASH_BYTES];
+    char dig[EX_DIGEST_STR_BYTES], now[32];
+    if ((rc = ex_policy_canonical(p, &canon, &l->err)) != EX_OK ||
+        (rc = ex_sha256_digest(l->h, canon.data, canon.len, dg)) != EX_OK)
+        goto out;
+    ex_digest_format(dg, dig);
+    ex_time_now(now);
+    json_t *entry = json_object(), *extra = json_object();
+    json_object_set_new(entry, "type", json_string("policy"));
+    json_object_set_new(entry, "digest", json_string(dig));
+    if (p->name)
+        json_object_set_new(entry, "name", json_string(p->name));
+    json_object_set_new(entry, "rules", json_integer((json_int_t)p->nrules));
+    json_object_set_new(entry, "adopted", json_string(now));
+    /* the row also keeps the text as written and its canonical form, so that `policy show`
+     * and any auditor can recompute the digest */
+    json_object_set_new(extra, "text", json_stringn(text, len));
+    json_object_set_new(extra, "canonical", json_stringn(canon.data, canon.len));
+    if (!json_object_get(extra, "text"))
+        rc = ex_fail(&l->err, EX_EINVAL, "the policy is not UTF-8");
+    else
+        rc = ex_ledger_log_record(l, EX_TAB_POLICIES, entry, extra, index, NULL);
+    json_decref(entry);
+    json_decref(extra);
+    if (rc == EX_OK && digest)
+        memcpy(digest, dig, EX_DIGEST_STR_BYTES);
+out:
+    ex_buf_free(&canon);
+    ex_policy_free(p);
+    return rc;
+}
+
+static int
+keep_last(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    (void)key;
+    char **last = ctx;
+    free(*last);
+    *last = strndup(data, len);
+    return *last ? EX_OK : EX_ENOMEM;
+}
+
+int
+ex_ledger_policy_show_dup(ex_ledger *l, char **json, size_t *len)
+{
+    char *last = NULL;
+    int rc = l->st->ops->rec_scan(l->st, EX_TAB_POLICIES, 1, UINT64_MAX, keep_last, &last);
+    if (rc != EX_OK) {
+        free(last);
+        return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory")
+                               : ex_ledger_fail_store(l, rc);
+    }
+    if (!last)
+        return ex_fail(&l->err, EX_ENOTFOUND,
+                       "no policy adopted yet (see 'exante policy adopt FILE')");
+    *json = last;
+    if (len)
+        *len = strlen(last);
+    return EX_OK;
+}
+
+/* ---- the evaluator, loaded from the ledger ---- */
+
+typedef struct loading {
+    ex_ledger *l;
+    ex_peval *e;
+    int rc;
+} loading;
+
+static const char *
+str(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static int
+load_source(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id, (void)key;
+    loading *g = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o)
+        return EX_EFORMAT;
+    ex_psource s = {str(o, "name"),    str(o, "kind"),  str(o, "ml_use"),
+                    str(o, "license"), str(o, "terms"), str(o, "agreement")};
+    int rc = s.name ? ex_peval_add_source(g->e, &s) : EX_EFORMAT;
+    json_decref(o);
+    return rc;
+}
+
+static int
+load_capture(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    loading *g = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o)
+        return EX_EFORMAT;
+    const char *kind = str(o, "kind"), *host = str(o, "host"), *fetched = str(o, "fetched"),
+               *b64 = str(o, "body");
+    int64_t t;
+    int rc = EX_OK;
+    if (!kind || !host || !fetched || !b64 || ex_time_parse(fetched, &t) != EX_OK) {
+        json_decref(o);
+        return EX_EFORMAT;
+    }
+    size_t n = strlen(b64), blen = 0;
+    uint8_t *body = malloc(n / 4 * 3 + 3);
+    if (!body || ex_b64_decode(b64, n, body, n / 4 * 3 + 3, &blen) != EX_OK) {
+        free(body);
+        json_decref(o);
+        return body ? EX_EFORMAT : EX_ENOMEM;
+    }
+    /* the record's digest is the digest of its log entry: the row without its body */
+    json_t *entry = json_deep_copy(o);
+    json_object_del(entry, "body");
+    ex_err e = {0};
+    size_t elen;
+    char *canon = ex_json_canon_dup(entry, &elen, &e);
+    json_decref(entry);
+    uint8_t d[EX_HASH_BYTES];
+    char dig[EX_DIGEST_STR_BYTES];
+    if (!canon || ex_sha256_digest(g->l->h, canon, elen, d) != EX_OK)
+        rc = EX_ENOMEM;
+    free(canon);
+    if (rc == EX_OK) {
+        ex_digest_format(d, dig);
+        rc = ex_peval_add_capture(
+            g->e, strcmp(kind, "robots.txt") == 0 ? EX_CAPTURE_ROBOTS : EX_CAPTURE_TDMREP, host,
+            t, (int)json_integer_value(json_object_get(o, "status")), (const char *)body, blen,
+            dig);
+    }
+    (void)key;
+    free(body);
+    json_decref(o);
+    return rc;
+}
+
+static int
+load_optout(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    loading *g = ctx;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o)
+        return EX_EFORMAT;
+    const char *scope = str(o, "scope"), *value = str(o, "value"), *holder = str(o, "holder");
+    uint8_t d[EX_HASH_BYTES];
+    char dig[EX_DIGEST_STR_BYTES], label[600];
+    int rc = ex_sha256_digest(g->l->h, data, len, d);
+    ex_digest_format(d, dig);
+    snprintf(label, sizeof label, "%s %s%s%s (opt-out at log index %lld)", scope ? scope : "?",
+             value ? value : "?", holder ? " by " : "", holder ? holder : "", (long long)key);
+    int sc = !scope                              ? 0
+             : strcmp(scope, "url-prefix") == 0 ? EX_OPTOUT_URL_PREFIX
+             : strcmp(scope, "domain") == 0     ? EX_OPTOUT_DOMAIN
+             : strcmp(scope, "digest") == 0 || strcmp(scope, "work") == 0 ? EX_OPTOUT_DIGEST
+                                                                          : 0;
+    if (rc == EX_OK && sc && value)
+        rc = ex_peval_add_optout(g->e, sc, value, dig, label);
+    json_decref(o);
+    return rc;
+}
+
+int
+ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR_BYTES], ex_peval **out)
+{
+    *policy = NULL;
+    *out = NULL;
+    char *rec = NULL;
+    int rc = ex_ledger_policy_show_dup(l, &rec, NULL);
+    if (rc == EX_ENOTFOUND) {
+        ex_err_clear(&l->err);
+        return EX_OK; /* no policy: items stay pending */
+    }
+    if (rc != EX_OK)
+        return rc;
+    json_t *o = json_loads(rec, 0, NULL);
+    free(rec);
+    const char *text = str(o, "text"), *dig = str(o, "digest");
+    ex_policy_diag d;
+    memset(&d, 0, sizeof d);
+    if (!text || !dig || (rc = parse_checked(text, strlen(text), policy, &d)) != EX_OK) {
+        json_decref(o);
+        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
+                       d.line, d.msg);
+    }
+    snprintf(digest, EX_DIGEST_STR_BYTES, "%s", dig);
+    json_decref(o);
+    ex_policy_err pe;
+    if ((rc = ex_peval_new(*policy, out, &pe)) != EX_OK) {
+        ex_policy_free(*policy);
+        *policy = NULL;
+        return ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
+    }
+    loading g = {l, *out, EX_OK};
+    if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_SOURCES, 1, UINT64_MAX, load_source, &g)) ==
+            EX_OK &&
+        (rc = l->st->ops->rec_scan(l->st, EX_TAB_CAPTURES, 1, UINT64_MAX, load_capture, &g)) ==
+            EX_OK)
+        rc = l->st->ops->rec_scan(l->st, EX_TAB_OPTOUTS, 1, UINT64_MAX, load_optout, &g);
+    if (rc != EX_OK) {
+        ex_peval_free(*out);
+        ex_policy_free(*policy);
+        *out = NULL;
+        *policy = NULL;
+        if (rc == EX_ENOMEM)
+            return ex_fail(&l->err, rc, "out of memory");
+        if (rc == EX_EFORMAT)
+            return ex_fail(&l->err, rc, "a stored source, capture or opt-out record is malformed");
+        return ex_ledger_fail_store(l, rc);
+    }
+    return EX_OK;
+}
