@@ -1,5 +1,6 @@
-/* fuzz_decision.c - reading a decision record's item and provenance without a JSON tree
- * (ex_decision_fields, src/ledger/verify.c), as log verify does for every decision.
+/* fuzz_decision.c - reading a decision record's item and provenance by a validating scan that
+ * builds no tree (ex_decision_fields, src/ledger/verify.c), as log verify does for every
+ * decision.
  *
  * Invariants: on any bytes it returns NULL or a NUL-terminated provenance of at most 71 bytes
  * and a non-negative item, and says the same twice. If the input is a JSON object whose values

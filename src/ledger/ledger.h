@@ -54,10 +54,12 @@ int ex_ledger_lock(ex_ledger *l, int *fd);
 void ex_ledger_unlock(int fd);
 /* All records of a table as JSONL (malloc'd). */
 int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
-/* The item id and provenance digest ("sha256:...", into prov) of a decision record, read
- * from its canonical JSON without parsing it into a tree (verify.c); NULL if either is
- * missing or malformed. Agrees with a JSON parser on canonical records without nested
- * objects, as every decision record is (fuzz/fuzz_decision.c checks that). */
-const char *ex_decision_fields(const char *rec, size_t len, int64_t *item, char prov[EX_DIGEST_STR_BYTES]);
+/* The item id and provenance digest ("sha256:...", into prov) of a decision record, read by
+ * a validating scan of the record that builds no tree (verify.c); NULL if the record is not
+ * one JSON object, or either is missing or not of its form (an integer of at most 18 digits;
+ * a string of at most EX_DIGEST_STR_LEN bytes, nothing escaped). fuzz/fuzz_decision.c checks
+ * that it agrees with jansson. */
+const char *ex_decision_fields(const char *rec, size_t len, int64_t *item,
+                               char prov[EX_DIGEST_STR_BYTES]);
 
 #endif
