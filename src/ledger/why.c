@@ -54,21 +54,29 @@ match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 typedef struct saved_ctx {
     ex_store *st;
     const char *digest;
+    int rc;       /* a candidate that cannot be read: the search stops */
+    uint64_t bad; /* that candidate */
 } saved_ctx;
 
-/* is item id the one with this digest? */
+/* is item id the one with this digest? (1 also on a failure, to stop the search: c->rc) */
 static int
 saved_same(void *ctx, uint64_t id)
 {
     saved_ctx *c = ctx;
     uint8_t *data;
     size_t len;
-    if (c->st->ops->rec_get_dup(c->st, EX_TAB_ITEMS, id, NULL, &data, &len) != EX_OK)
-        return 0;
+    if ((c->rc = c->st->ops->rec_get_dup(c->st, EX_TAB_ITEMS, id, NULL, &data, &len)) != EX_OK) {
+        c->bad = id;
+        return 1;
+    }
     item_find f = {.digest = c->digest, .len = strlen(c->digest)};
     int rc = match_item(&f, id, 0, data, len);
     free(data);
     free(f.record);
+    if (rc != EX_OK && rc != EX_EEXIST) {
+        c->rc = rc, c->bad = id;
+        return 1;
+    }
     return rc == EX_EEXIST;
 }
 
@@ -85,10 +93,13 @@ find_digest(ex_ledger *l, const uint8_t d[EX_HASH_BYTES], item_find *f)
         int64_t k;
         uint8_t *data = NULL;
         size_t len;
-        saved_ctx c = {st, f->digest};
+        saved_ctx c = {st, f->digest, EX_OK, 0};
         snprintf(dir, sizeof dir, "%s/dedup", l->dir);
-        if (ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey) ==
-                EX_OK &&
+        int frc = ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey);
+        if (frc == EX_OK && c.rc != EX_OK)
+            return ex_fail(&l->err, c.rc, "cannot read item %llu: %s", (unsigned long long)c.bad,
+                           c.rc == EX_ENOMEM ? "out of memory" : ex_store_errmsg(st));
+        if (frc == EX_OK &&
             (covered == 0 ||
              (st->ops->rec_get_dup(st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
               (uint64_t)k == ckey))) {
@@ -212,7 +223,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         f.digest = NULL;
         if (rc != EX_OK) {
             free(f.record);
-            return ex_ledger_fail_store(l, rc);
+            return l->err.msg[0] ? rc : ex_ledger_fail_store(l, rc);
         }
     } else {
         f.url = q;
