@@ -31,6 +31,8 @@ int ex_buf_put(ex_buf *b, const void *p, size_t n);
 int ex_buf_puts(ex_buf *b, const char *s);
 int ex_buf_putc(ex_buf *b, char c);
 int ex_buf_printf(ex_buf *b, const char *fmt, ...) EX_PRINTF(2, 3);
+/* "<a><sep><b>", malloc'd (caller frees); NULL when out of memory. */
+char *ex_join(const char *a, char sep, const char *b);
 /* Hand the bytes to the caller (NUL-terminated, malloc'd) and reset b. */
 char *ex_buf_take(ex_buf *b, size_t *len);
 void ex_buf_free(ex_buf *b);

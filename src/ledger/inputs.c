@@ -72,16 +72,6 @@ inputs_free(imap *m)
     memset(m, 0, sizeof *m);
 }
 
-/* "<source>\n<path>" (malloc'd) */
-static char *
-input_key(const char *source, const char *path)
-{
-    size_t n = strlen(source) + strlen(path) + 2;
-    char *k = malloc(n);
-    if (k)
-        snprintf(k, n, "%s\n%s", source, path);
-    return k;
-}
 
 typedef struct loading {
     imap *m;
@@ -107,7 +97,7 @@ load_input(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
                      "the ledger's inputs row %llu is not an input record: how far its input "
                      "was read is lost (the ledger is damaged)",
                      (unsigned long long)id);
-    else if (!(k = input_key(src, path)) || !(in = imap_add(c->m, k)))
+    else if (!(k = ex_join(src, '\n', path)) || !(in = imap_add(c->m, k)))
         rc = ex_fail(c->err, EX_ENOMEM, "out of memory");
     if (in) {
         in->id = id;
@@ -141,7 +131,7 @@ inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *e
         free(real);
         return ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(e));
     }
-    char *k = input_key(source, real);
+    char *k = ex_join(source, '\n', real);
     free(real);
     if (!k)
         return ex_fail(err, EX_ENOMEM, "out of memory");

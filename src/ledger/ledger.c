@@ -20,17 +20,6 @@
 #define KEY_FILE "key.pem"
 #define VKEY_FILE "vkey"
 
-
-static char *
-join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static int
 write_text(const char *path, const char *text, ex_err *err)
 {
@@ -140,8 +129,8 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
             rc = ex_fail(err, EX_EIO, "'%s' is not a directory", dir);
             goto out;
         }
-        if (!(db = join(dir, DB_FILE)) || !(keyp = join(dir, KEY_FILE)) ||
-            !(vkeyp = join(dir, VKEY_FILE))) {
+        if (!(db = ex_join(dir, '/', DB_FILE)) || !(keyp = ex_join(dir, '/', KEY_FILE)) ||
+            !(vkeyp = ex_join(dir, '/', VKEY_FILE))) {
             rc = ex_fail(err, EX_ENOMEM, "out of memory");
             goto out;
         }
@@ -218,7 +207,8 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
     int rc = ledger_new(dir, &l, err);
     if (rc != EX_OK)
         return rc;
-    char *db = join(dir, DB_FILE), *keyp = join(dir, KEY_FILE), *vkeyp = join(dir, VKEY_FILE);
+    char *db = ex_join(dir, '/', DB_FILE), *keyp = ex_join(dir, '/', KEY_FILE);
+    char *vkeyp = ex_join(dir, '/', VKEY_FILE);
     char *origin = NULL, *vk = NULL;
     struct stat sb;
     if (!db || !keyp || !vkeyp) {
@@ -452,7 +442,7 @@ ex_ledger_reader(ex_ledger *l, ex_store **out)
     *out = NULL;
     if (!l->dir)
         return EX_EINVAL; /* in memory: there is no file to open twice */
-    char *db = join(l->dir, DB_FILE);
+    char *db = ex_join(l->dir, '/', DB_FILE);
     if (!db)
         return EX_ENOMEM;
     ex_store_opts so = {.read_only = 1};
@@ -468,7 +458,7 @@ ex_ledger_lock(ex_ledger *l, int *fd)
     *fd = -1;
     if (!l->dir)
         return EX_OK; /* in memory: nobody else can reach it */
-    char *path = join(l->dir, "ingest.lock");
+    char *path = ex_join(l->dir, '/', "ingest.lock");
     if (!path)
         return ex_fail(&l->err, EX_ENOMEM, "out of memory");
     int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

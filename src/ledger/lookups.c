@@ -108,65 +108,30 @@ read_item(run *r, uint64_t id, const char *why, fields *f)
     return rc;
 }
 
-/* ---- exact copies ---- */
+/* ---- searches: each candidate an index gives is read, parsed and judged ---- */
 
-typedef struct same_ctx {
+typedef struct search {
     run *r;
-    const char *dig;
-    int rc; /* a read failure: the search stops */
+    const char *why;        /* for messages: what the search is for */
+    const char *dig;        /* a copy of this content digest; NULL: a revisit's target */
+    const char *url, *rid;  /* a revisit's target URL and WARC-Refers-To (or NULL) */
+    uint64_t best;          /* the target so far */
+    int exact;              /* best has the record id rid */
+    int rc;                 /* a candidate that cannot be read: the search stops */
     fields f;
-} same_ctx;
+} search;
 
-/* 1 if item id has content digest c->dig, or on a failure (c->rc) to stop the search */
+/* 1 to stop the search: a match (a copy; the target named by rid), or a failure (c->rc) */
 static int
-same_cb(void *ctx, uint64_t id)
+candidate(void *ctx, uint64_t id)
 {
-    same_ctx *c = ctx;
-    if ((c->rc = read_item(c->r, id, "duplicate check", &c->f)) != EX_OK)
+    search *c = ctx;
+    if ((c->rc = read_item(c->r, id, c->why, &c->f)) != EX_OK)
         return 1;
-    return c->f.v[R_DIGEST] && strcmp(c->f.v[R_DIGEST], c->dig) == 0;
-}
-
-int
-lookup_copy(run *r, uint64_t key, const char *dig, uint64_t *id)
-{
-    same_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return bat_fail(&r->w, EX_ENOMEM, "out of memory");
-    c->r = r;
-    c->dig = dig;
-    c->rc = EX_OK;
-    int rc = EX_OK;
-    uint64_t found = ex_dedup_find(r->map, key, same_cb, c, &rc);
-    if (rc != EX_OK)
-        bat_fail(&r->w, rc, "cannot read the duplicate index: %s", ex_strerror(rc));
-    else
-        rc = c->rc;
-    ex_buf_free(&c->f.buf);
-    free(c);
-    if (rc == EX_OK)
-        *id = found;
-    return rc;
-}
-
-/* ---- revisits ---- */
-
-typedef struct target_ctx {
-    run *r;
-    const char *url;
-    const char *rid; /* WARC-Refers-To, or NULL */
-    uint64_t best;
-    int exact;       /* best has the record id rid */
-    int rc;
-    fields f;
-} target_ctx;
-
-static int
-target_cb(void *ctx, uint64_t id)
-{
-    target_ctx *c = ctx;
-    if ((c->rc = read_item(c->r, id, "revisit lookup", &c->f)) != EX_OK)
-        return 1;
+    if (c->dig)
+        return c->f.v[R_DIGEST] && strcmp(c->f.v[R_DIGEST], c->dig) == 0;
+    /* a revisit repeats an earlier WARC record (not a revisit) with its URL: the one with the
+     * record id it names, else the latest */
     const char *u = c->f.v[R_URL], *t = c->f.v[R_WARC_TYPE], *rid = c->f.v[R_RECORD_ID];
     if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0) {
         if (c->rid && rid && strcmp(rid, c->rid) == 0)
@@ -174,7 +139,27 @@ target_cb(void *ctx, uint64_t id)
         else if (id > c->best)
             c->best = id;
     }
-    return c->exact; /* on until the named record is found: else the latest wins */
+    return c->exact;
+}
+
+static int
+search_index(run *r, ex_dedup *ix, const char *ixname, uint64_t key, search *c, uint64_t *id)
+{
+    int rc = EX_OK;
+    uint64_t found = ex_dedup_find(ix, key, candidate, c, &rc);
+    if (rc != EX_OK)
+        bat_fail(&r->w, rc, "cannot read the %s: %s", ixname, ex_strerror(rc));
+    else if ((rc = c->rc) == EX_OK)
+        *id = c->dig ? found : c->best;
+    ex_buf_free(&c->f.buf);
+    return rc;
+}
+
+int
+lookup_copy(run *r, uint64_t key, const char *dig, uint64_t *id)
+{
+    search c = {.r = r, .why = "duplicate check", .dig = dig};
+    return search_index(r, r->map, "duplicate index", key, &c, id);
 }
 
 int
@@ -183,21 +168,8 @@ lookup_revisit(run *r, uint64_t ukey, const char *url, const char *rid, uint64_t
     *id = 0;
     if (!r->urls || !ukey)
         return EX_OK;
-    target_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return bat_fail(&r->w, EX_ENOMEM, "out of memory");
-    c->r = r;
-    c->url = url;
-    c->rid = rid;
-    int rc = EX_OK;
-    (void)ex_dedup_find(r->urls, ukey, target_cb, c, &rc);
-    if (rc != EX_OK)
-        bat_fail(&r->w, rc, "cannot read the URL index: %s", ex_strerror(rc));
-    else if ((rc = c->rc) == EX_OK)
-        *id = c->best;
-    ex_buf_free(&c->f.buf);
-    free(c);
-    return rc;
+    search c = {.r = r, .why = "revisit lookup", .url = url, .rid = rid};
+    return search_index(r, r->urls, "URL index", ukey, &c, id);
 }
 
 /* ---- keeping the indexes ---- */
@@ -212,10 +184,8 @@ index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t
     char *dir = NULL;
     *from = 1;
     if (l->dir) {
-        size_t n = strlen(l->dir) + strlen(name) + 2;
-        if (!(dir = malloc(n)))
+        if (!(dir = ex_join(l->dir, '/', name)))
             return ex_fail(&l->err, EX_ENOMEM, "out of memory");
-        snprintf(dir, n, "%s/%s", l->dir, name);
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
             int e = errno;
             free(dir);

@@ -111,17 +111,27 @@ mark_invalid(const ex_item *it, ex_item *fixed)
         fixed->http_headers = NULL;
 }
 
+/* Whether the record at offset is one to pass over: STOPPED when the run is ending, 2 when
+ * an earlier run recorded it (2: the stream's records below skip_through), else 0. */
+static int
+passed(const reader *p, uint64_t offset)
+{
+    if (stopping(p))
+        return STOPPED;
+    const job *jb = &p->r->jobs[p->job];
+    return jb->in && offset < jb->skip_through ? 2 : 0;
+}
+
 static int
 on_item(void *ctx, const ex_item *it)
 {
     reader *p = ctx;
     run *r = p->r;
     const job *jb = &r->jobs[p->job];
-    if (stopping(p))
-        return STOPPED;
-    if (jb->in && it->offset < jb->skip_through) {
-        p->skipped++;
-        return EX_OK;
+    int skip = passed(p, it->offset);
+    if (skip) {
+        p->skipped += skip == 2;
+        return skip == STOPPED ? STOPPED : EX_OK;
     }
     char dig[EX_DIGEST_STR_BYTES];
     ex_digest_format(it->digest, dig);
@@ -205,18 +215,15 @@ static int
 on_quarantine(void *ctx, const ex_quarantine *q)
 {
     reader *p = ctx;
-    run *r = p->r;
-    const job *jb = &r->jobs[p->job];
-    if (stopping(p))
-        return STOPPED;
-    if (jb->in && q->offset < jb->skip_through)
-        return EX_OK;
+    int skip = passed(p, q->offset);
+    if (skip)
+        return skip == STOPPED ? STOPPED : EX_OK;
     size_t at;
     int rc = entry_start(p, E_QUARANTINE, &at);
     if (rc != EX_OK)
         return rc;
     size_t rec = p->out.len;
-    if ((rc = rec_quarantine(q, r->fix.source, &p->out)) != EX_OK ||
+    if ((rc = rec_quarantine(q, p->r->fix.source, &p->out)) != EX_OK ||
         (rc = ex_buf_putc(&p->out, '\0')) != EX_OK)
         return rc;
     ent *en = (ent *)(p->out.data + at);

@@ -1,58 +1,57 @@
 /* proofdoc.c - writing log proof documents (JSON): what `exante log prove-inclusion` and
- * `prove-consistency` print and what proof.c reads back. */
+ * `prove-consistency` print and what proof.c reads back. Members are written in canonical key
+ * order by the one canonical JSON writer (core/cjson.h). */
 #include "log.h"
 
 #include "core/cjson.h"
 
 #include <stdlib.h>
 
-/* base64 of a hash as a JSON string; NULL when out of memory */
-static json_t *
-b64(const uint8_t h[EX_HASH_BYTES])
+/* member key: the base64 of a hash */
+static void
+hash_member(ex_cj *w, const char *key, const uint8_t h[EX_HASH_BYTES])
 {
     char s[4 * ((EX_HASH_BYTES + 2) / 3) + 1];
-    ex_b64_encode(h, EX_HASH_BYTES, s);
-    return json_string(s);
+    size_t n = ex_b64_encode(h, EX_HASH_BYTES, s);
+    ex_cj_kstr(w, key, s, n);
 }
 
-static json_t *
-hash_list(uint8_t (*p)[EX_HASH_BYTES], size_t n)
+static void
+proof_member(ex_cj *w, uint8_t (*p)[EX_HASH_BYTES], size_t n)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, b64(p[i])) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    return a;
+    char s[4 * ((EX_HASH_BYTES + 2) / 3) + 1];
+    ex_cj_key(w, "proof");
+    ex_cj_arr(w);
+    for (size_t i = 0; i < n; i++)
+        ex_cj_str(w, s, ex_b64_encode(p[i], EX_HASH_BYTES, s));
+    ex_cj_end(w);
 }
 
-/* the signed checkpoint at exactly `size` as member `key`, if one was kept: a proof is complete
- * without it, so a miss leaves the document as it is */
-static int
-add_checkpoint(json_t *j, const char *key, ex_log *g, uint64_t size)
+/* member key: the signed checkpoint at exactly `size`, if one was kept (a proof is complete
+ * without it, so a miss leaves the member out) */
+static void
+checkpoint_member(ex_cj *w, const char *key, ex_log *g, uint64_t size)
 {
     char *note;
     size_t len;
     if (ex_log_checkpoint_at_dup(g, size, &note, &len) != EX_OK)
-        return 0;
-    int bad = json_object_set_new(j, key, json_string(note));
+        return;
+    ex_cj_kstr(w, key, note, len);
     free(note);
-    return bad;
 }
 
-/* j in canonical form into *json; j is released */
+/* the document in b into *json */
 static int
-finish(ex_log *g, json_t *j, int bad, char **json, size_t *len)
+finish(ex_log *g, ex_cj *w, ex_buf *b, char **json, size_t *len)
 {
-    int rc = EX_ENOMEM;
-    ex_err e = {0};
-    if (bad)
-        ex_fail(&e, EX_ENOMEM, "out of memory");
-    else
-        rc = ex_json_canonical_dup(j, json, len, &e);
-    json_decref(j);
-    return rc == EX_OK ? EX_OK : ex_log_fail(g, rc, "proof document: %s", e.msg);
+    ex_cj_end(w);
+    int rc = ex_cj_done(w);
+    if (rc != EX_OK) {
+        ex_buf_free(b);
+        return ex_log_fail(g, rc, "proof document: %s", w->why);
+    }
+    *json = ex_buf_take(b, len);
+    return EX_OK;
 }
 
 int
@@ -74,26 +73,24 @@ ex_log_inclusion_doc_dup(ex_log *g, uint64_t index, uint64_t size, char **json, 
     if (rc != EX_OK)
         return rc;
     char *e64 = malloc(4 * (elen / 3 + 1) + 1);
-    if (e64)
-        ex_b64_encode(entry, elen, e64);
+    size_t e64len = e64 ? ex_b64_encode(entry, elen, e64) : 0;
     free(entry);
-    json_t *j = json_object();
-    if (!e64 || !j) {
-        free(e64);
-        json_decref(j);
+    if (!e64)
         return ex_log_fail(g, EX_ENOMEM, "out of memory");
-    }
-    /* set_new takes its value even when it fails */
-    int bad = json_object_set_new(j, "type", json_string("log-inclusion"));
-    bad |= json_object_set_new(j, "index", json_integer((json_int_t)index));
-    bad |= json_object_set_new(j, "size", json_integer((json_int_t)size));
-    bad |= json_object_set_new(j, "leaf_hash", b64(leaf));
-    bad |= json_object_set_new(j, "proof", hash_list(proof, n));
-    bad |= json_object_set_new(j, "root", b64(root));
-    bad |= json_object_set_new(j, "entry", json_string(e64));
+    ex_buf b = {0};
+    ex_cj w;
+    ex_cj_init(&w, &b);
+    ex_cj_obj(&w);
+    checkpoint_member(&w, "checkpoint", g, size);
+    ex_cj_kstr(&w, "entry", e64, e64len);
+    ex_cj_kint(&w, "index", (int64_t)index);
+    hash_member(&w, "leaf_hash", leaf);
+    proof_member(&w, proof, n);
+    hash_member(&w, "root", root);
+    ex_cj_kint(&w, "size", (int64_t)size);
+    ex_cj_kstr(&w, "type", "log-inclusion", 13);
     free(e64);
-    bad |= add_checkpoint(j, "checkpoint", g, size);
-    return finish(g, j, bad, json, len);
+    return finish(g, &w, &b, json, len);
 }
 
 int
@@ -108,16 +105,17 @@ ex_log_consistency_doc_dup(ex_log *g, uint64_t old, uint64_t size, char **json, 
         rc = ex_log_root(g, size, r2);
     if (rc != EX_OK)
         return rc;
-    json_t *j = json_object();
-    if (!j)
-        return ex_log_fail(g, EX_ENOMEM, "out of memory");
-    int bad = json_object_set_new(j, "type", json_string("log-consistency"));
-    bad |= json_object_set_new(j, "old", json_integer((json_int_t)old));
-    bad |= json_object_set_new(j, "new", json_integer((json_int_t)size));
-    bad |= json_object_set_new(j, "proof", hash_list(proof, n));
-    bad |= json_object_set_new(j, "old_root", b64(r1));
-    bad |= json_object_set_new(j, "new_root", b64(r2));
-    bad |= add_checkpoint(j, "old_checkpoint", g, old);
-    bad |= add_checkpoint(j, "checkpoint", g, size);
-    return finish(g, j, bad, json, len);
+    ex_buf b = {0};
+    ex_cj w;
+    ex_cj_init(&w, &b);
+    ex_cj_obj(&w);
+    checkpoint_member(&w, "checkpoint", g, size);
+    ex_cj_kint(&w, "new", (int64_t)size);
+    hash_member(&w, "new_root", r2);
+    ex_cj_kint(&w, "old", (int64_t)old);
+    checkpoint_member(&w, "old_checkpoint", g, old);
+    hash_member(&w, "old_root", r1);
+    proof_member(&w, proof, n);
+    ex_cj_kstr(&w, "type", "log-consistency", 15);
+    return finish(g, &w, &b, json, len);
 }

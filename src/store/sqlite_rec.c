@@ -245,9 +245,8 @@ sq_enc_new(ex_store *s, ex_store_enc **out)
 void
 sq_enc_free(ex_store_enc *e)
 {
-    if (!e)
-        return;
-    ex_packer_free(e->pk);
+    if (e)
+        ex_packer_free(e->pk);
     free(e);
 }
 
