@@ -79,6 +79,16 @@ static const char demo_policy[] =
     "admit  license MIT Apache-2.0 BSD-2-Clause BSD-3-Clause CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0\n"
     "reject *  \"no lawful basis recorded\"\n";
 
+/* a proof document checked as an outsider would: parsed, then verified with the vkey alone;
+ * doc is freed, *p is the caller's to clear */
+static int
+check_doc(char *doc, size_t len, const ex_vkey *vk, ex_log_proof *p, ex_err *e)
+{
+    int rc = ex_log_proof_parse(doc, len, p, e);
+    free(doc);
+    return rc == EX_OK ? ex_log_proof_verify(p, vk, e) : rc;
+}
+
 int
 cmd_demo(cli *c, int argc, char **argv)
 {
@@ -165,10 +175,7 @@ cmd_demo(cli *c, int argc, char **argv)
     if ((rc = ex_log_inclusion_doc_dup(g, index, size, &pdoc, &plen)) != EX_OK)
         goto logfail;
     ex_log_proof p;
-    rc = ex_log_proof_parse(pdoc, plen, &p, &e);
-    free(pdoc);
-    if (rc == EX_OK)
-        rc = ex_log_proof_verify(&p, &vk, &e);
+    rc = check_doc(pdoc, plen, &vk, &p, &e);
     fprintf(out, "\n== inclusion proof of entry %llu in the tree of %llu: %zu hashes, %s\n",
             (unsigned long long)index, (unsigned long long)size, p.n,
             rc == EX_OK ? "verified against the vkey" : e.msg);
@@ -182,10 +189,7 @@ cmd_demo(cli *c, int argc, char **argv)
     if ((rc = ex_log_consistency_doc_dup(g, 1, size, &pdoc, &plen)) != EX_OK)
         goto logfail;
     ex_log_proof q;
-    rc = ex_log_proof_parse(pdoc, plen, &q, &e);
-    free(pdoc);
-    if (rc == EX_OK)
-        rc = ex_log_proof_verify(&q, &vk, &e);
+    rc = check_doc(pdoc, plen, &vk, &q, &e);
     ex_log_proof_clear(&q);
     fprintf(out, "== consistency proof 1 -> %llu (the log only grew): %s\n",
             (unsigned long long)size, rc == EX_OK ? "verified" : e.msg);

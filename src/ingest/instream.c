@@ -349,3 +349,18 @@ ex_instream_file_pos(const ex_instream *s)
 {
     return s->in_off + s->in_pos;
 }
+
+int
+ex_instream_head(const char *path, void *buf, size_t cap, size_t *n, ex_err *err)
+{
+    ex_instream *s;
+    int rc = ex_instream_open(path, &s, err);
+    if (rc != EX_OK)
+        return rc;
+    size_t got;
+    *n = 0;
+    while (*n < cap && ex_instream_read(s, (char *)buf + *n, cap - *n, &got, NULL) == EX_OK && got)
+        *n += got;
+    ex_instream_close(s);
+    return EX_OK;
+}

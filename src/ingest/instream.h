@@ -17,6 +17,10 @@ void ex_instream_close(ex_instream *s);
 /* EX_COMP_NONE, EX_COMP_GZIP or EX_COMP_ZSTD. */
 int ex_instream_compression(const ex_instream *s);
 const char *ex_instream_path(const ex_instream *s);
+/* The first decompressed bytes of path, up to cap, into buf (*n of them): for telling formats
+ * apart. A read error only ends the look (the reader of the input reports it, with its
+ * offset); EX_EIO if path cannot be opened. */
+int ex_instream_head(const char *path, void *buf, size_t cap, size_t *n, ex_err *err);
 
 /* Read up to cap decompressed bytes into buf; *n = 0 only at the clean end of the file.
  * One read never returns bytes of two gzip members or zstd frames, so a caller that asks

@@ -140,16 +140,11 @@ ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
     for (size_t i = 0; i < n; i++) {
         const char *path = paths[i];
         int rc;
-        ex_instream *s;
         ex_err e = {0};
-        if ((rc = ex_instream_open(path, &s, &e)) != EX_OK)
-            return ex_fail(&l->err, rc, "%s", e.msg);
         char head[8];
-        size_t got = 0, k;
-        while (got < sizeof head &&
-               ex_instream_read(s, head + got, sizeof head - got, &k, NULL) == EX_OK && k)
-            got += k;
-        ex_instream_close(s);
+        size_t got;
+        if ((rc = ex_instream_head(path, head, sizeof head, &got, &l->err)) != EX_OK)
+            return rc;
         if (got >= 7 && memcmp(head, "WARC/1.", 7) == 0) {
             sig_run r = {l, st, path, EX_OK};
             ex_reader_cb cb = {on_capture_item, NULL, &r};

@@ -162,18 +162,11 @@ detect(const char *path, int *format, ex_err *err)
         *format = EX_FORMAT_FILES;
         return EX_OK;
     }
-    ex_instream *s;
-    int rc = ex_instream_open(path, &s, err);
+    char head[64];
+    size_t n;
+    int rc = ex_instream_head(path, head, sizeof head, &n, err);
     if (rc != EX_OK)
         return rc;
-    char head[64];
-    size_t n = 0, got;
-    /* a read error only ends the look: the reader reads the input again and quarantines what
-     * it cannot read, with its offset */
-    while (n < sizeof head &&
-           ex_instream_read(s, head + n, sizeof head - n, &got, NULL) == EX_OK && got)
-        n += got;
-    ex_instream_close(s);
     size_t i = 0;
     while (i < n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
         i++;
