@@ -288,6 +288,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     if (r.rd)
         r.rd->ops->close(r.rd);
     recfix_free(&r.fix);
+    ex_fields_free(&r.itemf);
     ex_dedup_close(r.map);
     ex_dedup_close(r.urls);
     inputs_free(&r.inputs);

@@ -75,49 +75,52 @@ inputs_free(imap *m)
 
 typedef struct loading {
     imap *m;
+    ex_fields f;
     ex_err *err;
 } loading;
+
+enum { I_SOURCE, I_PATH, I_THROUGH, I_SIZE, I_MTIME, I_COUNT };
 
 static int
 load_input(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     (void)key;
     loading *c = ctx;
-    json_t *o = json_loadb(data, len, 0, NULL);
-    const char *src = json_string_value(json_object_get(o, "source"));
-    const char *path = json_string_value(json_object_get(o, "path"));
-    json_t *through = json_object_get(o, "through"), *size = json_object_get(o, "size");
-    json_t *mtime = json_object_get(o, "mtime");
-    int rc = EX_OK;
-    char *k = NULL;
-    input *in = NULL;
-    if (!src || !path || !json_is_integer(through) || !json_is_integer(size) ||
-        !json_is_integer(mtime))
-        rc = ex_fail(c->err, EX_EFORMAT,
-                     "the ledger's inputs row %llu is not an input record: how far its input "
-                     "was read is lost (the ledger is damaged)",
-                     (unsigned long long)id);
-    else if (!(k = ex_join(src, '\n', path)) || !(in = imap_add(c->m, k)))
-        rc = ex_fail(c->err, EX_ENOMEM, "out of memory");
-    if (in) {
-        in->id = id;
-        in->through = (uint64_t)json_integer_value(through);
-        in->size = (uint64_t)json_integer_value(size);
-        in->mtime = (uint64_t)json_integer_value(mtime);
-    }
+    const char *const *s = c->f.str;
+    const int64_t *v = c->f.num;
+    int rc = ex_fields_read(&c->f, data, len);
+    if (rc == EX_ENOMEM)
+        return ex_fail(c->err, rc, "out of memory");
+    if (rc != EX_OK || !s[I_SOURCE] || !s[I_PATH] || v[I_THROUGH] < 0 || v[I_SIZE] < 0 ||
+        v[I_MTIME] < 0)
+        return ex_fail(c->err, EX_EFORMAT,
+                       "the ledger's inputs row %llu is not an input record: how far its input "
+                       "was read is lost (the ledger is damaged)",
+                       (unsigned long long)id);
+    char *k = ex_join(s[I_SOURCE], '\n', s[I_PATH]);
+    input *in = k ? imap_add(c->m, k) : NULL;
     free(k);
-    json_decref(o);
-    return rc;
+    if (!in)
+        return ex_fail(c->err, EX_ENOMEM, "out of memory");
+    in->id = id;
+    in->through = (uint64_t)v[I_THROUGH];
+    in->size = (uint64_t)v[I_SIZE];
+    in->mtime = (uint64_t)v[I_MTIME];
+    return EX_OK;
 }
 
 int
 inputs_load(ex_store *st, imap *m, ex_err *err)
 {
-    loading c = {m, err};
+    static const char *const paths[I_COUNT] = {"source", "path", "through", "size", "mtime"};
+    loading c = {.m = m, .err = err};
     ex_err_clear(err);
-    int rc = st->ops->rec_scan(st, EX_TAB_INPUTS, 1, UINT64_MAX, load_input, &c);
+    int rc = ex_fields_init(&c.f, paths, I_COUNT);
+    if (rc == EX_OK)
+        rc = st->ops->rec_scan(st, EX_TAB_INPUTS, 1, UINT64_MAX, load_input, &c);
     if (rc != EX_OK && !err->msg[0])
         ex_fail(err, rc, "cannot read the inputs: %s", ex_store_errmsg(st));
+    ex_fields_free(&c.f);
     return rc;
 }
 

@@ -3,6 +3,7 @@
 #define EX_LEDGER_H
 
 #include "core/cjson.h"
+#include "ingest/jsonscan.h"
 #include "log/log.h"
 
 struct ex_ledger {
@@ -61,5 +62,24 @@ int ex_ledger_records_dup(ex_ledger *l, int table, char **jsonl, size_t *len);
  * that it agrees with jansson. */
 const char *ex_decision_fields(const char *rec, size_t len, int64_t *item,
                                char prov[EX_DIGEST_STR_BYTES]);
+
+/* Reading stored records by parsing them (fields.c): a validating scan of the whole record
+ * that locates a few top-level fields and builds no tree. */
+typedef struct ex_fields {
+    ex_jscan_spec spec;
+    unsigned n;
+    const char *str[EX_JSCAN_FIELDS]; /* strings, decoded, NUL-terminated; NULL: absent or
+                                         not a string */
+    int64_t num[EX_JSCAN_FIELDS];     /* non-negative integers of at most 18 digits; -1: absent
+                                         or not one */
+    ex_buf buf;
+} ex_fields;
+
+/* Ready f to read the fields at paths (n <= EX_JSCAN_FIELDS); EX_EINVAL for a bad path. */
+int ex_fields_init(ex_fields *f, const char *const *paths, unsigned n);
+/* The fields of rec[0..len) into f, valid until its next read: EX_EFORMAT if rec is not one
+ * JSON object (or a field on a path occurs twice), EX_ENOMEM. */
+int ex_fields_read(ex_fields *f, const char *rec, size_t len);
+void ex_fields_free(ex_fields *f);
 
 #endif

@@ -22,65 +22,13 @@ url_key(ex_sha256 *h, const char *url)
     return ex_dedup_key(d);
 }
 
-/* ---- item records, parsed ---- */
-
-/* The fields of item records that lookups read. */
+/* the fields of item records that lookups read (run->itemf) */
 enum { R_DIGEST, R_URL, R_WARC_TYPE, R_RECORD_ID, R_COUNT };
-
-static ex_jscan_spec spec;
-static int spec_rc;
-static pthread_once_t spec_once = PTHREAD_ONCE_INIT;
-
-static void
-spec_compile(void)
-{
-    static const char *const paths[R_COUNT] = {"digest", "url", "warc_type", "record_id"};
-    spec_rc = ex_jscan_compile(&spec, paths, R_COUNT, NULL);
-}
-
-/* An item record's fields, each decoded into a NUL-terminated string in buf (NULL: absent
- * or not a string). */
-typedef struct fields {
-    const char *v[R_COUNT];
-    ex_buf buf;
-} fields;
-
-/* Parse rec[0..len) into *f; EX_EFORMAT if it is not one JSON object, EX_ENOMEM. */
-static int
-parse_item(const char *rec, size_t len, fields *f)
-{
-    pthread_once(&spec_once, spec_compile);
-    if (spec_rc != EX_OK)
-        return spec_rc;
-    ex_jscan_result res;
-    if (ex_jscan_line(&spec, (const uint8_t *)rec, len, &res) != EX_JSCAN_OK ||
-        res.top != EX_JSON_OBJECT)
-        return EX_EFORMAT;
-    size_t at[R_COUNT];
-    f->buf.len = 0;
-    for (int i = 0; i < R_COUNT; i++) {
-        const ex_jscan_val *v = &res.v[i];
-        at[i] = SIZE_MAX;
-        if (v->type != EX_JSON_STRING)
-            continue;
-        if (ex_buf_reserve(&f->buf, v->len + 1) != EX_OK)
-            return EX_ENOMEM;
-        at[i] = f->buf.len;
-        uint8_t *o = (uint8_t *)f->buf.data + at[i];
-        size_t n = v->escaped ? ex_jscan_unescape((const uint8_t *)rec + v->off, v->len, o)
-                              : (memcpy(o, rec + v->off, v->len), v->len);
-        o[n] = '\0';
-        f->buf.len += n + 1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        f->v[i] = at[i] == SIZE_MAX ? NULL : f->buf.data + at[i];
-    return EX_OK;
-}
 
 /* Item `id`, recorded in this run or before, parsed into *f. A failure is the run's, with the
  * item named. */
 static int
-read_item(run *r, uint64_t id, const char *why, fields *f)
+read_item(run *r, uint64_t id, const char *why)
 {
     const char *rec;
     size_t len;
@@ -101,7 +49,7 @@ read_item(run *r, uint64_t id, const char *why, fields *f)
                             rc == EX_ENOTFOUND ? "no such item" : ex_store_errmsg(st));
         rec = (const char *)owned;
     }
-    if ((rc = parse_item(rec, len, f)) != EX_OK)
+    if ((rc = ex_fields_read(&r->itemf, rec, len)) != EX_OK)
         bat_fail(&r->w, rc, "%s: item %llu is not an item record%s", why, (unsigned long long)id,
                  rc == EX_ENOMEM ? " (out of memory)" : "");
     free(owned);
@@ -118,7 +66,6 @@ typedef struct search {
     uint64_t best;          /* the target so far */
     int exact;              /* best has the record id rid */
     int rc;                 /* a candidate that cannot be read: the search stops */
-    fields f;
 } search;
 
 /* 1 to stop the search: a match (a copy; the target named by rid), or a failure (c->rc) */
@@ -126,13 +73,14 @@ static int
 candidate(void *ctx, uint64_t id)
 {
     search *c = ctx;
-    if ((c->rc = read_item(c->r, id, c->why, &c->f)) != EX_OK)
+    if ((c->rc = read_item(c->r, id, c->why)) != EX_OK)
         return 1;
+    const char *const *v = c->r->itemf.str;
     if (c->dig)
-        return c->f.v[R_DIGEST] && strcmp(c->f.v[R_DIGEST], c->dig) == 0;
+        return v[R_DIGEST] && strcmp(v[R_DIGEST], c->dig) == 0;
     /* a revisit repeats an earlier WARC record (not a revisit) with its URL: the one with the
      * record id it names, else the latest */
-    const char *u = c->f.v[R_URL], *t = c->f.v[R_WARC_TYPE], *rid = c->f.v[R_RECORD_ID];
+    const char *u = v[R_URL], *t = v[R_WARC_TYPE], *rid = v[R_RECORD_ID];
     if (u && strcmp(u, c->url) == 0 && t && strcmp(t, "revisit") != 0) {
         if (c->rid && rid && strcmp(rid, c->rid) == 0)
             c->best = id, c->exact = 1;
@@ -151,7 +99,6 @@ search_index(run *r, ex_dedup *ix, const char *ixname, uint64_t key, search *c, 
         bat_fail(&r->w, rc, "cannot read the %s: %s", ixname, ex_strerror(rc));
     else if ((rc = c->rc) == EX_OK)
         *id = c->dig ? found : c->best;
-    ex_buf_free(&c->f.buf);
     return rc;
 }
 
@@ -216,7 +163,6 @@ typedef struct load_ctx {
     run *r;
     uint64_t from, from_u; /* the first items the two indexes lack */
     uint64_t max;          /* the last item read */
-    fields f;
 } load_ctx;
 
 /* an item recorded before this run, into the indexes that lack it */
@@ -233,10 +179,11 @@ load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
      * (a quote inside a string is escaped), so records without it need no parse */
     if (id < c->from_u || !c->r->urls || !memmem(data, len, "\"warc_type\":", 12))
         return EX_OK;
-    if ((rc = parse_item(data, len, &c->f)) != EX_OK)
+    ex_fields *f = &c->r->itemf;
+    if ((rc = ex_fields_read(f, data, len)) != EX_OK)
         return ex_fail(&l->err, rc, "item %llu is not an item record%s", (unsigned long long)id,
                        rc == EX_ENOMEM ? " (out of memory)" : "");
-    const char *u = c->f.v[R_URL], *t = c->f.v[R_WARC_TYPE];
+    const char *u = f->str[R_URL], *t = f->str[R_WARC_TYPE];
     if (!u || !t || strcmp(t, "revisit") == 0)
         return EX_OK;
     uint64_t uk = url_key(c->r->h, u);
@@ -252,6 +199,9 @@ lookups_start(run *r)
     uint64_t from, from_u;
     int rc;
     size_t mem = ex_dedup_mem_items();
+    static const char *const fields[R_COUNT] = {"digest", "url", "warc_type", "record_id"};
+    if ((rc = ex_fields_init(&r->itemf, fields, R_COUNT)) != EX_OK)
+        return ex_fail(&l->err, rc, "cannot compile the item fields");
     if ((rc = index_start(r, "dedup", mem, &r->map, &from)) != EX_OK ||
         (rc = index_start(r, "urls", mem / 4, &r->urls, &from_u)) != EX_OK)
         return rc;
@@ -267,7 +217,6 @@ lookups_start(run *r)
     if (rc != EX_OK && !l->err.msg[0])
         ex_ledger_fail_store(l, rc);
     r->w.next_item = c->max + 1;
-    ex_buf_free(&c->f.buf);
     free(c);
     return rc;
 }

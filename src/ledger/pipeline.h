@@ -218,6 +218,7 @@ typedef struct run {
     ex_dedup *urls;         /* WARC records (not revisits): URL key -> items, for revisits */
     ex_sha256 *h;           /* the sequencer's own hasher */
     ex_store *rd;           /* a read-only connection for duplicate checks, or NULL */
+    ex_fields itemf;        /* item records' fields that lookups read */
     imap inputs;
     job *jobs;              /* the inputs of this run */
     size_t njobs;
