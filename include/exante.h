@@ -18,9 +18,10 @@
  *   - Threads: each handle type says at its typedef whether several threads may share one.
  *     Distinct handles may be used on distinct threads at once, and functions without a
  *     handle (ex_note_verify, ex_log_proof_verify, ex_policy_check, ...) from any number of
- *     threads: the library's only shared state, its compression dictionaries, is made once
- *     under pthread_once. Values passed as const (ex_vkey, ex_checkpoint, ex_log_proof) are
- *     only read.
+ *     threads: the library's only shared state (its compression dictionaries, the compiled
+ *     field paths log verify reads decisions with) is made once under pthread_once and only
+ *     read after. Values passed as const (ex_vkey, ex_checkpoint, ex_log_proof) are only
+ *     read.
  */
 #ifndef EXANTE_H
 #define EXANTE_H
