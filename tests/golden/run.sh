@@ -11,7 +11,6 @@ X=$1 MOD=$2 OUT=$3
 faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
 [ -n "$faketime_lib" ] || { echo "run.sh: libfaketime is missing (apt-get install faketime)" >&2; exit 2; }
 export LD_PRELOAD=$faketime_lib FAKETIME="2026-01-02 03:04:05" FAKETIME_DONT_FAKE_MONOTONIC=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export EXANTE_DIR=$PWD/ledger
 $X init --origin golden.test/log >/dev/null
 $X sample --items 300 --seed 7 --out s >/dev/null
