@@ -55,6 +55,11 @@ static const cli_command commands[] = {
      "entry INDEX\tprint an entry exactly as hashed\n"
      "verify\trecompute and check everything stored\n"
      "tiles --out DIR\texport the log as C2SP tlog-tiles"},
+    {"snapshot", cmd_snapshot,
+     "create NAME [--from OLD]\tfreeze the admitted set (tree root logged)\n"
+     "list | show NAME\tthe snapshots' records\n"
+     "diff A B | export NAME\tdigests added and removed / all members\n"
+     "audit NAME\trecompute the members from the ledger and check"},
     {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
     {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},

@@ -468,6 +468,7 @@ int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
 typedef struct ex_ledger_counts {
     uint64_t entries, checkpoints, sources, batches, decisions, items;
     uint64_t signals; /* policies, captures and opt-outs checked against their entries */
+    uint64_t snapshots; /* snapshot records checked against their entries */
 } ex_ledger_counts;
 
 /* Verify the log (ex_log_verify) and every ledger table it commits to: source and batch rows
@@ -485,6 +486,39 @@ int ex_sample_write(const char *dir, uint64_t items, uint64_t seed, ex_err *err)
 
 /* Quarantine reports as JSONL (file, offset, member, line, reason, source); caller frees. */
 int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
+
+/* ---- snapshots (../shared/PROOFS.md) ------------------------------------ */
+
+/* Freeze the snapshot `name` (1 to 128 letters, digits and . _ - : +; EX_EEXIST if taken): the
+ * content digests whose latest decision is admit and that no opt-out reaches, as of the
+ * current log size; with `from` (may be NULL), only those that are also members of snapshot
+ * `from` (the clean-room set after opt-outs). Its record (canonical JSON: PROOFS.md's keys,
+ * the counts, the policies in force, the parent record's entry digest, the creation time) is
+ * appended to the log with a signed checkpoint and its leaves stored, in one transaction.
+ * *record (may be NULL; caller frees) and *index (may be NULL) get the record and its log
+ * index. Takes the ledger's writer lock. */
+int ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char **record,
+                              size_t *len, uint64_t *index);
+/* Every snapshot's record with its log_index, as JSONL in creation order (caller frees). */
+int ex_ledger_snapshots_dup(ex_ledger *l, char **jsonl, size_t *len);
+/* One snapshot's record with its log_index and, for one made --from a parent, how many digests
+ * it added and removed against it (caller frees). EX_ENOTFOUND with a message if none. */
+int ex_ledger_snapshot_show_dup(ex_ledger *l, const char *name, char **json, size_t *len);
+/* The members of snapshot `name`, ascending, to fn (a non-EX_OK return stops and is passed
+ * back). */
+int ex_ledger_snapshot_members(ex_ledger *l, const char *name,
+                               int (*fn)(void *ctx, const uint8_t d[EX_HASH_BYTES]), void *ctx);
+/* The digests in b and not in a (added 1) and in a and not in b (added 0), ascending, to fn
+ * (may be NULL: count only); *added and *removed (may be NULL) count them. */
+int ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
+                            int (*fn)(void *ctx, int added, const uint8_t d[EX_HASH_BYTES]),
+                            void *ctx, uint64_t *added, uint64_t *removed);
+/* What a monitor checks: the stored leaves are strictly ascending and hash to the record's
+ * root, and they are exactly the members recomputed from the ledger's decisions and opt-outs
+ * as of the record's log size (within its parent's members for a --from snapshot).
+ * EX_EVERIFY with the first difference named in ex_ledger_errmsg(); *members (may be NULL)
+ * counts the leaves. */
+EX_MUST_CHECK int ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members);
 
 /* ---- license expressions (SPDX) ---------------------------------------- */
 

@@ -174,6 +174,8 @@ typedef struct loading {
     ex_ledger *l;
     ex_peval *e;
     int rc;
+    uint64_t below; /* opt-outs: only those logged below this index */
+    uint64_t n;     /* opt-outs loaded */
 } loading;
 
 static const char *
@@ -250,6 +252,9 @@ load_optout(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     (void)id;
     loading *g = ctx;
+    if (key < 0 || (uint64_t)key >= g->below)
+        return EX_OK;
+    g->n++;
     json_t *o = json_loadb(data, len, 0, NULL);
     if (!o)
         return EX_EFORMAT;
@@ -302,7 +307,7 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
         *policy = NULL;
         return ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
     }
-    loading g = {l, *out, EX_OK};
+    loading g = {l, *out, EX_OK, UINT64_MAX, 0};
     if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_SOURCES, 1, UINT64_MAX, load_source, &g)) ==
             EX_OK &&
         (rc = l->st->ops->rec_scan(l->st, EX_TAB_CAPTURES, 1, UINT64_MAX, load_capture, &g)) ==
@@ -319,5 +324,33 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
             return ex_fail(&l->err, rc, "a stored source, capture or opt-out record is malformed");
         return ex_ledger_fail_store(l, rc);
     }
+    return EX_OK;
+}
+
+int
+ex_ledger_optouts_load(ex_ledger *l, uint64_t below, ex_policy **policy, ex_peval **out,
+                       uint64_t *n)
+{
+    static const char only[] = "reject optout\n";
+    ex_policy_diag d;
+    ex_policy_err pe;
+    *policy = NULL;
+    *out = NULL;
+    int rc = parse_checked(only, sizeof only - 1, policy, &d);
+    if (rc == EX_OK && (rc = ex_peval_new(*policy, out, &pe)) != EX_OK)
+        ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
+    loading g = {l, *out, EX_OK, below, 0};
+    if (rc == EX_OK &&
+        (rc = l->st->ops->rec_scan(l->st, EX_TAB_OPTOUTS, 1, UINT64_MAX, load_optout, &g)) != EX_OK)
+        rc == EX_EFORMAT ? ex_fail(&l->err, rc, "a stored opt-out record is malformed")
+                         : ex_ledger_fail_store(l, rc);
+    if (rc != EX_OK) {
+        ex_peval_free(*out);
+        ex_policy_free(*policy);
+        *out = NULL;
+        *policy = NULL;
+        return rc;
+    }
+    *n = g.n;
     return EX_OK;
 }

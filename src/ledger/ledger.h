@@ -44,6 +44,11 @@ struct ex_policy;
 struct ex_peval;
 int ex_ledger_peval_load(ex_ledger *l, struct ex_policy **policy, char digest[EX_DIGEST_STR_BYTES],
                          struct ex_peval **e);
+/* An evaluator that knows only the opt-outs logged below log index `below` (UINT64_MAX: all),
+ * for asking whether one reaches an item (ex_peval_optout); *n counts them. Free with
+ * ex_peval_free, then ex_policy_free. */
+int ex_ledger_optouts_load(ex_ledger *l, uint64_t below, struct ex_policy **policy,
+                           struct ex_peval **out, uint64_t *n);
 /* A second, read-only connection to the ledger's database (WAL: it reads the last committed
  * state while the main connection writes); EX_EINVAL for an in-memory ledger. Close it with
  * its ops->close. */

@@ -528,3 +528,20 @@ out:
     }
     return rc;
 }
+
+int
+ex_peval_optout(ex_peval *e, const ex_pitem *it, const char **digest)
+{
+    facts f;
+    f.it = it;
+    f.h = NULL;
+    f.hlen = 0;
+    f.have_host = 0;
+    f.optout_done = 0;
+    f.opt = NULL;
+    f.hostname[0] = 0;
+    optout_facts(e, &f);
+    if (f.opt && digest)
+        *digest = f.opt->digest;
+    return f.opt != NULL;
+}

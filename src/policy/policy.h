@@ -154,6 +154,11 @@ int ex_peval_add_optout(ex_peval *e, int scope, const char *value, const char *d
  * EX_ENOTFOUND if the item's source was never added. */
 int ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out);
 
+/* 1 if an opt-out reaches the item (its digest, URL prefix or domain; only it->digest or
+ * it->digest_raw and it->url are read), with *digest (may be NULL) naming the opt-out's record
+ * (borrowed from e); 0 if none does. */
+int ex_peval_optout(ex_peval *e, const ex_pitem *it, const char **digest);
+
 /* The lower-case host of an http(s) URL into out (no port, no userinfo); 0 if there is none. */
 size_t ex_url_host(const char *url, char out[256]);
 

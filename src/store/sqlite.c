@@ -36,11 +36,18 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     /* v4: item and decision records may be packed (pack.h): a build that predates packing
      * must refuse the ledger rather than hand out zstd frames as records */
     "INSERT OR REPLACE INTO meta(key, value) VALUES('packed-records', 'zstd 1 2');",
+    /* v5: snapshots. A snapshot's record is also a log entry (key: its index); its leaves, the
+     * sorted member digests, are stored in chunks keyed by that index */
+    "CREATE TABLE IF NOT EXISTS snapshots(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+    " record BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS snapleaves(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+    " record BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS snapleaves_snapshot ON snapleaves(key);",
 };
 
 const char *const sq_tables[EX_TAB_COUNT] = {
     "sources", "items", "decisions", "batches", "quarantine", "inputs", "policies", "captures",
-    "optouts"};
+    "optouts", "snapshots", "snapleaves"};
 
 /* the statements on the fixed tables (sqlite_int.h's Q_*) */
 static const char *const sql[Q_COUNT] = {
@@ -259,6 +266,7 @@ migrate(ex_store *s, int read_only, ex_err *err)
     if (version > EX_STORE_SCHEMA)
         return ex_fail(err, EX_EDB, "ledger schema version %d is newer than this exante (%d)",
                        version, EX_STORE_SCHEMA);
+    s->schema = version;
     if (version == EX_STORE_SCHEMA || (read_only && version >= EX_STORE_READ_MIN))
         return EX_OK;
     if (read_only)
@@ -272,6 +280,8 @@ migrate(ex_store *s, int read_only, ex_err *err)
         if ((rc = sq_exec(s, migrations[v])) == EX_OK)
             rc = sq_exec(s, pragma);
     }
+    if (rc == EX_OK)
+        s->schema = EX_STORE_SCHEMA;
     if (rc == EX_OK)
         rc = sq_commit(s);
     if (rc != EX_OK) {

@@ -55,6 +55,9 @@ enum {
     EX_TAB_POLICIES,   /* key: log index of the adoption's entry */
     EX_TAB_CAPTURES,   /* key: log index of the capture's entry (robots.txt, tdmrep.json) */
     EX_TAB_OPTOUTS,    /* key: log index of the opt-out's entry */
+    EX_TAB_SNAPSHOTS,  /* key: log index of the snapshot record's entry */
+    EX_TAB_SNAPLEAVES, /* key: that index again (indexed); records: chunks of its sorted
+                          member digests, each 'L' then 32-byte digests (never a zstd frame) */
     EX_TAB_COUNT
 };
 
@@ -170,6 +173,8 @@ typedef struct ex_store_ops {
 struct ex_store {
     const ex_store_ops *ops;
     ex_err err;
+    int schema; /* the schema version the database has (a read-only open may leave it below
+                   EX_STORE_SCHEMA: tables added since are then absent) */
 };
 
 typedef struct ex_store_opts {
@@ -183,10 +188,11 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 4
+#define EX_STORE_SCHEMA 5
 /* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed
- * records, which readers tell apart from plain ones. Older ones are migrated by the next
- * command that writes. */
+ * records, which readers tell apart from plain ones, and 5 the snapshot tables, which a ledger
+ * that never had them has no use for (reading them fails: no such table). Older ones are
+ * migrated by the next command that writes. */
 #define EX_STORE_READ_MIN 3
 
 static inline void

@@ -1,0 +1,138 @@
+/* cmd_snapshot.c - exante snapshot create|list|show|diff|export|audit */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: exante snapshot create NAME [--from OLD]\n"
+    "       exante snapshot list\n"
+    "       exante snapshot show NAME\n"
+    "       exante snapshot diff A B\n"
+    "       exante snapshot export NAME\n"
+    "       exante snapshot audit NAME\n"
+    "\n"
+    "A snapshot is the frozen set of content a training run may read: the digests whose\n"
+    "latest decision is admit and that no opt-out reaches, as of the current log size,\n"
+    "sorted into an RFC 9162 tree whose root is logged (format: PROOFS.md). --from OLD keeps\n"
+    "only the members of OLD that still qualify (the clean-room set after opt-outs).\n"
+    "'list' prints the records as JSONL, 'show' one record (with what changed against its\n"
+    "parent), 'diff' the digests added and removed from A to B as JSONL, 'export' the sorted\n"
+    "digests one per line, and 'audit' recomputes the members from the ledger as of the\n"
+    "record's log size and checks the stored leaves and root (exit 1 names the first\n"
+    "difference). 'exante prove' and 'exante verify-proof' give and check proofs.\n";
+
+static int
+print_digest(void *ctx, const uint8_t d[EX_HASH_BYTES])
+{
+    (void)ctx;
+    char s[EX_DIGEST_STR_BYTES];
+    ex_digest_format(d, s);
+    return puts(s) < 0 ? EX_EIO : EX_OK;
+}
+
+static int
+print_change(void *ctx, int added, const uint8_t d[EX_HASH_BYTES])
+{
+    (void)ctx;
+    char s[EX_DIGEST_STR_BYTES];
+    ex_digest_format(d, s);
+    return printf("{\"change\":\"%s\",\"digest\":\"%s\"}\n", added ? "added" : "removed", s) < 0
+               ? EX_EIO
+               : EX_OK;
+}
+
+/* run one subcommand on the open ledger; the exit code */
+static int
+run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from)
+{
+    char *out = NULL;
+    size_t len = 0;
+    int rc;
+    if (strcmp(sub, "list") == 0) {
+        rc = ex_ledger_snapshots_dup(l, &out, &len);
+        return cli_emit(l, rc, out, len);
+    }
+    if (strcmp(sub, "show") == 0) {
+        rc = ex_ledger_snapshot_show_dup(l, args[0], &out, &len);
+        if (rc == EX_OK)
+            puts(out);
+        free(out);
+    } else if (strcmp(sub, "export") == 0)
+        rc = ex_ledger_snapshot_members(l, args[0], print_digest, NULL);
+    else if (strcmp(sub, "diff") == 0)
+        rc = ex_ledger_snapshot_diff(l, args[0], args[1], print_change, NULL, NULL, NULL);
+    else if (strcmp(sub, "audit") == 0) {
+        uint64_t n = 0;
+        rc = ex_ledger_snapshot_audit(l, args[0], &n);
+        if (rc == EX_OK && c->json)
+            printf("{\"members\":%llu,\"name\":\"%s\",\"ok\":true}\n", (unsigned long long)n,
+                   args[0]);
+        else if (rc == EX_OK)
+            printf("snapshot '%s': %llu members, leaves ascending, root and members recomputed "
+                   "from the ledger: ok\n",
+                   args[0], (unsigned long long)n);
+    } else {
+        uint64_t index = 0;
+        rc = ex_ledger_snapshot_create(l, args[0], from, &out, &len, &index);
+        if (rc == EX_OK && c->json) {
+            fwrite(out, 1, len, stdout);
+            putchar('\n');
+        } else if (rc == EX_OK) {
+            printf("snapshot '%s' logged at index %llu: %s\n", args[0],
+                   (unsigned long long)index, out);
+        }
+        free(out);
+    }
+    if (rc != EX_OK)
+        cli_err("%s", ex_ledger_errmsg(l));
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
+int
+cmd_snapshot(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct {
+        const char *name;
+        int nargs, writes;
+    } subs[] = {{"create", 1, 1}, {"list", 0, 0}, {"show", 1, 0},
+                {"diff", 2, 0},   {"export", 1, 0}, {"audit", 1, 0}};
+    const char *sub;
+    int go = cli_subcommand(&argc, &argv, usage, "snapshot",
+                            "'create', 'list', 'show', 'diff', 'export' or 'audit'", &sub);
+    if (go != CLI_GO)
+        return go;
+    const char *from = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'f': from = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(usage, "snapshot %s: bad option '%s'", sub, argv[optind - 1]);
+        }
+    }
+    size_t k = 0;
+    while (k < sizeof subs / sizeof subs[0] && strcmp(subs[k].name, sub) != 0)
+        k++;
+    if (k == sizeof subs / sizeof subs[0])
+        return cli_usage(usage, "snapshot: unknown subcommand '%s'", sub);
+    if (argc - optind != subs[k].nargs)
+        return cli_usage(usage, "snapshot %s: expected %s", sub,
+                         subs[k].nargs == 0   ? "no arguments"
+                         : subs[k].nargs == 1 ? "one NAME"
+                                              : "two names, A and B");
+    if (from && strcmp(sub, "create") != 0)
+        return cli_usage(usage, "snapshot %s: --from goes with create", sub);
+    ex_ledger *l;
+    int x = cli_open(c, !subs[k].writes, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    return run(c, l, sub, argv + optind, from);
+}

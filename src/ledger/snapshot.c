@@ -1,0 +1,520 @@
+/* snapshot.c - stored snapshots (exante.h, snapshot.h): creation, listing, members, diffs,
+ * proofs and audits. A snapshot's record is a log entry (../shared/PROOFS.md) kept in the
+ * snapshots table under its log index; its leaves, the sorted member digests, are kept in
+ * chunks of the snapleaves table under the same index. */
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SNAP_NAME_MAX 128
+#define CHUNK_LEAVES 65536 /* digests per stored chunk (2 MiB) */
+
+/* ---- stored snapshots ---- */
+
+enum { S_NAME, S_SIZE, S_LOG_SIZE, S_ROOT, S_FROM, S_COUNT };
+
+typedef struct snap {
+    uint64_t log_index;
+    char *entry; /* the record, as logged */
+    size_t entry_len;
+    char name[SNAP_NAME_MAX + 1];
+    char from[SNAP_NAME_MAX + 1]; /* the parent's name, "" if none */
+    uint64_t size, log_size;
+    uint8_t root[EX_HASH_BYTES];
+} snap;
+
+typedef struct finding {
+    ex_ledger *l;
+    const char *name; /* NULL: every snapshot, to fn */
+    ex_fields f;
+    snap *out;
+    int found;
+    int (*fn)(void *ctx, const snap *s);
+    void *ctx;
+} finding;
+
+static int
+read_snap(finding *c, uint64_t id, int64_t key, const void *data, size_t len, snap *s)
+{
+    ex_fields *f = &c->f;
+    size_t rl;
+    if (ex_fields_read(f, data, len) != EX_OK || !f->str[S_NAME] || f->num[S_SIZE] < 0 ||
+        f->num[S_LOG_SIZE] < 0 || !f->str[S_ROOT] ||
+        ex_b64_decode(f->str[S_ROOT], strlen(f->str[S_ROOT]), s->root, EX_HASH_BYTES, &rl) !=
+            EX_OK ||
+        rl != EX_HASH_BYTES || strlen(f->str[S_NAME]) > SNAP_NAME_MAX ||
+        (f->str[S_FROM] && strlen(f->str[S_FROM]) > SNAP_NAME_MAX))
+        return ex_fail(&c->l->err, EX_EFORMAT, "snapshots row %llu is not a snapshot record",
+                       (unsigned long long)id);
+    s->log_index = (uint64_t)key;
+    s->size = (uint64_t)f->num[S_SIZE];
+    s->log_size = (uint64_t)f->num[S_LOG_SIZE];
+    snprintf(s->name, sizeof s->name, "%s", f->str[S_NAME]);
+    snprintf(s->from, sizeof s->from, "%s", f->str[S_FROM] ? f->str[S_FROM] : "");
+    s->entry = NULL;
+    s->entry_len = len;
+    return EX_OK;
+}
+
+static int
+visit_snap(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    finding *c = ctx;
+    snap s;
+    int rc = read_snap(c, id, key, data, len, &s);
+    if (rc != EX_OK)
+        return rc;
+    if (!c->name) {
+        s.entry = (char *)data;
+        return c->fn(c->ctx, &s);
+    }
+    if (strcmp(s.name, c->name) != 0)
+        return EX_OK;
+    if (!(s.entry = malloc(len + 1)))
+        return ex_fail(&c->l->err, EX_ENOMEM, "out of memory");
+    memcpy(s.entry, data, len);
+    s.entry[len] = '\0';
+    *c->out = s;
+    c->found = 1;
+    return EX_EEXIST; /* found: stop */
+}
+
+static int
+scan_snaps(ex_ledger *l, finding *c)
+{
+    static const char *const paths[S_COUNT] = {"name", "size", "log_size", "root", "from"};
+    ex_store *st = l->st;
+    if (st->schema < 5)
+        return EX_OK; /* a ledger read as it is, from before snapshots: it has none */
+    int rc = ex_fields_init(&c->f, paths, S_COUNT);
+    if (rc == EX_OK)
+        rc = st->ops->rec_scan(st, EX_TAB_SNAPSHOTS, 1, UINT64_MAX, visit_snap, c);
+    if (rc == EX_EEXIST)
+        rc = EX_OK;
+    if (rc != EX_OK && !l->err.msg[0])
+        ex_ledger_fail_store(l, rc);
+    ex_fields_free(&c->f);
+    return rc;
+}
+
+/* The snapshot named name into *s (free s->entry); EX_ENOTFOUND with a message if none. */
+static int
+snap_find(ex_ledger *l, const char *name, snap *s)
+{
+    finding c = {.l = l, .name = name, .out = s};
+    int rc = scan_snaps(l, &c);
+    if (rc == EX_OK && !c.found)
+        rc = ex_fail(&l->err, EX_ENOTFOUND, "no snapshot named '%s' (see 'exante snapshot list')",
+                     name);
+    return rc;
+}
+
+typedef struct leaves_ctx {
+    ex_ledger *l;
+    snap_set *set;
+} leaves_ctx;
+
+static int
+add_chunk(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    leaves_ctx *c = ctx;
+    const uint8_t *p = data;
+    if (len < 1 || p[0] != 'L' || (len - 1) % EX_HASH_BYTES != 0)
+        return ex_fail(&c->l->err, EX_EFORMAT, "snapleaves row %llu is not a chunk of leaves",
+                       (unsigned long long)id);
+    uint64_t k = (len - 1) / EX_HASH_BYTES;
+    snap_set *s = c->set;
+    if (s->n + k > s->cap) {
+        uint64_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->n + k)
+            cap *= 2;
+        uint8_t(*v)[EX_HASH_BYTES] = realloc(s->d, cap * sizeof *v);
+        if (!v)
+            return ex_fail(&c->l->err, EX_ENOMEM, "out of memory");
+        s->d = v;
+        s->cap = cap;
+    }
+    memcpy(s->d[s->n], p + 1, len - 1);
+    s->n += k;
+    return EX_OK;
+}
+
+/* The stored leaves of s, in their stored order (an audit checks it). */
+static int
+snap_leaves(ex_ledger *l, const snap *s, snap_set *out)
+{
+    memset(out, 0, sizeof *out);
+    leaves_ctx c = {l, out};
+    ex_err_clear(&l->err);
+    int rc = l->st->ops->rec_scan_key(l->st, EX_TAB_SNAPLEAVES, (int64_t)s->log_index, add_chunk,
+                                      &c);
+    if (rc != EX_OK && !l->err.msg[0])
+        ex_ledger_fail_store(l, rc);
+    if (rc == EX_OK && out->n != s->size)
+        rc = ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': %llu leaves stored, its record says %llu",
+                     s->name, (unsigned long long)out->n, (unsigned long long)s->size);
+    if (rc != EX_OK)
+        snap_set_free(out);
+    return rc;
+}
+
+/* ---- creation ---- */
+
+static int
+valid_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > SNAP_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == ':' || c == '+'))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct creating {
+    const char *entry;
+    size_t len;
+    const snap_set *set;
+    uint64_t index;
+} creating;
+
+static int
+create_in_tx(ex_ledger *l, void *ctx)
+{
+    creating *c = ctx;
+    ex_store *st = l->st;
+    const void *ep = c->entry;
+    int rc = ex_log_append(l->log, &ep, &c->len, 1, &c->index);
+    if (rc != EX_OK)
+        return ex_ledger_fail_log(l, rc);
+    if ((rc = st->ops->rec_append(st, EX_TAB_SNAPSHOTS, (int64_t)c->index, c->entry, c->len,
+                                  NULL)) != EX_OK)
+        return ex_ledger_fail_store(l, rc);
+    /* the leaves, in chunks that never start as a packed record would */
+    uint8_t *chunk = malloc(1 + (size_t)CHUNK_LEAVES * EX_HASH_BYTES);
+    if (!chunk)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    chunk[0] = 'L';
+    for (uint64_t i = 0; rc == EX_OK && i < c->set->n; i += CHUNK_LEAVES) {
+        uint64_t k = c->set->n - i < CHUNK_LEAVES ? c->set->n - i : CHUNK_LEAVES;
+        memcpy(chunk + 1, c->set->d[i], k * EX_HASH_BYTES);
+        if ((rc = st->ops->rec_append(st, EX_TAB_SNAPLEAVES, (int64_t)c->index, chunk,
+                                      1 + k * EX_HASH_BYTES, NULL)) != EX_OK)
+            ex_ledger_fail_store(l, rc);
+    }
+    free(chunk);
+    return rc;
+}
+
+/* The snapshot record (PROOFS.md: type, name, size, root, log_size; and what it was made of). */
+static int
+write_record(const char *name, const snap *parent, uint64_t log_size, const snap_set *set,
+             const uint8_t root[EX_HASH_BYTES], const snap_counts *counts,
+             const snap_policies *pol, uint64_t parent_dropped, ex_sha256 *h, ex_buf *b)
+{
+    char now[32], b64[64], pdig[EX_DIGEST_STR_BYTES];
+    ex_time_now(now);
+    size_t rl = ex_b64_encode(root, EX_HASH_BYTES, b64);
+    if (parent) {
+        uint8_t d[EX_HASH_BYTES];
+        int rc = ex_sha256_digest(h, parent->entry, parent->entry_len, d);
+        if (rc != EX_OK)
+            return rc;
+        ex_digest_format(d, pdig);
+    }
+    ex_cj w;
+    ex_cj_init(&w, b);
+    ex_cj_obj(&w);
+    ex_cj_kint(&w, "admitted", (int64_t)counts->admitted);
+    ex_cj_kopt(&w, "created", now);
+    if (parent)
+        ex_cj_kopt(&w, "from", parent->name);
+    ex_cj_kint(&w, "log_size", (int64_t)log_size);
+    ex_cj_kopt(&w, "name", name);
+    ex_cj_kint(&w, "optout_excluded", (int64_t)counts->optout_excluded);
+    if (parent) {
+        ex_cj_kopt(&w, "parent", pdig);
+        ex_cj_kint(&w, "parent_dropped", (int64_t)parent_dropped);
+    }
+    ex_cj_key(&w, "policies");
+    ex_cj_arr(&w);
+    for (size_t i = 0; i < pol->n; i++)
+        ex_cj_str(&w, pol->v[i], strlen(pol->v[i]));
+    ex_cj_end(&w);
+    ex_cj_kstr(&w, "root", b64, rl);
+    ex_cj_kint(&w, "size", (int64_t)set->n);
+    ex_cj_kstr(&w, "type", "snapshot", 8);
+    ex_cj_end(&w);
+    return ex_cj_done(&w);
+}
+
+int
+ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char **record,
+                          size_t *len, uint64_t *index)
+{
+    ex_err_clear(&l->err);
+    if (!l->key)
+        return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
+    if (!name || !valid_name(name))
+        return ex_fail(&l->err, EX_EINVAL,
+                       "a snapshot name is 1 to %d letters, digits and . _ - : +", SNAP_NAME_MAX);
+    int lockfd;
+    int rc = ex_ledger_lock(l, &lockfd); /* no ingest changes the decisions meanwhile */
+    if (rc != EX_OK)
+        return rc;
+    snap old = {0}, parent = {0};
+    snap_set set = {0}, pset = {0};
+    snap_counts counts;
+    snap_policies pol;
+    uint64_t dropped = 0;
+    ex_buf b = {0};
+    uint8_t root[EX_HASH_BYTES];
+    if ((rc = snap_find(l, name, &old)) == EX_OK) {
+        rc = ex_fail(&l->err, EX_EEXIST, "a snapshot named '%s' exists (log index %llu)", name,
+                     (unsigned long long)old.log_index);
+        goto out;
+    }
+    if (rc != EX_ENOTFOUND)
+        goto out;
+    ex_err_clear(&l->err);
+    if (from && ((rc = snap_find(l, from, &parent)) != EX_OK ||
+                 (rc = snap_leaves(l, &parent, &pset)) != EX_OK))
+        goto out;
+    uint64_t log_size = ex_log_size(l->log);
+    if ((rc = snap_members(l, log_size, &set, &counts, &pol)) != EX_OK)
+        goto out;
+    if (from) {
+        snap_intersect(&set, &pset);
+        dropped = pset.n - set.n; /* the parent's members that no longer qualify */
+    }
+    if ((rc = ex_merkle_sorted_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n, root)) !=
+            EX_OK ||
+        (rc = write_record(name, from ? &parent : NULL, log_size, &set, root, &counts, &pol,
+                           dropped, l->h, &b)) != EX_OK) {
+        ex_fail(&l->err, rc, "cannot write the snapshot record: %s", ex_strerror(rc));
+        goto out;
+    }
+    creating c = {b.data, b.len, &set, 0};
+    if ((rc = ex_ledger_atomic(l, create_in_tx, &c)) != EX_OK)
+        goto out;
+    if (index)
+        *index = c.index;
+    if (record) {
+        *record = ex_buf_take(&b, len);
+    }
+out:
+    ex_buf_free(&b);
+    free(old.entry);
+    free(parent.entry);
+    snap_set_free(&set);
+    snap_set_free(&pset);
+    ex_ledger_unlock(lockfd);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+typedef struct listing {
+    ex_buf *out;
+} listing;
+
+/* the record with its log index, as one canonical JSON line */
+static int
+with_index(ex_ledger *l, const snap *s, json_t *extra, ex_buf *out)
+{
+    json_t *o = json_loadb(s->entry, s->entry_len, 0, NULL);
+    if (!o) {
+        json_decref(extra);
+        return ex_fail(&l->err, EX_EFORMAT, "snapshot '%s': its record is not JSON", s->name);
+    }
+    json_object_set_new(o, "log_index", json_integer((json_int_t)s->log_index));
+    if (extra)
+        json_object_update(o, extra);
+    json_decref(extra);
+    int rc = ex_json_canon(o, out, &l->err);
+    json_decref(o);
+    return rc;
+}
+
+typedef struct list_ctx {
+    ex_ledger *l;
+    ex_buf b;
+} list_ctx;
+
+static int
+list_one(void *ctx, const snap *s)
+{
+    list_ctx *c = ctx;
+    int rc = with_index(c->l, s, NULL, &c->b);
+    return rc == EX_OK ? ex_buf_putc(&c->b, '\n') : rc;
+}
+
+int
+ex_ledger_snapshots_dup(ex_ledger *l, char **jsonl, size_t *len)
+{
+    ex_err_clear(&l->err);
+    list_ctx c = {l, {0}};
+    finding f = {.l = l, .fn = list_one, .ctx = &c};
+    int rc = scan_snaps(l, &f);
+    if (rc == EX_OK && ex_buf_reserve(&c.b, 1) != EX_OK)
+        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    if (rc != EX_OK) {
+        ex_buf_free(&c.b);
+        return rc;
+    }
+    *jsonl = ex_buf_take(&c.b, len);
+    return EX_OK;
+}
+
+/* s and its leaves */
+static int
+open_snap(ex_ledger *l, const char *name, snap *s, snap_set *leaves)
+{
+    int rc = snap_find(l, name, s);
+    if (rc == EX_OK && leaves && (rc = snap_leaves(l, s, leaves)) != EX_OK) {
+        free(s->entry);
+        s->entry = NULL;
+    }
+    return rc;
+}
+
+int
+ex_ledger_snapshot_show_dup(ex_ledger *l, const char *name, char **json, size_t *len)
+{
+    ex_err_clear(&l->err);
+    snap s = {0}, p = {0};
+    snap_set a = {0}, b = {0};
+    ex_buf out = {0};
+    json_t *extra = NULL;
+    int rc = open_snap(l, name, &s, &b);
+    if (rc == EX_OK && s.from[0]) {
+        /* what changed against the parent */
+        uint64_t added, removed;
+        if ((rc = open_snap(l, s.from, &p, &a)) == EX_OK &&
+            (rc = snap_walk(&a, &b, NULL, NULL, &added, &removed)) == EX_OK) {
+            extra = json_object();
+            json_object_set_new(extra, "added", json_integer((json_int_t)added));
+            json_object_set_new(extra, "removed", json_integer((json_int_t)removed));
+        }
+    }
+    if (rc == EX_OK)
+        rc = with_index(l, &s, extra, &out);
+    if (rc == EX_OK)
+        *json = ex_buf_take(&out, len);
+    ex_buf_free(&out);
+    free(s.entry);
+    free(p.entry);
+    snap_set_free(&a);
+    snap_set_free(&b);
+    return rc;
+}
+
+int
+ex_ledger_snapshot_members(ex_ledger *l, const char *name,
+                           int (*fn)(void *ctx, const uint8_t d[EX_HASH_BYTES]), void *ctx)
+{
+    ex_err_clear(&l->err);
+    snap s = {0};
+    snap_set set = {0};
+    int rc = open_snap(l, name, &s, &set);
+    for (uint64_t i = 0; rc == EX_OK && i < set.n; i++)
+        rc = fn(ctx, set.d[i]);
+    free(s.entry);
+    snap_set_free(&set);
+    return rc;
+}
+
+int
+ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
+                        int (*fn)(void *ctx, int added, const uint8_t d[EX_HASH_BYTES]),
+                        void *ctx, uint64_t *added, uint64_t *removed)
+{
+    ex_err_clear(&l->err);
+    snap sa = {0}, sb = {0};
+    snap_set la = {0}, lb = {0};
+    int rc = open_snap(l, a, &sa, &la);
+    if (rc == EX_OK)
+        rc = open_snap(l, b, &sb, &lb);
+    uint64_t ad = 0, rm = 0;
+    if (rc == EX_OK)
+        rc = snap_walk(&la, &lb, fn, ctx, &ad, &rm);
+    if (added)
+        *added = ad;
+    if (removed)
+        *removed = rm;
+    free(sa.entry);
+    free(sb.entry);
+    snap_set_free(&la);
+    snap_set_free(&lb);
+    return rc;
+}
+
+/* ---- audit ---- */
+
+int
+ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
+{
+    ex_err_clear(&l->err);
+    snap s = {0}, p = {0};
+    snap_set stored = {0}, want = {0}, pset = {0};
+    snap_counts counts;
+    snap_policies pol;
+    uint64_t bad;
+    uint8_t root[EX_HASH_BYTES];
+    int rc = open_snap(l, name, &s, &stored);
+    if (rc != EX_OK)
+        goto out;
+    /* the leaves strictly ascending, and their root the record's */
+    if (ex_merkle_sorted_check((const uint8_t(*)[EX_HASH_BYTES])stored.d, stored.n, &bad) !=
+        EX_OK) {
+        rc = ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': leaf %llu is not above leaf %llu",
+                     name, (unsigned long long)bad, (unsigned long long)bad - 1);
+        goto out;
+    }
+    if ((rc = ex_merkle_sorted_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])stored.d, stored.n,
+                                    root)) != EX_OK)
+        goto out;
+    if (memcmp(root, s.root, EX_HASH_BYTES) != 0) {
+        rc = ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': its leaves do not hash to its root",
+                     name);
+        goto out;
+    }
+    /* the members recomputed from the ledger as of its log size */
+    if ((rc = snap_members(l, s.log_size, &want, &counts, &pol)) != EX_OK)
+        goto out;
+    if (s.from[0]) {
+        if ((rc = open_snap(l, s.from, &p, &pset)) != EX_OK)
+            goto out;
+        snap_intersect(&want, &pset);
+    }
+    for (uint64_t i = 0; i < want.n || i < stored.n; i++) {
+        char x[EX_DIGEST_STR_BYTES], y[EX_DIGEST_STR_BYTES];
+        if (i < want.n && i < stored.n && memcmp(want.d[i], stored.d[i], EX_HASH_BYTES) == 0)
+            continue;
+        if (i < stored.n)
+            ex_digest_format(stored.d[i], x);
+        if (i < want.n)
+            ex_digest_format(want.d[i], y);
+        rc = ex_fail(&l->err, EX_EVERIFY,
+                     "snapshot '%s': leaf %llu is %s, but the ledger as of log size %llu gives "
+                     "%s",
+                     name, (unsigned long long)i, i < stored.n ? x : "(none)",
+                     (unsigned long long)s.log_size, i < want.n ? y : "(none)");
+        goto out;
+    }
+    if (members)
+        *members = stored.n;
+out:
+    free(s.entry);
+    free(p.entry);
+    snap_set_free(&stored);
+    snap_set_free(&want);
+    snap_set_free(&pset);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/* snapshot.h - snapshots inside the ledger: the member sets (members.c) and the stored
+ * snapshots (snapshot.c). The tree, the record and the proofs are ../shared/PROOFS.md. */
+#ifndef EX_SNAPSHOT_H
+#define EX_SNAPSHOT_H
+
+#include "ledger.h"
+
+/* TEMPORARY until h-snapv lands in exante.h */
+int ex_merkle_sorted_root(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
+                          uint8_t out[EX_HASH_BYTES]);
+int ex_merkle_sorted_check(const uint8_t (*d)[EX_HASH_BYTES], uint64_t n, uint64_t *bad);
+
+/* A set of content digests, ascending and distinct once made. */
+typedef struct snap_set {
+    uint8_t (*d)[EX_HASH_BYTES];
+    uint64_t n, cap;
+} snap_set;
+
+typedef struct snap_counts {
+    uint64_t admitted;        /* items whose latest decision is admit */
+    uint64_t optout_excluded; /* of those, the ones an opt-out reaches */
+} snap_counts;
+
+#define SNAP_POLICIES_MAX 16
+typedef struct snap_policies {
+    char v[SNAP_POLICIES_MAX][EX_DIGEST_STR_BYTES]; /* the policies the admits were made under */
+    size_t n;
+} snap_policies;
+
+/* The content digests whose latest decision among those committed below log_size is admit and
+ * that no opt-out logged below log_size reaches, ascending and distinct, into *out (free with
+ * snap_set_free), with counts and the policies in force. Errors with l's message. */
+int snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts,
+                 snap_policies *pol);
+void snap_set_free(snap_set *s);
+/* Keep in a the digests also in b; returns how many were dropped. */
+uint64_t snap_intersect(snap_set *a, const snap_set *b);
+/* The digests of b not in a (added = 1) and of a not in b (0), ascending, to fn (may be NULL:
+ * count only); a non-EX_OK return stops. */
+int snap_walk(const snap_set *a, const snap_set *b,
+              int (*fn)(void *ctx, int added, const uint8_t d[EX_HASH_BYTES]), void *ctx,
+              uint64_t *added, uint64_t *removed);
+
+#endif

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Snapshots (PROOFS.md): create, list, show, diff, export, audit; --from after an opt-out;
+# tamper tests (audit and log verify); bad input.
+. "$(dirname "$0")/lib.sh"
+DB="$EXANTE_DIR/ledger.db"
+dig() { printf '%s' "$1" | sha256sum | sed 's/ .*//; s/^/sha256:/'; }
+
+$EXANTE -q init >/dev/null
+# no policy yet: nothing is admitted, the snapshot is empty and its root is H("")
+expect 0 $EXANTE --json snapshot create empty
+contains "$T/out" '"size":0'
+contains "$T/out" '"root":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="'
+$EXANTE -q source add s --kind other >/dev/null
+printf 'reject optout\nadmit license MIT\nreject * "no lawful basis recorded"\n' > policy.txt
+$EXANTE -q policy adopt policy.txt >/dev/null
+{
+    printf '{"text":"alpha","url":"https://a.example/1","license":"MIT"}\n'
+    printf '{"text":"bravo","url":"https://b.example/2","license":"MIT"}\n'
+    printf '{"text":"charlie","url":"https://c.example/3","license":"MIT"}\n'
+    printf '{"text":"delta","url":"https://d.example/4","license":"GPL-3.0-only"}\n'
+    printf '{"text":"alpha","url":"https://e.example/5","license":"MIT"}\n'
+} > corpus.jsonl
+expect 0 $EXANTE -q ingest --source s corpus.jsonl
+expect 0 $EXANTE --json snapshot create s1
+contains "$T/out" '"size":3'
+contains "$T/out" '"admitted":3'
+contains "$T/out" '"type":"snapshot"'
+# export: the admitted digests, ascending, recomputed here from the texts
+for t in alpha bravo charlie; do dig "$t"; done | sort > want1.txt
+expect 0 $EXANTE snapshot export s1
+cmp -s "$T/out" want1.txt && ok || bad "export s1: $(cat "$T/out")"
+# a second snapshot with the same name is refused
+expect 2 $EXANTE snapshot create s1
+contains "$T/err" "a snapshot named 's1' exists"
+# an opt-out (no reevaluate): the next snapshot leaves bravo out, and so does one --from s1
+$EXANTE -q optout add --domain b.example --holder "B Press" >/dev/null
+expect 0 $EXANTE --json snapshot create s2
+contains "$T/out" '"size":2'
+contains "$T/out" '"optout_excluded":1'
+expect 0 $EXANTE --json snapshot create s3 --from s1
+contains "$T/out" '"from":"s1"'
+contains "$T/out" '"parent_dropped":1'
+contains "$T/out" '"parent":"sha256:'
+for t in alpha charlie; do dig "$t"; done | sort > want2.txt
+expect 0 $EXANTE snapshot export s3
+cmp -s "$T/out" want2.txt && ok || bad "export s3: $(cat "$T/out")"
+expect 0 $EXANTE snapshot show s3
+contains "$T/out" '"removed":1'
+contains "$T/out" '"added":0'
+expect 0 $EXANTE snapshot diff s1 s2
+[ "$(cat "$T/out")" = "{\"change\":\"removed\",\"digest\":\"$(dig bravo)\"}" ] && ok ||
+    bad "diff s1 s2: $(cat "$T/out")"
+expect 0 $EXANTE snapshot list
+[ "$(wc -l < "$T/out")" = 4 ] && ok || bad "list: want 4 snapshots"
+contains "$T/out" '"log_index":'
+# audits recompute each snapshot from the ledger as of its log size
+for s in empty s1 s2 s3; do expect 0 $EXANTE snapshot audit "$s"; done
+expect 0 $EXANTE log verify
+
+# tampering
+cp "$DB" pristine.db
+restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
+idx1=$($EXANTE snapshot list | sed -n 2p | sed 's/.*"log_index":\([0-9]*\).*/\1/')
+sql "$DB" "UPDATE snapleaves SET record = x'4c' || zeroblob(32) || substr(record, 34) WHERE key = $idx1"
+expect 1 $EXANTE snapshot audit s1
+contains "$T/err" "snapshot 's1'"
+restore
+# a decision turned to reject: s1's recomputed members lose charlie
+sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"admit\"', '\"reject\"') AS BLOB) WHERE json_extract(record(record), '\$.digest') = '$(dig charlie)'"
+expect 1 $EXANTE snapshot audit s1
+contains "$T/err" "the ledger as of log size"
+restore
+# an opt-out altered: s2 would hold bravo
+sql "$DB" "UPDATE optouts SET record = CAST(replace(record, 'b.example', 'x.example') AS BLOB)"
+expect 1 $EXANTE snapshot audit s2
+restore
+# an altered snapshot record is caught by log verify
+sql "$DB" "UPDATE snapshots SET record = CAST(replace(record, '\"size\":3', '\"size\":4') AS BLOB) WHERE key = $idx1"
+expect 1 $EXANTE log verify
+contains "$T/err" "snapshot"
+restore
+expect 0 $EXANTE snapshot audit s1
+
+# bad input
+expect 2 $EXANTE snapshot show nosuch
+contains "$T/err" "no snapshot named 'nosuch'"
+expect 2 $EXANTE snapshot create 'bad name'
+expect 2 $EXANTE snapshot create s9 --from nosuch
+expect 2 $EXANTE snapshot diff s1
+expect 2 $EXANTE snapshot frobnicate x
+expect 0 $EXANTE snapshot --help
+contains "$T/out" "usage: exante snapshot create NAME"
+finish
