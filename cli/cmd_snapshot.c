@@ -11,7 +11,8 @@ static const char usage[] =
     "       exante snapshot show NAME\n"
     "       exante snapshot diff A B\n"
     "       exante snapshot export NAME\n"
-    "       exante snapshot audit NAME\n"
+    "       exante snapshot tiles NAME --out DIR\n"
+    "       exante snapshot audit NAME [--tiles DIR]\n"
     "\n"
     "A snapshot is the frozen set of content a training run may read: the digests whose\n"
     "latest decision is admit and that no opt-out reaches, as of the current log size,\n"
@@ -21,7 +22,10 @@ static const char usage[] =
     "parent), 'diff' the digests added and removed from A to B as JSONL, 'export' the sorted\n"
     "digests one per line, and 'audit' recomputes the members from the ledger as of the\n"
     "record's log size and checks the stored leaves and root (exit 1 names the first\n"
-    "difference). 'exante prove' and 'exante verify-proof' give and check proofs.\n";
+    "difference). 'tiles' writes the tree as C2SP tlog-tiles (entries: the 32-byte digests)\n"
+    "with the record beside them (DIR/snapshot); 'audit --tiles DIR' checks such published\n"
+    "tiles alone, no ledger needed: hash tiles, strictly ascending entries, the record's root.\n"
+    "'exante prove' and 'exante verify-proof' give and check proofs.\n";
 
 static int
 print_digest(void *ctx, const uint8_t d[EX_HASH_BYTES])
@@ -45,7 +49,7 @@ print_change(void *ctx, int added, const uint8_t d[EX_HASH_BYTES])
 
 /* run one subcommand on the open ledger; the exit code */
 static int
-run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from)
+run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const char *dir)
 {
     char *out = NULL;
     size_t len = 0;
@@ -63,7 +67,17 @@ run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from)
         rc = ex_ledger_snapshot_members(l, args[0], print_digest, NULL);
     else if (strcmp(sub, "diff") == 0)
         rc = ex_ledger_snapshot_diff(l, args[0], args[1], print_change, NULL, NULL, NULL);
-    else if (strcmp(sub, "audit") == 0) {
+    else if (strcmp(sub, "tiles") == 0) {
+        uint64_t files = 0;
+        rc = ex_ledger_snapshot_tiles(l, args[0], dir, &files);
+        if (rc == EX_OK && c->json) {
+            json_t *j = json_object();
+            json_object_set_new(j, "dir", json_string(dir));
+            json_object_set_new(j, "files", json_integer((json_int_t)files));
+            cli_print_json(j);
+        } else if (rc == EX_OK)
+            printf("wrote %llu files under %s\n", (unsigned long long)files, dir);
+    } else if (strcmp(sub, "audit") == 0) {
         uint64_t n = 0;
         rc = ex_ledger_snapshot_audit(l, args[0], &n);
         if (rc == EX_OK && c->json)
@@ -96,24 +110,28 @@ cmd_snapshot(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"from", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},
+        {"tiles", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static const struct {
         const char *name;
         int nargs, writes;
-    } subs[] = {{"create", 1, 1}, {"list", 0, 0}, {"show", 1, 0},
-                {"diff", 2, 0},   {"export", 1, 0}, {"audit", 1, 0}};
+    } subs[] = {{"create", 1, 1}, {"list", 0, 0},   {"show", 1, 0}, {"diff", 2, 0},
+                {"export", 1, 0}, {"tiles", 1, 0}, {"audit", 1, 0}};
     const char *sub;
     int go = cli_subcommand(&argc, &argv, usage, "snapshot",
-                            "'create', 'list', 'show', 'diff', 'export' or 'audit'", &sub);
+                            "'create', 'list', 'show', 'diff', 'export', 'tiles' or 'audit'", &sub);
     if (go != CLI_GO)
         return go;
-    const char *from = NULL;
+    const char *from = NULL, *dir = NULL, *tiles = NULL;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'f': from = optarg; break;
+        case 'o': dir = optarg; break;
+        case 't': tiles = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "snapshot %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -130,9 +148,30 @@ cmd_snapshot(cli *c, int argc, char **argv)
                                               : "two names, A and B");
     if (from && strcmp(sub, "create") != 0)
         return cli_usage(usage, "snapshot %s: --from goes with create", sub);
+    if (!dir != (strcmp(sub, "tiles") != 0))
+        return cli_usage(usage, "snapshot %s: --out DIR goes with tiles (and it needs one)", sub);
+    if (tiles && strcmp(sub, "audit") != 0)
+        return cli_usage(usage, "snapshot %s: --tiles goes with audit", sub);
+    if (tiles) { /* published tiles alone: no ledger */
+        ex_err e = {0};
+        uint64_t n = 0;
+        int rc = ex_snapshot_audit_tiles(tiles, argv[optind], &n, &e);
+        if (rc != EX_OK) {
+            cli_err("%s", e.msg);
+            return cli_exit(rc);
+        }
+        if (c->json)
+            printf("{\"members\":%llu,\"name\":\"%s\",\"ok\":true}\n", (unsigned long long)n,
+                   argv[optind]);
+        else
+            printf("tiles of snapshot '%s' under %s: %llu entries, strictly ascending, hash tiles "
+                   "and root agree: ok\n",
+                   argv[optind], tiles, (unsigned long long)n);
+        return EXIT_OKAY;
+    }
     ex_ledger *l;
     int x = cli_open(c, !subs[k].writes, &l);
     if (x != EXIT_OKAY)
         return x;
-    return run(c, l, sub, argv + optind, from);
+    return run(c, l, sub, argv + optind, from, dir);
 }

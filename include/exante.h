@@ -328,6 +328,18 @@ EX_MUST_CHECK int ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries
 /* Write the log as C2SP tlog-tiles under dir: checkpoint (latest), tile/<L>/<N>[.p/<W>],
  * tile/entries/<N>[.p/<W>]. *files (may be NULL) counts the files written. */
 int ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files);
+/* The RFC 9162 tree of the sorted digests d[0..n) (a snapshot's) as C2SP tlog-tiles under
+ * dir: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>] whose
+ * entries are the 32-byte digests. *files (may be NULL) counts them. EX_EIO with the cause in
+ * err. */
+int ex_tiles_write_digests(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
+                           const char *dir, uint64_t *files, ex_err *err);
+/* The n digests of such tiles under dir (malloc'd into *d; caller frees), every hash tile
+ * checked against them: EX_EIO for a missing file, EX_EFORMAT for a malformed entry bundle,
+ * EX_EVERIFY for a hash tile that differs, the file named in err. Their order and root are
+ * the caller's to check (ex_merkle_sorted_check, ex_merkle_sorted_root). */
+int ex_tiles_read_digests(ex_sha256 *h, const char *dir, uint64_t n,
+                          uint8_t (**d)[EX_HASH_BYTES], ex_err *err);
 
 /* ---- sources ----------------------------------------------------------- */
 
@@ -519,6 +531,17 @@ int ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
  * EX_EVERIFY with the first difference named in ex_ledger_errmsg(); *members (may be NULL)
  * counts the leaves. */
 EX_MUST_CHECK int ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members);
+/* Write snapshot `name` as C2SP tlog-tiles under dir (ex_tiles_write_digests) and its record
+ * beside them, as dir/snapshot; *files (may be NULL) counts the files. */
+int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, uint64_t *files);
+/* What a monitor checks of published tiles alone, no ledger needed: dir/snapshot is a
+ * snapshot record (named `name`, when not NULL), the entry bundles hold its size of digests,
+ * every hash tile is the one they give, the digests are strictly ascending, and their tree's
+ * root is the record's. EX_EVERIFY with the first difference in err (EX_EIO, EX_EFORMAT for
+ * missing or malformed files); *members (may be NULL) gets the size. Whether the record is
+ * in the log is a separate check (exante prove and verify-proof carry its inclusion). */
+EX_MUST_CHECK int ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members,
+                                          ex_err *err);
 
 /* ---- license expressions (SPDX) ---------------------------------------- */
 

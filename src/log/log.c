@@ -703,59 +703,13 @@ out:
 
 /* ---- C2SP tlog-tiles export ------------------------------------------------------------- */
 
-static int
-mkdirs(ex_log *g, char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int r = mkdir(path, 0755);
-        int e = errno;
-        *p = '/';
-        if (r != 0 && e != EEXIST)
-            return fail(g, EX_EIO, "cannot create directory for '%s': %s", path, strerror(e));
-    }
-    return EX_OK;
-}
-
+/* a tile file under dir, with the failure on g */
 static int
 write_file(ex_log *g, char *path, const void *data, size_t len)
 {
-    int rc = mkdirs(g, path);
-    if (rc != EX_OK)
-        return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return fail(g, EX_EIO, "cannot create '%s': %s", path, strerror(errno));
-    size_t w = len ? fwrite(data, 1, len, f) : 0;
-    if (fclose(f) != 0 || w != len)
-        return fail(g, EX_EIO, "cannot write '%s': %s", path, strerror(errno));
-    return EX_OK;
-}
-
-/* "<dir>/tile/<what>/<N as x001/x234/067>[.p/<W>]" */
-static void
-tile_path(char *out, size_t cap, const char *dir, const char *what, uint64_t n, unsigned w)
-{
-    char digits[40] = "";
-    char grp[8];
-    uint64_t parts[8];
-    int k = 0;
-    do {
-        parts[k++] = n % 1000;
-        n /= 1000;
-    } while (n);
-    for (int i = k - 1; i >= 0; i--) {
-        snprintf(grp, sizeof grp, "%s%03u", i ? "x" : "", (unsigned)parts[i]);
-        strcat(digits, grp);
-        if (i)
-            strcat(digits, "/");
-    }
-    if (w && w < EX_TILE_WIDTH)
-        snprintf(out, cap, "%s/tile/%s/%s.p/%u", dir, what, digits, w);
-    else
-        snprintf(out, cap, "%s/tile/%s/%s", dir, what, digits);
+    ex_err e = {0};
+    int rc = ex_file_write(path, data, len, &e);
+    return rc == EX_OK ? EX_OK : fail(g, rc, "%s", e.msg);
 }
 
 typedef struct tiles_out {
@@ -775,7 +729,7 @@ bundle_entry(void *ctx, uint64_t index, const void *data, size_t len)
     unsigned w = (unsigned)(index % EX_TILE_WIDTH) + 1;
     if (w == EX_TILE_WIDTH || index + 1 == o->g->size) {
         char path[4096];
-        tile_path(path, sizeof path, o->dir, "entries", index / EX_TILE_WIDTH, w);
+        ex_tile_path(path, sizeof path, o->dir, "entries", index / EX_TILE_WIDTH, w);
         int rc = write_file(o->g, path, o->bundle.data, o->bundle.len);
         o->bundle.len = 0;
         o->files++;
@@ -814,7 +768,7 @@ ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files)
             }
             char what[8];
             snprintf(what, sizeof what, "%u", s);
-            tile_path(path, sizeof path, dir, what, t, w);
+            ex_tile_path(path, sizeof path, dir, what, t, w);
             rc = write_file(g, path, buf, (size_t)w * EX_HASH_BYTES);
             o.files++;
         }

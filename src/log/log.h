@@ -17,6 +17,15 @@ int ex_log_sign_checkpoint(ex_log *g);
  * transaction that held appends. */
 int ex_log_resync(ex_log *g);
 
+/* "<dir>/tile/<what>/<N as x001/x234/067>[.p/<W>]" (C2SP tlog-tiles paths; what: a level
+ * or "entries"; w < EX_TILE_WIDTH: a partial tile) into out. */
+void ex_tile_path(char *out, size_t cap, const char *dir, const char *what, uint64_t n,
+                  unsigned w);
+/* Write data to path, making its directories; EX_EIO with the cause in err. */
+int ex_file_write(const char *path, const void *data, size_t len, ex_err *err);
+/* At most max bytes of path (malloc'd into *data); EX_EIO with the cause in err. */
+int ex_file_read(const char *path, size_t max, uint8_t **data, size_t *len, ex_err *err);
+
 /* Record a message on g for ex_log_errmsg (the part's other files fail through it);
  * returns code. */
 int ex_log_fail(ex_log *g, int code, const char *fmt, ...) EX_PRINTF(3, 4);

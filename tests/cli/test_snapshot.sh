@@ -81,6 +81,41 @@ contains "$T/err" "snapshot"
 restore
 expect 0 $EXANTE snapshot audit s1
 
+# tiles: the tree as C2SP tlog-tiles with the record beside it, audited with no ledger
+expect 0 $EXANTE snapshot tiles s1 --out pub
+[ -f pub/snapshot ] && [ -f pub/tile/entries/000.p/3 ] && [ -f pub/tile/0/000.p/3 ] && ok ||
+    bad "tiles: $(find pub -type f | sort | tr '\n' ' ')"
+# the entries are the member digests, in order (2-byte length, 32 bytes each)
+od -An -tx1 -v -w34 pub/tile/entries/000.p/3 | tr -d ' ' | sed 's/^0020/sha256:/' > entries.txt
+cmp -s entries.txt want1.txt && ok || bad "entry bundle: $(cat entries.txt)"
+EXANTE_DIR="$T/none" expect 0 $EXANTE snapshot audit s1 --tiles pub # no ledger there
+contains "$T/out" "3 entries"
+cp -r pub pub2
+printf 'x' | dd of=pub2/tile/0/000.p/3 bs=1 seek=5 conv=notrunc 2>/dev/null
+expect 1 $EXANTE snapshot audit s1 --tiles pub2
+contains "$T/err" "differs from the tile the entries give"
+expect 1 $EXANTE snapshot audit s2 --tiles pub
+contains "$T/err" "are snapshot 's1', not 's2'"
+# a bigger snapshot crosses tile boundaries: 600 members (two full tiles and a partial)
+export EXANTE_DIR="$T/big"
+$EXANTE -q init >/dev/null
+$EXANTE -q source add s --kind other --license MIT >/dev/null
+printf 'admit license MIT\nreject * "no"\n' > p2.txt
+$EXANTE -q policy adopt p2.txt >/dev/null
+for i in $(seq 1 600); do printf '{"text":"member %d"}\n' "$i"; done > big.jsonl
+$EXANTE -q ingest --source s big.jsonl >/dev/null
+expect 0 $EXANTE --json snapshot create b
+contains "$T/out" '"size":600'
+expect 0 $EXANTE snapshot tiles b --out pubb
+[ -f pubb/tile/0/000 ] && [ -f pubb/tile/0/001 ] && [ -f pubb/tile/0/002.p/88 ] && [ -f pubb/tile/1/000.p/2 ] &&
+    [ -f pubb/tile/entries/002.p/88 ] && ok || bad "tiles of 600: $(find pubb -type f | sort | tr '\n' ' ')"
+expect 0 $EXANTE snapshot audit b --tiles pubb
+expect 0 $EXANTE snapshot audit b
+for i in $(seq 1 600); do printf 'member %d' "$i" | sha256sum | sed 's/ .*//; s/^/sha256:/'; done | sort > wantb.txt
+$EXANTE snapshot export b > gotb.txt
+cmp -s gotb.txt wantb.txt && ok || bad "export of 600 members differs"
+export EXANTE_DIR="$T/ledger"
+
 # bad input
 expect 2 $EXANTE snapshot show nosuch
 contains "$T/err" "no snapshot named 'nosuch'"
