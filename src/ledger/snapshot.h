@@ -5,10 +5,6 @@
 
 #include "ledger.h"
 
-/* TEMPORARY until h-snapv lands in exante.h */
-int ex_merkle_sorted_root(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
-                          uint8_t out[EX_HASH_BYTES]);
-int ex_merkle_sorted_check(const uint8_t (*d)[EX_HASH_BYTES], uint64_t n, uint64_t *bad);
 
 /* A set of content digests, ascending and distinct once made. */
 typedef struct snap_set {
