@@ -111,6 +111,8 @@ size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
 /* Strict canonical base64 decode: padding required, no whitespace, unused bits zero.
  * Writes at most `cap` bytes; EX_EFORMAT if malformed, EX_ETOOBIG if over cap. */
 int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
+/* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+int ex_utf8_valid(const char *s, size_t len);
 /* "sha256:<hex>" (out needs EX_DIGEST_STR_BYTES) and its inverse. */
 void ex_digest_format(const uint8_t d[EX_HASH_BYTES], char out[EX_DIGEST_STR_BYTES]);
 int ex_digest_parse(const char *s, uint8_t d[EX_HASH_BYTES]);
@@ -549,6 +551,13 @@ int ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
  * EX_EVERIFY with the first difference named in ex_ledger_errmsg(); *members (may be NULL)
  * counts the leaves. */
 EX_MUST_CHECK int ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members);
+/* A membership or non-membership proof of digest in snapshot `name` (PROOFS.md), with the
+ * record's inclusion in the log at its current size and that size's signed checkpoint:
+ * canonical JSON, malloc'd into *json (caller frees); *member (may be NULL) says which kind.
+ * ex_log_proof_verify checks it offline. */
+int ex_ledger_snapshot_prove_dup(ex_ledger *l, const char *name,
+                                 const uint8_t digest[EX_HASH_BYTES], char **json, size_t *len,
+                                 int *member);
 /* Write snapshot `name` as C2SP tlog-tiles under dir (ex_tiles_write_digests) and its record
  * beside them, as dir/snapshot; *files (may be NULL) counts the files. */
 int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, uint64_t *files);

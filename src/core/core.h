@@ -46,8 +46,6 @@ int ex_time_parse(const char *s, int64_t *out);
 /* RFC 3339 UTC, seconds precision. */
 void ex_time_format(int64_t t, char out[32]);
 
-/* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
-int ex_utf8_valid(const char *s, size_t len);
 
 /* Hashes for in-memory tables and filters (never for anything stored or signed). */
 #define EX_FNV64_OFFSET 1469598103934665603ULL

@@ -593,3 +593,41 @@ ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members, ex
     free(path);
     return rc;
 }
+
+/* ---- proofs ---- */
+
+int
+ex_ledger_snapshot_prove_dup(ex_ledger *l, const char *name, const uint8_t digest[EX_HASH_BYTES],
+                             char **json, size_t *len, int *member)
+{
+    ex_err_clear(&l->err);
+    snap s = {0};
+    snap_set set = {0};
+    ex_snapshot_leaf lv[2];
+    size_t nl = 0, np = 0;
+    char *note = NULL;
+    size_t nlen;
+    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    int rc = open_snap(l, name, &s, &set), is = 0;
+    /* the record's inclusion in the log at its current size, under that size's checkpoint */
+    uint64_t size = ex_log_size(l->log);
+    if (rc == EX_OK &&
+        ((rc = ex_log_prove_inclusion(l->log, s.log_index, size, proof, &np)) != EX_OK ||
+         (rc = ex_log_checkpoint_at_dup(l->log, size, &note, &nlen)) != EX_OK))
+        ex_ledger_fail_log(l, rc);
+    if (rc == EX_OK &&
+        (rc = ex_snapshot_leaves(l->h, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n, digest, lv,
+                                 &nl, &is)) != EX_OK)
+        ex_fail(&l->err, rc, "cannot prove in snapshot '%s': %s", name, ex_strerror(rc));
+    if (rc == EX_OK &&
+        (rc = ex_snapshot_proof_doc_dup(digest, is, s.entry, s.entry_len, s.log_index, size,
+                                        (const uint8_t(*)[EX_HASH_BYTES])proof, np, note, lv, nl,
+                                        json, len)) != EX_OK)
+        ex_fail(&l->err, rc, "cannot write the proof: %s", ex_strerror(rc));
+    if (rc == EX_OK && member)
+        *member = is;
+    free(note);
+    free(s.entry);
+    snap_set_free(&set);
+    return rc;
+}

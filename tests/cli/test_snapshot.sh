@@ -57,6 +57,39 @@ contains "$T/out" '"log_index":'
 for s in empty s1 s2 s3; do expect 0 $EXANTE snapshot audit "$s"; done
 expect 0 $EXANTE log verify
 
+# proofs, checked offline with the verifier key alone: bravo is a member of s1 and, after the
+# opt-out, not of s2; a digest below every leaf and one above; the empty snapshot
+VK="$(cat "$EXANTE_DIR/vkey")"
+expect 0 $EXANTE prove s1 --digest "$(dig bravo)"
+cp "$T/out" p-member.json
+contains p-member.json '"type":"snapshot-membership"'
+expect 0 $EXANTE verify-proof p-member.json --vkey "$VK"
+[ "$(cat "$T/out")" = member ] && ok || bad "verify-proof of a member: $(cat "$T/out")"
+printf 'bravo' > bravo.txt
+expect 0 $EXANTE prove s2 --text-file bravo.txt
+cp "$T/out" p-non.json
+contains p-non.json '"type":"snapshot-non-membership"'
+expect 0 $EXANTE verify-proof p-non.json --vkey "$VK"
+[ "$(cat "$T/out")" = non-member ] && ok || bad "verify-proof of a non-member: $(cat "$T/out")"
+for d in sha256:0000000000000000000000000000000000000000000000000000000000000000 \
+         sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff; do
+    $EXANTE prove s1 --digest "$d" > edge.json 2>/dev/null
+    expect 0 $EXANTE verify-proof edge.json --vkey "$VK"
+    [ "$(cat "$T/out")" = non-member ] && ok || bad "edge $d: $(cat "$T/out")"
+done
+$EXANTE prove empty --digest "$(dig alpha)" > p-empty.json 2>/dev/null
+expect 0 $EXANTE verify-proof p-empty.json --vkey "$VK"
+[ "$(cat "$T/out")" = non-member ] && ok || bad "empty snapshot: $(cat "$T/out")"
+# a member proof turned into a non-member claim, and a foreign key, fail
+sed 's/"snapshot-membership"/"snapshot-non-membership"/' p-member.json > p-bad.json
+expect 1 $EXANTE verify-proof p-bad.json --vkey "$VK"
+EXANTE_DIR="$T/other" $EXANTE -q init --origin other.example/log >/dev/null
+expect 1 $EXANTE verify-proof p-member.json --vkey "$(cat "$T/other/vkey")"
+expect 2 $EXANTE prove s1 --digest sha256:zz
+expect 2 $EXANTE prove nosuch --digest "$(dig alpha)"
+printf '\377\376' > notutf8.txt
+expect 2 $EXANTE prove s1 --text-file notutf8.txt
+
 # tampering
 cp "$DB" pristine.db
 restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
