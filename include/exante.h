@@ -165,6 +165,24 @@ EX_MUST_CHECK int ex_merkle_verify_consistency(ex_sha256 *h, uint64_t size1, uin
                                                const uint8_t *root1, size_t root1_len,
                                                const uint8_t *root2, size_t root2_len);
 
+/* Sorted trees (the snapshot tree of PROOFS.md): the leaves are 32-byte digests d[0..n) in
+ * memory, leaf i hashed as H(0x00 || d[i]), in the RFC 9162 shape. Computed from the digests
+ * with one reused hasher and no allocation: the root in O(n) time and O(log n) memory, a proof
+ * from the O(log n) subtree roots beside the path (each hashed from its digests). */
+
+/* Root of the RFC 9162 tree whose leaves are the n digests d[0..n) (leaf hash H(0x00||d[i]));
+ * n = 0: H(""). EX_ECRYPTO if hashing fails. */
+int ex_merkle_sorted_root(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
+                          uint8_t out[EX_HASH_BYTES]);
+/* Inclusion proof of leaf i in that tree (*np hashes, at most EX_MERKLE_MAX_PROOF, leaf level
+ * first); EX_ERANGE if i >= n, EX_ECRYPTO if hashing fails. */
+int ex_merkle_sorted_prove(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
+                           uint64_t i, uint8_t proof[][EX_HASH_BYTES], size_t *np);
+/* EX_OK if d[0..n) is strictly ascending (unsigned bytes); else EX_EVERIFY with *bad (may be
+ * NULL) the first i >= 1 with d[i] <= d[i-1]. */
+EX_MUST_CHECK int ex_merkle_sorted_check(const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
+                                         uint64_t *bad);
+
 /* ---- signing: Ed25519 keys, C2SP signed notes ------------------------- */
 
 /* A signing key: Ed25519 private key plus its C2SP key name. Read-only once made: the
