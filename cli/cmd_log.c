@@ -278,9 +278,10 @@ static const char vp_usage[] =
     "\n"
     "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
     "key (name+keyid+base64) or a file holding one; default: the local ledger's. Prints\n"
-    "'member' for a valid inclusion proof, 'consistent' for a consistency proof, and\n"
-    "'decision VERDICT' for the proof of 'exante why --json'; exit 1 if the proof does not\n"
-    "verify, 2 if it is malformed.\n";
+    "'member' for a valid inclusion proof, 'consistent' for a consistency proof,\n"
+    "'decision VERDICT' for the proof of 'exante why --json', and 'member' or 'non-member'\n"
+    "for a snapshot proof (PROOFS.md: the failing step is named); exit 1 if the\n"
+    "proof does not verify, 2 if it is malformed.\n";
 
 int
 cmd_verify_proof(cli *c, int argc, char **argv)
@@ -315,6 +316,9 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         free(buf);
         return x;
     }
+    /* a document saved by a shell ends in one newline; the document is what precedes it */
+    if (len && buf[len - 1] == '\n')
+        len--;
     ex_log_proof p;
     ex_err e = {0};
     int rc = ex_log_proof_parse(buf ? buf : "", len, &p, &e);
@@ -328,6 +332,8 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     char verdict[96] = "member";
     if (p.kind == EX_PROOF_CONSISTENCY) {
         strcpy(verdict, "consistent");
+    } else if (p.kind == EX_PROOF_SNAPSHOT_NON_MEMBER) {
+        strcpy(verdict, "non-member");
     } else if (p.kind == EX_PROOF_DECISION) {
         json_t *cl = json_loads(p.claims, 0, NULL);
         snprintf(verdict, sizeof verdict, "decision %s",

@@ -652,9 +652,48 @@ int ex_robots_match_json_dup(const ex_robots_match *m, char **json, size_t *len)
 /* Accepts NULL. */
 void ex_robots_free(ex_robots *r);
 
+/* ---- snapshot proofs (PROOFS.md) --------------------------------------- */
+
+/* One leaf of a snapshot tree with its RFC 9162 inclusion proof (n hashes, leaf level
+ * first). */
+typedef struct ex_snapshot_leaf {
+    uint64_t index;
+    uint8_t digest[EX_HASH_BYTES];
+    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    size_t n;
+} ex_snapshot_leaf;
+
+/* The leaves that prove digest's membership or non-membership in the sorted tree of
+ * members[0..n) (strictly ascending: ex_merkle_sorted_check): member -> its leaf; else the
+ * bracketing neighbours, or the first / last leaf at an edge; none for n = 0. *member says
+ * which (1 member, 0 not); *nout is 0, 1 or 2. Each proof hashes the tree once (O(n)).
+ * EX_EINVAL for NULL arguments, EX_ECRYPTO if hashing fails. */
+int ex_snapshot_leaves(ex_sha256 *h, const uint8_t (*members)[EX_HASH_BYTES], uint64_t n,
+                       const uint8_t digest[EX_HASH_BYTES], ex_snapshot_leaf out[2],
+                       size_t *nout, int *member);
+/* The proof document (PROOFS.md), canonical JSON, malloc'd into *json (caller frees; *len may
+ * be NULL): type "snapshot-membership" when member is non-zero, else
+ * "snapshot-non-membership"; the snapshot record's log entry entry[0..entry_len) with its
+ * inclusion proof log_proof[0..log_n) at log_index in the tree of log_size; the signed
+ * checkpoint of log_size (a NUL-terminated note); and leaves[0..nleaves). Nothing is checked
+ * but the form: ex_log_proof_verify says whether the document proves anything. EX_EINVAL for
+ * NULL arguments, nleaves > 2, a list over EX_MERKLE_MAX_PROOF hashes, an empty or over
+ * EX_ENTRY_MAX entry, integers beyond 2^53 - 1 or a checkpoint that is not UTF-8; EX_ENOMEM. */
+int ex_snapshot_proof_doc_dup(const uint8_t digest[EX_HASH_BYTES], int member, const void *entry,
+                              size_t entry_len, uint64_t log_index, uint64_t log_size,
+                              const uint8_t (*log_proof)[EX_HASH_BYTES], size_t log_n,
+                              const char *checkpoint, const ex_snapshot_leaf *leaves,
+                              size_t nleaves, char **json, size_t *len);
+
 /* ---- proof documents -------------------------------------------------- */
 
-enum { EX_PROOF_INCLUSION = 1, EX_PROOF_CONSISTENCY = 2, EX_PROOF_DECISION = 3 };
+enum {
+    EX_PROOF_INCLUSION = 1,
+    EX_PROOF_CONSISTENCY = 2,
+    EX_PROOF_DECISION = 3,
+    EX_PROOF_SNAPSHOT_MEMBER = 4,     /* "snapshot-membership" (PROOFS.md) */
+    EX_PROOF_SNAPSHOT_NON_MEMBER = 5, /* "snapshot-non-membership" */
+};
 
 /* A log proof as printed by `exante log prove-inclusion|prove-consistency` (docs/FORMATS.md).
  * A plain value: ex_log_proof_verify only reads it (with a hasher of its own per call). */
@@ -680,15 +719,25 @@ typedef struct ex_log_proof {
     uint8_t batch_proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
     size_t batch_n;
     char *claims; /* the document's summary keys (digest, verdict, ...) as canonical JSON */
+    /* snapshot proofs (PROOFS.md): index, size, proof/n are snapshot.log_index, log_size and
+     * log_proof; entry the snapshot record; checkpoint the signed checkpoint */
+    uint8_t digest[EX_HASH_BYTES]; /* the digest asked about */
+    ex_snapshot_leaf leaves[2];
+    size_t nleaves;
 } ex_log_proof;
 
 /* Parse a proof document strictly: known keys only, each of the right type; errors name the
- * line and column or the key. Release with ex_log_proof_clear (also on failure). */
+ * line and column or the key. Snapshot proofs (by their "type") must also be byte for byte
+ * the canonical form ex_snapshot_proof_doc_dup writes: canonical base64, 32-byte hashes,
+ * lowercase digests, integers up to 2^53 - 1, at most 2 leaves. EX_EFORMAT (EX_ENOMEM).
+ * Release with ex_log_proof_clear (also on failure). */
 int ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err);
 void ex_log_proof_clear(ex_log_proof *p);
 /* Check the proof: its hashes against its roots, the entry (if present) against the leaf
  * hash, and, when key is non-NULL, that signed checkpoints by key vouch for the roots
- * (required then). EX_OK, or EX_EVERIFY with the reason in err. */
+ * (required then). Snapshot proofs need the key (EX_EINVAL without one) and are checked by
+ * every step of PROOFS.md "Verification"; err then starts with the failing step
+ * ("step 5: the neighbours are not adjacent"). EX_OK, or EX_EVERIFY with the reason in err. */
 EX_MUST_CHECK int ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err);
 
 #ifdef __cplusplus

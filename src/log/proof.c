@@ -1,6 +1,7 @@
 /* proof.c - reading and checking log proof documents (JSON). */
 #include "core/cjson.h"
 #include "core/core.h"
+#include "snapproof.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,10 @@ ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err)
     int rc = EX_OK;
     if (!json_is_object(o)) {
         rc = ex_fail(err, EX_EFORMAT, "proof: not a JSON object");
+        goto out;
+    }
+    if (ex_snapshot_proof_is(o)) {
+        rc = ex_snapshot_proof_parse(o, json, len, out, err);
         goto out;
     }
     json_t *dp = json_object_get(o, "proof");
@@ -365,6 +370,10 @@ ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err)
     if (ex_sha256_new(&h) != EX_OK)
         return ex_fail(err, EX_ECRYPTO, "cannot hash");
     int rc;
+    if (p->kind == EX_PROOF_SNAPSHOT_MEMBER || p->kind == EX_PROOF_SNAPSHOT_NON_MEMBER) {
+        rc = ex_snapshot_proof_verify(h, p, key, err);
+        goto out;
+    }
     if (p->kind == EX_PROOF_DECISION) {
         rc = verify_decision(h, p, key, err);
         goto out;
