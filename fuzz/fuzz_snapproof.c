@@ -64,9 +64,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p.nleaves > 2 || p.n > EX_MERKLE_MAX_PROOF || p.leaves[0].n > EX_MERKLE_MAX_PROOF ||
         p.leaves[1].n > EX_MERKLE_MAX_PROOF || !p.entry || !p.checkpoint)
         FUZZ_FAIL("a parsed snapshot proof is out of its bounds");
-    const char *member = "\"type\":\"snapshot-membership\"}";
+    static const char member[] = "\"type\":\"snapshot-membership\"}";
+    size_t mlen = sizeof member - 1;
     if ((p.kind == EX_PROOF_SNAPSHOT_MEMBER) !=
-        (size >= strlen(member) && memcmp(data + size - strlen(member), member, strlen(member)) == 0))
+        (size >= mlen && memcmp(data + size - mlen, member, mlen) == 0))
         FUZZ_FAIL("the kind is not the document's type");
 
     /* the canonical form: the writer gives back the input */

@@ -400,8 +400,8 @@ check_leaves(ex_sha256 *h, const ex_log_proof *p, uint64_t n, const uint8_t root
             return ex_fail(err, EX_EVERIFY,
                            "step 5: one leaf proves non-membership only as the first or last");
         if (!((L[0].index == 0 && c < 0) || (L[0].index == n - 1 && c > 0)))
-            return ex_fail(err, EX_EVERIFY, c < 0 ? "step 5: the digest is not above the last leaf"
-                                                  : "step 5: the digest is not below the first leaf");
+            return ex_fail(err, EX_EVERIFY, "step 5: the digest is not %s",
+                           c < 0 ? "above the last leaf" : "below the first leaf");
     } else {
         if (L[1].index != L[0].index + 1)
             return ex_fail(err, EX_EVERIFY, "step 5: the neighbours are not adjacent");
@@ -441,7 +441,8 @@ ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key
     if (strcmp(c.origin, key->name) != 0)
         return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint's origin is not the key's name");
     if (c.size != p->size)
-        return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint is for size %llu, not log_size %llu",
+        return ex_fail(err, EX_EVERIFY,
+                       "step 1: the checkpoint is for size %llu, not log_size %llu",
                        (unsigned long long)c.size, (unsigned long long)p->size);
     /* step 2: the record is in the log the checkpoint signs */
     uint8_t lh[EX_HASH_BYTES];
