@@ -226,7 +226,8 @@ snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts
     counts->admitted = out->n;
     if ((rc = drop_optouts(l, log_size, out, ac.items, &counts->optout_excluded)) != EX_OK)
         goto out;
-    qsort(out->d, out->n, sizeof *out->d, cmp_digest);
+    if (out->n)
+        qsort(out->d, out->n, sizeof *out->d, cmp_digest);
     uint64_t k = 0; /* one leaf per content (an item and its re-decisions name it once) */
     for (uint64_t i = 0; i < out->n; i++)
         if (k == 0 || memcmp(out->d[k - 1], out->d[i], EX_HASH_BYTES) != 0)
