@@ -48,17 +48,7 @@ get_note(json_t *o, const char *key, char **out, ex_err *err)
 static int
 known_keys(json_t *o, const char *const *keys, ex_err *err)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v)
-    {
-        int ok = 0;
-        for (int i = 0; keys[i]; i++)
-            ok |= strcmp(k, keys[i]) == 0;
-        if (!ok)
-            return ex_fail(err, EX_EFORMAT, "proof: unknown key \"%s\"", k);
-    }
-    return EX_OK;
+    return ex_proof_keys(o, NULL, keys, 0, err);
 }
 
 static int

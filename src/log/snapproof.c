@@ -152,12 +152,11 @@ ex_snapshot_proof_is(json_t *o)
     return t && (strcmp(t, TYPE_MEMBER) == 0 || strcmp(t, TYPE_NON_MEMBER) == 0);
 }
 
-/* o has only the keys listed (all of them required); `where` names o in messages */
-static int
-exact_keys(json_t *o, const char *where, const char *const *keys, ex_err *err)
+int
+ex_proof_keys(json_t *o, const char *where, const char *const *keys, int required, ex_err *err)
 {
     if (!json_is_object(o))
-        return ex_fail(err, EX_EFORMAT, "proof: %s is not an object", where);
+        return ex_fail(err, EX_EFORMAT, "proof: %s is not an object", where ? where : "it");
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v)
@@ -166,12 +165,21 @@ exact_keys(json_t *o, const char *where, const char *const *keys, ex_err *err)
         for (int i = 0; keys[i]; i++)
             ok |= strcmp(k, keys[i]) == 0;
         if (!ok)
-            return ex_fail(err, EX_EFORMAT, "proof: unknown key \"%s\" in %s", k, where);
+            return ex_fail(err, EX_EFORMAT, "proof: unknown key \"%s\"%s%s", k,
+                           where ? " in " : "", where ? where : "");
     }
-    for (int i = 0; keys[i]; i++)
+    for (int i = 0; required && keys[i]; i++)
         if (!json_object_get(o, keys[i]))
-            return ex_fail(err, EX_EFORMAT, "proof: %s has no \"%s\"", where, keys[i]);
+            return ex_fail(err, EX_EFORMAT, "proof: %s has no \"%s\"", where ? where : "it",
+                           keys[i]);
     return EX_OK;
+}
+
+/* o has only the keys listed, all of them; `where` names o in messages */
+static int
+exact_keys(json_t *o, const char *where, const char *const *keys, ex_err *err)
+{
+    return ex_proof_keys(o, where, keys, 1, err);
 }
 
 static int

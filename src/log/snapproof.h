@@ -17,4 +17,9 @@ int ex_snapshot_proof_parse(json_t *o, const char *json, size_t len, ex_log_proo
 int ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key,
                              ex_err *err);
 
+/* o is an object with only the keys listed (NULL-terminated) and, if required, all of them;
+ * EX_EFORMAT naming the key (and `where`, when not NULL) otherwise. */
+int ex_proof_keys(json_t *o, const char *where, const char *const *keys, int required,
+                  ex_err *err);
+
 #endif

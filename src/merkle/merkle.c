@@ -1,6 +1,6 @@
 /* merkle.c - RFC 9162 Merkle tree hashing, proof generation over stored subtrees, and proof
  * verification exactly as RFC 9162 sections 2.1.3.2 and 2.1.4.2 describe it. */
-#include "core/core.h"
+#include "merkle.h"
 
 #include <string.h>
 
@@ -37,25 +37,39 @@ ex_merkle_root(ex_sha256 *h, const uint8_t (*leaves)[EX_HASH_BYTES], uint64_t n,
 {
     if (n == 0)
         return ex_sha256_digest(h, "", 0, out);
-    /* stack of complete subtrees; entry i covers 2^lvl[i] leaves */
-    uint8_t st[65][EX_HASH_BYTES];
-    unsigned lvl[65];
-    int top = 0, rc = EX_OK;
-    for (uint64_t i = 0; i < n; i++) {
-        memcpy(st[top], leaves[i], EX_HASH_BYTES);
-        lvl[top++] = 0;
-        while (top >= 2 && lvl[top - 1] == lvl[top - 2]) {
-            if ((rc = ex_merkle_node(h, st[top - 2], st[top - 1], st[top - 2])) != EX_OK)
-                return rc;
-            lvl[top - 2]++;
-            top--;
-        }
-    }
-    uint8_t acc[EX_HASH_BYTES];
-    memcpy(acc, st[top - 1], EX_HASH_BYTES);
-    for (int i = top - 2; i >= 0; i--)
-        if ((rc = ex_merkle_node(h, st[i], acc, acc)) != EX_OK)
+    ex_merkle_acc a;
+    a.top = 0;
+    int rc = EX_OK;
+    for (uint64_t i = 0; rc == EX_OK && i < n; i++)
+        rc = ex_merkle_acc_push(h, &a, leaves[i]);
+    return rc == EX_OK ? ex_merkle_acc_root(h, &a, out) : rc;
+}
+
+int
+ex_merkle_acc_push(ex_sha256 *h, ex_merkle_acc *a, const uint8_t leaf[EX_HASH_BYTES])
+{
+    memcpy(a->st[a->top], leaf, EX_HASH_BYTES);
+    a->lvl[a->top++] = 0;
+    while (a->top >= 2 && a->lvl[a->top - 1] == a->lvl[a->top - 2]) {
+        int rc = ex_merkle_node(h, a->st[a->top - 2], a->st[a->top - 1], a->st[a->top - 2]);
+        if (rc != EX_OK)
             return rc;
+        a->lvl[a->top - 2]++;
+        a->top--;
+    }
+    return EX_OK;
+}
+
+int
+ex_merkle_acc_root(ex_sha256 *h, const ex_merkle_acc *a, uint8_t out[EX_HASH_BYTES])
+{
+    uint8_t acc[EX_HASH_BYTES];
+    memcpy(acc, a->st[a->top - 1], EX_HASH_BYTES);
+    for (int i = a->top - 2; i >= 0; i--) {
+        int rc = ex_merkle_node(h, a->st[i], acc, acc);
+        if (rc != EX_OK)
+            return rc;
+    }
     memcpy(out, acc, EX_HASH_BYTES);
     return EX_OK;
 }

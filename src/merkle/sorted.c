@@ -2,7 +2,7 @@
  * held in memory in ascending order. Roots and proofs are computed straight from the digests
  * with a stack of partial subtree hashes, so 10M leaves need no n-sized array of hashes: the
  * root is O(n) time and O(log n) memory, a proof hashes each digest at most once. */
-#include "core/core.h"
+#include "merkle.h"
 
 #include <string.h>
 
@@ -22,25 +22,15 @@ static int
 range_root(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t lo, uint64_t hi,
            uint8_t out[EX_HASH_BYTES])
 {
-    uint8_t st[65][EX_HASH_BYTES];
-    unsigned lvl[65];
-    int top = 0, rc;
-    for (uint64_t i = lo; i < hi; i++) {
-        if ((rc = leaf_hash(h, d[i], st[top])) != EX_OK)
-            return rc;
-        lvl[top++] = 0;
-        while (top >= 2 && lvl[top - 1] == lvl[top - 2]) {
-            if ((rc = ex_merkle_node(h, st[top - 2], st[top - 1], st[top - 2])) != EX_OK)
-                return rc;
-            lvl[top - 2]++;
-            top--;
-        }
+    ex_merkle_acc a;
+    a.top = 0;
+    int rc = EX_OK;
+    for (uint64_t i = lo; rc == EX_OK && i < hi; i++) {
+        uint8_t leaf[EX_HASH_BYTES];
+        if ((rc = leaf_hash(h, d[i], leaf)) == EX_OK)
+            rc = ex_merkle_acc_push(h, &a, leaf);
     }
-    for (top--; top > 0; top--)
-        if ((rc = ex_merkle_node(h, st[top - 1], st[top], st[top - 1])) != EX_OK)
-            return rc;
-    memcpy(out, st[0], EX_HASH_BYTES);
-    return EX_OK;
+    return rc == EX_OK ? ex_merkle_acc_root(h, &a, out) : rc;
 }
 
 int
