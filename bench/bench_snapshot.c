@@ -1,0 +1,137 @@
+/* bench_snapshot.c - snapshots at scale (bench/snapshot.sh). One JSON line per measurement.
+ *
+ *   bench_snapshot limit N           the physical floor of a snapshot of N members: sorting N
+ *                                    random digests (qsort) plus hashing their RFC 9162 tree
+ *                                    (ex_merkle_sorted_root), both in memory
+ *   bench_snapshot create DIR NAME   ex_ledger_snapshot_create on the ledger in DIR
+ *   bench_snapshot prove DIR NAME K  K proofs of random digests (ex_ledger_snapshot_prove_dup),
+ *                                    then the library's offline check of each (ex_log_proof_parse
+ *                                    and ex_log_proof_verify with the ledger's key) */
+#define BENCH_NAME "bench_snapshot"
+#include "bench_util.h"
+#include "exante.h"
+
+#include <string.h>
+
+static int
+cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, EX_HASH_BYTES);
+}
+
+static void
+random_digest(uint8_t d[EX_HASH_BYTES])
+{
+    for (int i = 0; i < EX_HASH_BYTES; i += 8) {
+        uint64_t x = bench_rnd();
+        memcpy(d + i, &x, 8);
+    }
+}
+
+static int
+limit(uint64_t n)
+{
+    uint8_t(*d)[EX_HASH_BYTES] = malloc((n ? n : 1) * EX_HASH_BYTES);
+    ex_sha256 *h;
+    if (!d || ex_sha256_new(&h) != EX_OK)
+        die("out of memory");
+    bench_seed(7);
+    for (uint64_t i = 0; i < n; i++)
+        random_digest(d[i]);
+    double t0 = now();
+    qsort(d, n, sizeof *d, cmp);
+    double t1 = now();
+    uint8_t root[EX_HASH_BYTES];
+    if (ex_merkle_sorted_root(h, (const uint8_t(*)[EX_HASH_BYTES])d, n, root) != EX_OK)
+        die("hashing failed");
+    double t2 = now();
+    printf("{\"bench\":\"snapshot-limit\",\"n\":%llu,\"sort_s\":%.3f,\"root_s\":%.3f,"
+           "\"limit_s\":%.3f,\"peak_rss_mib\":%.1f}\n",
+           (unsigned long long)n, t1 - t0, t2 - t1, t2 - t0, peak_rss_mib());
+    ex_sha256_free(h);
+    free(d);
+    return 0;
+}
+
+static ex_ledger *
+open_ledger(const char *dir, int read_only)
+{
+    ex_ledger_opts o = {.read_only = read_only};
+    ex_ledger *l;
+    ex_err e = {0};
+    if (ex_ledger_open(dir, &o, &l, &e) != EX_OK)
+        die("%s", e.msg);
+    return l;
+}
+
+static int
+create(const char *dir, const char *name)
+{
+    ex_ledger *l = open_ledger(dir, 0);
+    char *rec = NULL;
+    size_t len;
+    double t0 = now();
+    if (ex_ledger_snapshot_create(l, name, NULL, &rec, &len, NULL) != EX_OK)
+        die("%s", ex_ledger_errmsg(l));
+    double t1 = now();
+    const char *sz = strstr(rec, "\"size\":");
+    printf("{\"bench\":\"snapshot-create\",\"members\":%s,\"seconds\":%.3f,\"peak_rss_mib\":%.1f}\n",
+           sz ? strtok((char *)sz + 7, ",}") : "0", t1 - t0, peak_rss_mib());
+    free(rec);
+    ex_ledger_close(l);
+    return 0;
+}
+
+static int
+prove(const char *dir, const char *name, unsigned k)
+{
+    ex_ledger *l = open_ledger(dir, 1);
+    ex_vkey vk;
+    ex_err e = {0};
+    if (ex_vkey_parse(ex_ledger_vkey(l), &vk, &e) != EX_OK)
+        die("%s", e.msg);
+    char **docs = calloc(k, sizeof *docs);
+    size_t *lens = calloc(k, sizeof *lens), bytes = 0;
+    if (!docs || !lens)
+        die("out of memory");
+    bench_seed(11);
+    double t0 = now();
+    for (unsigned i = 0; i < k; i++) {
+        uint8_t d[EX_HASH_BYTES];
+        random_digest(d);
+        if (ex_ledger_snapshot_prove_dup(l, name, d, &docs[i], &lens[i], NULL) != EX_OK)
+            die("%s", ex_ledger_errmsg(l));
+        bytes += lens[i];
+    }
+    double t1 = now();
+    for (unsigned i = 0; i < k; i++) {
+        ex_log_proof p;
+        if (ex_log_proof_parse(docs[i], lens[i], &p, &e) != EX_OK ||
+            ex_log_proof_verify(&p, &vk, &e) != EX_OK)
+            die("proof %u does not verify: %s", i, e.msg);
+        ex_log_proof_clear(&p);
+    }
+    double t2 = now();
+    printf("{\"bench\":\"snapshot-prove\",\"proofs\":%u,\"prove_per_s\":%.2f,\"verify_per_s\":%.1f,"
+           "\"bytes_per_proof\":%zu,\"peak_rss_mib\":%.1f}\n",
+           k, k / (t1 - t0), k / (t2 - t1), bytes / (k ? k : 1), peak_rss_mib());
+    for (unsigned i = 0; i < k; i++)
+        free(docs[i]);
+    free(docs);
+    free(lens);
+    ex_ledger_close(l);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "limit") == 0)
+        return limit(strtoull(argv[2], NULL, 10));
+    if (argc == 4 && strcmp(argv[1], "create") == 0)
+        return create(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], "prove") == 0)
+        return prove(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
+    fprintf(stderr, "usage: bench_snapshot limit N | create DIR NAME | prove DIR NAME K\n");
+    return 2;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# snapshot.sh - snapshots at scale, written to bench/RESULTS.md ("## Snapshots").
+#
+#   bench/snapshot.sh [--build-dir DIR] [--out FILE] [--items N] [--proofs K]
+#
+# Builds Release; generates N small JSONL items (bench_ingest gen-small: every 500th an exact
+# copy), makes a ledger that admits everything (`admit *`) and ingests them with the exante
+# CLI; then times, in one run on that ledger: `snapshot create` (ex_ledger_snapshot_create)
+# against its physical floor measured beside it (bench_snapshot limit: qsort of the same number
+# of random digests plus hashing their tree), K non-membership proofs (generation, and the
+# library's offline check with the key), `exante verify-proof` of one file, and the size of a
+# proof. Default N = 10,000,000 (about 3 GB of JSONL and a 3 GB ledger under ${TMPDIR:-/tmp}).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+src=$(cd "$here/.." && pwd)
+build=""; out="$here/RESULTS.md"; items=10000000; proofs=5
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build-dir) build=${2:?}; shift ;;
+    --out) out=${2:?}; shift ;;
+    --items) items=${2:?}; shift ;;
+    --proofs) proofs=${2:?}; shift ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "snapshot.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+bench_start snapshot cmake awk sed
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j2 --target exante-cli bench_ingest bench_snapshot >/dev/null
+X="$build/exante" B="$build/bench/bench_snapshot"
+t_start=$(date +%s)
+log "gen-small $items"
+"$build/bench/bench_ingest" gen-small "$work/small.jsonl" "$items" >/dev/null
+export EXANTE_DIR="$work/ledger"
+"$X" -q init >/dev/null
+"$X" -q source add s --kind other >/dev/null
+printf 'admit * "benchmark: everything"\n' >"$work/policy.txt"
+"$X" -q policy adopt "$work/policy.txt" >/dev/null
+log "ingest"
+t0=$(date +%s.%N)
+"$X" -q ingest --source s "$work/small.jsonl" >/dev/null
+ingest_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+rm -f "$work/small.jsonl"
+log "snapshot create"
+create=$("$B" create "$EXANTE_DIR" bench)
+echo "$create" >&2
+members=$(echo "$create" | sed 's/.*"members":\([0-9]*\).*/\1/')
+log "limit $members"
+lim=$("$B" limit "$members")
+echo "$lim" >&2
+log "proofs"
+prv=$("$B" prove "$EXANTE_DIR" bench "$proofs")
+echo "$prv" >&2
+"$X" prove bench --digest sha256:8000000000000000000000000000000000000000000000000000000000000000 >"$work/p.json" 2>/dev/null
+vk=$(cat "$EXANTE_DIR/vkey")
+vp_s=$(best 3 "$X" verify-proof "$work/p.json" --vkey "$vk")
+k() { echo "$1" | sed "s/.*\"$2\":\([0-9.]*\).*/\1/"; }
+num() { echo "${1%.*}" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+create_s=$(k "$create" seconds) limit_s=$(k "$lim" limit_s)
+section="$work/section.md"
+{
+    printf '## Snapshots\n\n'
+    printf 'Written by `bench/snapshot.sh --items %s --proofs %s` on %s (%s min); %s cores, %s; exante commit %s plus the working tree, Release build.\n\n' \
+        "$items" "$proofs" "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" "$((($(date +%s) - t_start) / 60))" "$(nproc)" \
+        "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(git -C "$src" rev-parse --short HEAD)"
+    printf 'A ledger of %s small items (`admit *`; ingest took %s s), every first occurrence admitted: %s members.\n\n' \
+        "$(num "$items")" "$ingest_s" "$(num "$members")"
+    printf '| Measure | Target (issue) | Measured | Ratio | Met? | Peak RSS |\n|---|---|---|---|---|---|\n'
+    printf '| `snapshot create`, %s members | ≥ 0.5 × the limit | %s s (limit %s s: sort %s s + tree %s s) | %s | %s | %s MiB |\n' \
+        "$(num "$members")" "$create_s" "$limit_s" "$(k "$lim" sort_s)" "$(k "$lim" root_s)" \
+        "$(awk -v a="$limit_s" -v b="$create_s" 'BEGIN { printf "%.2f", a / b }')" \
+        "$(awk -v a="$limit_s" -v b="$create_s" 'BEGIN { print (a / b >= 0.5) ? "met" : "**missed**" }')" "$(k "$create" peak_rss_mib)"
+    printf '| non-membership proofs generated (`ex_ledger_snapshot_prove_dup`) | ≥ 50,000/s | %s/s | %s | %s | %s MiB |\n' \
+        "$(k "$prv" prove_per_s)" "$(awk -v a="$(k "$prv" prove_per_s)" 'BEGIN { printf "%.5f", a / 50000 }')" \
+        "$(awk -v a="$(k "$prv" prove_per_s)" 'BEGIN { print (a >= 50000) ? "met" : "**missed**" }')" "$(k "$prv" peak_rss_mib)"
+    printf '| proofs verified by the library (parse + every step, signature each time) | ≥ 50,000/s | %s/s | %s | %s | – |\n' \
+        "$(k "$prv" verify_per_s)" "$(awk -v a="$(k "$prv" verify_per_s)" 'BEGIN { printf "%.2f", a / 50000 }')" \
+        "$(awk -v a="$(k "$prv" verify_per_s)" 'BEGIN { print (a >= 50000) ? "met" : "**missed**" }')"
+    printf '| `exante verify-proof FILE` (a process per file, best of 3) | – | %s s | – | – | – |\n' "$vp_s"
+    printf '| proof size, %s members | – | %s bytes | – | – | – |\n\n' "$(num "$members")" "$(k "$prv" bytes_per_proof)"
+    printf 'Raw:\n\n```\n%s\n%s\n%s\n```\n' "$create" "$lim" "$prv"
+} >"$section"
+put_section "$out" "## Snapshots" "$section"
+cat "$section" >&2
