@@ -9,22 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SNAP_NAME_MAX 128
 #define CHUNK_LEAVES 65536 /* digests per stored chunk (2 MiB) */
 
 /* ---- stored snapshots ---- */
 
 enum { S_NAME, S_SIZE, S_LOG_SIZE, S_ROOT, S_FROM, S_COUNT };
-
-typedef struct snap {
-    uint64_t log_index;
-    char *entry; /* the record, as logged */
-    size_t entry_len;
-    char name[SNAP_NAME_MAX + 1];
-    char from[SNAP_NAME_MAX + 1]; /* the parent's name, "" if none */
-    uint64_t size, log_size;
-    uint8_t root[EX_HASH_BYTES];
-} snap;
 
 typedef struct finding {
     ex_ledger *l;
@@ -374,9 +363,8 @@ ex_ledger_snapshots_dup(ex_ledger *l, char **jsonl, size_t *len)
     return EX_OK;
 }
 
-/* s and its leaves */
-static int
-open_snap(ex_ledger *l, const char *name, snap *s, snap_set *leaves)
+int
+snap_open(ex_ledger *l, const char *name, snap *s, snap_set *leaves)
 {
     int rc = snap_find(l, name, s);
     if (rc == EX_OK && leaves && (rc = snap_leaves(l, s, leaves)) != EX_OK) {
@@ -394,11 +382,11 @@ ex_ledger_snapshot_show_dup(ex_ledger *l, const char *name, char **json, size_t 
     snap_set a = {0}, b = {0};
     ex_buf out = {0};
     json_t *extra = NULL;
-    int rc = open_snap(l, name, &s, &b);
+    int rc = snap_open(l, name, &s, &b);
     if (rc == EX_OK && s.from[0]) {
         /* what changed against the parent */
         uint64_t added, removed;
-        if ((rc = open_snap(l, s.from, &p, &a)) == EX_OK &&
+        if ((rc = snap_open(l, s.from, &p, &a)) == EX_OK &&
             (rc = snap_walk(&a, &b, NULL, NULL, &added, &removed)) == EX_OK) {
             extra = json_object();
             json_object_set_new(extra, "added", json_integer((json_int_t)added));
@@ -424,7 +412,7 @@ ex_ledger_snapshot_members(ex_ledger *l, const char *name,
     ex_err_clear(&l->err);
     snap s = {0};
     snap_set set = {0};
-    int rc = open_snap(l, name, &s, &set);
+    int rc = snap_open(l, name, &s, &set);
     for (uint64_t i = 0; rc == EX_OK && i < set.n; i++)
         rc = fn(ctx, set.d[i]);
     free(s.entry);
@@ -440,9 +428,9 @@ ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
     ex_err_clear(&l->err);
     snap sa = {0}, sb = {0};
     snap_set la = {0}, lb = {0};
-    int rc = open_snap(l, a, &sa, &la);
+    int rc = snap_open(l, a, &sa, &la);
     if (rc == EX_OK)
-        rc = open_snap(l, b, &sb, &lb);
+        rc = snap_open(l, b, &sb, &lb);
     uint64_t ad = 0, rm = 0;
     if (rc == EX_OK)
         rc = snap_walk(&la, &lb, fn, ctx, &ad, &rm);
@@ -469,7 +457,7 @@ ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
     snap_policies pol;
     uint64_t bad;
     uint8_t root[EX_HASH_BYTES];
-    int rc = open_snap(l, name, &s, &stored);
+    int rc = snap_open(l, name, &s, &stored);
     if (rc != EX_OK)
         goto out;
     /* the leaves strictly ascending, and their root the record's */
@@ -491,7 +479,7 @@ ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
     if ((rc = snap_members(l, s.log_size, &want, &counts, &pol)) != EX_OK)
         goto out;
     if (s.from[0]) {
-        if ((rc = open_snap(l, s.from, &p, &pset)) != EX_OK)
+        if ((rc = snap_open(l, s.from, &p, &pset)) != EX_OK)
             goto out;
         snap_intersect(&want, &pset);
     }
@@ -530,7 +518,7 @@ ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, uint64
     snap s = {0};
     snap_set set = {0};
     uint64_t n = 0;
-    int rc = open_snap(l, name, &s, &set);
+    int rc = snap_open(l, name, &s, &set);
     char *path = rc == EX_OK ? ex_join(dir, '/', "snapshot") : NULL;
     if (rc == EX_OK && !path)
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
@@ -600,34 +588,10 @@ int
 ex_ledger_snapshot_prove_dup(ex_ledger *l, const char *name, const uint8_t digest[EX_HASH_BYTES],
                              char **json, size_t *len, int *member)
 {
-    ex_err_clear(&l->err);
-    snap s = {0};
-    snap_set set = {0};
-    ex_snapshot_leaf lv[2];
-    size_t nl = 0, np = 0;
-    char *note = NULL;
-    size_t nlen;
-    uint8_t proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
-    int rc = open_snap(l, name, &s, &set), is = 0;
-    /* the record's inclusion in the log at its current size, under that size's checkpoint */
-    uint64_t size = ex_log_size(l->log);
-    if (rc == EX_OK &&
-        ((rc = ex_log_prove_inclusion(l->log, s.log_index, size, proof, &np)) != EX_OK ||
-         (rc = ex_log_checkpoint_at_dup(l->log, size, &note, &nlen)) != EX_OK))
-        ex_ledger_fail_log(l, rc);
-    if (rc == EX_OK &&
-        (rc = ex_snapshot_leaves(l->h, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n, digest, lv,
-                                 &nl, &is)) != EX_OK)
+    ex_snapshot *s;
+    int rc = ex_ledger_snapshot_open(l, name, &s);
+    if (rc == EX_OK && (rc = ex_snapshot_prove_dup(s, digest, json, len, member)) != EX_OK)
         ex_fail(&l->err, rc, "cannot prove in snapshot '%s': %s", name, ex_strerror(rc));
-    if (rc == EX_OK &&
-        (rc = ex_snapshot_proof_doc_dup(digest, is, s.entry, s.entry_len, s.log_index, size,
-                                        (const uint8_t(*)[EX_HASH_BYTES])proof, np, note, lv, nl,
-                                        json, len)) != EX_OK)
-        ex_fail(&l->err, rc, "cannot write the proof: %s", ex_strerror(rc));
-    if (rc == EX_OK && member)
-        *member = is;
-    free(note);
-    free(s.entry);
-    snap_set_free(&set);
+    ex_snapshot_close(s);
     return rc;
 }

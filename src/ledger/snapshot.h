@@ -6,6 +6,19 @@
 #include "ledger.h"
 
 
+#define SNAP_NAME_MAX 128
+
+/* A stored snapshot: its record and where it is. */
+typedef struct snap {
+    uint64_t log_index;
+    char *entry; /* the record, as logged */
+    size_t entry_len;
+    char name[SNAP_NAME_MAX + 1];
+    char from[SNAP_NAME_MAX + 1]; /* the parent's name, "" if none */
+    uint64_t size, log_size;
+    uint8_t root[EX_HASH_BYTES];
+} snap;
+
 /* A set of content digests, ascending and distinct once made. */
 typedef struct snap_set {
     uint8_t (*d)[EX_HASH_BYTES];
@@ -36,5 +49,9 @@ uint64_t snap_intersect(snap_set *a, const snap_set *b);
 int snap_walk(const snap_set *a, const snap_set *b,
               int (*fn)(void *ctx, int added, const uint8_t d[EX_HASH_BYTES]), void *ctx,
               uint64_t *added, uint64_t *removed);
+
+/* The snapshot `name` into *s (its entry malloc'd: free s->entry) and, if leaves is not NULL,
+ * its stored leaves; EX_ENOTFOUND with a message if there is none. */
+int snap_open(ex_ledger *l, const char *name, snap *s, snap_set *leaves);
 
 #endif

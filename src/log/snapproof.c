@@ -21,6 +21,14 @@ ex_snapshot_leaves(ex_sha256 *h, const uint8_t (*members)[EX_HASH_BYTES], uint64
                    const uint8_t digest[EX_HASH_BYTES], ex_snapshot_leaf out[2], size_t *nout,
                    int *member)
 {
+    return ex_snapshot_leaves_rd(h, members, n, digest, NULL, NULL, out, nout, member);
+}
+
+int
+ex_snapshot_leaves_rd(ex_sha256 *h, const uint8_t (*members)[EX_HASH_BYTES], uint64_t n,
+                      const uint8_t digest[EX_HASH_BYTES], ex_merkle_read_fn rd, void *ctx,
+                      ex_snapshot_leaf out[2], size_t *nout, int *member)
+{
     if (!h || (!members && n) || !digest || !out || !nout || !member)
         return EX_EINVAL;
     /* lo: the first member >= digest */
@@ -47,7 +55,8 @@ ex_snapshot_leaves(ex_sha256 *h, const uint8_t (*members)[EX_HASH_BYTES], uint64
     for (size_t j = 0; j < k; j++) {
         tmp[j].index = idx[j];
         memcpy(tmp[j].digest, members[idx[j]], EX_HASH_BYTES);
-        int rc = ex_merkle_sorted_prove(h, members, n, idx[j], tmp[j].proof, &tmp[j].n);
+        int rc = rd ? ex_merkle_prove_inclusion(h, rd, ctx, idx[j], n, tmp[j].proof, &tmp[j].n)
+                    : ex_merkle_sorted_prove(h, members, n, idx[j], tmp[j].proof, &tmp[j].n);
         if (rc != EX_OK)
             return rc;
     }

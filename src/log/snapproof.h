@@ -22,4 +22,10 @@ int ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey 
 int ex_proof_keys(json_t *o, const char *where, const char *const *keys, int required,
                   ex_err *err);
 
+/* ex_snapshot_leaves with the tree's complete subtrees read through rd (NULL: hashed from
+ * members each time), for a caller that keeps them. */
+int ex_snapshot_leaves_rd(ex_sha256 *h, const uint8_t (*members)[EX_HASH_BYTES], uint64_t n,
+                          const uint8_t digest[EX_HASH_BYTES], ex_merkle_read_fn rd, void *ctx,
+                          ex_snapshot_leaf out[2], size_t *nout, int *member);
+
 #endif

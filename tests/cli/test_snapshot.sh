@@ -147,6 +147,20 @@ expect 0 $EXANTE snapshot audit b
 for i in $(seq 1 600); do printf 'member %d' "$i" | sha256sum | sed 's/ .*//; s/^/sha256:/'; done | sort > wantb.txt
 $EXANTE snapshot export b > gotb.txt
 cmp -s gotb.txt wantb.txt && ok || bad "export of 600 members differs"
+# proofs over 600 leaves (through the kept subtree hashes): members and gaps all verify
+VKB="$(cat "$EXANTE_DIR/vkey")"
+for n in 1 17 256 300 599 600; do
+    d=$(sed -n "${n}p" wantb.txt)
+    $EXANTE prove b --digest "$d" > pb.json 2>/dev/null
+    expect 0 $EXANTE verify-proof pb.json --vkey "$VKB"
+    [ "$(cat "$T/out")" = member ] && ok || bad "leaf $n of 600: $(cat "$T/out")"
+    nd="${d%?}$(printf '%x' $(( (0x${d: -1} + 1) % 16 )))"
+    $EXANTE prove b --digest "$nd" > pn.json 2>/dev/null
+    expect 0 $EXANTE verify-proof pn.json --vkey "$VKB"
+    if grep -qx -- "$nd" wantb.txt; then ok; else
+        [ "$(cat "$T/out")" = non-member ] && ok || bad "beside leaf $n of 600: $(cat "$T/out")"
+    fi
+done
 export EXANTE_DIR="$T/ledger"
 
 # bad input
