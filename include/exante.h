@@ -556,7 +556,8 @@ EX_MUST_CHECK int ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint6
  * leaves; the record's log proof and checkpoint are those of the log's size at open. One
  * thread at a time; valid until ex_snapshot_close, which accepts NULL. */
 typedef struct ex_snapshot ex_snapshot;
-int ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out);
+int ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out); /* *out NULL on
+                                                                                 failure */
 void ex_snapshot_close(ex_snapshot *s);
 uint64_t ex_snapshot_size(const ex_snapshot *s);
 /* A proof of digest in s as ex_ledger_snapshot_prove_dup writes it (EX_ENOMEM only). */

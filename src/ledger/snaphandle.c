@@ -88,6 +88,7 @@ ex_snapshot_close(ex_snapshot *s)
 int
 ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out)
 {
+    *out = NULL;
     ex_err_clear(&l->err);
     ex_snapshot *s = calloc(1, sizeof *s);
     if (!s)

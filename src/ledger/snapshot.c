@@ -588,7 +588,7 @@ int
 ex_ledger_snapshot_prove_dup(ex_ledger *l, const char *name, const uint8_t digest[EX_HASH_BYTES],
                              char **json, size_t *len, int *member)
 {
-    ex_snapshot *s;
+    ex_snapshot *s = NULL;
     int rc = ex_ledger_snapshot_open(l, name, &s);
     if (rc == EX_OK && (rc = ex_snapshot_prove_dup(s, digest, json, len, member)) != EX_OK)
         ex_fail(&l->err, rc, "cannot prove in snapshot '%s': %s", name, ex_strerror(rc));

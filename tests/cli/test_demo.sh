@@ -13,6 +13,9 @@ grep -q "reevaluate: 0 new decisions" "$T/out" && bad "the opt-out reached nothi
 contains "$T/out" "line 667: malformed JSON"
 contains "$T/out" "warc-payload-digest mismatch"
 contains "$T/out" "proof verifies offline against the vkey"
+contains "$T/out" "snapshot demo-train: 899 members"
+contains "$T/out" "the rejected item is not in it: a "
+contains "$T/out" "non-membership proof verifies offline against the vkey"
 contains "$T/out" "decisions, "
 [ -z "$(ls -d "$T"/exante-demo-* 2>/dev/null)" ] && ok || bad "demo left its directory"
 expect 0 $EXANTE --json demo
