@@ -553,11 +553,10 @@ int ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
 EX_MUST_CHECK int ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members);
 /* An open snapshot, for many proofs: its leaves in memory (32 bytes each) and the hashes of its
  * complete subtrees of 8 leaves and more (about 8 bytes per leaf), made by one pass over the
- * leaves; the record's log proof and checkpoint are those of the log's size at open. One
- * thread at a time; valid until ex_snapshot_close, which accepts NULL. */
+ * leaves; the record's log proof and checkpoint are those of the log's size at open (*out is
+ * NULL on failure). One thread at a time; valid until ex_snapshot_close, which accepts NULL. */
 typedef struct ex_snapshot ex_snapshot;
-int ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out); /* *out NULL on
-                                                                                 failure */
+int ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out);
 void ex_snapshot_close(ex_snapshot *s);
 uint64_t ex_snapshot_size(const ex_snapshot *s);
 /* A proof of digest in s as ex_ledger_snapshot_prove_dup writes it (EX_ENOMEM only). */

@@ -124,9 +124,13 @@ jsonl(const char *dir, uint64_t n, rng *r, ex_err *err)
         ex_buf_puts(&b, "\"");
         if (lic)
             ex_buf_printf(&b, ",\"license\":\"%s\"", lic);
+        /* drawn one by one: three draws in one argument list came out in the compiler's order
+         * (gcc: right to left, clang: left to right), so the corpus depended on the compiler;
+         * this is gcc's order, which wrote every sample so far */
+        unsigned minute = pick(r, 60), hour = pick(r, 24), day = 1 + pick(r, 28);
         ex_buf_printf(&b, ",\"fetched\":\"2025-06-%02uT%02u:%02u:00Z\",\"meta\":{\"lang\":\"en\","
                           "\"words\":%u}}\n",
-                      1 + pick(r, 28), pick(r, 24), pick(r, 60), (unsigned)(t.len / 6));
+                      day, hour, minute, (unsigned)(t.len / 6));
     }
     for (int i = 0; i < 64; i++)
         free(texts[i]);
