@@ -26,6 +26,11 @@ int ex_file_write(const char *path, const void *data, size_t len, ex_err *err);
 /* At most max bytes of path (malloc'd into *data); EX_EIO with the cause in err. */
 int ex_file_read(const char *path, size_t max, uint8_t **data, size_t *len, ex_err *err);
 
+/* The w digests of an entry bundle b[0..len) of a snapshot's tiles (each entry: a 2-byte
+ * big-endian length, 32, and the digest) into out; EX_EFORMAT naming path otherwise. */
+int ex_tiles_bundle_read(const uint8_t *b, size_t len, unsigned w, uint8_t (*out)[EX_HASH_BYTES],
+                         const char *path, ex_err *err);
+
 /* Record a message on g for ex_log_errmsg (the part's other files fail through it);
  * returns code. */
 int ex_log_fail(ex_log *g, int code, const char *fmt, ...) EX_PRINTF(3, 4);

@@ -129,6 +129,22 @@ ex_tiles_write_digests(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t
 }
 
 int
+ex_tiles_bundle_read(const uint8_t *b, size_t len, unsigned w, uint8_t (*out)[EX_HASH_BYTES],
+                     const char *path, ex_err *err)
+{
+    if (w == 0 || w > EX_TILE_WIDTH || len != (size_t)w * (2 + EX_HASH_BYTES))
+        return ex_fail(err, EX_EFORMAT, "'%s': %zu bytes, want %u entries of 32 bytes", path, len,
+                       w);
+    for (unsigned i = 0; i < w; i++) {
+        const uint8_t *e = b + (size_t)i * (2 + EX_HASH_BYTES);
+        if (e[0] != 0 || e[1] != EX_HASH_BYTES)
+            return ex_fail(err, EX_EFORMAT, "'%s': entry %u is not 32 bytes", path, i);
+        memcpy(out[i], e + 2, EX_HASH_BYTES);
+    }
+    return EX_OK;
+}
+
+int
 ex_tiles_read_digests(ex_sha256 *h, const char *dir, uint64_t n, uint8_t (**out)[EX_HASH_BYTES],
                       ex_err *err)
 {
@@ -145,15 +161,7 @@ ex_tiles_read_digests(ex_sha256 *h, const char *dir, uint64_t n, uint8_t (**out)
         ex_tile_path(path, sizeof path, dir, "entries", t, w);
         if ((rc = ex_file_read(path, (size_t)w * 34 + 1, &b, &len, err)) != EX_OK)
             break;
-        if (len != (size_t)w * 34)
-            rc = ex_fail(err, EX_EFORMAT, "'%s': %zu bytes, want %u entries of 32 bytes", path,
-                         len, w);
-        for (unsigned i = 0; rc == EX_OK && i < w; i++) {
-            if (b[i * 34] != 0 || b[i * 34 + 1] != EX_HASH_BYTES)
-                rc = ex_fail(err, EX_EFORMAT, "'%s': entry %u is not 32 bytes", path, i);
-            else
-                memcpy(d[t * EX_TILE_WIDTH + i], b + i * 34 + 2, EX_HASH_BYTES);
-        }
+        rc = ex_tiles_bundle_read(b, len, w, d + t * EX_TILE_WIDTH, path, err);
         free(b);
     }
     /* and the hash tiles they give */
