@@ -38,7 +38,7 @@ ex_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len)
     for (size_t i = 0; i < len; i++) {
         int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
         bad |= hi | lo; /* negative once either is not a digit */
-        out[i] = (uint8_t)(hi << 4 | lo);
+        out[i] = (uint8_t)((unsigned)hi << 4 | (unsigned)lo); /* garbage when bad: refused */
     }
     return bad < 0 ? EX_EFORMAT : EX_OK;
 }
