@@ -47,6 +47,21 @@ print_change(void *ctx, int added, const uint8_t d[EX_HASH_BYTES])
                : EX_OK;
 }
 
+/* an audit that passed: --json {members, name, ok}, else `text` */
+static void
+audit_ok(cli *c, const char *name, uint64_t n, const char *text)
+{
+    if (!c->json) {
+        fputs(text, stdout);
+        return;
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "members", json_integer((json_int_t)n));
+    json_object_set_new(j, "name", json_string(name));
+    json_object_set_new(j, "ok", json_true());
+    cli_print_json(j);
+}
+
 /* run one subcommand on the open ledger; the exit code */
 static int
 run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const char *dir)
@@ -79,14 +94,14 @@ run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const 
             printf("wrote %llu files under %s\n", (unsigned long long)files, dir);
     } else if (strcmp(sub, "audit") == 0) {
         uint64_t n = 0;
+        char text[512];
         rc = ex_ledger_snapshot_audit(l, args[0], &n);
-        if (rc == EX_OK && c->json)
-            printf("{\"members\":%llu,\"name\":\"%s\",\"ok\":true}\n", (unsigned long long)n,
-                   args[0]);
-        else if (rc == EX_OK)
-            printf("snapshot '%s': %llu members, leaves ascending, root and members recomputed "
-                   "from the ledger: ok\n",
-                   args[0], (unsigned long long)n);
+        snprintf(text, sizeof text,
+                 "snapshot '%s': %llu members, leaves ascending, root and members recomputed "
+                 "from the ledger: ok\n",
+                 args[0], (unsigned long long)n);
+        if (rc == EX_OK)
+            audit_ok(c, args[0], n, text);
     } else {
         uint64_t index = 0;
         rc = ex_ledger_snapshot_create(l, args[0], from, &out, &len, &index);
@@ -160,13 +175,12 @@ cmd_snapshot(cli *c, int argc, char **argv)
             cli_err("%s", e.msg);
             return cli_exit(rc);
         }
-        if (c->json)
-            printf("{\"members\":%llu,\"name\":\"%s\",\"ok\":true}\n", (unsigned long long)n,
-                   argv[optind]);
-        else
-            printf("tiles of snapshot '%s' under %s: %llu entries, strictly ascending, hash tiles "
-                   "and root agree: ok\n",
-                   argv[optind], tiles, (unsigned long long)n);
+        char text[4400];
+        snprintf(text, sizeof text,
+                 "tiles of snapshot '%s' under %s: %llu entries, strictly ascending, hash tiles "
+                 "and root agree: ok\n",
+                 argv[optind], tiles, (unsigned long long)n);
+        audit_ok(c, argv[optind], n, text);
         return EXIT_OKAY;
     }
     ex_ledger *l;

@@ -55,6 +55,8 @@ expect 0 $EXANTE snapshot list
 contains "$T/out" '"log_index":'
 # audits recompute each snapshot from the ledger as of its log size
 for s in empty s1 s2 s3; do expect 0 $EXANTE snapshot audit "$s"; done
+expect 0 $EXANTE --json snapshot audit s2
+[ "$(cat "$T/out")" = '{"members":2,"name":"s2","ok":true}' ] && ok || bad "audit --json: $(cat "$T/out")"
 expect 0 $EXANTE log verify
 
 # proofs, checked offline with the verifier key alone: bravo is a member of s1 and, after the
@@ -123,6 +125,8 @@ od -An -tx1 -v -w34 pub/tile/entries/000.p/3 | tr -d ' ' | sed 's/^0020/sha256:/
 cmp -s entries.txt want1.txt && ok || bad "entry bundle: $(cat entries.txt)"
 EXANTE_DIR="$T/none" expect 0 $EXANTE snapshot audit s1 --tiles pub # no ledger there
 contains "$T/out" "3 entries"
+EXANTE_DIR="$T/none" expect 0 $EXANTE --json snapshot audit s1 --tiles pub
+[ "$(cat "$T/out")" = '{"members":3,"name":"s1","ok":true}' ] && ok || bad "audit --tiles --json: $(cat "$T/out")"
 cp -r pub pub2
 printf 'x' | dd of=pub2/tile/0/000.p/3 bs=1 seek=5 conv=notrunc 2>/dev/null
 expect 1 $EXANTE snapshot audit s1 --tiles pub2
