@@ -456,7 +456,7 @@ cmd_ingest(const char *path, int reps)
     uint64_t bytes = 0;
     for (int i = 0; i < reps; i++) {
         memset(&c, 0, sizeof c);
-        ex_reader_cb cb = {on_item, on_quarantine, &c};
+        ex_reader_cb cb = {on_item, on_quarantine, &c, 0};
         ex_err e = {0};
         double t0 = now();
         int rc = ex_read_jsonl(path, NULL, &cb, &e);

@@ -455,7 +455,7 @@ cmd_read(const char *path, int runs, int trust_block)
     struct counts c = {0};
     for (int r = 0; r < runs; r++) {
         memset(&c, 0, sizeof c);
-        ex_reader_cb cb = {on_item, on_quarantine, &c};
+        ex_reader_cb cb = {on_item, on_quarantine, &c, 0};
         double w = now(), u = cpu_now();
         ex_warc_limits lim = {0};
         lim.trust_block = trust_block;

@@ -74,6 +74,7 @@ int cmd_demo(cli *c, int argc, char **argv);
 int cmd_source(cli *c, int argc, char **argv);
 int cmd_snapshot(cli *c, int argc, char **argv);
 int cmd_prove(cli *c, int argc, char **argv);
+int cmd_filter(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_why(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);

@@ -62,6 +62,8 @@ static const cli_command commands[] = {
      "audit NAME\trecompute the members from the ledger and check"},
     {"prove", cmd_prove,
      "NAME --digest D|--file F\t(non-)membership proof of content in a snapshot (JSON)"},
+    {"filter", cmd_filter,
+     "--snapshot NAME [--out FILE] PATH...\tthe training feed: the members, byte for byte"},
     {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
     {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},

@@ -192,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text_paths[] = {"text", "a.text"};
     for (int k = 0; k < 2; k++) {
         run r = {.data = copy, .len = size, .fields = specs[k], .text_path = text_paths[k], .h = h};
-        ex_reader_cb cb = {on_item, on_quarantine, &r};
+        ex_reader_cb cb = {on_item, on_quarantine, &r, 0};
         ex_err e = {0};
         if (ex_jsonl_parse_buffer(copy, size, specs[k], &cb, &e) != EX_OK)
             FUZZ_FAIL("ex_jsonl_parse_buffer failed");

@@ -105,7 +105,7 @@ on_quarantine(void *ctx, const ex_quarantine *q)
 static void
 parse(const uint8_t *data, size_t size, const ex_warc_limits *lim, run *u)
 {
-    ex_reader_cb cb = {on_item, on_quarantine, u};
+    ex_reader_cb cb = {on_item, on_quarantine, u, 0};
     ex_err e = {0};
     u->n = 0;
     u->input_len = size;

@@ -581,6 +581,52 @@ int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, ui
 EX_MUST_CHECK int ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members,
                                           ex_err *err);
 
+/* ---- the training feed ------------------------------------------------- */
+
+/* What `exante filter` read and passed on. Every record read is passed, not a member, or
+ * unreadable: records = passed + not_member + unreadable. */
+typedef struct ex_filter_stats {
+    uint64_t members;           /* the snapshot's size */
+    uint64_t inputs;            /* inputs read to their end */
+    uint64_t inputs_unreadable; /* inputs that could not be opened or read to their end */
+    uint64_t records;           /* records (JSONL lines, WARC content records, files) read */
+    uint64_t passed;            /* members: passed on, byte for byte */
+    uint64_t not_member;        /* dropped: the digest of their bytes now is not a member (a
+                                   record changed since ingest, too; WARC revisits, which hold
+                                   no content, are counted here) */
+    uint64_t unreadable;        /* dropped: records the reader could not read (quarantine) */
+    uint64_t bytes;             /* bytes of the records passed on (paths, for files) */
+    uint64_t bytes_out;         /* bytes written (compressed) */
+    size_t lookup_bytes;        /* memory of the membership lookup */
+} ex_filter_stats;
+
+typedef struct ex_filter_opts {
+    const char *snapshot; /* required */
+    int format;           /* EX_FORMAT_*, as ingest: AUTO looks at each input's first bytes */
+    const char *text_field, *url_field, *id_field, *license_field, *fetched_field; /* JSONL,
+                             as given to ingest: the text field makes the digest */
+    const char *out;      /* a file (".gz", ".zst": compressed; a WARC ".gz" one member per
+                             record), written under a temporary name and renamed at the end;
+                             NULL: the descriptor fd, plain */
+    int fd;
+    int strict;           /* the first unreadable record or input stops the run (EX_EFORMAT /
+                             EX_EIO); the output file is then not made */
+    /* each unreadable record or input (offset and line 0 for an input), may be NULL */
+    void (*report)(void *ctx, const char *file, uint64_t offset, uint64_t line,
+                   const char *reason);
+    void *report_ctx;
+} ex_filter_opts;
+
+/* The training feed of snapshot o->snapshot: read the inputs with ingest's readers (all of
+ * one kind: JSONL, WARC or files; EX_EINVAL naming the first of another kind, before anything
+ * is written), recompute each record's content digest, and pass on only members, in input
+ * order: JSONL lines byte for byte (each ended by a newline), whole WARC records byte for byte,
+ * and for files their paths, one a line (a path holding a newline is unreadable). Memory does
+ * not grow with the snapshot (stats->lookup_bytes). An input that cannot be read is reported,
+ * counted and passed over unless o->strict. EX_ENOTFOUND for an unknown snapshot. */
+int ex_ledger_filter(ex_ledger *l, const char *const *paths, size_t n, const ex_filter_opts *o,
+                     ex_filter_stats *stats);
+
 /* ---- license expressions (SPDX) ---------------------------------------- */
 
 /* Where and why an expression does not parse: 1-based byte column (1 .. len+1; len+1 = at

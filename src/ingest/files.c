@@ -62,7 +62,8 @@ one_file(walker *w, const char *path)
         size += (uint64_t)r;
     }
     close(fd);
-    ex_item it = {.file = path, .size = size, .content = w->buf, .content_len = head};
+    ex_item it = {
+        .file = path, .size = size, .content = w->buf, .content_len = head, .raw_len = size};
     if (rc == EX_OK)
         rc = ex_sha256_end(w->h, it.digest);
     if (rc != EX_OK)

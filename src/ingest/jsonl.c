@@ -249,6 +249,8 @@ one_line(jreader *jr, const uint8_t *p, size_t len, uint64_t off, uint64_t membe
         .record_id = val[F_ID],
         .license = val[F_LICENSE],
         .fetched = val[F_FETCHED],
+        .raw = s,
+        .raw_len = len - bom,
     };
     int rc = ex_sha256_digest(jr->h, content, size, it.digest);
     if (rc != EX_OK)

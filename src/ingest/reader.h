@@ -34,6 +34,15 @@ typedef struct ex_item {
     const char *refers_to_uri;    /* revisit: WARC-Refers-To-Target-URI */
     const char *refers_to_record; /* revisit: WARC-Refers-To, the WARC-Record-ID it repeats */
     const char *refers_to_digest; /* revisit: WARC-Payload-Digest as written */
+    /* The record as it stands in the decompressed stream, for passing it on unchanged
+     * (`exante filter`): bytes [offset, offset + raw_len). JSONL: the line without its newline
+     * (and without the byte order mark at the start of a file); WARC: the whole record, from
+     * its version line through the CRLF CRLF after its block; files: the file (raw_len = size).
+     * raw points at them while they are in memory: always for JSONL, for WARC only when the
+     * callbacks ask (ex_reader_cb.raw) and the record fits the reader's stream buffer; files
+     * never. NULL otherwise: read them again from the input. */
+    const uint8_t *raw;
+    uint64_t raw_len;
 } ex_item;
 
 typedef struct ex_quarantine {
@@ -52,6 +61,8 @@ typedef struct ex_reader_cb {
     int (*item)(void *ctx, const ex_item *it);
     int (*quarantine)(void *ctx, const ex_quarantine *q);
     void *ctx;
+    int raw; /* WARC: keep each record's bytes in the stream buffer while it is read, so that
+                its item carries them in raw (costs a larger move of the buffer now and then) */
 } ex_reader_cb;
 
 /* JSONL field names; dotted paths reach nested objects ("meta.url"). NULL: the default. */

@@ -120,14 +120,23 @@ ex_warc_fill(rd *r, size_t want)
         r->borrow_len = 0;
     }
     while (ex_warc_avail(r) < want && !r->eof) {
-        if (r->pos == r->len) {
-            r->base += r->pos;
+        /* bytes before lo may go: pos, or the start of the record whose bytes are kept */
+        size_t lo = r->pos;
+        if (r->keep && r->r.offset >= r->base && r->r.offset - r->base < lo) {
+            lo = (size_t)(r->r.offset - r->base);
+            if (r->cap - (r->len - lo) < want - ex_warc_avail(r)) {
+                r->keep = 0; /* the record outgrows the buffer: its item has no raw bytes */
+                lo = r->pos;
+            }
+        }
+        if (lo == r->len) {
+            r->base += lo;
             r->pos = r->len = 0;
         } else if (r->cap - r->len < want - ex_warc_avail(r) || r->cap - r->len < r->cap / 4) {
-            memmove(r->buf, r->buf + r->pos, ex_warc_avail(r));
-            r->base += r->pos;
-            r->len -= r->pos;
-            r->pos = 0;
+            memmove(r->buf, r->buf + lo, r->len - lo);
+            r->base += lo;
+            r->len -= lo;
+            r->pos -= lo;
         }
         size_t room = r->cap - r->len, got = 0;
         if (r->in) {
@@ -322,6 +331,7 @@ record(rd *r)
     memset(c, 0, sizeof *c);
     c->offset = ex_warc_at(r);
     c->member = member_of(r, c->offset);
+    r->keep = r->cb && r->cb->raw;
     if ((rc = ex_warc_fill(r, 10)) != EX_OK)
         return rc;
     const uint8_t *p = r->buf + r->pos;

@@ -452,6 +452,9 @@ ex_warc_record_end(rd *r)
     it.member = c->member;
     memcpy(it.digest, content, EX_HASH_BYTES);
     it.size = c->size;
+    it.raw_len = ex_warc_at(r) - c->offset;
+    if (r->keep && c->offset >= r->base)
+        it.raw = r->buf + (c->offset - r->base);
     if (r->borrow) {
         it.content = r->borrow;
         it.content_len = r->borrow_len;

@@ -63,6 +63,7 @@ typedef struct rd {
     size_t cap, pos, len;
     uint64_t base;
     int eof, failed, stop;
+    int keep; /* the current record's bytes stay in buf from its start (cb->raw) */
     ex_err ierr; /* why the compressed input failed */
     struct mm {
         uint64_t dpos, off;

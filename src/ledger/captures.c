@@ -147,7 +147,7 @@ ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
             return rc;
         if (got >= 7 && memcmp(head, "WARC/1.", 7) == 0) {
             sig_run r = {l, st, path, EX_OK};
-            ex_reader_cb cb = {on_capture_item, NULL, &r};
+            ex_reader_cb cb = {on_capture_item, NULL, &r, 0};
             rc = ex_read_warc(path, &cb, &e);
             if (r.rc != EX_OK)
                 return r.rc;

@@ -153,10 +153,8 @@ inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *e
     return EX_OK;
 }
 
-/* the format of path by its first bytes: a directory is a file tree, "WARC/1." a WARC, '{' a
- * JSONL stream, anything else one file */
-static int
-detect(const char *path, int *format, ex_err *err)
+int
+inputs_detect(const char *path, int *format, ex_err *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
@@ -192,7 +190,7 @@ inputs_jobs(imap *m, const char *source, int format, const char *const *paths, s
     for (size_t i = 0; rc == EX_OK && i < n; i++) {
         job *jb = &jobs[nj];
         int f = format;
-        if (f == EX_FORMAT_AUTO && (rc = detect(paths[i], &f, err)) != EX_OK)
+        if (f == EX_FORMAT_AUTO && (rc = inputs_detect(paths[i], &f, err)) != EX_OK)
             break;
         jb->path = paths[i];
         jb->format = f;

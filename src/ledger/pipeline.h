@@ -113,6 +113,9 @@ int inputs_load(ex_store *st, imap *m, ex_err *err);
  * resolved, EX_ENOMEM. */
 int inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *err);
 void inputs_free(imap *m);
+/* The format of path by its first bytes: a directory is a file tree, "WARC/1." a WARC, '{' a
+ * JSONL stream, anything else one file. EX_EIO if it cannot be read. */
+int inputs_detect(const char *path, int *format, ex_err *err);
 /* The jobs of paths (one per distinct input), with format `format` or each one's detected
  * format (EX_FORMAT_AUTO). *jobs is malloc'd. */
 int inputs_jobs(imap *m, const char *source, int format, const char *const *paths, size_t n,

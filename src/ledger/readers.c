@@ -262,7 +262,7 @@ produce(reader *p, uint32_t j)
     const job *jb = &p->r->jobs[j];
     p->job = j;
     p->skipped = 0;
-    ex_reader_cb cb = {on_item, on_quarantine, p};
+    ex_reader_cb cb = {on_item, on_quarantine, p, 0};
     const ex_ingest_opts *o = p->r->o;
     ex_jsonl_fields fields = {o->text_field, o->url_field, o->id_field, o->license_field,
                               o->fetched_field};

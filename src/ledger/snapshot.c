@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_LEAVES 65536 /* digests per stored chunk (2 MiB) */
 
 /* ---- stored snapshots ---- */
 
@@ -188,12 +187,12 @@ create_in_tx(ex_ledger *l, void *ctx)
                                   NULL)) != EX_OK)
         return ex_ledger_fail_store(l, rc);
     /* the leaves, in chunks that never start as a packed record would */
-    uint8_t *chunk = malloc(1 + (size_t)CHUNK_LEAVES * EX_HASH_BYTES);
+    uint8_t *chunk = malloc(1 + (size_t)SNAP_CHUNK_LEAVES * EX_HASH_BYTES);
     if (!chunk)
         return ex_fail(&l->err, EX_ENOMEM, "out of memory");
     chunk[0] = 'L';
-    for (uint64_t i = 0; rc == EX_OK && i < c->set->n; i += CHUNK_LEAVES) {
-        uint64_t k = c->set->n - i < CHUNK_LEAVES ? c->set->n - i : CHUNK_LEAVES;
+    for (uint64_t i = 0; rc == EX_OK && i < c->set->n; i += SNAP_CHUNK_LEAVES) {
+        uint64_t k = c->set->n - i < SNAP_CHUNK_LEAVES ? c->set->n - i : SNAP_CHUNK_LEAVES;
         memcpy(chunk + 1, c->set->d[i], k * EX_HASH_BYTES);
         if ((rc = st->ops->rec_append(st, EX_TAB_SNAPLEAVES, (int64_t)c->index, chunk,
                                       1 + k * EX_HASH_BYTES, NULL)) != EX_OK)

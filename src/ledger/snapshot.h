@@ -7,6 +7,7 @@
 
 
 #define SNAP_NAME_MAX 128
+#define SNAP_CHUNK_LEAVES 65536 /* leaves (member digests) per stored chunk: 2 MiB */
 
 /* A stored snapshot: its record and where it is. */
 typedef struct snap {
@@ -53,5 +54,18 @@ int snap_walk(const snap_set *a, const snap_set *b,
 /* The snapshot `name` into *s (its entry malloc'd: free s->entry) and, if leaves is not NULL,
  * its stored leaves; EX_ENOTFOUND with a message if there is none. */
 int snap_open(ex_ledger *l, const char *name, snap *s, snap_set *leaves);
+
+/* Membership in a stored snapshot with memory that does not grow with it (snaplookup.c):
+ * 0.25 bytes a member plus an 8 MiB cache. One thread at a time; uses l's store. */
+typedef struct snap_lookup snap_lookup;
+/* Open the lookup for the snapshot rec (found by snap_open); its stored leaves are read once
+ * and must be strictly ascending and as many as the record says (EX_EVERIFY otherwise). */
+int snap_lookup_open(ex_ledger *l, const snap *rec, snap_lookup **out);
+void snap_lookup_close(snap_lookup *s);
+/* *member: whether d is a leaf. Errors (a store read) with l's message. */
+int snap_lookup_has(snap_lookup *s, const uint8_t d[EX_HASH_BYTES], int *member);
+uint64_t snap_lookup_size(const snap_lookup *s);
+/* Bytes of memory the lookup holds. */
+size_t snap_lookup_bytes(const snap_lookup *s);
 
 #endif

@@ -126,6 +126,7 @@ static void
 sq_close(ex_store *s)
 {
     sq_store *st = SQ(s);
+    sq_blob_close(st);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->q[i]);
     for (int t = 0; t < EX_TAB_COUNT; t++)
@@ -145,6 +146,7 @@ sq_begin(ex_store *s)
 {
     sq_store *st = SQ(s);
     char text[32];
+    sq_blob_close(st);
     if (st->depth > 0)
         snprintf(text, sizeof text, "SAVEPOINT sp%d", st->depth);
     int rc = sq_exec(s, st->depth > 0 ? text : "BEGIN IMMEDIATE");
@@ -244,6 +246,7 @@ static const ex_store_ops sqlite_ops = {
     .rec_put = sq_rec_put,
     .rec_max = sq_rec_max,
     .rec_keys = sq_rec_keys,
+    .rec_read_at = sq_rec_read_at,
     .enc_new = sq_enc_new,
     .enc_free = sq_enc_free,
     .encode = sq_encode,

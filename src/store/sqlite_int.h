@@ -47,6 +47,9 @@ typedef struct sq_store {
     int durable;
     struct sq_bulk *bulk; /* while bulk writes run: the background checkpointer */
     ex_packer *pk; /* unpacks the records gets copy out (pack.h); made at the first one */
+    sqlite3_blob *blob; /* rec_read_at's handle: on row blob_id of table blob_table */
+    int blob_table;
+    uint64_t blob_id;
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
@@ -58,6 +61,9 @@ typedef struct sq_store {
  * the WAL passes WAL_HARD_PAGES, which bounds it (about 256 MiB). */
 #define WAL_CKPT_PAGES 4096
 #define WAL_HARD_PAGES (2 * WAL_CKPT_PAGES)
+
+/* Give up rec_read_at's blob handle (it holds a read open). */
+void sq_blob_close(sq_store *st);
 
 /* Table names by EX_TAB_*. */
 extern const char *const sq_tables[EX_TAB_COUNT];
@@ -111,6 +117,7 @@ int sq_rec_insert_many(ex_store *s, int table, uint64_t first, size_t n, const i
 int sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, size_t len);
 int sq_rec_max(ex_store *s, int table, uint64_t *id);
 int sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
+int sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, size_t len);
 int sq_enc_new(ex_store *s, ex_store_enc **out);
 void sq_enc_free(ex_store_enc *e);
 int sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);

@@ -160,6 +160,54 @@ sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
     return rc;
 }
 
+void
+sq_blob_close(sq_store *st)
+{
+    if (st->blob)
+        sqlite3_blob_close(st->blob);
+    st->blob = NULL;
+}
+
+int
+sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, size_t len)
+{
+    sq_store *st = SQ(s);
+    if (table != EX_TAB_SNAPLEAVES)
+        return ex_fail(&s->err, EX_EINVAL, "rec_read_at: %s records are not stored plain",
+                       table >= 0 && table < EX_TAB_COUNT ? sq_tables[table] : "unknown");
+    int r = SQLITE_OK;
+    /* a handle that expired (its row was written) reads SQLITE_ABORT: reopen it once */
+    for (int tries = 0; tries < 2; tries++) {
+        if (st->blob && st->blob_table == table) {
+            if (st->blob_id != id || tries > 0)
+                r = sqlite3_blob_reopen(st->blob, (sqlite3_int64)id);
+        } else {
+            sq_blob_close(st);
+            r = sqlite3_blob_open(st->db, "main", sq_tables[table], "record", (sqlite3_int64)id,
+                                  0, &st->blob);
+        }
+        if (r != SQLITE_OK)
+            break;
+        st->blob_table = table;
+        st->blob_id = id;
+        uint64_t size = (uint64_t)sqlite3_blob_bytes(st->blob);
+        if (off > size || len > size - off)
+            return ex_fail(&s->err, EX_ERANGE, "%s record %llu has %llu bytes, not %llu",
+                           sq_tables[table], (unsigned long long)id, (unsigned long long)size,
+                           (unsigned long long)(off + len));
+        if ((r = sqlite3_blob_read(st->blob, buf, (int)len, (int)off)) != SQLITE_ABORT)
+            break;
+    }
+    if (r == SQLITE_OK)
+        return EX_OK;
+    int missing = r == SQLITE_ERROR && strstr(sqlite3_errmsg(st->db), "no such rowid");
+    int rc = missing ? ex_fail(&s->err, EX_ENOTFOUND, "no %s record %llu", sq_tables[table],
+                               (unsigned long long)id)
+                     : sq_dberr(s, "read part of a record");
+    sq_blob_close(st); /* a failed reopen leaves the handle unusable */
+    return rc;
+}
+
 int
 sq_rec_max(ex_store *s, int table, uint64_t *id)
 {

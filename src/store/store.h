@@ -147,6 +147,12 @@ typedef struct ex_store_ops {
     /* The id and key of every record, in no particular order, without reading the records
      * (SQLite: from the key's index where the table has one). */
     int (*rec_keys)(ex_store *s, int table, ex_record_visit fn, void *ctx);
+    /* Copy bytes [off, off + len) of record `id` into buf without reading the rest of it, for
+     * the tables whose records are stored as they are (EX_TAB_SNAPLEAVES; EX_EINVAL for the
+     * others). EX_ENOTFOUND if there is no such record, EX_ERANGE if the part passes its end.
+     * Fast when the reads stay in one table: SQLite keeps an incremental blob handle open
+     * between them (begin, and a write to the row, give it up). */
+    int (*rec_read_at)(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, size_t len);
 
     /* ---- the record encoder ---- */
     /* *out: a new encoder for s's encoding, for one thread; free it before s is closed. It

@@ -151,7 +151,7 @@ read_named(const char *name, const ex_jsonl_fields *fields, got *g, ex_err *e)
 {
     const char *p = path_of(name);
     g->file = p;
-    ex_reader_cb cb = {on_item, on_quarantine, g};
+    ex_reader_cb cb = {on_item, on_quarantine, g, 0};
     int rc = ex_read_jsonl(p, fields, &cb, e);
     CHECK(!g->bad_file);
     return rc;
@@ -362,7 +362,7 @@ test_quarantine(void)
     got_free(&g);
 
     /* the same through the memory parser */
-    ex_reader_cb cb = {on_item, on_quarantine, &g};
+    ex_reader_cb cb = {on_item, on_quarantine, &g, 0};
     CHECK_RC(ex_jsonl_parse_buffer((const uint8_t *)b.data, b.len, NULL, &cb, &e), EX_OK);
     CHECK(g.nq == n && g.n == 1);
     if (g.nq == n)
@@ -586,7 +586,7 @@ test_stop(void)
     CHECK(g.n == 2 && g.nq == 2);
     got_free(&g);
     /* a NULL quarantine callback is allowed: bad lines are then just skipped */
-    ex_reader_cb cb = {on_item, NULL, &g};
+    ex_reader_cb cb = {on_item, NULL, &g, 0};
     CHECK_RC(ex_read_jsonl(path_of("stop.jsonl"), NULL, &cb, &e), EX_OK);
     CHECK(g.n == 3);
     got_free(&g);
@@ -594,7 +594,7 @@ test_stop(void)
     CHECK_RC(read_named("does-not-exist.jsonl", NULL, &g, &e), EX_EIO);
     CHECK(strstr(e.msg, "No such file") != NULL);
     CHECK_RC(read_named("", NULL, &g, &e), EX_EIO); /* the directory itself */
-    ex_reader_cb none = {NULL, NULL, NULL};
+    ex_reader_cb none = {NULL, NULL, NULL, 0};
     CHECK_RC(ex_read_jsonl(path_of("stop.jsonl"), NULL, &none, &e), EX_EINVAL);
     got_free(&g);
 }
@@ -875,7 +875,7 @@ differ_one(const char *s, size_t n)
 {
     got g = {0};
     ex_err e = {0};
-    ex_reader_cb cb = {on_item, on_quarantine, &g};
+    ex_reader_cb cb = {on_item, on_quarantine, &g, 0};
     CHECK_RC(ex_jsonl_parse_buffer((const uint8_t *)s, n, NULL, &cb, &e), EX_OK);
     json_t *root;
     json_error_t je;

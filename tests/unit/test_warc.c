@@ -335,14 +335,14 @@ res_free(res *r)
 static void
 run_buf(const uint8_t *p, size_t n, const ex_warc_limits *lim, res *r)
 {
-    ex_reader_cb cb = {on_item, on_quarantine, r};
+    ex_reader_cb cb = {on_item, on_quarantine, r, 0};
     r->rc = ex_warc_parse_buffer(p, n, lim, &cb, &r->err);
 }
 
 static void
 run_path(const char *path, res *r)
 {
-    ex_reader_cb cb = {on_item, on_quarantine, r};
+    ex_reader_cb cb = {on_item, on_quarantine, r, 0};
     r->rc = ex_read_warc(path, &cb, &r->err);
 }
 
