@@ -5,7 +5,8 @@
  * input byte), which drives every record through the refill, header-splitting and cut-content
  * paths. Invariants: both runs return EX_OK and report the same items and quarantines (offsets,
  * sizes, digests, fields, reasons) in increasing offset order inside the input; content_len is
- * min(size, inline limit); a whole content hashes to its digest; revisits have no content. */
+ * min(size, inline limit); a whole content hashes to its digest; revisits have no content;
+ * raw_len stays inside the input and raw, when handed over, is exactly the record's bytes there. */
 #include "fuzz_common.h"
 #include "ingest/warc_internal.h"
 
@@ -25,6 +26,8 @@ typedef struct rep {
 
 typedef struct run {
     size_t n, inline_max, input_len;
+    const uint8_t *input;
+    int raw; /* ask for the records' bytes (ex_reader_cb.raw) */
     rep r[MAXREP];
 } run;
 
@@ -59,6 +62,11 @@ on_item(void *ctx, const ex_item *it)
             memcmp(d, it->digest, 32) != 0)
             FUZZ_FAIL("content does not hash to the item digest");
     }
+    /* the record's bytes: inside the input, and when handed over, exactly those */
+    if (it->offset > u->input_len || it->raw_len > u->input_len - it->offset)
+        FUZZ_FAIL("raw_len passes the end of the input");
+    if (it->raw && (!u->raw || memcmp(it->raw, u->input + it->offset, it->raw_len) != 0))
+        FUZZ_FAIL("raw is not the record's bytes");
     if (strcmp(it->warc_type, "revisit") == 0 && it->size != 0)
         FUZZ_FAIL("a revisit has content");
     if (it->http_headers && strlen(it->http_headers) > it->http_headers_len)
@@ -103,9 +111,11 @@ on_quarantine(void *ctx, const ex_quarantine *q)
 }
 
 static void
-parse(const uint8_t *data, size_t size, const ex_warc_limits *lim, run *u)
+parse(const uint8_t *data, size_t size, const ex_warc_limits *lim, int raw, run *u)
 {
-    ex_reader_cb cb = {on_item, on_quarantine, u, 0};
+    ex_reader_cb cb = {on_item, on_quarantine, u, raw};
+    u->input = data;
+    u->raw = raw;
     ex_err e = {0};
     u->n = 0;
     u->input_len = size;
@@ -127,10 +137,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         copy[0] = 0; /* fuzz_copy leaves its one byte unset; keep gcc's analysis quiet */
     const uint8_t *p = (const uint8_t *)copy;
-    parse(p, size, NULL, &a);
+    parse(p, size, NULL, size % 2, &a);
     uint8_t k = size ? data[size - 1] : 0;
     ex_warc_limits lim = {16 + k, 1 + (k % 16), 0, 1 + k, 0};
-    parse(p, size, &lim, &b);
+    parse(p, size, &lim, 1, &b);
     if (a.n != b.n)
         FUZZ_FAIL("small buffers change the number of reports");
     for (size_t i = 0; i < a.n && i < MAXREP; i++) {
