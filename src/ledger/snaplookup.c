@@ -6,7 +6,8 @@
  * leaf (8 / BLOCK = 0.25 bytes a member), and the row of each chunk. A lookup finds its block
  * by binary search over those keys and reads that one block (1 KiB) from the store without
  * reading the rest of the chunk (rec_read_at), through a direct-mapped cache of CACHE_BLOCKS
- * blocks (8 MiB: a snapshot of up to 256Ki members is read once). Opening reads the leaves once,
+ * blocks (8 MiB: a snapshot of up to 256Ki members is read once); the store is asked to keep
+ * no more than 16 MiB of the pages it read (no memory-mapped reads). Opening reads the leaves once,
  * one chunk at a time, to make the keys and to check they are strictly ascending: a damaged
  * order would make the binary search answer wrongly, so it is refused. */
 #include "snapshot.h"
@@ -16,6 +17,7 @@
 
 #define BLOCK 32                      /* leaves per block; divides CHUNK_LEAVES */
 #define CACHE_BLOCKS ((size_t)8192)   /* a power of two */
+#define STORE_CACHE ((size_t)16 << 20) /* what the store may keep of the pages it read */
 
 struct snap_lookup {
     ex_store *st;
@@ -57,7 +59,7 @@ take_chunk(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
                        s->name, (unsigned long long)(s->n % SNAP_CHUNK_LEAVES),
                        (unsigned long long)id);
     if (s->nchunks == s->cap) {
-        uint64_t cap = s->cap ? s->cap * 2 : 64;
+        uint64_t cap = s->cap ? s->cap * 2 : 4;
         uint64_t *c = realloc(s->chunk, cap * sizeof *c);
         uint64_t *kk = realloc(s->key, cap * (SNAP_CHUNK_LEAVES / BLOCK) * sizeof *kk);
         if (c)
@@ -107,7 +109,10 @@ snap_lookup_open(ex_ledger *l, const snap *rec, snap_lookup **out)
     s->err = &l->err;
     s->name = rec->name;
     ex_err_clear(&l->err);
-    int rc = l->st->ops->rec_scan_key(l->st, EX_TAB_SNAPLEAVES, (int64_t)rec->log_index,
+    /* the lookups touch pages all over the leaves: keep what the store holds of them bounded */
+    int rc = l->st->ops->read_memory(l->st, STORE_CACHE);
+    if (rc == EX_OK)
+        rc = l->st->ops->rec_scan_key(l->st, EX_TAB_SNAPLEAVES, (int64_t)rec->log_index,
                                       take_chunk, s);
     if (rc != EX_OK && !l->err.msg[0])
         ex_ledger_fail_store(l, rc);

@@ -247,6 +247,7 @@ static const ex_store_ops sqlite_ops = {
     .rec_max = sq_rec_max,
     .rec_keys = sq_rec_keys,
     .rec_read_at = sq_rec_read_at,
+    .read_memory = sq_read_memory,
     .enc_new = sq_enc_new,
     .enc_free = sq_enc_free,
     .encode = sq_encode,

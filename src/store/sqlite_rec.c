@@ -163,9 +163,11 @@ sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
 void
 sq_blob_close(sq_store *st)
 {
-    if (st->blob)
-        sqlite3_blob_close(st->blob);
-    st->blob = NULL;
+    for (size_t i = 0; st->blobs && i < SQ_BLOBS; i++)
+        if (st->blobs[i].h)
+            sqlite3_blob_close(st->blobs[i].h);
+    free(st->blobs);
+    st->blobs = NULL;
 }
 
 int
@@ -175,27 +177,32 @@ sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, siz
     if (table != EX_TAB_SNAPLEAVES)
         return ex_fail(&s->err, EX_EINVAL, "rec_read_at: %s records are not stored plain",
                        table >= 0 && table < EX_TAB_COUNT ? sq_tables[table] : "unknown");
+    if (!st->blobs && !(st->blobs = calloc(SQ_BLOBS, sizeof *st->blobs)))
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
+    struct sq_blob *b = &st->blobs[id % SQ_BLOBS];
     int r = SQLITE_OK;
     /* a handle that expired (its row was written) reads SQLITE_ABORT: reopen it once */
     for (int tries = 0; tries < 2; tries++) {
-        if (st->blob && st->blob_table == table) {
-            if (st->blob_id != id || tries > 0)
-                r = sqlite3_blob_reopen(st->blob, (sqlite3_int64)id);
+        if (b->h && b->table == table) {
+            if (b->id != id || tries > 0)
+                r = sqlite3_blob_reopen(b->h, (sqlite3_int64)id);
         } else {
-            sq_blob_close(st);
+            if (b->h)
+                sqlite3_blob_close(b->h);
+            b->h = NULL;
             r = sqlite3_blob_open(st->db, "main", sq_tables[table], "record", (sqlite3_int64)id,
-                                  0, &st->blob);
+                                  0, &b->h);
         }
         if (r != SQLITE_OK)
             break;
-        st->blob_table = table;
-        st->blob_id = id;
-        uint64_t size = (uint64_t)sqlite3_blob_bytes(st->blob);
+        b->table = table;
+        b->id = id;
+        uint64_t size = (uint64_t)sqlite3_blob_bytes(b->h);
         if (off > size || len > size - off)
             return ex_fail(&s->err, EX_ERANGE, "%s record %llu has %llu bytes, not %llu",
                            sq_tables[table], (unsigned long long)id, (unsigned long long)size,
                            (unsigned long long)(off + len));
-        if ((r = sqlite3_blob_read(st->blob, buf, (int)len, (int)off)) != SQLITE_ABORT)
+        if ((r = sqlite3_blob_read(b->h, buf, (int)len, (int)off)) != SQLITE_ABORT)
             break;
     }
     if (r == SQLITE_OK)
@@ -204,8 +211,19 @@ sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, siz
     int rc = missing ? ex_fail(&s->err, EX_ENOTFOUND, "no %s record %llu", sq_tables[table],
                                (unsigned long long)id)
                      : sq_dberr(s, "read part of a record");
-    sq_blob_close(st); /* a failed reopen leaves the handle unusable */
+    if (b->h) /* a failed open or reopen leaves the handle unusable */
+        sqlite3_blob_close(b->h);
+    b->h = NULL;
     return rc;
+}
+
+int
+sq_read_memory(ex_store *s, size_t bytes)
+{
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu", bytes / 1024 ? bytes / 1024 : 1);
+    int rc = sq_exec(s, "PRAGMA mmap_size = 0");
+    return rc == EX_OK ? sq_exec(s, pragma) : rc;
 }
 
 int

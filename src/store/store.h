@@ -153,6 +153,11 @@ typedef struct ex_store_ops {
      * Fast when the reads stay in one table: SQLite keeps an incremental blob handle open
      * between them (begin, and a write to the row, give it up). */
     int (*rec_read_at)(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, size_t len);
+    /* Bound the memory the store keeps for what it reads to about `bytes`, whatever the
+     * size of the database: for a long run of scattered reads (filter's lookups), whose
+     * touched pages would otherwise stay in the process (SQLite: no memory-mapped reads, a
+     * page cache of `bytes`). */
+    int (*read_memory)(ex_store *s, size_t bytes);
 
     /* ---- the record encoder ---- */
     /* *out: a new encoder for s's encoding, for one thread; free it before s is closed. It
