@@ -19,8 +19,9 @@ static const char usage[] =
     "and export it as C2SP tiles; then register two sources, ingest a generated sample\n"
     "corpus (JSONL.zst and a WARC crawl, with planted broken records), show the quarantine,\n"
     "explain one item with an offline-checked proof, freeze the admitted set as a snapshot\n"
-    "(audited, with an offline-checked proof that the rejected item is not in it), and\n"
-    "verify the ledger against the log.\n"
+    "(audited, with an offline-checked proof that the rejected item is not in it), filter\n"
+    "the corpus into its training feed (the members only, byte for byte), and verify the\n"
+    "ledger against the log.\n"
     "--keep leaves the temporary directory in place.\n"
     "\n"
     "usage: exante sample --out DIR [--items N] [--seed S]\n"
@@ -389,6 +390,21 @@ cmd_demo(cli *c, int argc, char **argv)
             goto out;
         }
     }
+    /* the training feed: the corpus read again, only the snapshot's members passed on */
+    char feed[4300];
+    snprintf(feed, sizeof feed, "%s/feed.jsonl.zst", root);
+    const char *in_feed[] = {jsonl};
+    ex_filter_opts fo = {.snapshot = "demo-train", .out = feed};
+    ex_filter_stats fs;
+    if ((rc = ex_ledger_filter(l, in_feed, 1, &fo, &fs)) != EX_OK) {
+        cli_err("filter: %s", ex_ledger_errmsg(l));
+        x = cli_exit(rc);
+        goto out;
+    }
+    fprintf(out, "== training feed: corpus.jsonl.zst read again; %llu of its %llu lines passed on "
+                 "byte for byte to feed.jsonl.zst, %llu dropped (not members), %llu unreadable\n",
+            (unsigned long long)fs.passed, (unsigned long long)fs.records,
+            (unsigned long long)fs.not_member, (unsigned long long)fs.unreadable);
     ex_ledger_counts cnt;
     if ((rc = ex_ledger_verify(l, &vk, &cnt)) != EX_OK) {
         cli_err("log verify: %s", ex_ledger_errmsg(l));
