@@ -202,3 +202,80 @@ snap_lookup_has(snap_lookup *s, const uint8_t d[EX_HASH_BYTES], int *member)
     }
     return EX_OK;
 }
+
+/* ---- one question, no set-up: for impact, which asks of many snapshots once each ---- */
+
+typedef struct chunk_ids {
+    int64_t key;
+    uint64_t *id;
+    size_t n, cap;
+} chunk_ids;
+
+static int
+take_id(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)data, (void)len;
+    chunk_ids *c = ctx;
+    if (key != c->key)
+        return EX_OK;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        uint64_t *v = realloc(c->id, cap * sizeof *v);
+        if (!v)
+            return EX_ENOMEM;
+        c->id = v, c->cap = cap;
+    }
+    c->id[c->n++] = id;
+    return EX_OK;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int
+snap_has(ex_ledger *l, const snap *rec, const uint8_t d[EX_HASH_BYTES], int *member)
+{
+    *member = 0;
+    ex_err_clear(&l->err);
+    ex_store *st = l->st;
+    chunk_ids c = {.key = (int64_t)rec->log_index};
+    int rc = st->ops->rec_keys(st, EX_TAB_SNAPLEAVES, take_id, &c);
+    if (rc != EX_OK) {
+        free(c.id);
+        return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory")
+                               : ex_ledger_fail_store(l, rc);
+    }
+    qsort(c.id, c.n, sizeof *c.id, cmp_u64); /* rec_keys gives no order; chunks are by id */
+    uint64_t n = rec->size;
+    if (c.n != (n + SNAP_CHUNK_LEAVES - 1) / SNAP_CHUNK_LEAVES) {
+        free(c.id);
+        return ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': %zu chunks of leaves stored for %llu "
+                       "members", rec->name, c.n, (unsigned long long)n);
+    }
+    /* binary search over the leaves, each probe one 32-byte read */
+    uint64_t lo = 0, hi = n;
+    while (rc == EX_OK && lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint8_t v[EX_HASH_BYTES];
+        rc = st->ops->rec_read_at(st, EX_TAB_SNAPLEAVES, c.id[mid / SNAP_CHUNK_LEAVES],
+                                  1 + (mid % SNAP_CHUNK_LEAVES) * EX_HASH_BYTES, v, sizeof v);
+        int k = rc == EX_OK ? memcmp(v, d, EX_HASH_BYTES) : 0;
+        if (rc == EX_OK && k == 0) {
+            *member = 1;
+            break;
+        }
+        if (k < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    free(c.id);
+    if (rc != EX_OK)
+        return ex_fail(&l->err, rc, "cannot read snapshot '%s': %s", rec->name,
+                       ex_store_errmsg(st));
+    return EX_OK;
+}

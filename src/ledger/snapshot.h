@@ -67,5 +67,8 @@ int snap_lookup_has(snap_lookup *s, const uint8_t d[EX_HASH_BYTES], int *member)
 uint64_t snap_lookup_size(const snap_lookup *s);
 /* Bytes of memory the lookup holds. */
 size_t snap_lookup_bytes(const snap_lookup *s);
+/* Whether d is a member of the snapshot rec, with no set-up: a binary search over its stored
+ * leaves, about log2(size) reads of 32 bytes (for asking many snapshots once each). */
+int snap_has(ex_ledger *l, const snap *rec, const uint8_t d[EX_HASH_BYTES], int *member);
 
 #endif
