@@ -249,7 +249,8 @@ snap_has(ex_ledger *l, const snap *rec, const uint8_t d[EX_HASH_BYTES], int *mem
         return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory")
                                : ex_ledger_fail_store(l, rc);
     }
-    qsort(c.id, c.n, sizeof *c.id, cmp_u64); /* rec_keys gives no order; chunks are by id */
+    if (c.n > 1) /* rec_keys gives no order; chunks are by id */
+        qsort(c.id, c.n, sizeof *c.id, cmp_u64);
     uint64_t n = rec->size;
     if (c.n != (n + SNAP_CHUNK_LEAVES - 1) / SNAP_CHUNK_LEAVES) {
         free(c.id);
