@@ -109,7 +109,8 @@ int ex_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len);
 /* Standard base64 with padding; out needs 4*((len+2)/3)+1 bytes. Returns the length. */
 size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
 /* Strict canonical base64 decode: padding required, no whitespace, unused bits zero.
- * Writes at most `cap` bytes; EX_EFORMAT if malformed, EX_ETOOBIG if over cap. */
+ * Writes at most `cap` bytes (on EX_EFORMAT, out may hold some of them); EX_EFORMAT if
+ * malformed, EX_ETOOBIG if over cap. */
 int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int ex_utf8_valid(const char *s, size_t len);
