@@ -19,9 +19,9 @@
  *     Distinct handles may be used on distinct threads at once, and functions without a
  *     handle (ex_note_verify, ex_log_proof_verify, ex_policy_check, ...) from any number of
  *     threads: the library's only shared state (its compression dictionaries, the compiled
- *     field paths log verify reads decisions with) is made once under pthread_once and only
- *     read after. Values passed as const (ex_vkey, ex_checkpoint, ex_log_proof) are only
- *     read.
+ *     field paths log verify reads decisions with and snapshot proof verification reads
+ *     records with) is made once under pthread_once and only read after. Values passed as
+ *     const (ex_vkey, ex_checkpoint, ex_log_proof) are only read.
  */
 #ifndef EXANTE_H
 #define EXANTE_H
@@ -109,7 +109,8 @@ int ex_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len);
 /* Standard base64 with padding; out needs 4*((len+2)/3)+1 bytes. Returns the length. */
 size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
 /* Strict canonical base64 decode: padding required, no whitespace, unused bits zero.
- * Writes at most `cap` bytes; EX_EFORMAT if malformed, EX_ETOOBIG if over cap. */
+ * Writes at most `cap` bytes (on EX_EFORMAT, out may hold some of them); EX_EFORMAT if
+ * malformed, EX_ETOOBIG if over cap. */
 int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int ex_utf8_valid(const char *s, size_t len);
@@ -796,6 +797,40 @@ void ex_log_proof_clear(ex_log_proof *p);
  * every step of PROOFS.md "Verification"; err then starts with the failing step
  * ("step 5: the neighbours are not adjacent"). EX_OK, or EX_EVERIFY with the reason in err. */
 EX_MUST_CHECK int ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err);
+
+/* A verifier of many proof documents under one key: ex_log_proof_parse and ex_log_proof_verify
+ * in one call, with a hasher and buffers kept from call to call and the checkpoints it has
+ * opened remembered. A signed checkpoint note is signature-checked the first time it comes;
+ * a later document carrying byte-identical note text reuses what that check gave (origin,
+ * size, root), and one whose note differs in any byte, same size or not, is checked again.
+ * Only notes that verified are remembered, the 16 most recently used. Every other step runs
+ * on every document (for snapshot proofs, all of PROOFS.md "Verification": the record's
+ * inclusion in the log, the record's fields, the leaves, their order and their proofs).
+ * One thread at a time (it holds a hasher and the cache); make one per thread. */
+typedef struct ex_proof_verifier ex_proof_verifier;
+
+/* What a verifier has done since it was made. */
+typedef struct ex_verifier_stat {
+    uint64_t checked;    /* documents given to ex_proof_verifier_check */
+    uint64_t verified;   /* of them, proofs that verified (EX_OK) */
+    uint64_t signatures; /* checkpoint notes whose signature was checked */
+    uint64_t reused;     /* checkpoints taken from those already checked, no signature check */
+} ex_verifier_stat;
+
+/* A verifier for proofs signed by key (copied). EX_EINVAL for NULL arguments, EX_ENOMEM,
+ * EX_ECRYPTO; *out is set only on success. Free with ex_proof_verifier_free (accepts NULL). */
+int ex_proof_verifier_new(const ex_vkey *key, ex_proof_verifier **out);
+void ex_proof_verifier_free(ex_proof_verifier *v);
+/* Parse json[0..len) as ex_log_proof_parse does and verify it with the verifier's key as
+ * ex_log_proof_verify does; the verdicts and messages are theirs. EX_OK with *kind (may be
+ * NULL) the EX_PROOF_... kind (a snapshot proof: EX_PROOF_SNAPSHOT_MEMBER or
+ * EX_PROOF_SNAPSHOT_NON_MEMBER); EX_EFORMAT for a malformed document (the line and column or
+ * the key in err), EX_EVERIFY when it does not prove its claim ("step N: ..." for snapshot
+ * proofs), EX_EINVAL for a NULL v, EX_ENOMEM, EX_ECRYPTO. */
+EX_MUST_CHECK int ex_proof_verifier_check(ex_proof_verifier *v, const char *json, size_t len,
+                                          int *kind, ex_err *err);
+/* The verifier's counts into *out. */
+void ex_proof_verifier_stat(const ex_proof_verifier *v, ex_verifier_stat *out);
 
 #ifdef __cplusplus
 }

@@ -145,6 +145,19 @@ parse_decision(json_t *o, ex_log_proof *out, ex_err *err)
 int
 ex_log_proof_parse(const char *json, size_t len, ex_log_proof *out, ex_err *err)
 {
+    /* a snapshot proof is read without a tree when it is canonical; every other document,
+     * and one that is not, goes to jansson, which also says what is wrong */
+    memset(out, 0, sizeof *out);
+    int rc = ex_snapshot_proof_scan(json, len, out, NULL);
+    if (rc == EX_OK || rc == EX_ENOMEM)
+        return rc == EX_OK ? rc : ex_fail(err, rc, "out of memory");
+    ex_log_proof_clear(out);
+    return ex_log_proof_parse_tree(json, len, out, err);
+}
+
+int
+ex_log_proof_parse_tree(const char *json, size_t len, ex_log_proof *out, ex_err *err)
+{
     static const char *const inc_keys[] = {"type", "index", "size", "leaf_hash", "proof", "root",
                                            "entry", "checkpoint", NULL};
     static const char *const con_keys[] = {"type",     "old",        "new",
@@ -254,16 +267,17 @@ ex_log_proof_clear(ex_log_proof *p)
     p->checkpoint = p->old_checkpoint = p->item = p->decision = p->claims = NULL;
 }
 
-/* the signed checkpoint `note` must be by key and state (size, root) */
+/* the signed checkpoint `note` must be by key and state (size, root); opened through cc (may
+ * be NULL) */
 static int
-vouch(const char *what, const char *note, const ex_vkey *key, uint64_t size,
+vouch(const char *what, const char *note, const ex_vkey *key, ex_cpcache *cc, uint64_t size,
       const uint8_t root[EX_HASH_BYTES], ex_err *err)
 {
     if (!note)
         return ex_fail(err, EX_EVERIFY, "proof carries no signed %s", what);
     ex_checkpoint c;
     ex_err e = {0};
-    if (ex_checkpoint_open(note, strlen(note), key, &c, &e) != EX_OK)
+    if (ex_cpcache_open(cc, note, key, &c, &e) != EX_OK)
         return ex_fail(err, EX_EVERIFY, "%s: %s", what, e.msg);
     if (c.size != size || memcmp(c.root, root, EX_HASH_BYTES) != 0)
         return ex_fail(err, EX_EVERIFY, "%s is for size %llu with another root", what,
@@ -326,7 +340,8 @@ out:
 }
 
 static int
-verify_decision(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_err *err)
+verify_decision(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_cpcache *cc,
+                ex_err *err)
 {
     int rc = check_records(h, p, err);
     if (rc != EX_OK)
@@ -350,7 +365,7 @@ verify_decision(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_err 
                                    (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n, p->root,
                                    EX_HASH_BYTES) != EX_OK)
         return ex_fail(err, EX_EVERIFY, "the batch is not in the log (log proof fails)");
-    return key ? vouch("checkpoint", p->checkpoint, key, p->size, p->root, err) : EX_OK;
+    return key ? vouch("checkpoint", p->checkpoint, key, cc, p->size, p->root, err) : EX_OK;
 }
 
 int
@@ -359,45 +374,39 @@ ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err)
     ex_sha256 *h;
     if (ex_sha256_new(&h) != EX_OK)
         return ex_fail(err, EX_ECRYPTO, "cannot hash");
-    int rc;
-    if (p->kind == EX_PROOF_SNAPSHOT_MEMBER || p->kind == EX_PROOF_SNAPSHOT_NON_MEMBER) {
-        rc = ex_snapshot_proof_verify(h, p, key, err);
-        goto out;
-    }
-    if (p->kind == EX_PROOF_DECISION) {
-        rc = verify_decision(h, p, key, err);
-        goto out;
-    }
+    int rc = ex_log_proof_check(h, p, key, NULL, err);
+    ex_sha256_free(h);
+    return rc;
+}
+
+int
+ex_log_proof_check(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_cpcache *cc,
+                   ex_err *err)
+{
+    if (p->kind == EX_PROOF_SNAPSHOT_MEMBER || p->kind == EX_PROOF_SNAPSHOT_NON_MEMBER)
+        return ex_snapshot_proof_verify(h, p, key, cc, err);
+    if (p->kind == EX_PROOF_DECISION)
+        return verify_decision(h, p, key, cc, err);
     if (p->kind == EX_PROOF_INCLUSION) {
         uint8_t leaf[EX_HASH_BYTES];
         if (p->entry && (ex_merkle_leaf(h, p->entry, p->entry_len, leaf) != EX_OK ||
-                         memcmp(leaf, p->leaf_hash, EX_HASH_BYTES) != 0)) {
-            rc = ex_fail(err, EX_EVERIFY, "the entry does not hash to leaf_hash");
-            goto out;
-        }
+                         memcmp(leaf, p->leaf_hash, EX_HASH_BYTES) != 0))
+            return ex_fail(err, EX_EVERIFY, "the entry does not hash to leaf_hash");
         if (ex_merkle_verify_inclusion(h, p->index, p->size, p->leaf_hash,
                                        (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n, p->root,
-                                       EX_HASH_BYTES) != EX_OK) {
-            rc = ex_fail(err, EX_EVERIFY, "inclusion proof of %llu in %llu does not verify",
-                         (unsigned long long)p->index, (unsigned long long)p->size);
-            goto out;
-        }
-        rc = key ? vouch("checkpoint", p->checkpoint, key, p->size, p->root, err) : EX_OK;
-    } else {
-        if (ex_merkle_verify_consistency(h, p->old, p->new_size,
-                                         (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n,
-                                         p->old_root, EX_HASH_BYTES, p->root,
-                                         EX_HASH_BYTES) != EX_OK) {
-            rc = ex_fail(err, EX_EVERIFY, "consistency proof %llu -> %llu does not verify",
-                         (unsigned long long)p->old, (unsigned long long)p->new_size);
-            goto out;
-        }
-        rc = EX_OK;
-        if (key && (rc = vouch("old_checkpoint", p->old_checkpoint, key, p->old, p->old_root,
-                               err)) == EX_OK)
-            rc = vouch("checkpoint", p->checkpoint, key, p->new_size, p->root, err);
+                                       EX_HASH_BYTES) != EX_OK)
+            return ex_fail(err, EX_EVERIFY, "inclusion proof of %llu in %llu does not verify",
+                           (unsigned long long)p->index, (unsigned long long)p->size);
+        return key ? vouch("checkpoint", p->checkpoint, key, cc, p->size, p->root, err) : EX_OK;
     }
-out:
-    ex_sha256_free(h);
+    if (ex_merkle_verify_consistency(h, p->old, p->new_size,
+                                     (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n,
+                                     p->old_root, EX_HASH_BYTES, p->root, EX_HASH_BYTES) != EX_OK)
+        return ex_fail(err, EX_EVERIFY, "consistency proof %llu -> %llu does not verify",
+                       (unsigned long long)p->old, (unsigned long long)p->new_size);
+    int rc = EX_OK;
+    if (key && (rc = vouch("old_checkpoint", p->old_checkpoint, key, cc, p->old, p->old_root,
+                           err)) == EX_OK)
+        rc = vouch("checkpoint", p->checkpoint, key, cc, p->new_size, p->root, err);
     return rc;
 }

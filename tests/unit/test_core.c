@@ -2,6 +2,8 @@
 #include "core/cjson.h"
 #include "t.h"
 
+#include <openssl/evp.h>
+
 static void
 test_b64(void)
 {
@@ -26,6 +28,68 @@ test_b64(void)
     CHECK_RC(ex_b64_decode("aGk=", 4, out, 2, &n), EX_OK);
     CHECK(n == 2 && out[0] == 'h' && out[1] == 'i');
     CHECK_RC(ex_b64_decode("aGk=", 4, out, 1, &n), EX_ETOOBIG);
+}
+
+/* the strict rules through OpenSSL: the alphabet, padding only at the end, and the decoded
+ * bytes encode back to the input (how ex_b64_decode worked before its own decoder) */
+static int
+ref_b64(const char *s, size_t len, uint8_t *out, size_t *n)
+{
+    if (len % 4)
+        return EX_EFORMAT;
+    size_t pad = len && s[len - 1] == '=' ? (s[len - 2] == '=' ? 2 : 1) : 0;
+    for (size_t i = 0; i < len - pad; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/'))
+            return EX_EFORMAT;
+    uint8_t tmp[64];
+    char back[128];
+    int m = len ? EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len) : 0;
+    if (m < 0)
+        return EX_EFORMAT;
+    *n = (size_t)m - pad;
+    EVP_EncodeBlock((unsigned char *)back, tmp, (int)*n);
+    if (memcmp(back, s, len) != 0)
+        return EX_EFORMAT;
+    memcpy(out, tmp, *n);
+    return EX_OK;
+}
+
+/* s[0..len) decodes as the reference says, into exactly the bytes it gives */
+static int
+same_as_ref(const char *s, size_t len)
+{
+    uint8_t a[64], b[64];
+    size_t an = 0, bn = 0;
+    int ra = ex_b64_decode(s, len, a, sizeof a, &an), rb = ref_b64(s, len, b, &bn);
+    return ra == rb && (ra != EX_OK || (an == bn && memcmp(a, b, an) == 0));
+}
+
+/* every 4-character string over a few telling characters, and random longer ones */
+static void
+test_b64_reference(void)
+{
+    /* digits of value 0 1 2 4 8 16 32 48 63 62 61, then padding and non-digits */
+    static const char al[] = "ABCEIQgw/+=9 -\xff";
+    const size_t na = sizeof al - 1;
+    char s[16];
+    size_t bad = 0, v;
+    for (size_t k = 0; k < na * na * na * na; k++) {
+        v = k;
+        for (size_t i = 0; i < 4; i++, v /= na)
+            s[i] = al[v % na];
+        bad += !same_as_ref(s, 4);
+    }
+    uint64_t x = 88172645463325252u;
+    for (size_t k = 0; k < 200000; k++) {
+        size_t len = 4 * (2 + k % 3);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[i] = al[x % na];
+        }
+        bad += !same_as_ref(s, len);
+    }
+    CHECK(bad == 0);
 }
 
 static void
@@ -290,6 +354,7 @@ main(void)
     test_rfc8785();
     test_direct_writer();
     test_b64();
+    test_b64_reference();
     test_hex_digest();
     test_canonical_json();
     CHECK_STR(ex_strerror(EX_EVERIFY), "verification failed");
