@@ -1,6 +1,7 @@
 /* dsse.c - DSSE v1 envelopes: PAE, signing, the strict reader, verification (dsse.h). */
 #include "attest/dsse.h"
 
+#include "attest/keys.h"
 #include "core/cjson.h"
 #include "sign/sign.h"
 
@@ -204,26 +205,10 @@ ex_dsse_env_clear(ex_dsse_env *e)
     memset(e, 0, sizeof *e);
 }
 
-/* o has only the keys listed (NULL-terminated) and all of those marked required (the first
- * nreq); where names o in messages */
 static int
 exact_keys(json_t *o, const char *where, const char *const *keys, int nreq, ex_err *err)
 {
-    if (!json_is_object(o))
-        return ex_fail(err, EX_EFORMAT, "envelope: %s is not a JSON object", where);
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        int ok = 0;
-        for (int i = 0; keys[i]; i++)
-            ok |= strcmp(k, keys[i]) == 0;
-        if (!ok)
-            return ex_fail(err, EX_EFORMAT, "envelope: unknown key \"%.64s\" in %s", k, where);
-    }
-    for (int i = 0; i < nreq; i++)
-        if (!json_object_get(o, keys[i]))
-            return ex_fail(err, EX_EFORMAT, "envelope: %s has no \"%s\"", where, keys[i]);
-    return EX_OK;
+    return ex_attest_keys(o, "envelope", where, keys, nreq, err);
 }
 
 /* the string member key of o (present) as a malloc'd copy, at most max bytes */

@@ -2,6 +2,7 @@
  * (statement.h). */
 #include "attest/statement.h"
 
+#include "attest/keys.h"
 #include "core/cjson.h"
 
 #include <stdlib.h>
@@ -121,21 +122,10 @@ ex_statement_clear(ex_statement *s)
 static int
 exact_keys(json_t *o, const char *where, const char *const *keys, ex_err *err)
 {
-    if (!json_is_object(o))
-        return ex_fail(err, EX_EFORMAT, "statement: %s is not a JSON object", where);
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        int ok = 0;
-        for (int i = 0; keys[i]; i++)
-            ok |= strcmp(k, keys[i]) == 0;
-        if (!ok)
-            return ex_fail(err, EX_EFORMAT, "statement: unknown key \"%.64s\" in %s", k, where);
-    }
-    for (int i = 0; keys[i]; i++)
-        if (!json_object_get(o, keys[i]))
-            return ex_fail(err, EX_EFORMAT, "statement: %s has no \"%s\"", where, keys[i]);
-    return EX_OK;
+    int n = 0;
+    while (keys[n])
+        n++;
+    return ex_attest_keys(o, "statement", where, keys, n, err);
 }
 
 /* 64 lowercase hex digits: the one spelling of a digest (ex_hex_decode takes either case) */
