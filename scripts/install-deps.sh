@@ -27,3 +27,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+
+# Node.js and the npm package of the DSSE interop test (tests/node: @sigstore/core, pinned in its
+# package-lock.json). Machines of this project's kind come with Node.js 20 and npm; elsewhere
+# Debian's nodejs and npm are installed. The npm install runs only while node_modules lacks the
+# package, so a repeated run needs no network; a failed install fails this script, since the
+# test would fail without it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "installing: nodejs npm" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >&2
+fi
+nodedir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/node" && pwd)"
+if [ ! -f "$nodedir/node_modules/@sigstore/core/package.json" ]; then
+  echo "installing: npm packages of tests/node" >&2
+  for try in 1 2 3; do
+    (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error >&2) && break
+    [ "$try" -lt 3 ] || { echo "install-deps: npm ci in $nodedir failed" >&2; exit 1; }
+    sleep $((try * 5))
+  done
+fi
