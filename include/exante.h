@@ -582,6 +582,86 @@ int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, ui
 EX_MUST_CHECK int ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members,
                                           ex_err *err);
 
+/* ---- training runs and models (docs/FORMATS.md "Training runs") -------- */
+
+#define EX_ATTEST_PREDICATE "https://exante.dev/attestation/training-run/v1"
+#define EX_MODEL_NAME_MAX 128
+
+typedef struct ex_attest_opts {
+    const char *const *snapshots; /* names, at least one */
+    size_t nsnapshots;
+    const char *const *weights;   /* files, directories, safetensors indexes: at least one */
+    size_t nweights;
+    const char *const *parents;   /* models of this ledger, by name or id ("sha256:<hex>") */
+    size_t nparents;
+    const char *const *external;  /* parent models outside the ledger, by digest */
+    size_t nexternal;
+    const char *kind;    /* pretrain (NULL), fine-tune, distillation, merge, continued */
+    const char *code;    /* a git commit (7 to 64 hex digits) or a file; may be NULL */
+    const char *config;  /* a file; may be NULL */
+    const char *name;    /* the model's name (1 to 128 characters, no control characters) */
+    const char *started, *finished; /* RFC 3339 UTC; NULL: now */
+    ex_key *key;         /* signs the envelope; NULL: the ledger's key */
+    unsigned jobs;       /* threads hashing weight files */
+} ex_attest_opts;
+
+/* Attest a training run: hash the weights, make the in-toto statement (subjects: the weight
+ * files; predicate EX_ATTEST_PREDICATE: the snapshots with their records' log inclusion under
+ * the current signed checkpoint, the policies, code, config, parents, kind, times), sign it as
+ * a DSSE envelope, and log it: one entry naming the envelope's digest, the model, its parents
+ * and snapshots; the envelope stored under its index. *envelope (malloc'd), *index and model
+ * (the model id "sha256:<hex>", the digest of the weights' subject set) may each be NULL.
+ * EX_ENOTFOUND for an unknown snapshot or parent, EX_EEXIST for weights already attested,
+ * EX_EINVAL for a bad option, EX_EIO for weights that cannot be read: nothing is logged then. */
+int ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope, size_t *len,
+                         uint64_t *index, char model[EX_DIGEST_STR_BYTES]);
+
+typedef struct ex_attest_verify_opts {
+    const ex_vkey *log_key;        /* the ledger's verifier key: the checkpoint's signer */
+    const ex_vkey *signer;         /* the envelope's signer; NULL: log_key */
+    const char *const *weights;    /* check the subjects against these (may be none) */
+    size_t nweights;
+    unsigned jobs;
+    const char *proof;             /* the envelope's own log inclusion proof (`log
+                                      prove-inclusion` of its entry), or NULL */
+    size_t proof_len;
+    const char *const *parents;    /* parents' envelopes (their texts), each checked too */
+    const size_t *parent_lens;
+    size_t nparents;
+} ex_attest_verify_opts;
+
+typedef struct ex_attest_info {
+    char model[EX_DIGEST_STR_BYTES];
+    char name[EX_MODEL_NAME_MAX + 1];
+    char kind[16];
+    size_t subjects, snapshots, parents;
+    uint64_t weights_bytes; /* hashed, with weights given */
+} ex_attest_info;
+
+/* Check an envelope offline, in this order, each failure EX_EVERIFY with err starting with the
+ * check's name: "envelope" (its form and payload type), "signature" (Ed25519 over PAE by
+ * signer), "statement" (its shape and predicate), "model" (the id is the subjects'),
+ * "checkpoint" (signed by log_key, the origin and size the predicate names), "snapshot NAME"
+ * (its record's inclusion in the log under that checkpoint, and the record's name, size and
+ * root), "weights" (each given file's digest against the subjects: missing, extra or differing
+ * files named), "log" (with a proof: the envelope's entry is in the log and names this
+ * envelope), "parent" (each given parent envelope verifies and is a parent the predicate
+ * names). EX_EFORMAT for what is not an envelope at all, EX_EIO for unreadable weights. */
+EX_MUST_CHECK int ex_attest_verify(const char *envelope, size_t len,
+                                   const ex_attest_verify_opts *o, ex_attest_info *info,
+                                   ex_err *err);
+
+/* Every attested model, as JSONL in log order: model (id), name, kind, log_index (of its
+ * attestation), parents (ids), external_parents, snapshots (names), retired (and reason). */
+int ex_ledger_models_dup(ex_ledger *l, char **jsonl, size_t *len);
+/* Model `ref` (a name: the latest attested with it; or its id) and its lineage, one JSON
+ * object: model, ancestors and descendants (each a model as listed, with depth and via: the
+ * model it was reached through). EX_ENOTFOUND for an unknown model. */
+int ex_ledger_lineage_dup(ex_ledger *l, const char *ref, char **json, size_t *len);
+/* Log that model `ref` is retired (a remedy: after a deletion order, say), with a reason.
+ * EX_EEXIST if it is retired already. */
+int ex_ledger_model_retire(ex_ledger *l, const char *ref, const char *reason, uint64_t *index);
+
 /* ---- the training feed ------------------------------------------------- */
 
 /* What `exante filter` read and passed on. Every record read is passed, not a member, or

@@ -43,11 +43,17 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     "CREATE TABLE IF NOT EXISTS snapleaves(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
     " record BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS snapleaves_snapshot ON snapleaves(key);",
+    /* v6: training runs. An attestation's envelope, and a model's retirement record, each
+     * keyed by the log index of its entry */
+    "CREATE TABLE IF NOT EXISTS attestations(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+    " record BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS retirements(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+    " record BLOB NOT NULL);",
 };
 
 const char *const sq_tables[EX_TAB_COUNT] = {
     "sources", "items", "decisions", "batches", "quarantine", "inputs", "policies", "captures",
-    "optouts", "snapshots", "snapleaves"};
+    "optouts", "snapshots", "snapleaves", "attestations", "retirements"};
 
 /* the statements on the fixed tables (sqlite_int.h's Q_*) */
 static const char *const sql[Q_COUNT] = {
