@@ -80,6 +80,7 @@ int cmd_verify(cli *c, int argc, char **argv);
 int cmd_models(cli *c, int argc, char **argv);
 int cmd_lineage(cli *c, int argc, char **argv);
 int cmd_model(cli *c, int argc, char **argv);
+int cmd_impact(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_why(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);

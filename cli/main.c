@@ -69,6 +69,8 @@ static const cli_command commands[] = {
     {"verify", cmd_verify, "ENVELOPE [--weights W]\tcheck a training run's envelope offline"},
     {"models", cmd_models, "\tthe attested models, as JSONL"},
     {"lineage", cmd_lineage, "MODEL\tancestors and descendants of a model"},
+    {"impact", cmd_impact,
+     "--digest D|--url U|--file F|--optout I\tsnapshots and models the content reaches"},
     {"model", cmd_model, "retire MODEL --reason TEXT\tlog a remedy against a model"},
     {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},

@@ -662,6 +662,25 @@ int ex_ledger_lineage_dup(ex_ledger *l, const char *ref, char **json, size_t *le
  * EX_EEXIST if it is retired already. */
 int ex_ledger_model_retire(ex_ledger *l, const char *ref, const char *reason, uint64_t *index);
 
+/* What impact is asked about: one of a content digest ("sha256:<hex>"), a URL (the latest
+ * item recorded at it), or an opt-out (optout set, by the log index of its entry). */
+typedef struct ex_impact_query {
+    const char *digest;
+    const char *url;
+    int optout;
+    uint64_t optout_index;
+} ex_impact_query;
+
+/* What the query reaches, one JSON object: query (in words), digests (up to 4096) and
+ * digests_count, items (for an opt-out: every item it reaches, copies included), snapshots
+ * holding any of the digests (name, log_index, size, members_reached), models (trained on one
+ * of them, depth 0, or derived from such a model, depth >= 1: model, name, kind, log_index,
+ * retired, how), clean_room (per snapshot reached: the members a `snapshot create --from` it
+ * would drop once an opt-out is logged, and how many stay). A digest or URL is answered without
+ * reading the items; an opt-out by URL prefix or domain reads every item. EX_ENOTFOUND for an
+ * index that is not an opt-out, EX_EINVAL for a bad query. */
+int ex_ledger_impact_dup(ex_ledger *l, const ex_impact_query *q, char **json, size_t *len);
+
 /* ---- the training feed ------------------------------------------------- */
 
 /* What `exante filter` read and passed on. Every record read is passed, not a member, or
