@@ -173,6 +173,9 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         if (n.signals)
             printf("ok: %llu policies, captures and opt-outs match the log\n",
                    (unsigned long long)n.signals);
+        if (n.snapshots || n.attestations)
+            printf("ok: %llu snapshot records, %llu attestations and retirements match the log\n",
+                   (unsigned long long)n.snapshots, (unsigned long long)n.attestations);
     }
     ex_ledger_close(l);
     return EXIT_OKAY;

@@ -43,6 +43,39 @@ check_entry_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
     return EX_OK;
 }
 
+/* rows of attestations: key = log index of an attestation entry naming the envelope's digest */
+static int
+check_envelope_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    vctx *v = ctx;
+    ex_ledger *l = v->l;
+    uint8_t *e;
+    size_t elen;
+    if (key < 0 || (uint64_t)key >= ex_log_size(l->log))
+        return ex_fail(&l->err, EX_EVERIFY, "attestation %llu: log index %lld is not in the log",
+                       (unsigned long long)id, (long long)key);
+    int rc = ex_log_entry_dup(l->log, (uint64_t)key, &e, &elen);
+    if (rc != EX_OK)
+        return ex_ledger_fail_log(l, rc);
+    json_t *o = json_loadb((const char *)e, elen, 0, NULL);
+    free(e);
+    const char *t = json_string_value(json_object_get(o, "type"));
+    const char *want = json_string_value(json_object_get(o, "envelope"));
+    uint8_t d[EX_HASH_BYTES];
+    char got[EX_DIGEST_STR_BYTES];
+    if ((rc = ex_sha256_digest(l->h, data, len, d)) == EX_OK)
+        ex_digest_format(d, got);
+    int same = rc == EX_OK && t && strcmp(t, "attestation") == 0 && want && strcmp(want, got) == 0;
+    json_decref(o);
+    if (rc != EX_OK)
+        return rc;
+    if (!same)
+        return ex_fail(&l->err, EX_EVERIFY, "attestation %llu: its envelope is not the one log "
+                       "entry %lld names", (unsigned long long)id, (long long)key);
+    v->rows++;
+    return EX_OK;
+}
+
 /* rows of policies, captures and opt-outs: the log entry plus row-only members (a policy's
  * text and canonical form, a capture's body), which must hash to the entry's digest */
 static int
@@ -291,6 +324,16 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
             EX_OK)
         return store_fail(l, rc);
     c.snapshots = v.rows;
+    v.rows = 0;
+    /* attestations (envelopes) and retirements (their entries) */
+    v.table = "retirement";
+    if (l->st->schema >= 6 &&
+        ((rc = l->st->ops->rec_scan(l->st, EX_TAB_ATTESTATIONS, 1, UINT64_MAX, check_envelope_row,
+                                    &v)) != EX_OK ||
+         (rc = l->st->ops->rec_scan(l->st, EX_TAB_RETIREMENTS, 1, UINT64_MAX, check_entry_row,
+                                    &v)) != EX_OK))
+        return store_fail(l, rc);
+    c.attestations = v.rows;
     v.rows = 0;
     static const struct {
         int table;
