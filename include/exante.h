@@ -641,13 +641,16 @@ typedef struct ex_attest_info {
 
 /* Check an envelope offline, in this order, each failure EX_EVERIFY with err starting with the
  * check's name: "envelope" (its form and payload type), "signature" (Ed25519 over PAE by
- * signer), "statement" (its shape and predicate), "model" (the id is the subjects'),
- * "checkpoint" (signed by log_key, the origin and size the predicate names), "snapshot NAME"
- * (its record's inclusion in the log under that checkpoint, and the record's name, size and
- * root), "weights" (each given file's digest against the subjects: missing, extra or differing
- * files named), "log" (with a proof: the envelope's entry is in the log and names this
- * envelope), "parent" (each given parent envelope verifies and is a parent the predicate
- * names). EX_EFORMAT for what is not an envelope at all, EX_EIO for unreadable weights. */
+ * signer), "statement" (its shape and predicate, a known kind), "model" (the id is the
+ * subjects'), "checkpoint" (signed by log_key, of the log the key names, the origin and size the
+ * predicate names), "snapshot NAME" (its record's inclusion in the log under that checkpoint,
+ * and the record's name, size and root), "weights" (each given file's digest against the
+ * subjects: missing, extra or differing files, a missing shard, named), "log" (with a proof:
+ * the envelope's entry is in the log and names this envelope: the SHA-256 of its canonical
+ * form, so a trailing newline or other spacing does not matter), "parent" (each given parent
+ * envelope verifies and is a parent, by model and envelope digest, that the predicate names).
+ * EX_EFORMAT for what is not an envelope at all, EX_ENOTFOUND for a weights path that is not
+ * there, EX_EIO for unreadable weights. */
 EX_MUST_CHECK int ex_attest_verify(const char *envelope, size_t len,
                                    const ex_attest_verify_opts *o, ex_attest_info *info,
                                    ex_err *err);

@@ -333,11 +333,12 @@ ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope, siz
     /* the weights: hashed, and the model they make */
     if (rc == EX_OK && (rc = ex_weights_new(&c.w)) != EX_OK)
         ex_fail(&l->err, rc, "out of memory");
+    /* (the weights' messages start with "weights: ") */
     for (size_t i = 0; rc == EX_OK && i < o->nweights; i++)
         if ((rc = ex_weights_add(c.w, o->weights[i], &e)) != EX_OK)
-            ex_fail(&l->err, rc, "weights: %s", e.msg);
+            ex_fail(&l->err, rc, "%s", e.msg);
     if (rc == EX_OK && (rc = ex_weights_hash(c.w, o->jobs, &e)) != EX_OK)
-        ex_fail(&l->err, rc, "weights: %s", e.msg);
+        ex_fail(&l->err, rc, "%s", e.msg);
     size_t ns = 0;
     const ex_subject *subj = rc == EX_OK ? ex_weights_subjects(c.w, &ns) : NULL;
     uint8_t mid[EX_HASH_BYTES];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "attest/dsse.h"
 #include "attest/statement.h"
@@ -92,9 +93,13 @@ check_weights(vctx *c, const ex_statement *st, const ex_attest_verify_opts *o,
 {
     ex_weights *w = NULL;
     ex_err e = {0};
+    int absent = 0; /* a path given is not there (ex_weights_add says EX_ENOTFOUND then too) */
     int rc = ex_weights_new(&w);
-    for (size_t i = 0; rc == EX_OK && i < o->nweights; i++)
+    for (size_t i = 0; rc == EX_OK && i < o->nweights; i++) {
+        struct stat sb;
+        absent = stat(o->weights[i], &sb) != 0;
         rc = ex_weights_add(w, o->weights[i], &e);
+    }
     if (rc == EX_OK)
         rc = ex_weights_hash(w, o->jobs, &e);
     size_t n = 0;
@@ -108,13 +113,32 @@ check_weights(vctx *c, const ex_statement *st, const ex_attest_verify_opts *o,
         return EX_OK;
     /* a shard an index names is missing: the weights do not match (exit 1); a path given that
      * cannot be read is the caller's mistake */
-    return fail(c, rc == EX_ENOTFOUND ? EX_EVERIFY : rc, "%s%s",
+    return fail(c, rc == EX_ENOTFOUND && !absent ? EX_EVERIFY : rc, "%s%s",
                 strncmp(e.msg, "weights", 7) == 0 ? "" : "weights: ", e.msg);
+}
+
+/* The digest that log entries and a child's predicate name an envelope by: SHA-256 of the
+ * envelope as attest run wrote it (canonical JSON). Taken of env written again in that form, so
+ * that the copy at hand may end in a newline (as the CLI prints and saves it) or be spelt
+ * otherwise, as long as it says the same. */
+static int
+env_digest(vctx *c, const ex_dsse_env *env, char dig[EX_DIGEST_STR_BYTES], ex_err *e)
+{
+    char *canon = NULL;
+    size_t clen = 0;
+    uint8_t d[EX_HASH_BYTES];
+    int rc = ex_dsse_write(env, &canon, &clen, e);
+    if (rc == EX_OK && (rc = ex_sha256_digest(c->h, canon, clen, d)) != EX_OK)
+        ex_fail(e, rc, "cannot hash the envelope");
+    if (rc == EX_OK)
+        ex_digest_format(d, dig);
+    free(canon);
+    return rc;
 }
 
 /* the envelope's own entry: in the log (a proof under log_key), naming this envelope */
 static int
-check_log(vctx *c, const char *env, size_t len, const ex_attest_verify_opts *o)
+check_log(vctx *c, const ex_dsse_env *env, const ex_attest_verify_opts *o)
 {
     ex_log_proof p;
     ex_err e = {0};
@@ -125,10 +149,8 @@ check_log(vctx *c, const char *env, size_t len, const ex_attest_verify_opts *o)
         rc = ex_fail(&e, EX_EFORMAT, "the proof carries no entry");
     if (rc == EX_OK)
         rc = ex_log_proof_verify(&p, o->log_key, &e);
-    uint8_t d[EX_HASH_BYTES];
     char dig[EX_DIGEST_STR_BYTES];
-    if (rc == EX_OK && (rc = ex_sha256_digest(c->h, env, len, d)) == EX_OK) {
-        ex_digest_format(d, dig);
+    if (rc == EX_OK && (rc = env_digest(c, env, dig, &e)) == EX_OK) {
         json_t *en = json_loadb((const char *)p.entry, p.entry_len, 0, NULL);
         const char *t = str(en, "type"), *ed = str(en, "envelope");
         if (!t || strcmp(t, "attestation") != 0 || !ed || strcmp(ed, dig) != 0)
@@ -148,12 +170,27 @@ check_parent(vctx *c, const ex_attest_verify_opts *o, size_t i)
     ex_err e = {0};
     if (ex_attest_verify(o->parents[i], o->parent_lens[i], &po, &pi, &e) != EX_OK)
         return fail(c, EX_EVERIFY, "parent %zu: %s", i + 1, e.msg);
+    /* the predicate names the parent's model and its envelope: this one, not another that says
+     * something else of the same weights */
+    ex_dsse_env pe;
+    char dig[EX_DIGEST_STR_BYTES];
+    memset(&pe, 0, sizeof pe);
+    int rc = ex_dsse_parse(o->parents[i], o->parent_lens[i], &pe, &e);
+    if (rc == EX_OK)
+        rc = env_digest(c, &pe, dig, &e);
+    ex_dsse_env_clear(&pe);
+    if (rc != EX_OK)
+        return fail(c, rc, "parent %zu: %s", i + 1, e.msg);
     json_t *x;
     size_t k;
     json_array_foreach(json_object_get(c->p, "parents"), k, x) {
-        const char *m = str(x, "model");
+        const char *m = str(x, "model"), *a = str(x, "attestation");
         if (m && strcmp(m, pi.model) == 0)
-            return EX_OK;
+            return a && strcmp(a, dig) == 0
+                       ? EX_OK
+                       : fail(c, EX_EVERIFY, "parent: model '%.40s' is a parent, but this run "
+                              "names its attestation %s, not this envelope (%s)", pi.name,
+                              a ? a : "none", dig);
     }
     return fail(c, EX_EVERIFY, "parent: model %s ('%s') is not a parent of this run", pi.model,
                 pi.name);
@@ -205,6 +242,16 @@ ex_attest_verify(const char *envelope, size_t len, const ex_attest_verify_opts *
                   "kind, checkpoint, log, snapshots, parents)", EX_ATTEST_PREDICATE);
         goto out;
     }
+    static const char *const kinds[] = {"pretrain", "fine-tune", "distillation", "merge",
+                                        "continued", NULL};
+    int known = 0;
+    for (int k = 0; kinds[k] && !known; k++)
+        known = strcmp(kind, kinds[k]) == 0;
+    if (!known) {
+        rc = fail(&c, EX_EVERIFY, "statement: kind '%.32s' is not one of %s", kind,
+                  EX_ATTEST_PREDICATE);
+        goto out;
+    }
     snprintf(info->model, sizeof info->model, "%s", mid);
     snprintf(info->name, sizeof info->name, "%s", mname);
     snprintf(info->kind, sizeof info->kind, "%s", kind);
@@ -230,6 +277,13 @@ ex_attest_verify(const char *envelope, size_t len, const ex_attest_verify_opts *
         rc = fail(&c, EX_EVERIFY, "checkpoint: %s", e.msg);
         goto out;
     }
+    /* the ledger's key is named by its log's origin: a checkpoint of another origin is of
+     * another log, whoever signed it */
+    if (strcmp(cp.origin, o->log_key->name) != 0) {
+        rc = fail(&c, EX_EVERIFY, "checkpoint: it is of log '%s', the verifier key of log '%s'",
+                  cp.origin, o->log_key->name);
+        goto out;
+    }
     if (strcmp(cp.origin, origin) != 0 || lsize < 0 || cp.size != (uint64_t)lsize) {
         rc = fail(&c, EX_EVERIFY, "checkpoint: it is of log '%s' at size %llu, the statement "
                   "names '%s' at %lld", cp.origin, (unsigned long long)cp.size, origin,
@@ -243,7 +297,7 @@ ex_attest_verify(const char *envelope, size_t len, const ex_attest_verify_opts *
             goto out;
     if (o->nweights && (rc = check_weights(&c, &st, o, info)) != EX_OK)
         goto out;
-    if (o->proof && (rc = check_log(&c, envelope, len, o)) != EX_OK)
+    if (o->proof && (rc = check_log(&c, &env, o)) != EX_OK)
         goto out;
     for (i = 0; i < o->nparents && rc == EX_OK; i++)
         rc = check_parent(&c, o, i);
