@@ -2,14 +2,12 @@
  * ex_merkle_verify_inclusion) and snapshot proof documents (PROOFS.md): real proofs built end
  * to end over a ledger's log, every field mutated and each mutation rejected with the step it
  * breaks, the edge cases of the tree, and fixed-key documents (the fuzz corpus: run with
- * --corpus DIR to write them). Sorting digests and hashing their tree on two threads give what
- * qsort and one thread give. */
+ * --corpus DIR to write them). */
 #include <jansson.h>
 #include <stdint.h>
 #include <unistd.h>
 
 #include "exante.h"
-#include "merkle/merkle.h"
 #include "t.h"
 
 static ex_sha256 *H, *H2;
@@ -121,57 +119,6 @@ sorted_tree(void)
     d[1][31] = 0;
     CHECK_RC(ex_merkle_sorted_check((const uint8_t(*)[EX_HASH_BYTES])d, 2, &at), EX_EVERIFY);
     CHECK(at == 1);
-}
-
-/* ---- on two threads (merkle/merkle.h) ---- */
-
-static int
-cmp_digest(const void *a, const void *b)
-{
-    return memcmp(a, b, EX_HASH_BYTES);
-}
-
-/* n unsorted digests of a kind (0: random, 1: a third of them repeats, 2: all one, 3: all but
- * a few below every pivot a sample can pick) sorted on one and two threads as qsort sorts
- * them; the root of the sorted ones on two threads as on one */
-static void
-two_threads_kat(uint64_t n, int kind)
-{
-    uint8_t (*d)[EX_HASH_BYTES] = malloc((n ? n : 1) * EX_HASH_BYTES);
-    uint8_t (*e)[EX_HASH_BYTES] = malloc((n ? n : 1) * EX_HASH_BYTES);
-    uint8_t (*want)[EX_HASH_BYTES] = malloc((n ? n : 1) * EX_HASH_BYTES);
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t x = kind == 2 ? 0 : i;
-        ex_sha256_digest(H, &x, sizeof x, d[i]);
-        if (kind == 1 && i % 3 == 2)
-            memcpy(d[i], d[i / 2], EX_HASH_BYTES);
-        if (kind == 3)
-            d[i][0] = i % 500 ? 0 : 0xff;
-    }
-    memcpy(e, d, n * EX_HASH_BYTES);
-    memcpy(want, d, n * EX_HASH_BYTES);
-    qsort(want, n, EX_HASH_BYTES, cmp_digest);
-    CHECK_RC(ex_merkle_sorted_sort(d, n, 2), EX_OK);
-    CHECK_RC(ex_merkle_sorted_sort(e, n, 1), EX_OK);
-    CHECK(n == 0 || memcmp(d, want, n * EX_HASH_BYTES) == 0);
-    CHECK(n == 0 || memcmp(e, want, n * EX_HASH_BYTES) == 0);
-    uint8_t one[EX_HASH_BYTES], two[EX_HASH_BYTES];
-    CHECK_RC(ex_merkle_sorted_root(H, (const uint8_t(*)[EX_HASH_BYTES])want, n, one), EX_OK);
-    CHECK_RC(ex_merkle_sorted_root2(H, H2, (const uint8_t(*)[EX_HASH_BYTES])want, n, two), EX_OK);
-    CHECK(memcmp(one, two, EX_HASH_BYTES) == 0);
-    free(d);
-    free(e);
-    free(want);
-}
-
-static void
-two_threads(void)
-{
-    static const uint64_t sizes[] = {0, 1, 2, 3, 4, 5, 17, 1000, 2045, 2046, 2047, 4096, 5001,
-                                     70000};
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
-        for (int kind = 0; kind < 4; kind++)
-            two_threads_kat(sizes[k], kind);
 }
 
 /* ---- proof documents ------------------------------------------------------------------- */
@@ -998,7 +945,6 @@ main(int argc, char **argv)
     if (ex_sha256_new(&H) != EX_OK || ex_sha256_new(&H2) != EX_OK)
         return 1;
     sorted_tree();
-    two_threads();
     writer_args();
     fixed_key(corpus);
 
