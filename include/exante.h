@@ -530,7 +530,9 @@ int ex_ledger_quarantine_dup(ex_ledger *l, char **jsonl, size_t *len);
  * the counts, the policies in force, the parent record's entry digest, the creation time) is
  * appended to the log with a signed checkpoint and its leaves stored, in one transaction.
  * *record (may be NULL; caller frees) and *index (may be NULL) get the record and its log
- * index. Takes the ledger's writer lock. */
+ * index. Takes the ledger's writer lock. Uses two cores: a second thread of its own at a time
+ * decodes decisions, sorts and hashes beside the calling thread (the handle's connection
+ * stays on the calling thread), joined before it returns; so does ex_ledger_snapshot_audit. */
 int ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char **record,
                               size_t *len, uint64_t *index);
 /* Every snapshot's record with its log_index, as JSONL in creation order (caller frees). */

@@ -78,13 +78,23 @@ typedef struct ex_fields {
     int64_t num[EX_JSCAN_FIELDS];     /* non-negative integers of at most 18 digits; -1: absent
                                          or not one */
     ex_buf buf;
+    int flat; /* every path is a top-level key: ex_fields_read_flat may read */
 } ex_fields;
 
 /* Ready f to read the fields at paths (n <= EX_JSCAN_FIELDS); EX_EINVAL for a bad path. */
 int ex_fields_init(ex_fields *f, const char *const *paths, unsigned n);
 /* The fields of rec[0..len) into f, valid until its next read: EX_EFORMAT if rec is not one
- * JSON object (or a field on a path occurs twice), EX_ENOMEM. */
+ * JSON object (or a field on a path occurs twice), EX_ENOMEM. ex_fields_read_flat when it can
+ * read rec, else ex_fields_read_scan. */
 int ex_fields_read(ex_fields *f, const char *rec, size_t len);
+/* The validating scan of the whole record (ingest/jsonscan.h), as ex_fields_read says. */
+int ex_fields_read_scan(ex_fields *f, const char *rec, size_t len);
+/* A faster scan, for paths that are all top-level keys, of records shaped as the ledger writes
+ * them (one object, no whitespace, ASCII, integers, scalars and arrays of scalars, no \u
+ * escape): 1 if it read rec, with f as ex_fields_read_scan leaves it; 0 if rec is not of that
+ * shape (or f's paths are not), and only the full scan can say. fuzz/fuzz_fields.c checks
+ * that the two agree. */
+int ex_fields_read_flat(ex_fields *f, const char *rec, size_t len);
 void ex_fields_free(ex_fields *f);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "merkle/merkle.h"
 #include "policy/policy.h"
 
 /* the last decision id committed by a batch logged below log_size */
@@ -31,116 +32,15 @@ batch_cutoff(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
-typedef struct latest_ctx {
-    uint64_t *latest; /* per item id: its latest decision id within the cutoff, 0 none */
-    uint64_t n, cutoff;
-} latest_ctx;
-
+/* Drop the admitted items an opt-out reaches (e: the opt-outs logged below the log size). */
 static int
-note_latest(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
-{
-    latest_ctx *c = ctx;
-    (void)data, (void)len;
-    if (id <= c->cutoff && key > 0 && (uint64_t)key < c->n && id > c->latest[key])
-        c->latest[key] = id;
-    return EX_OK;
-}
-
-enum { D_VERDICT, D_DIGEST, D_POLICY, D_COUNT };
-
-typedef struct admit_ctx {
-    ex_ledger *l;
-    latest_ctx *lc;
-    ex_fields f;
-    snap_set *out;
-    uint64_t *items; /* the item of each admitted digest, parallel to out->d */
-    snap_policies *pol;
-} admit_ctx;
-
-static int
-push(snap_set *s, uint64_t **items, const uint8_t d[EX_HASH_BYTES], uint64_t item)
-{
-    if (s->n == s->cap) {
-        uint64_t cap = s->cap ? s->cap * 2 : 4096;
-        uint8_t(*v)[EX_HASH_BYTES] = realloc(s->d, cap * sizeof *v);
-        if (!v)
-            return EX_ENOMEM;
-        s->d = v;
-        if (items) {
-            uint64_t *w = realloc(*items, cap * sizeof *w);
-            if (!w)
-                return EX_ENOMEM;
-            *items = w;
-        }
-        s->cap = cap;
-    }
-    memcpy(s->d[s->n], d, EX_HASH_BYTES);
-    if (items)
-        (*items)[s->n] = item;
-    s->n++;
-    return EX_OK;
-}
-
-static int
-note_policy(snap_policies *p, const char *dig)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->v[i], dig) == 0)
-            return EX_OK;
-    if (p->n == SNAP_POLICIES_MAX)
-        return EX_OK; /* more are not listed */
-    snprintf(p->v[p->n++], sizeof p->v[0], "%s", dig);
-    return EX_OK;
-}
-
-static int
-take_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
-{
-    admit_ctx *c = ctx;
-    if (key <= 0 || (uint64_t)key >= c->lc->n || c->lc->latest[key] != id)
-        return EX_OK;
-    int rc = ex_fields_read(&c->f, data, len);
-    if (rc != EX_OK)
-        return ex_fail(&c->l->err, rc, "decision %llu is not a decision record",
-                       (unsigned long long)id);
-    const char *v = c->f.str[D_VERDICT], *dig = c->f.str[D_DIGEST], *pol = c->f.str[D_POLICY];
-    if (!v || strcmp(v, "admit") != 0)
-        return EX_OK;
-    uint8_t d[EX_HASH_BYTES];
-    if (!dig || ex_digest_parse(dig, d) != EX_OK)
-        return ex_fail(&c->l->err, EX_EFORMAT, "decision %llu has no content digest",
-                       (unsigned long long)id);
-    if (pol)
-        note_policy(c->pol, pol);
-    if (push(c->out, &c->items, d, (uint64_t)key) != EX_OK)
-        return ex_fail(&c->l->err, EX_ENOMEM, "out of memory");
-    return EX_OK;
-}
-
-static int
-cmp_digest(const void *a, const void *b)
-{
-    return memcmp(a, b, EX_HASH_BYTES);
-}
-
-/* Drop the admitted items an opt-out logged below log_size reaches. */
-static int
-drop_optouts(ex_ledger *l, uint64_t log_size, snap_set *s, const uint64_t *items,
+drop_optouts(ex_ledger *l, struct ex_peval *e, snap_set *s, const uint64_t *items,
              uint64_t *dropped)
 {
-    struct ex_policy *pol;
-    ex_peval *e;
-    uint64_t nopt;
-    *dropped = 0;
-    int rc = ex_ledger_optouts_load(l, log_size, &pol, &e, &nopt);
-    if (rc != EX_OK || nopt == 0) {
-        ex_peval_free(e);
-        ex_policy_free(pol);
-        return rc;
-    }
     static const char *const paths[1] = {"url"};
     ex_fields f;
-    if ((rc = ex_fields_init(&f, paths, 1)) != EX_OK)
+    int rc = ex_fields_init(&f, paths, 1);
+    if (rc != EX_OK)
         ex_fail(&l->err, rc, "cannot compile the item fields");
     uint64_t kept = 0;
     for (uint64_t i = 0; rc == EX_OK && i < s->n; i++) {
@@ -169,8 +69,6 @@ drop_optouts(ex_ledger *l, uint64_t log_size, snap_set *s, const uint64_t *items
     if (rc == EX_OK)
         s->n = kept;
     ex_fields_free(&f);
-    ex_peval_free(e);
-    ex_policy_free(pol);
     return rc;
 }
 
@@ -183,14 +81,11 @@ snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts
     memset(counts, 0, sizeof *counts);
     memset(pol, 0, sizeof *pol);
     static const char *const bpaths[2] = {"first", "count"};
-    static const char *const dpaths[D_COUNT] = {"verdict", "digest", "policy"};
     cutoff_ctx cc = {.below = log_size};
-    latest_ctx lc = {0};
-    admit_ctx ac = {.l = l, .lc = &lc, .out = out, .pol = pol};
-    uint64_t maxi = 0;
+    struct ex_policy *opol = NULL;
+    ex_peval *oe = NULL;
+    uint64_t maxi = 0, nopt = 0, *items = NULL;
     int rc = ex_fields_init(&cc.f, bpaths, 2);
-    if (rc == EX_OK)
-        rc = ex_fields_init(&ac.f, dpaths, D_COUNT);
     if (rc != EX_OK) {
         ex_fail(&l->err, rc, "cannot compile the record fields");
         goto out;
@@ -205,29 +100,20 @@ snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts
         ex_ledger_fail_store(l, rc);
         goto out;
     }
-    lc.n = maxi + 1;
-    lc.cutoff = cc.last;
-    if (!(lc.latest = calloc(lc.n, sizeof *lc.latest))) {
-        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    /* the opt-outs first: only when there are any does each admitted digest keep its item */
+    if ((rc = ex_ledger_optouts_load(l, log_size, &opol, &oe, &nopt)) != EX_OK)
         goto out;
-    }
-    /* each item's latest decision among them (from the key index), then those decisions */
-    if ((rc = st->ops->rec_keys(st, EX_TAB_DECISIONS, note_latest, &lc)) != EX_OK) {
-        ex_ledger_fail_store(l, rc);
+    if ((rc = snap_admitted(l, cc.last, maxi + 1, out, nopt ? &items : NULL, pol)) != EX_OK)
         goto out;
-    }
-    ex_err_clear(&l->err);
-    if ((rc = st->ops->rec_scan(st, EX_TAB_DECISIONS, 1, lc.cutoff + 1, take_decision, &ac)) !=
-        EX_OK) {
-        if (!l->err.msg[0])
-            ex_ledger_fail_store(l, rc);
-        goto out;
-    }
     counts->admitted = out->n;
-    if ((rc = drop_optouts(l, log_size, out, ac.items, &counts->optout_excluded)) != EX_OK)
+    if (nopt && (rc = drop_optouts(l, oe, out, items, &counts->optout_excluded)) != EX_OK)
         goto out;
-    if (out->n)
-        qsort(out->d, out->n, sizeof *out->d, cmp_digest);
+    free(items);
+    items = NULL;
+    if ((rc = ex_merkle_sorted_sort(out->d, out->n, 2)) != EX_OK) {
+        ex_fail(&l->err, rc, "out of memory");
+        goto out;
+    }
     uint64_t k = 0; /* one leaf per content (an item and its re-decisions name it once) */
     for (uint64_t i = 0; i < out->n; i++)
         if (k == 0 || memcmp(out->d[k - 1], out->d[i], EX_HASH_BYTES) != 0)
@@ -235,9 +121,9 @@ snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts
     out->n = k;
 out:
     ex_fields_free(&cc.f);
-    ex_fields_free(&ac.f);
-    free(lc.latest);
-    free(ac.items);
+    ex_peval_free(oe);
+    ex_policy_free(opol);
+    free(items);
     if (rc != EX_OK)
         snap_set_free(out);
     return rc;

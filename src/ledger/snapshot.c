@@ -5,6 +5,7 @@
 #include "snapshot.h"
 
 #include "log/log.h"
+#include "merkle/merkle.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,7 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
     uint64_t dropped = 0;
     ex_buf b = {0};
     uint8_t root[EX_HASH_BYTES];
+    ex_sha256 *h2 = NULL; /* the tree's left half is hashed on a second thread */
     if ((rc = snap_find(l, name, &old)) == EX_OK) {
         rc = ex_fail(&l->err, EX_EEXIST, "a snapshot named '%s' exists (log index %llu)", name,
                      (unsigned long long)old.log_index);
@@ -283,8 +285,12 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
         snap_intersect(&set, &pset);
         dropped = pset.n - set.n; /* the parent's members that no longer qualify */
     }
-    if ((rc = ex_merkle_sorted_root(l->h, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n, root)) !=
-            EX_OK ||
+    if ((rc = ex_sha256_new(&h2)) != EX_OK) {
+        ex_fail(&l->err, rc, "cannot make a hasher");
+        goto out;
+    }
+    if ((rc = ex_merkle_sorted_root2(l->h, h2, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n,
+                                     root)) != EX_OK ||
         (rc = write_record(name, from ? &parent : NULL, log_size, &set, root, &counts, &pol,
                            dropped, l->h, &b)) != EX_OK) {
         ex_fail(&l->err, rc, "cannot write the snapshot record: %s", ex_strerror(rc));
@@ -304,6 +310,7 @@ out:
     free(parent.entry);
     snap_set_free(&set);
     snap_set_free(&pset);
+    ex_sha256_free(h2);
     ex_ledger_unlock(lockfd);
     return rc;
 }

@@ -43,6 +43,13 @@ typedef struct snap_policies {
 int snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts,
                  snap_policies *pol);
 void snap_set_free(snap_set *s);
+/* The digests of the admit decisions in force up to decision id cutoff (of each item below
+ * nitems, its latest decision with an id up to cutoff), appended to *out in no particular
+ * order, and with items (may be NULL) the item of each, in a parallel malloc'd array (*items
+ * NULL at first); the policies they were made under named in *pol, in the order of their
+ * first decision (latest.c). Errors with l's message. */
+int snap_admitted(ex_ledger *l, uint64_t cutoff, uint64_t nitems, snap_set *out,
+                  uint64_t **items, snap_policies *pol);
 /* Keep in a the digests also in b; returns how many were dropped. */
 uint64_t snap_intersect(snap_set *a, const snap_set *b);
 /* The digests of b not in a (added = 1) and of a not in b (0), ascending, to fn (may be NULL:

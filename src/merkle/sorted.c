@@ -4,6 +4,8 @@
  * root is O(n) time and O(log n) memory, a proof hashes each digest at most once. */
 #include "merkle.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* hash of the leaf for digest d: H(0x00 || d), one call on the reused hasher */
@@ -86,4 +88,105 @@ ex_merkle_sorted_check(const uint8_t (*d)[EX_HASH_BYTES], uint64_t n, uint64_t *
             return EX_EVERIFY;
         }
     return EX_OK;
+}
+
+/* ---- on two threads ---- */
+
+static int
+cmp_digest(const void *a, const void *b)
+{
+    return memcmp(a, b, EX_HASH_BYTES);
+}
+
+typedef struct half {
+    uint8_t (*d)[EX_HASH_BYTES];
+    uint64_t n;
+    ex_sha256 *h;
+    uint8_t root[EX_HASH_BYTES];
+    int rc;
+} half;
+
+static void *
+sort_half(void *arg)
+{
+    half *p = arg;
+    qsort(p->d, p->n, sizeof *p->d, cmp_digest);
+    return NULL;
+}
+
+/* Run fn on both halves, a on a thread of its own when threads > 1. */
+static void
+both(void *(*fn)(void *), half *a, half *b, int threads)
+{
+    pthread_t th;
+    int own = threads > 1 && pthread_create(&th, NULL, fn, a) == 0;
+    if (!own)
+        fn(a);
+    fn(b);
+    if (own)
+        pthread_join(th, NULL);
+}
+
+#define SAMPLE 1023 /* the pivot's sample: the halves differ by a few percent at most */
+
+int
+ex_merkle_sorted_sort(uint8_t (*d)[EX_HASH_BYTES], uint64_t n, int threads)
+{
+    if (n < 2 * SAMPLE) {
+        if (n > 1)
+            qsort(d, n, sizeof *d, cmp_digest);
+        return EX_OK;
+    }
+    uint8_t(*s)[EX_HASH_BYTES] = malloc(SAMPLE * sizeof *s), pivot[EX_HASH_BYTES];
+    if (!s)
+        return EX_ENOMEM;
+    for (uint64_t i = 0; i < SAMPLE; i++)
+        memcpy(s[i], d[i * (n / SAMPLE)], EX_HASH_BYTES);
+    qsort(s, SAMPLE, sizeof *s, cmp_digest);
+    memcpy(pivot, s[SAMPLE / 2], EX_HASH_BYTES);
+    free(s);
+    /* below the pivot to the front, the rest after: each side sorts alone */
+    uint64_t lo = 0, hi = n;
+    for (;;) {
+        while (lo < hi && memcmp(d[lo], pivot, EX_HASH_BYTES) < 0)
+            lo++;
+        while (lo < hi && memcmp(d[hi - 1], pivot, EX_HASH_BYTES) >= 0)
+            hi--;
+        if (lo >= hi)
+            break;
+        uint8_t t[EX_HASH_BYTES];
+        memcpy(t, d[lo], EX_HASH_BYTES);
+        memcpy(d[lo], d[hi - 1], EX_HASH_BYTES);
+        memcpy(d[hi - 1], t, EX_HASH_BYTES);
+    }
+    half a = {.d = d, .n = lo}, b = {.d = d + lo, .n = n - lo};
+    both(sort_half, &a, &b, threads);
+    return EX_OK;
+}
+
+static void *
+root_half(void *arg)
+{
+    half *p = arg;
+    p->rc = ex_merkle_sorted_root(p->h, (const uint8_t(*)[EX_HASH_BYTES])p->d, p->n, p->root);
+    return NULL;
+}
+
+int
+ex_merkle_sorted_root2(ex_sha256 *h, ex_sha256 *h2, const uint8_t (*d)[EX_HASH_BYTES],
+                       uint64_t n, uint8_t out[EX_HASH_BYTES])
+{
+    if (n < 2)
+        return ex_merkle_sorted_root(h, d, n, out);
+    /* RFC 9162: MTH(D[n]) = H(0x01 || MTH(D[0:k]) || MTH(D[k:n])), k the largest power of two
+     * below n; the two subtrees are hashed at once */
+    uint64_t k = 1;
+    while (k << 1 < n)
+        k <<= 1;
+    half a = {.d = (uint8_t(*)[EX_HASH_BYTES])d, .n = k, .h = h2};
+    half b = {.d = (uint8_t(*)[EX_HASH_BYTES])(d + k), .n = n - k, .h = h};
+    both(root_half, &a, &b, 2);
+    if (a.rc != EX_OK || b.rc != EX_OK)
+        return a.rc != EX_OK ? a.rc : b.rc;
+    return ex_merkle_node(h, a.root, b.root, out);
 }

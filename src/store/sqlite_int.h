@@ -3,7 +3,7 @@
  *   sqlite.c       the connection: open, schema and migrations, transactions, metadata, the
  *                  statement cache and the ops table
  *   sqlite_log.c   the log's rows: entries, tiles, checkpoints
- *   sqlite_rec.c   the record tables, and the encoder that packs their records (pack.h)
+ *   sqlite_rec.c   the record tables, and the encoder and decoder of their records (pack.h)
  *   sqlite_bulk.c  bulk writes: WAL checkpoints on a thread of their own
  */
 #ifndef EX_SQLITE_INT_H
@@ -33,7 +33,19 @@ enum {
 };
 
 /* Statements per record table (sqlite_rec.c has their text). */
-enum { R_APPEND, R_GET, R_SCAN, R_SCAN_KEY, R_MAX, R_PUT, R_INSERT1, R_INSERTN, R_KEYS, R_COUNT };
+enum {
+    R_APPEND,
+    R_GET,
+    R_SCAN,
+    R_SCAN_KEY,
+    R_MAX,
+    R_PUT,
+    R_INSERT1,
+    R_INSERTN,
+    R_KEYS,
+    R_SCAN_DESC,
+    R_COUNT
+};
 
 struct sq_bulk;
 
@@ -126,6 +138,12 @@ int sq_rec_max(ex_store *s, int table, uint64_t *id);
 int sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
 int sq_read_memory(ex_store *s, size_t bytes);
 int sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, size_t len);
+int sq_rec_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_want want,
+                       ex_record_visit fn, void *ctx);
+int sq_dec_new(ex_store *s, ex_store_dec **out);
+void sq_dec_free(ex_store_dec *d);
+int sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t len,
+              const void **rec, size_t *rlen, ex_err *err);
 int sq_enc_new(ex_store *s, ex_store_enc **out);
 void sq_enc_free(ex_store_enc *e);
 int sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);

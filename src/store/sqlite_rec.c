@@ -1,5 +1,6 @@
 /* sqlite_rec.c - the record tables in the SQLite store: rows (id, key, record) appended in id
- * order. Item and decision records are stored packed (pack.h) and unpacked on every read. */
+ * order. Item and decision records are stored packed (pack.h) and unpacked on every read, or
+ * by a decoder for rec_scan_stored's rows. */
 #include "store/sqlite_int.h"
 
 #include <stdio.h>
@@ -18,23 +19,31 @@ static const char *const rsql[R_COUNT] = {
     [R_INSERT1] = "INSERT OR FAIL INTO %s(id, key, record) VALUES(?, ?, ?)",
     [R_INSERTN] = NULL, /* built in rstmt: INSERT_ROWS rows per statement */
     [R_KEYS] = "SELECT id, key FROM %s",
+    [R_SCAN_DESC] = "SELECT id, key, record FROM %s WHERE id >= ?1 AND id < ?2 ORDER BY id DESC",
 };
 
 /* Record `id` of table as stored (data, n): its canonical bytes, unpacked if packed, into
- * *pk's buffer (made here at the first packed record). */
+ * *pk's buffer (made here at the first packed record); a failure's message, naming the row,
+ * into err. */
 static int
-unpack(ex_store *s, ex_packer **pk, int table, uint64_t id, const void **data, size_t *n)
+unpack_row(ex_packer **pk, int table, uint64_t id, const void **data, size_t *n, ex_err *err)
 {
     if (!ex_packed(*data, *n))
         return EX_OK;
     if (!*pk && ex_packer_new(pk) != EX_OK)
-        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
+        return ex_fail(err, EX_ENOMEM, "out of memory");
     ex_err e = {0};
     int rc = ex_unpack(*pk, *data, *n, data, n, &e);
     if (rc != EX_OK)
-        return ex_fail(&s->err, rc, "%s record %llu: %s", sq_tables[table], (unsigned long long)id,
+        return ex_fail(err, rc, "%s record %llu: %s", sq_tables[table], (unsigned long long)id,
                        e.msg);
     return EX_OK;
+}
+
+static int
+unpack(ex_store *s, ex_packer **pk, int table, uint64_t id, const void **data, size_t *n)
+{
+    return unpack_row(pk, table, id, data, n, &s->err);
 }
 
 static sqlite3_stmt *
@@ -226,6 +235,36 @@ sq_read_memory(ex_store *s, size_t bytes)
     return rc == EX_OK ? sq_exec(s, pragma) : rc;
 }
 
+/* The rows are handed over as stored: unpacking, most of a scan's time for packed records, is
+ * the decoders' work, which the caller may share between threads. */
+int
+sq_rec_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_want want,
+                   ex_record_visit fn, void *ctx)
+{
+    sqlite3_stmt *q = rstmt(s, table, R_SCAN_DESC);
+    if (!q)
+        return sq_dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(q, 2, to > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t id = (uint64_t)sqlite3_column_int64(q, 0);
+        int64_t key = sqlite3_column_int64(q, 1);
+        int w = want ? want(ctx, id, key) : 1;
+        if (w < 0)
+            rc = w;
+        else if (w > 0) {
+            size_t n;
+            const void *p = sq_column(q, 2, &n);
+            rc = fn(ctx, id, key, p, n);
+        }
+    }
+    if (rc == EX_OK && r != SQLITE_DONE)
+        rc = sq_dberr(s, "scan records");
+    sqlite3_reset(q);
+    return rc;
+}
+
 int
 sq_rec_max(ex_store *s, int table, uint64_t *id)
 {
@@ -287,6 +326,42 @@ sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, s
     sqlite3_bind_int64(q, 2, key);
     sqlite3_bind_blob(q, 3, data, (int)len, SQLITE_STATIC);
     return sq_run(s, q, "write record");
+}
+
+/* ---- the decoder: ex_unpack with a packer of its own ---- */
+
+struct ex_store_dec {
+    ex_packer *pk; /* made at the first packed record */
+};
+
+int
+sq_dec_new(ex_store *s, ex_store_dec **out)
+{
+    (void)s;
+    ex_store_dec *d = calloc(1, sizeof *d);
+    if (!d)
+        return EX_ENOMEM;
+    *out = d;
+    return EX_OK;
+}
+
+void
+sq_dec_free(ex_store_dec *d)
+{
+    if (d)
+        ex_packer_free(d->pk);
+    free(d);
+}
+
+int
+sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t len,
+          const void **rec, size_t *rlen, ex_err *err)
+{
+    if (table < 0 || table >= EX_TAB_COUNT)
+        return ex_fail(err, EX_EDB, "no record table %d", table);
+    *rec = data;
+    *rlen = len;
+    return unpack_row(&d->pk, table, id, rec, rlen, err);
 }
 
 /* ---- the encoder: SQLite stores what ex_pack makes (pack.h), so ledgers keep their bytes ---- */

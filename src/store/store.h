@@ -2,8 +2,9 @@
  * embedded SQLite store is the default, a shared PostgreSQL store plugs in the same way.
  *
  * Errors: every op that returns int returns EX_OK or a negative code and leaves a message in
- * ex_store_errmsg() (the encoder's ops excepted: they touch no store). EX_EDB is the
- * database's own failure (SQLite's reason in the message), EX_ENOMEM, and what each op names.
+ * ex_store_errmsg() (the encoder's and decoder's ops excepted: they touch no store). EX_EDB is
+ * the database's own failure (SQLite's reason in the message), EX_ENOMEM, and what each op
+ * names.
  * Ownership: `_dup` out-parameters are malloc'd (caller frees). Data a visitor is given is
  * borrowed until the visitor returns.
  *
@@ -15,15 +16,18 @@
  * be open on one database, on different threads at once: a read-only store (ex_ledger_reader)
  * reads concurrently with a writing one and sees what was committed (SQLite's WAL; not for
  * ":memory:", which is one connection); writers take turns (begin waits up to 10 s for
- * another store's write transaction, then EX_EDB). Encoders (enc_new) belong to no connection:
- * encode may run on any thread, concurrently with the store's ops, one encoder per thread.
+ * another store's write transaction, then EX_EDB). Encoders (enc_new) and decoders (dec_new)
+ * belong to no connection: encode and decode may run on any thread, concurrently with the
+ * store's ops, one encoder or decoder per thread.
  *
  * Record encoding: a record table's rows hold records in the store's encoding, which only the
  * store knows (SQLite: item and decision records as zstd frames, pack.h; other tables' as they
  * are). rec_insert_many takes records already encoded, by encode, which callers run ahead of
  * time and on other threads (the ingest sequencer encodes the next batch while the writer
  * thread commits one). rec_append and rec_put take plain records. Every read (rec_get_dup,
- * rec_scan, rec_scan_key) gives back plain records: the bytes that were encoded. */
+ * rec_scan, rec_scan_key) gives back plain records: the bytes that were encoded; only
+ * rec_scan_stored gives the stored forms, which a decoder (dec_new) turns back into them, on any
+ * thread, like an encoder. */
 #ifndef EX_STORE_H
 #define EX_STORE_H
 
@@ -63,8 +67,16 @@ enum {
     EX_TAB_COUNT
 };
 
-/* A record visitor: data is the plain record (len bytes; for rec_keys NULL and 0). */
+/* A record visitor: data is the plain record (len bytes; for rec_keys NULL and 0; for
+ * rec_scan_stored the stored form). */
 typedef int (*ex_record_visit)(void *ctx, uint64_t id, int64_t key, const void *data, size_t len);
+/* A row filter (rec_scan_stored), asked with a row's id and key before its record is read: 1
+ * to have the row visited, 0 to pass over it, or a negative code that stops the scan and is
+ * passed back. */
+typedef int (*ex_record_want)(void *ctx, uint64_t id, int64_t key);
+
+/* A record decoder: the store's per-thread state for reading stored forms back. */
+typedef struct ex_store_dec ex_store_dec;
 
 typedef struct ex_store_ops {
     /* Close the connection: ends bulk mode, rolls back an open transaction. */
@@ -160,6 +172,30 @@ typedef struct ex_store_ops {
      * touched pages would otherwise stay in the process (SQLite: no memory-mapped reads, a
      * page cache of `bytes`). */
     int (*read_memory)(ex_store *s, size_t bytes);
+
+    /* Records with from <= id < to, newest first (descending id), as stored: in the store's
+     * encoding, for a decoder (dec_new) to read back, on this thread or another (a reader of
+     * every key's latest record shares the unpacking between threads). want (NULL: every
+     * row) is asked first with each row's id and key, and a row it passes over is not read:
+     * a reader that has seen a key's latest record skips its older ones unread. */
+    int (*rec_scan_stored)(ex_store *s, int table, uint64_t from, uint64_t to,
+                           ex_record_want want, ex_record_visit fn, void *ctx);
+
+    /* ---- the record decoder ---- */
+    /* *out: a new decoder for s's encoding, for one thread; free it before s is closed. Like
+     * an encoder it reads nothing of s but its kind and may be made on any thread. EX_ENOMEM
+     * (no message). */
+    int (*dec_new)(ex_store *s, ex_store_dec **out);
+    /* Free a decoder; accepts NULL. */
+    void (*dec_free)(ex_store_dec *d);
+    /* The plain record whose stored form (as rec_scan_stored gives it) is data (len bytes),
+     * row id of table: *rec (rlen bytes) is data itself or the decoder's buffer, valid while
+     * data is and until the decoder's next call. EX_EFORMAT for a stored form that does not
+     * decode, with "<table> record <id>: <reason>" in err (may be NULL), as rec_get_dup
+     * says it; EX_ENOMEM. Never touches a store: runs on the decoder's thread, beside any
+     * store op. */
+    int (*decode)(ex_store_dec *d, int table, uint64_t id, const void *data, size_t len,
+                  const void **rec, size_t *rlen, ex_err *err);
 
     /* ---- the record encoder ---- */
     /* *out: a new encoder for s's encoding, for one thread; free it before s is closed. It

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Snapshots (PROOFS.md): create, list, show, diff, export, audit; --from after an opt-out;
-# tamper tests (audit and log verify); bad input.
+# tamper tests (audit and log verify); thousands of decisions, re-decided, against SQL; damaged
+# decisions; bad input.
 . "$(dirname "$0")/lib.sh"
 DB="$EXANTE_DIR/ledger.db"
 dig() { printf '%s' "$1" | sha256sum | sed 's/ .*//; s/^/sha256:/'; }
@@ -165,6 +166,70 @@ for n in 1 17 256 300 599 600; do
         [ "$(cat "$T/out")" = non-member ] && ok || bad "beside leaf $n of 600: $(cat "$T/out")"
     fi
 done
+# thousands of decisions, more than the decoding pipeline reads at a time (slots of 1024, in
+# a ring of 8), read newest first: 12,000 items, half decided under a second policy, then the
+# first half re-decided under it (18,000 decisions). The members are each item's latest
+# decision that admits, as SQL over the decisions gives them; the policies are named in the
+# order of their first decision; an audit as of a log size below the re-decisions gives the
+# earlier members
+export EXANTE_DIR="$T/many"
+DBM="$EXANTE_DIR/ledger.db"
+$EXANTE -q init >/dev/null
+$EXANTE -q source add s --kind other >/dev/null
+printf 'admit license MIT Apache-2.0\nreject * "no"\n' > pm1.txt
+printf 'admit license MIT GPL-3.0-only\nreject * "narrow"\n' > pm2.txt
+many() { # many FIRST LAST: items, a third each MIT, Apache-2.0 and GPL-3.0-only
+    awk -v a="$1" -v b="$2" 'BEGIN { split("MIT Apache-2.0 GPL-3.0-only", l, " ");
+        for (i = a; i <= b; i++) printf "{\"text\":\"many %d\",\"license\":\"%s\"}\n", i, l[i % 3 + 1] }'
+}
+p1=$($EXANTE --json policy adopt pm1.txt | sed 's/.*"digest":"\([^"]*\)".*/\1/')
+many 1 6000 > many1.jsonl
+$EXANTE -q ingest --source s many1.jsonl >/dev/null
+p2=$($EXANTE --json policy adopt pm2.txt | sed 's/.*"digest":"\([^"]*\)".*/\1/')
+many 6001 12000 > many2.jsonl
+$EXANTE -q ingest --source s many2.jsonl >/dev/null
+latest_admits() {
+    sql "$DBM" "SELECT DISTINCT json_extract(r, '\$.digest') FROM (SELECT record(record) AS r,
+        max(id) FROM decisions GROUP BY key) WHERE json_extract(r, '\$.verdict') = 'admit' ORDER BY 1"
+}
+expect 0 $EXANTE --json snapshot create m1
+contains "$T/out" "\"policies\":[\"$p1\",\"$p2\"]"
+contains "$T/out" '"size":8000'
+latest_admits > wantm1.txt
+$EXANTE snapshot export m1 > gotm1.txt
+[ "$(wc -l < wantm1.txt)" = 8000 ] && cmp -s gotm1.txt wantm1.txt && ok || bad "export of m1 differs"
+$EXANTE -q reevaluate >/dev/null
+[ "$(sql "$DBM" "SELECT count(*) FROM decisions")" = 18000 ] && ok || bad "want 18000 decisions"
+expect 0 $EXANTE --json snapshot create m2
+contains "$T/out" "\"policies\":[\"$p2\"]"
+latest_admits > wantm2.txt
+$EXANTE snapshot export m2 > gotm2.txt
+cmp -s gotm2.txt wantm2.txt && ok || bad "export of m2 differs"
+expect 0 $EXANTE snapshot audit m1
+expect 0 $EXANTE snapshot audit m2
+# a damaged decision, one in force, is refused and named, whichever thread decoded it
+cp "$DBM" pristine-many.db
+restore_many() { cp pristine-many.db "$DBM"; rm -f "$DBM-wal" "$DBM-shm"; }
+dmg=$(sql "$DBM" "SELECT max(id) FROM decisions WHERE key = 3000")
+sql "$DBM" "UPDATE decisions SET record = substr(record, 1, 30) || x'00' || substr(record, 32) WHERE id = $dmg"
+expect 2 $EXANTE snapshot create bad1
+contains "$T/err" "decisions record $dmg: damaged record"
+restore_many
+sql "$DBM" "UPDATE decisions SET record = CAST('{\"verdict\":\"admit\"' AS BLOB) WHERE id = $dmg"
+expect 2 $EXANTE snapshot create bad2
+contains "$T/err" "decision $dmg is not a decision record"
+restore_many
+sql "$DBM" "UPDATE decisions SET record = CAST('{\"verdict\":\"admit\"}' AS BLOB) WHERE id = $dmg"
+expect 2 $EXANTE snapshot create bad3
+contains "$T/err" "decision $dmg has no content digest"
+restore_many
+# an older decision, superseded, is never read: damaging it changes nothing
+older=$(sql "$DBM" "SELECT min(id) FROM decisions WHERE key = 3000")
+sql "$DBM" "UPDATE decisions SET record = substr(record, 1, 30) || x'00' || substr(record, 32) WHERE id = $older"
+expect 0 $EXANTE snapshot create m3
+$EXANTE snapshot export m3 > gotm3.txt
+cmp -s gotm3.txt wantm2.txt && ok || bad "export of m3 differs"
+restore_many
 export EXANTE_DIR="$T/ledger"
 
 # bad input

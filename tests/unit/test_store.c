@@ -4,6 +4,8 @@
  * the ingest does) and inserted with rec_insert_many read back byte for byte through
  * rec_get_dup, rec_scan and rec_scan_key; item and decision rows hold packed records (the
  * bytes ex_pack makes, so ledgers do not change), other tables' rows the records as they are.
+ * rec_scan_stored gives the rows a filter wants, newest first, as stored, and a decoder on
+ * another thread reads them back byte for byte; a damaged one it refuses, naming the row.
  *
  * Its bulk mode: with WAL checkpoints on their own thread, a long run of batches keeps the WAL
  * bounded (it starts over again and again), every record lands, and after bulk mode ends
@@ -131,6 +133,90 @@ read_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
+/* rec_scan_stored: the rows wanted, as stored, newest first; decoded on another thread */
+typedef struct stored {
+    ex_store *s;
+    const plain *p;
+    int table;
+    uint64_t asked, stop_at; /* the last id asked about; stop_at: want stops the scan there */
+    int bad;
+    ex_buf rows; /* the stored forms visited, back to back */
+    size_t off[NREC], len[NREC], n;
+    uint64_t id[NREC];
+    int decoded_ok, rc;
+} stored;
+
+static int
+want_odd(void *ctx, uint64_t id, int64_t key)
+{
+    stored *c = ctx;
+    if ((c->asked && id != c->asked - 1) || key != (int64_t)id * 3)
+        c->bad++;
+    c->asked = id;
+    if (id == c->stop_at)
+        return EX_ERANGE;
+    return id % 2 == 1;
+}
+
+static int
+keep_stored(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    stored *c = ctx;
+    if (id % 2 != 1 || key != (int64_t)id * 3 || c->n == NREC)
+        c->bad++;
+    else {
+        c->off[c->n] = c->rows.len;
+        c->len[c->n] = len;
+        c->id[c->n++] = id;
+        if (ex_buf_put(&c->rows, data, len) != EX_OK)
+            c->bad++;
+    }
+    return EX_OK;
+}
+
+static void *
+decode_main(void *arg)
+{
+    stored *c = arg;
+    ex_store_dec *d = NULL;
+    const ex_store_ops *o = c->s->ops;
+    c->rc = o->dec_new(c->s, &d);
+    for (size_t i = 0; c->rc == EX_OK && i < c->n; i++) {
+        const void *rec;
+        size_t rlen;
+        size_t k = (size_t)c->id[i] - 1;
+        c->rc = o->decode(d, c->table, c->id[i], c->rows.data + c->off[i], c->len[i], &rec, &rlen,
+                          NULL);
+        if (c->rc == EX_OK && rlen == c->p->len[k] && memcmp(rec, c->p->rec[k], rlen) == 0)
+            c->decoded_ok++;
+    }
+    o->dec_free(d);
+    return NULL;
+}
+
+static void
+test_stored(ex_store *s, const plain *p, int table)
+{
+    stored c = {.s = s, .p = p, .table = table};
+    CHECK_RC(s->ops->rec_scan_stored(s, table, 2, NREC, want_odd, keep_stored, &c), EX_OK);
+    /* asked about NREC-1 down to 2, newest first; visited the odd ones, as stored */
+    CHECK(c.bad == 0 && c.asked == 2 && c.n == (NREC - 2) / 2);
+    CHECK(c.n > 0 && c.id[0] == NREC - 1 && c.id[c.n - 1] == 3);
+    CHECK(c.n > 0 && ex_packed(c.rows.data, c.len[0]) == (table != EX_TAB_SOURCES));
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, decode_main, &c) == 0);
+    pthread_join(th, NULL);
+    CHECK_RC(c.rc, EX_OK);
+    CHECK(c.decoded_ok == (int)c.n);
+    /* want stops the scan with its code */
+    stored d = {.s = s, .p = p, .table = table, .stop_at = 100};
+    CHECK_RC(s->ops->rec_scan_stored(s, table, 1, UINT64_MAX, want_odd, keep_stored, &d),
+             EX_ERANGE);
+    CHECK(d.bad == 0 && d.asked == 100 && d.n == (NREC - 100) / 2);
+    ex_buf_free(&c.rows);
+    ex_buf_free(&d.rows);
+}
+
 /* the row as SQLite holds it, through a connection of the test's own */
 static int
 raw_row(const char *db, const char *table, int id, ex_buf *out)
@@ -224,6 +310,7 @@ test_encoding(const char *dir)
         r = (reading){p, 42, 0};
         CHECK_RC(s->ops->rec_scan_key(s, tables[t], 42 * 3, read_cb, &r), EX_OK);
         CHECK(r.next == 43 && r.bad == 0);
+        test_stored(s, p, tables[t]);
         ex_buf_free(&c.out);
     }
     ex_packer_free(pk);
@@ -240,6 +327,30 @@ test_encoding(const char *dir)
     }
     s->ops->enc_free(enc);
     s->ops->enc_free(NULL);
+    /* a damaged stored form is refused by a decoder, naming the row */
+    ex_store_dec *dec = NULL;
+    CHECK_RC(s->ops->dec_new(s, &dec), EX_OK);
+    if (dec) {
+        ex_buf packed = {0};
+        ex_packer *pk2;
+        CHECK_RC(ex_packer_new(&pk2), EX_OK);
+        CHECK_RC(ex_pack(pk2, EX_TAB_DECISIONS, recs[1].rec[0], recs[1].len[0], &packed), EX_OK);
+        packed.data[packed.len - 1] ^= 1; /* the checksum */
+        const void *rec = NULL;
+        size_t rlen = 0;
+        ex_err de = {0};
+        CHECK_RC(s->ops->decode(dec, EX_TAB_DECISIONS, 7, packed.data, packed.len, &rec, &rlen,
+                                &de),
+                 EX_EFORMAT);
+        CHECK(strstr(de.msg, "decisions record 7: damaged record") == de.msg);
+        /* a plain record is given back as it is */
+        CHECK_RC(s->ops->decode(dec, EX_TAB_SOURCES, 1, "{}", 2, &rec, &rlen, NULL), EX_OK);
+        CHECK(rlen == 2 && memcmp(rec, "{}", 2) == 0);
+        ex_packer_free(pk2);
+        ex_buf_free(&packed);
+    }
+    s->ops->dec_free(dec);
+    s->ops->dec_free(NULL);
     ex_store_close(s);
     unlink(db);
 }
