@@ -273,7 +273,7 @@ ex_ledger_lineage_dup(ex_ledger *l, const char *ref, char **json, size_t *len)
 {
     ex_err_clear(&l->err);
     att *a;
-    size_t n, at;
+    size_t n, at = 0;
     int rc = att_load(l, &a, &n);
     if (rc != EX_OK)
         return rc;
@@ -363,7 +363,7 @@ ex_ledger_model_retire(ex_ledger *l, const char *ref, const char *reason, uint64
     if (rc != EX_OK)
         return rc;
     att *a = NULL;
-    size_t n = 0, at;
+    size_t n = 0, at = 0;
     retiring r = {{0}, 0};
     if ((rc = att_load(l, &a, &n)) != EX_OK || (rc = att_find(l, a, n, ref, &at)) != EX_OK)
         goto out;
