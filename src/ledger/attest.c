@@ -1,6 +1,6 @@
 /* attest.c - `exante attest run` (ex_ledger_attest_run): a training run bound to the snapshots
  * it read, as an in-toto statement in a DSSE envelope, logged. The predicate carries what an
- * outsider needs to check it offline (attverify.c): each snapshot's record with its log
+ * outsider needs to check it offline (attest/verify.c): each snapshot's record with its log
  * inclusion proof under one signed checkpoint. Format: docs/FORMATS.md "Training runs". */
 #include "attest.h"
 #include "snapshot.h"

@@ -1,4 +1,4 @@
-/* test_attverify.c - ex_attest_verify (src/ledger/attverify.c) against envelopes that are signed
+/* test_attverify.c - ex_attest_verify (src/attest/verify.c) against envelopes that are signed
  * by the ledger's own key but say something else: a real ledger with two snapshots and a
  * genuine training run (ex_ledger_attest_run); its statement read back (statement.h), one field
  * changed, written again and signed again (dsse.h) with the ledger's key loaded from key.pem.

@@ -1,7 +1,8 @@
-/* attverify.c - ex_attest_verify: a training run's envelope checked offline, by what it carries
+/* verify.c - ex_attest_verify: a training run's envelope checked offline, by what it carries
  * (exante.h lists the checks in order). Each failure says which check failed first, so that
  * `exante verify` can name it. */
-#include "ledger.h"
+#include "exante.h"
+#include "core/core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
