@@ -7,13 +7,16 @@
 
 static const char usage[] =
     "usage: exante impact (--digest sha256:HEX | --url URL | --file PATH | --optout INDEX)\n"
+    "                     [--items]\n"
     "\n"
     "What the content (or every item an opt-out reaches) is in: the snapshots holding it, the\n"
     "models trained on those snapshots and every model derived from them (fine-tunes,\n"
     "distillations, merges), each with how it is reached, and the clean-room snapshot that\n"
     "would leave it out. --file hashes a file as ingest would (its bytes); INDEX is the log\n"
-    "index of an opt-out ('exante optout list'). --json: the answer as one JSON object\n"
-    "(query, digests, digests_count, items, snapshots, models, clean_room).\n";
+    "index of an opt-out ('exante optout list'). --items also lists every item holding the\n"
+    "content, exact copies at other URLs included (a pass over all items; an opt-out always\n"
+    "does it). --json: the answer as one JSON object (query, digests, digests_count, items,\n"
+    "item_list, snapshots, models, clean_room).\n";
 
 static void
 words(const char *json)
@@ -22,6 +25,16 @@ words(const char *json)
     size_t i;
     json_t *snaps = json_object_get(o, "snapshots"), *models = json_object_get(o, "models");
     printf("%s:\n", json_string_value(json_object_get(o, "query")));
+    json_t *items = json_object_get(o, "item_list");
+    if (json_is_array(items)) {
+        printf("  held by %lld item(s), exact copies included:\n",
+               (long long)json_integer_value(json_object_get(o, "items")));
+        json_array_foreach(items, i, v) {
+            const char *u = json_string_value(json_object_get(v, "url"));
+            printf("    item %lld %s\n", (long long)json_integer_value(json_object_get(v, "id")),
+                   u ? u : "(no URL)");
+        }
+    }
     if (json_array_size(snaps) == 0) {
         printf("  in no snapshot, so no attested model was trained on it.\n");
         json_decref(o);
@@ -60,6 +73,7 @@ cmd_impact(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         {"digest", required_argument, NULL, 'd'}, {"url", required_argument, NULL, 'u'},
         {"file", required_argument, NULL, 'f'},   {"optout", required_argument, NULL, 'o'},
+        {"items", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     ex_impact_query q = {0};
@@ -73,6 +87,7 @@ cmd_impact(cli *c, int argc, char **argv)
         case 'd': q.digest = optarg; break;
         case 'u': q.url = optarg; break;
         case 'f': file = optarg; break;
+        case 'i': q.items = 1; break;
         case 'o':
             if (cli_parse_u64(optarg, &q.optout_index))
                 return cli_usage(usage, "impact: --optout takes a log index");

@@ -675,15 +675,20 @@ typedef struct ex_impact_query {
     const char *url;
     int optout;
     uint64_t optout_index;
+    int items; /* list every item holding the content (a pass over the items; an opt-out's
+                  query always does) */
 } ex_impact_query;
 
 /* What the query reaches, one JSON object: query (in words), digests (up to 4096) and
- * digests_count, items (for an opt-out: every item it reaches, copies included), snapshots
+ * digests_count, items and item_list (with q->items, and always for an opt-out: every item
+ * holding one of the digests, exact copies at other URLs included; the first 1000 listed with
+ * digest, id and url), snapshots
  * holding any of the digests (name, log_index, size, members_reached), models (trained on one
  * of them, depth 0, or derived from such a model, depth >= 1: model, name, kind, log_index,
  * retired, how), clean_room (per snapshot reached: the members a `snapshot create --from` it
  * would drop once an opt-out is logged, and how many stay). A digest or URL is answered without
- * reading the items; an opt-out by URL prefix or domain reads every item. EX_ENOTFOUND for an
+ * reading the items unless q->items; an opt-out reads every item twice (its reach, then the
+ * copies). EX_ENOTFOUND for an
  * index that is not an opt-out, EX_EINVAL for a bad query. */
 int ex_ledger_impact_dup(ex_ledger *l, const ex_impact_query *q, char **json, size_t *len);
 

@@ -7,7 +7,9 @@
  *
  * A digest is answered without reading the items; a URL through why's lookup (the latest item
  * at that URL); an opt-out by a pass over every item (its digest, URL prefix or domain: there
- * is no URL index yet), which is the slow one. */
+ * is no URL index yet), which is the slow one. The items holding the content, every exact copy
+ * at whatever URL, take one more pass (always for an opt-out, on request for the others):
+ * there is no digest -> items index yet either (issue 14). */
 #include "attest.h"
 #include "snapshot.h"
 
@@ -21,9 +23,13 @@
 
 typedef struct reach {
     snap_set d;       /* the digests reached, ascending, distinct */
-    uint64_t items;   /* items reached (an opt-out's pass counts every copy) */
-    int items_known;  /* 0: by digest, the items are not counted */
+    uint64_t items;   /* items holding one of them: every exact copy */
+    int items_known;  /* 0: the items were not read */
+    json_t *list;     /* the first ITEMS_LISTED of them: {digest, id, url} */
+    uint64_t listed;
 } reach;
+
+#define ITEMS_LISTED 1000
 
 /* ---- the digests ---- */
 
@@ -50,7 +56,6 @@ item_reached(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     uint8_t d[EX_HASH_BYTES];
     if (ex_digest_parse(p->f.str[0], d) != EX_OK)
         return ex_fail(&p->l->err, EX_EFORMAT, "item %llu: bad digest", (unsigned long long)id);
-    p->r->items++;
     snap_set *s = &p->r->d;
     if (s->n == s->cap) {
         uint64_t cap = s->cap ? 2 * s->cap : 64;
@@ -111,7 +116,6 @@ by_optout(ex_ledger *l, uint64_t index, reach *r, char *what, size_t cap)
     ex_fields_free(&p.f);
     ex_peval_free(ev);
     ex_policy_free(pol);
-    r->items_known = 1;
     if (rc == EX_OK && r->d.n > 1) {
         qsort(r->d.d, r->d.n, EX_HASH_BYTES, cmp32);
         uint64_t k = 1;
@@ -131,6 +135,57 @@ one_digest(reach *r, const uint8_t d[EX_HASH_BYTES])
     memcpy(r->d.d[0], d, EX_HASH_BYTES);
     r->d.n = r->d.cap = 1;
     return EX_OK;
+}
+
+/* every item holding one of r's digests (a pass over the items): the exact copies */
+typedef struct copies_pass {
+    ex_ledger *l;
+    ex_fields f;
+    reach *r;
+} copies_pass;
+
+static int
+item_copy(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    copies_pass *p = ctx;
+    if (ex_fields_read(&p->f, data, len) != EX_OK || !p->f.str[0])
+        return ex_fail(&p->l->err, EX_EFORMAT, "item %llu is not an item record",
+                       (unsigned long long)id);
+    uint8_t d[EX_HASH_BYTES];
+    if (ex_digest_parse(p->f.str[0], d) != EX_OK ||
+        !bsearch(d, p->r->d.d, p->r->d.n, EX_HASH_BYTES, cmp32))
+        return EX_OK;
+    reach *r = p->r;
+    r->items++;
+    if (r->listed == ITEMS_LISTED)
+        return EX_OK;
+    json_t *o = json_pack("{s:s, s:I}", "digest", p->f.str[0], "id", (json_int_t)id);
+    if (o && p->f.str[1])
+        json_object_set_new(o, "url", json_string(p->f.str[1]));
+    if (!o || json_array_append_new(r->list, o) != 0)
+        return ex_fail(&p->l->err, EX_ENOMEM, "out of memory");
+    r->listed++;
+    return EX_OK;
+}
+
+static int
+copies(ex_ledger *l, reach *r)
+{
+    static const char *const paths[] = {"digest", "url"};
+    copies_pass p = {.l = l, .r = r};
+    r->items_known = 1;
+    if (!(r->list = json_array()))
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    if (r->d.n == 0)
+        return EX_OK;
+    int rc = ex_fields_init(&p.f, paths, 2);
+    if (rc == EX_OK)
+        rc = l->st->ops->rec_scan(l->st, EX_TAB_ITEMS, 1, UINT64_MAX, item_copy, &p);
+    if (rc != EX_OK && !l->err.msg[0])
+        ex_ledger_fail_store(l, rc);
+    ex_fields_free(&p.f);
+    return rc;
 }
 
 /* ---- snapshots, runs, models ---- */
@@ -201,8 +256,11 @@ ex_ledger_impact_dup(ex_ledger *l, const ex_impact_query *q, char **json, size_t
     } else {
         rc = by_optout(l, q->optout_index, &r, what, sizeof what);
     }
+    if (rc == EX_OK && (q->optout || q->items))
+        rc = copies(l, &r);
     if (rc != EX_OK) {
         snap_set_free(&r.d);
+        json_decref(r.list);
         if (!l->err.msg[0])
             ex_fail(&l->err, rc, "impact: %s", ex_strerror(rc));
         return rc;
@@ -281,8 +339,11 @@ ex_ledger_impact_dup(ex_ledger *l, const ex_impact_query *q, char **json, size_t
     }
     ex_cj_end(&w);
     ex_cj_kint(&w, "digests_count", (int64_t)r.d.n);
-    if (r.items_known)
+    if (r.items_known) {
+        ex_cj_key(&w, "item_list");
+        ex_cj_json(&w, r.list);
         ex_cj_kint(&w, "items", (int64_t)r.items);
+    }
     ex_cj_key(&w, "models");
     ex_cj_arr(&w);
     for (int dd = 0; dd <= (int)na; dd++)
@@ -333,5 +394,6 @@ out:
     free(ss.v);
     att_free(a, na);
     snap_set_free(&r.d);
+    json_decref(r.list);
     return rc;
 }

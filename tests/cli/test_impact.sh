@@ -41,7 +41,8 @@ python3 - by-optout.json "$(dig 'the essay')" <<'EOF' && ok || bad "impact --opt
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o['digests'] == [sys.argv[2]] and o['digests_count'] == 1, o['digests']
-assert o['items'] == 1, o['items']  # the item at press.example (the mirror copy is another URL)
+assert o['items'] == 2, o['items']  # press.example's, and the exact copy at the mirror
+assert sorted(x['url'] for x in o['item_list']) == ['https://mirror.example/copy', 'https://press.example/essay'], o['item_list']
 assert [s['name'] for s in o['snapshots']] == ['train'], o['snapshots']
 m = {x['name']: x for x in o['models']}
 assert set(m) == {'base', 'other', 'ft', 'distil', 'merged'}, sorted(m)
@@ -53,6 +54,7 @@ assert o['clean_room'] == [{'drops': 1, 'from': 'train', 'members_after': 2}], o
 EOF
 # by digest, file and URL: the same models; the copy at the mirror has the same digest
 expect 0 $EXANTE --json impact --digest "$(dig 'the essay')"
+cp "$T/out" by-digest.json
 grep -o '"name":"[a-z]*"' "$T/out" | sort > by-digest.txt
 grep -o '"name":"[a-z]*"' by-optout.json | sort > want.txt
 cmp -s by-digest.txt want.txt && ok || bad "impact --digest: $(cat "$T/out")"
@@ -62,7 +64,13 @@ grep -o '"name":"[a-z]*"' "$T/out" | sort | cmp -s - want.txt && ok || bad "impa
 expect 0 $EXANTE --json impact --url https://mirror.example/copy
 grep -o '"name":"[a-z]*"' "$T/out" | sort | cmp -s - want.txt && ok || bad "impact --url"
 grep -q '"clean"' "$T/out" && bad "the clean-room model was reached" || ok
+expect 0 $EXANTE --json impact --digest "$(dig 'the essay')" --items
+contains "$T/out" '"items":2'
+contains "$T/out" '"url":"https://mirror.example/copy"'
+grep -q '"item_list"' by-digest.json && bad "items listed without --items" || ok
 # in plain words
+expect 0 $EXANTE impact --file essay.txt --items
+contains "$T/out" "held by 2 item(s), exact copies included"
 expect 0 $EXANTE impact --file essay.txt
 contains "$T/out" "training cannot be undone retroactively"
 contains "$T/out" "distil"
