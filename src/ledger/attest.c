@@ -285,6 +285,15 @@ check_opts(ex_ledger *l, const ex_attest_opts *o)
     if (!known)
         return ex_fail(&l->err, EX_EINVAL, "attest: --kind is pretrain, fine-tune, distillation, "
                        "merge or continued, not '%s'", o->kind);
+    const char *const *lists[3] = {o->snapshots, o->parents, o->external};
+    size_t counts[3] = {o->nsnapshots, o->nparents, o->nexternal};
+    static const char *const what[3] = {"--snapshot", "--parent", "--parent-external"};
+    for (int k = 0; k < 3; k++) /* a run reads a snapshot once, derives from a model once */
+        for (size_t i = 0; i < counts[k]; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(lists[k][i], lists[k][j]) == 0)
+                    return ex_fail(&l->err, EX_EINVAL, "attest: %s '%s' is given twice", what[k],
+                                   lists[k][i]);
     for (size_t i = 0; i < o->nexternal; i++) {
         uint8_t d[EX_HASH_BYTES];
         if (ex_digest_parse(o->external[i], d) != EX_OK)

@@ -310,6 +310,9 @@ expect 2 $EXANTE attest run --snapshot s1 --weights new --name x --parent no-suc
 starts "$T/err" "exante: attest: unknown parent model 'no-such-model'"
 contains "$T/err" "--parent-external DIGEST"
 unchanged "unknown parent"
+expect 2 $EXANTE attest run --snapshot s1 --snapshot s1 --weights new --name x
+starts "$T/err" "exante: attest: --snapshot 's1' is given twice"
+unchanged "a snapshot given twice"
 expect 2 $EXANTE attest run --snapshot s1 --weights new --name x --kind rlhf
 starts "$T/err" "exante: attest: --kind is pretrain, fine-tune, distillation, merge or continued, not 'rlhf'"
 unchanged "bad kind"
