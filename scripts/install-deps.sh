@@ -8,6 +8,7 @@ pkgs=(
   libsqlite3-dev sqlite3             # embedded store; sqlite3 CLI for tamper tests
   libjansson-dev                     # JSON parsing
   libisal-dev libzstd-dev            # gzip (ISA-L igzip) and zstd streams for ingest
+  libutf8proc-dev libxxhash-dev      # near-duplicate fingerprints: NFKC + case folding, XXH3
   zlib1g-dev                         # bench/ only: gzip writer of the WARC benchmark
   zstd gzip                          # reference tools in the stream tests
   clang libclang-rt-14-dev           # libFuzzer targets, sanitizers

@@ -1,0 +1,53 @@
+/* near.h - near-duplicate fingerprints of text: normalisation, word 5-gram shingles, MinHash
+ * signatures and LSH band keys. The algorithm, with test vectors, is docs/FORMATS.md
+ * "Near-duplicate fingerprints"; it is meant to be recomputed by others, so every step is
+ * fixed: utf8proc's NFKC with case folding, XXH3-64 (seed 0) of each shingle, k
+ * multiply-add permutations whose constants come from splitmix64 from a documented seed, and
+ * band keys hashed with XXH3-64 seeded by the band's number.
+ *
+ * An ex_near is made once for a set of parameters and used by one thread at a time (it keeps
+ * scratch buffers); make one per thread. */
+#ifndef EX_NEAR_H
+#define EX_NEAR_H
+
+#include "core/core.h"
+
+#define EX_NEAR_SHINGLE_WORDS 5
+#define EX_NEAR_K_DEFAULT 112
+#define EX_NEAR_BANDS_DEFAULT 14
+#define EX_NEAR_K_MAX 1024
+/* The seed of the permutation constants: the bytes "exante-m" as a big-endian integer. */
+#define EX_NEAR_SEED UINT64_C(0x6578616e74652d6d)
+
+typedef struct ex_near ex_near;
+
+/* Parameters k (1..EX_NEAR_K_MAX permutations) and bands (1..k, dividing k: rows = k / bands).
+ * EX_EINVAL for others, EX_ENOMEM. */
+int ex_near_new(unsigned k, unsigned bands, ex_near **out);
+void ex_near_free(ex_near *n);
+unsigned ex_near_k(const ex_near *n);
+unsigned ex_near_bands(const ex_near *n);
+
+/* The normalised form of text[0..len) (any bytes: invalid UTF-8 counts as a separator), into
+ * out (reset first): NFKC and case folding, punctuation (Unicode P*) removed, other
+ * non-letters kept, every run of white space, separators (Z*) and control characters (Cc)
+ * one space, none at either end. EX_ENOMEM. */
+int ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out);
+
+/* The signature of text: sig[0..k) the minima over its shingles of each permutation; *shingles
+ * (may be NULL) the number of shingles (0 for a text without words: sig is then all
+ * UINT64_MAX, a signature that matches nothing). EX_ENOMEM. */
+int ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig,
+                      uint64_t *shingles);
+
+/* The band keys of sig: keys[0..bands). */
+void ex_near_bands_of(const ex_near *n, const uint64_t *sig, uint64_t *keys);
+
+/* The estimated Jaccard similarity of two signatures: the share of equal positions (0 if
+ * either signature is empty). */
+double ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b);
+
+/* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */
+void ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b);
+
+#endif
