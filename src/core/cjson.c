@@ -437,3 +437,29 @@ ex_json_canonical_dup(const struct json_t *v, char **out, size_t *len, ex_err *e
     *out = s;
     return EX_OK;
 }
+
+int
+ex_json_keys_check(json_t *o, const char *const *keys, int nreq, const char **key)
+{
+    *key = NULL;
+    if (!json_is_object(o))
+        return EX_JKEYS_NOT_OBJECT;
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        int ok = 0;
+        for (int i = 0; keys[i] && !ok; i++)
+            ok = strcmp(k, keys[i]) == 0;
+        if (!ok) {
+            *key = k;
+            return EX_JKEYS_UNKNOWN;
+        }
+    }
+    for (int i = 0; i < nreq; i++)
+        if (!json_object_get(o, keys[i])) {
+            *key = keys[i];
+            return EX_JKEYS_MISSING;
+        }
+    return EX_JKEYS_OK;
+}

@@ -100,4 +100,10 @@ ex_cj_kint(ex_cj *w, const char *k, int64_t v)
 int ex_json_canon(const json_t *v, ex_buf *out, ex_err *err);
 char *ex_json_canon_dup(const json_t *v, size_t *len, ex_err *err);
 
+/* Whether o is an object holding only the keys listed (NULL-terminated) and at least the
+ * first nreq of them: EX_JKEYS_OK, or what is wrong, *key naming the key (strict readers
+ * word the message their own way). */
+enum { EX_JKEYS_OK = 0, EX_JKEYS_NOT_OBJECT, EX_JKEYS_UNKNOWN, EX_JKEYS_MISSING };
+int ex_json_keys_check(json_t *o, const char *const *keys, int nreq, const char **key);
+
 #endif

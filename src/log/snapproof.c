@@ -166,23 +166,19 @@ ex_snapshot_proof_is(json_t *o)
 int
 ex_proof_keys(json_t *o, const char *where, const char *const *keys, int required, ex_err *err)
 {
-    if (!json_is_object(o))
-        return ex_fail(err, EX_EFORMAT, "proof: %s is not an object", where ? where : "it");
+    int n = 0;
+    while (required && keys[n])
+        n++;
     const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v)
-    {
-        int ok = 0;
-        for (int i = 0; keys[i]; i++)
-            ok |= strcmp(k, keys[i]) == 0;
-        if (!ok)
-            return ex_fail(err, EX_EFORMAT, "proof: unknown key \"%s\"%s%s", k,
-                           where ? " in " : "", where ? where : "");
+    switch (ex_json_keys_check(o, keys, n, &k)) {
+    case EX_JKEYS_NOT_OBJECT:
+        return ex_fail(err, EX_EFORMAT, "proof: %s is not an object", where ? where : "it");
+    case EX_JKEYS_UNKNOWN:
+        return ex_fail(err, EX_EFORMAT, "proof: unknown key \"%s\"%s%s", k, where ? " in " : "",
+                       where ? where : "");
+    case EX_JKEYS_MISSING:
+        return ex_fail(err, EX_EFORMAT, "proof: %s has no \"%s\"", where ? where : "it", k);
     }
-    for (int i = 0; required && keys[i]; i++)
-        if (!json_object_get(o, keys[i]))
-            return ex_fail(err, EX_EFORMAT, "proof: %s has no \"%s\"", where ? where : "it",
-                           keys[i]);
     return EX_OK;
 }
 
