@@ -59,6 +59,20 @@ int cli_wants_help(int argc, char **argv);
 int cli_subcommand(int *argc, char ***argv, const char *usage, const char *family,
                    const char *want, const char **sub);
 
+/* The input options ingest and filter share: --format and the JSONL field names. Put
+ * CLI_INPUT_OPTIONS in the getopt table and hand every option to cli_input_option: 1 if it
+ * was one of these (*in updated), -1 for a bad --format value, 0 for another option. */
+typedef struct cli_inputs {
+    int format; /* EX_FORMAT_* */
+    const char *text, *url, *id, *license, *fetched;
+} cli_inputs;
+#define CLI_INPUT_OPTIONS                                                                    \
+    {"format", required_argument, NULL, 'f'}, {"text-field", required_argument, NULL, 'T'}, \
+        {"url-field", required_argument, NULL, 'U'}, {"id-field", required_argument, NULL, 'I'}, \
+        {"license-field", required_argument, NULL, 'L'},                                    \
+        {"fetched-field", required_argument, NULL, 'F'}
+int cli_input_option(int ch, const char *arg, cli_inputs *in);
+
 /* The ingest / reevaluate summary (text or --json) on stdout. */
 void cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc);
 

@@ -73,38 +73,24 @@ cmd_filter(cli *c, int argc, char **argv)
         {"snapshot", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
         {"strict", no_argument, NULL, 'S'},
-        {"format", required_argument, NULL, 'f'},
-        {"text-field", required_argument, NULL, 'T'},
-        {"url-field", required_argument, NULL, 'U'},
-        {"id-field", required_argument, NULL, 'I'},
-        {"license-field", required_argument, NULL, 'L'},
-        {"fetched-field", required_argument, NULL, 'F'},
+        CLI_INPUT_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     ex_filter_opts o = {.fd = STDOUT_FILENO, .report = report};
-    static const char *const formats[] = {"auto", "files", "jsonl", "warc"};
-    int ch;
+    cli_inputs in = {0};
+    int ch, got;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((got = cli_input_option(ch, optarg, &in)) < 0)
+            return cli_usage(usage, "filter: --format is auto, files, jsonl or warc");
+        if (got)
+            continue;
         switch (ch) {
         case 's': o.snapshot = optarg; break;
         case 'o': o.out = strcmp(optarg, "-") == 0 ? NULL : optarg; break;
         case 'S': o.strict = 1; break;
-        case 'f':
-            o.format = -1;
-            for (int i = 0; i < 4; i++)
-                if (strcmp(optarg, formats[i]) == 0)
-                    o.format = i; /* EX_FORMAT_AUTO, _FILES, _JSONL, _WARC */
-            if (o.format < 0)
-                return cli_usage(usage, "filter: --format is auto, files, jsonl or warc");
-            break;
-        case 'T': o.text_field = optarg; break;
-        case 'U': o.url_field = optarg; break;
-        case 'I': o.id_field = optarg; break;
-        case 'L': o.license_field = optarg; break;
-        case 'F': o.fetched_field = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "filter: bad option '%s'", argv[optind - 1]);
         }
@@ -113,6 +99,9 @@ cmd_filter(cli *c, int argc, char **argv)
         return cli_usage(usage, "filter: --snapshot NAME is required");
     if (optind >= argc)
         return cli_usage(usage, "filter: no PATH given");
+    o.format = in.format;
+    o.text_field = in.text, o.url_field = in.url, o.id_field = in.id;
+    o.license_field = in.license, o.fetched_field = in.fetched;
     if (!o.out && isatty(STDOUT_FILENO) && !c->quiet)
         cli_err("filter: writing the feed to the terminal (use --out FILE or a pipe)");
     ex_ledger *l;

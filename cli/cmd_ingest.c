@@ -63,12 +63,7 @@ cmd_ingest(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"source", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"text-field", required_argument, NULL, 'T'},
-        {"url-field", required_argument, NULL, 'U'},
-        {"id-field", required_argument, NULL, 'I'},
-        {"license-field", required_argument, NULL, 'L'},
-        {"fetched-field", required_argument, NULL, 'F'},
+        CLI_INPUT_OPTIONS,
         {"batch", required_argument, NULL, 'b'},
         {"jobs", required_argument, NULL, 'j'},
         {"strict", no_argument, NULL, 'S'},
@@ -76,30 +71,18 @@ cmd_ingest(cli *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     ex_ingest_opts o = {0};
+    cli_inputs in = {0};
     uint64_t n;
-    int ch;
+    int ch, got;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((got = cli_input_option(ch, optarg, &in)) < 0)
+            return cli_usage(usage, "ingest: --format is auto, files, jsonl or warc");
+        if (got)
+            continue;
         switch (ch) {
         case 's': o.source = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "auto") == 0)
-                o.format = EX_FORMAT_AUTO;
-            else if (strcmp(optarg, "files") == 0)
-                o.format = EX_FORMAT_FILES;
-            else if (strcmp(optarg, "jsonl") == 0)
-                o.format = EX_FORMAT_JSONL;
-            else if (strcmp(optarg, "warc") == 0)
-                o.format = EX_FORMAT_WARC;
-            else
-                return cli_usage(usage, "ingest: --format is auto, files, jsonl or warc");
-            break;
-        case 'T': o.text_field = optarg; break;
-        case 'U': o.url_field = optarg; break;
-        case 'I': o.id_field = optarg; break;
-        case 'L': o.license_field = optarg; break;
-        case 'F': o.fetched_field = optarg; break;
         case 'b':
             if (cli_parse_u64(optarg, &n) || n == 0 || n > 1000000)
                 return cli_usage(usage, "ingest: --batch takes 1..1000000");
@@ -117,6 +100,9 @@ cmd_ingest(cli *c, int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage(usage, "ingest: no PATH given");
+    o.format = in.format;
+    o.text_field = in.text, o.url_field = in.url, o.id_field = in.id;
+    o.license_field = in.license, o.fetched_field = in.fetched;
     if (!o.source)
         return cli_usage(usage, "ingest: --source NAME is required (see 'exante source add')");
     ex_ledger *l;

@@ -408,3 +408,25 @@ main(int argc, char **argv)
     cli_err("unknown command '%s' (see 'exante --help')", argv[a]);
     return EXIT_USAGE;
 }
+
+int
+cli_input_option(int ch, const char *arg, cli_inputs *in)
+{
+    static const char *const formats[] = {"auto", "files", "jsonl", "warc"}; /* EX_FORMAT_* */
+    switch (ch) {
+    case 'f':
+        for (int i = 0; i < 4; i++)
+            if (strcmp(arg, formats[i]) == 0) {
+                in->format = i;
+                return 1;
+            }
+        return -1;
+    case 'T': in->text = arg; return 1;
+    case 'U': in->url = arg; return 1;
+    case 'I': in->id = arg; return 1;
+    case 'L': in->license = arg; return 1;
+    case 'F': in->fetched = arg; return 1;
+    default: return 0;
+    }
+}
+

@@ -114,6 +114,12 @@ contains "$T/err" "nosuch"
 expect 2 $EXANTE filter corpus.jsonl
 contains "$T/err" "--snapshot NAME is required"
 expect 2 $EXANTE filter --snapshot s1
+expect 2 $EXANTE filter --snapshot s1 --format xml corpus.jsonl
+contains "$T/err" "--format is auto, files, jsonl or warc"
+# --format jsonl reads a file without a .jsonl look as JSONL
+cp corpus.jsonl corpus.data
+expect 0 $EXANTE filter --snapshot s1 --format jsonl corpus.data
+cmp -s "$T/out" want-s1.jsonl && ok || bad "filter --format jsonl"
 expect 0 $EXANTE filter --help
 contains "$T/out" "usage: exante filter"
 mkdir -p docs && printf 'a doc' > docs/a.txt
