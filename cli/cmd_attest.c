@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char attest_usage[] =
-    "usage: exante attest run --snapshot NAME... --weights PATH... --name MODEL\n"
+    "usage: exante attest run --snapshot NAME... --weights PATH... [--name MODEL]\n"
     "                         [--kind pretrain|fine-tune|distillation|merge|continued]\n"
     "                         [--parent MODEL]... [--parent-external DIGEST]...\n"
     "                         [--code GIT_COMMIT|FILE] [--config FILE] [--started TIME]\n"
@@ -18,7 +18,8 @@ static const char attest_usage[] =
     "its log inclusion proof under the current signed checkpoint, the policies, code and config\n"
     "digests, parent models and the kind of derivation. Signed as a DSSE envelope with the\n"
     "ledger's key (or --key: a PEM key file, passphrase in EXANTE_PASSPHRASE), logged, stored,\n"
-    "and printed (or written to --out). A parent is a model of this ledger (name or id);\n"
+    "and printed (or written to --out). --name defaults to model-<the id's first 12 hex\n"
+    "digits>. A parent is a model of this ledger (name or id);\n"
     "--parent-external names one from elsewhere by its digest. --jobs hashes files in parallel.\n"
     "JSON keys: index, model, envelope.\n";
 
@@ -129,8 +130,8 @@ attest_run(cli *c, int argc, char **argv)
     }
     if (x == EXIT_OKAY && optind != argc)
         x = cli_usage(attest_usage, "attest run: unexpected argument '%s'", argv[optind]);
-    if (x == EXIT_OKAY && (!snaps.n || !weights.n || !o.name))
-        x = cli_usage(attest_usage, "attest run: --snapshot, --weights and --name are required");
+    if (x == EXIT_OKAY && (!snaps.n || !weights.n))
+        x = cli_usage(attest_usage, "attest run: --snapshot and --weights are required");
     ex_key *key = NULL;
     if (x == EXIT_OKAY && keyfile)
         x = load_key(keyfile, &key);

@@ -65,7 +65,7 @@ static const cli_command commands[] = {
     {"filter", cmd_filter,
      "--snapshot NAME [--out FILE] PATH...\tthe training feed: the members, byte for byte"},
     {"attest", cmd_attest,
-     "run --snapshot S --weights W --name M\tbind a training run to snapshots (DSSE)"},
+     "run --snapshot S --weights W [--name M]\tbind a training run to snapshots (DSSE)"},
     {"verify", cmd_verify, "ENVELOPE [--weights W]\tcheck a training run's envelope offline"},
     {"models", cmd_models, "\tthe attested models, as JSONL"},
     {"lineage", cmd_lineage, "MODEL\tancestors and descendants of a model"},

@@ -602,7 +602,8 @@ typedef struct ex_attest_opts {
     const char *kind;    /* pretrain (NULL), fine-tune, distillation, merge, continued */
     const char *code;    /* a git commit (7 to 64 hex digits) or a file; may be NULL */
     const char *config;  /* a file; may be NULL */
-    const char *name;    /* the model's name (1 to 128 characters, no control characters) */
+    const char *name;    /* the model's name (1 to 128 characters, no control characters);
+                            NULL: "model-" and the first 12 hex digits of its id */
     const char *started, *finished; /* RFC 3339 UTC; NULL: now */
     ex_key *key;         /* signs the envelope; NULL: the ledger's key */
     unsigned jobs;       /* threads hashing weight files */

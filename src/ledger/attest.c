@@ -26,6 +26,7 @@ typedef struct run_ctx {
     size_t parent_at[ATT_MAX_LINKS];
     ex_weights *w;
     char model[EX_DIGEST_STR_BYTES];
+    char name[EX_MODEL_NAME_MAX + 1]; /* o->name, or made from the model id */
     uint64_t log_size;
     char *checkpoint;
     ex_buf pred, stmt, entry;
@@ -124,7 +125,7 @@ write_predicate(run_ctx *c)
     ex_cj_key(&w, "model");
     ex_cj_obj(&w);
     ex_cj_kopt(&w, "id", c->model);
-    ex_cj_kopt(&w, "name", o->name);
+    ex_cj_kopt(&w, "name", c->name);
     ex_cj_end(&w);
     ex_cj_key(&w, "parents");
     ex_cj_arr(&w);
@@ -227,7 +228,7 @@ write_entry(run_ctx *c)
     ex_cj_end(&w);
     ex_cj_kopt(&w, "kind", o->kind ? o->kind : "pretrain");
     ex_cj_kopt(&w, "model", c->model);
-    ex_cj_kopt(&w, "name", o->name);
+    ex_cj_kopt(&w, "name", c->name);
     ex_cj_key(&w, "parents");
     ex_cj_arr(&w);
     for (size_t i = 0; i < o->nparents; i++)
@@ -275,7 +276,7 @@ check_opts(ex_ledger *l, const ex_attest_opts *o)
         return ex_fail(&l->err, EX_EINVAL, "attest: no weights (--weights PATH)");
     if (o->nparents + o->nexternal > ATT_MAX_LINKS)
         return ex_fail(&l->err, EX_EINVAL, "attest: at most %d parents", ATT_MAX_LINKS);
-    if (!o->name || !valid_name(o->name))
+    if (o->name && !valid_name(o->name))
         return ex_fail(&l->err, EX_EINVAL,
                        "attest: a model name (--name) is 1 to %d characters, no control "
                        "characters", EX_MODEL_NAME_MAX);
@@ -355,6 +356,10 @@ ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope, siz
         ex_fail(&l->err, rc, "weights: %s", e.msg);
     if (rc == EX_OK) {
         ex_digest_format(mid, c.model);
+        /* no name given: "model-" and the id's first 12 hex digits */
+        snprintf(c.name, sizeof c.name, "%s", o->name ? o->name : "");
+        if (!o->name)
+            snprintf(c.name, sizeof c.name, "model-%.12s", c.model + 7);
         for (size_t i = 0; i < c.natts && rc == EX_OK; i++)
             if (strcmp(c.atts[i].model, c.model) == 0)
                 rc = ex_fail(&l->err, EX_EEXIST, "attest: these weights are model %s, attested "

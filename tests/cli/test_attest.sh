@@ -325,8 +325,10 @@ expect 2 $EXANTE attest run --snapshot s1 --weights new --name x --parent-extern
 starts "$T/err" "exante: attest: --parent-external 'sha256:abc' is not a sha256:<64 hex> digest"
 expect 2 $EXANTE attest run --snapshot s1 --weights new --name x --started yesterday
 starts "$T/err" "exante: attest: 'yesterday' is not an RFC 3339 time"
-expect 2 $EXANTE attest run --snapshot s1 --weights new
-contains "$T/err" "--snapshot, --weights and --name are required"
+expect 2 $EXANTE attest run --weights new
+contains "$T/err" "--snapshot and --weights are required"
+expect 2 $EXANTE attest run --snapshot s1
+contains "$T/err" "--snapshot and --weights are required"
 unchanged "bad options"
 # the same weights attested again, under another name and another file layout
 mkdir again
@@ -351,5 +353,12 @@ expect 0 $EXANTE verify other.env --signer other/l/vkey --proof other.proof
 expect 1 $EXANTE verify other.env --vkey other/l/vkey
 starts "$T/err" "exante: verify: checkpoint: "
 expect 0 $EXANTE log verify
+
+# no --name: the model is named after its id
+mkdir unnamed && printf 'unnamed weights' > unnamed/w.bin
+expect 0 $EXANTE --json attest run --snapshot s1 --weights unnamed --out unnamed.env
+uid=$(sed 's/.*"model":"sha256:\([0-9a-f]\{12\}\).*/\1/' "$T/out")
+expect 0 $EXANTE --json lineage "model-$uid"
+contains "$T/out" "\"name\":\"model-$uid\""
 
 finish
