@@ -139,6 +139,14 @@ printf 'four' > tree/d.txt # not ingested: not a member
 expect 0 $EXANTE filter --snapshot files tree
 printf 'tree/a.txt\ntree/c.txt\n' | cmp -s - "$T/out" && ok || bad "files feed: $(cat "$T/out")"
 contains "$T/err" "4 records: 2 passed, 2 not a member"
+# a member whose path holds a newline cannot be listed: unreadable, or the end with --strict
+mkdir nl && printf 'one' > "nl/a
+b.txt"
+expect 0 $EXANTE filter --snapshot files nl
+[ ! -s "$T/out" ] && ok || bad "a path with a newline was listed"
+contains "$T/err" "its path holds a newline"
+contains "$T/err" "1 records: 0 passed, 0 not a member, 1 unreadable"
+expect 2 $EXANTE filter --snapshot files --strict nl
 
 # WARC: records byte for byte, per-record gzip; checked by ingesting the feed into a new
 # ledger, whose snapshot must be the filtered one
