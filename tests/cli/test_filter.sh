@@ -109,6 +109,8 @@ expect 3 $EXANTE filter --snapshot s1 --strict missing.jsonl corpus.jsonl --out 
 expect 2 $EXANTE filter --snapshot s1 --strict corpus.jsonl --out strict.jsonl
 contains "$T/err" "line 6: malformed JSON"
 [ ! -e strict.jsonl ] && ok || bad "--strict made an output file"
+expect 3 $EXANTE filter --snapshot s1 corpus.jsonl --out /nonexistent-dir/feed.jsonl
+contains "$T/err" "cannot create '/nonexistent-dir/feed.jsonl'"
 expect 2 $EXANTE filter --snapshot nosuch corpus.jsonl
 contains "$T/err" "nosuch"
 expect 2 $EXANTE filter corpus.jsonl
