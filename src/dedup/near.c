@@ -189,16 +189,30 @@ ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig, uint6
 }
 
 void
-ex_near_bands_of(const ex_near *n, const uint64_t *sig, uint64_t *keys)
+ex_near_fingerprint(const ex_near *n, const uint64_t *sig, uint8_t *fp)
+{
+    for (unsigned i = 0; i < n->k; i++)
+        fp[i] = (uint8_t)sig[i];
+}
+
+void
+ex_near_bands_of(const ex_near *n, const uint8_t *fp, uint64_t *keys)
 {
     unsigned rows = n->k / n->bands;
-    uint8_t buf[8 * EX_NEAR_K_MAX];
     for (unsigned j = 0; j < n->bands; j++) {
-        for (unsigned r = 0; r < rows; r++) /* little-endian, whatever the machine */
-            for (int b = 0; b < 8; b++)
-                buf[8 * r + (unsigned)b] = (uint8_t)(sig[j * rows + r] >> (8 * b));
-        keys[j] = XXH3_64bits_withSeed(buf, 8 * (size_t)rows, j);
+        uint64_t key = XXH3_64bits_withSeed(fp + (size_t)j * rows, rows, j);
+        keys[j] = key ? key : 1;
     }
+}
+
+double
+ex_near_fp_jaccard(unsigned k, const uint8_t *a, const uint8_t *b)
+{
+    unsigned same = 0;
+    for (unsigned i = 0; i < k; i++)
+        same += a[i] == b[i];
+    double j = ((double)same / k - 1.0 / 256) / (1.0 - 1.0 / 256);
+    return j > 0 ? j : 0;
 }
 
 double

@@ -40,11 +40,21 @@ int ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out);
 int ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig,
                       uint64_t *shingles);
 
-/* The band keys of sig: keys[0..bands). */
-void ex_near_bands_of(const ex_near *n, const uint64_t *sig, uint64_t *keys);
+/* The fingerprint of sig, what is stored per item: the low byte of each of its k values
+ * (b-bit MinHash with b = 8), fp[0..k). */
+void ex_near_fingerprint(const ex_near *n, const uint64_t *sig, uint8_t *fp);
 
-/* The estimated Jaccard similarity of two signatures: the share of equal positions (0 if
- * either signature is empty). */
+/* The band keys of a fingerprint: keys[0..bands), key j = XXH3-64 with seed j of fp[j*r ..
+ * j*r + r) (r = k / bands rows), except that a key of 0 is 1 (index keys are never 0). */
+void ex_near_bands_of(const ex_near *n, const uint8_t *fp, uint64_t *keys);
+
+/* The estimated Jaccard similarity of two fingerprints of k bytes: with m equal positions,
+ * max(0, (m / k - 1/256) / (1 - 1/256)) (two different minima have equal low bytes with
+ * probability 1/256). */
+double ex_near_fp_jaccard(unsigned k, const uint8_t *a, const uint8_t *b);
+
+/* The estimated Jaccard similarity of two full signatures: the share of equal positions (0
+ * if either signature is empty). */
 double ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b);
 
 /* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */

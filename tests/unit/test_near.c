@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "dedup/near.h"
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include "t.h"
 
 static ex_near *N;
@@ -66,18 +68,31 @@ test_signature(void)
     CHECK_RC(ex_near_signature(N, " ,. ", 4, t, &sh), EX_OK);
     CHECK(sh == 0 && t[0] == UINT64_MAX && t[111] == UINT64_MAX);
     CHECK(ex_near_jaccard(N, t, t) == 0.0);
-    /* bands: equal signatures, equal keys; one changed row changes its band's key alone */
+    /* fingerprints: the low bytes; bands: equal fingerprints, equal keys; one changed row
+     * changes its band's key alone */
+    uint8_t f1[EX_NEAR_K_DEFAULT], f2[EX_NEAR_K_DEFAULT];
+    ex_near_fingerprint(N, s, f1);
+    CHECK(f1[0] == 0xb0 && f1[1] == 0x6c && f1[111] == 0x59);
     uint64_t k1[EX_NEAR_BANDS_DEFAULT], k2[EX_NEAR_BANDS_DEFAULT];
-    ex_near_bands_of(N, s, k1);
-    memcpy(t, s, sizeof s);
-    ex_near_bands_of(N, t, k2);
+    ex_near_bands_of(N, f1, k1);
+    memcpy(f2, f1, sizeof f1);
+    ex_near_bands_of(N, f2, k2);
     CHECK(memcmp(k1, k2, sizeof k1) == 0);
-    t[8 * 5 + 3] ^= 1;
-    ex_near_bands_of(N, t, k2);
+    CHECK(k1[0] == XXH3_64bits_withSeed(f1, 8, 0) && k1[13] == XXH3_64bits_withSeed(f1 + 104, 8, 13));
+    f2[8 * 5 + 3] ^= 1;
+    ex_near_bands_of(N, f2, k2);
     int differ = 0;
     for (int j = 0; j < EX_NEAR_BANDS_DEFAULT; j++)
         differ += k1[j] != k2[j];
     CHECK(differ == 1 && k1[5] != k2[5]);
+    /* the estimate from fingerprints: equal 1, one of 112 differing (111/112 - 1/256) / (255/256) */
+    CHECK(ex_near_fp_jaccard(112, f1, f1) == 1.0);
+    double e = ex_near_fp_jaccard(112, f1, f2);
+    CHECK(e > 0.99 && e < (111.0 / 112));
+    memset(f2, 0, sizeof f2);
+    for (int i = 0; i < 112; i++)
+        f2[i] = (uint8_t)(f1[i] + 1);
+    CHECK(ex_near_fp_jaccard(112, f1, f2) == 0.0);
     /* parameters */
     ex_near *x = NULL;
     CHECK_RC(ex_near_new(112, 15, &x), EX_EINVAL);
