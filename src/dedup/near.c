@@ -225,3 +225,34 @@ ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b)
     }
     return empty ? 0.0 : (double)same / n->k;
 }
+
+size_t
+ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out)
+{
+    if (!fp) {
+        out[0] = 0;
+        return 1;
+    }
+    out[0] = 1;
+    out[1] = (uint8_t)n->k, out[2] = (uint8_t)(n->k >> 8);
+    out[3] = (uint8_t)n->bands, out[4] = (uint8_t)(n->bands >> 8);
+    memcpy(out + 5, fp, n->k);
+    return 5 + (size_t)n->k;
+}
+
+int
+ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
+                    const uint8_t **fp)
+{
+    const uint8_t *b = rec;
+    if (len == 1 && b[0] == 0)
+        return EX_ENOTFOUND;
+    if (len < 5 || b[0] != 1)
+        return EX_EFORMAT;
+    *k = b[1] | (unsigned)b[2] << 8;
+    *bands = b[3] | (unsigned)b[4] << 8;
+    if (*k == 0 || *k > EX_NEAR_K_MAX || *bands == 0 || *k % *bands || len != 5 + (size_t)*k)
+        return EX_EFORMAT;
+    *fp = b + 5;
+    return EX_OK;
+}

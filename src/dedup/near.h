@@ -57,6 +57,17 @@ double ex_near_fp_jaccard(unsigned k, const uint8_t *a, const uint8_t *b);
  * if either signature is empty). */
 double ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b);
 
+/* ---- the stored record of a fingerprint (one per item, docs/FORMATS.md) ----
+ * 0x01, k and bands as 2 little-endian bytes each, then the k bytes of the fingerprint; an
+ * item without text (or without words) has the one byte 0x00. */
+#define EX_NEAR_REC_MAX (5 + EX_NEAR_K_MAX)
+/* The record of fp (NULL: no text) into out[0..EX_NEAR_REC_MAX); its length. */
+size_t ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out);
+/* Read a record: EX_OK with *k, *bands and *fp (pointing into rec); EX_ENOTFOUND for the
+ * record of an item without text; EX_EFORMAT for anything else. */
+int ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
+                        const uint8_t **fp);
+
 /* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */
 void ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b);
 

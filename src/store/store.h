@@ -64,6 +64,9 @@ enum {
                           member digests, each 'L' then 32-byte digests (never a zstd frame) */
     EX_TAB_ATTESTATIONS, /* key: log index of the attestation's entry; records: DSSE envelopes */
     EX_TAB_RETIREMENTS,  /* key: log index of the retirement's entry; records: the entries */
+    EX_TAB_NEAR,         /* id: the item's; key: its ISCC Text-Code (first 64 bits, 0: none);
+                            records: its near-duplicate fingerprint, stored as it is
+                            (dedup/near.h) */
     EX_TAB_COUNT
 };
 
@@ -237,10 +240,10 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 6
+#define EX_STORE_SCHEMA 7
 /* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed
- * records, which readers tell apart from plain ones, 5 the snapshot tables and 6 the
- * attestation tables, which a ledger that never had them has no use for (reading them fails:
+ * records, which readers tell apart from plain ones, 5 the snapshot tables, 6 the
+ * attestation tables and 7 the near-duplicate fingerprints, which a ledger that never had them has no use for (reading them fails:
  * no such table). Older ones are
  * migrated by the next command that writes. */
 #define EX_STORE_READ_MIN 3
