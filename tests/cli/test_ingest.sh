@@ -241,7 +241,7 @@ expect 0 $EXANTE why "$(sql "$DB" "SELECT json_extract(record, '\$.digest') FROM
 [ "$(sql "$DB" "PRAGMA user_version")" = 3 ] && ok || bad "a read-only command migrated the ledger"
 printf '{"text":"after the upgrade"}\n' > upgrade.jsonl
 expect 0 $EXANTE ingest --source web upgrade.jsonl
-[ "$(sql "$DB" "PRAGMA user_version")" = 6 ] && ok || bad "ingest did not migrate the ledger to schema 6"
+[ "$(sql "$DB" "PRAGMA user_version")" = 7 ] && ok || bad "ingest did not migrate the ledger to schema 7"
 [ "$(sql "$DB" "SELECT hex(substr(record, 1, 4)) FROM items ORDER BY id DESC LIMIT 1")" = 28B52FFD ] && ok || bad "the new item is not packed"
 expect 0 $EXANTE log verify
 restore
