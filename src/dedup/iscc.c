@@ -238,7 +238,7 @@ ex_iscc_collapse(const char *text, size_t len, ex_buf *out, size_t *characters)
     /* 4. .lower(): simple lower case mappings and final sigmas (Python's one full mapping,
      * U+0130, never meets it: NFD has taken it apart) */
     final_sigmas(cp, m);
-    /* 5. C*, M* and P* out, the rest back to UTF-8 */
+    /* 5. C*, M* and P* out, the rest back to UTF-8, then NFKC */
     valid.len = 0;
     for (size_t i = 0; i < m && rc == EX_OK; i++) {
         int32_t c = utf8proc_tolower(cp[i]);
@@ -249,7 +249,6 @@ ex_iscc_collapse(const char *text, size_t len, ex_buf *out, size_t *characters)
     }
     if (rc != EX_OK)
         goto out;
-    /* 6. NFKC */
     utf8proc_ssize_t k = utf8proc_map((const utf8proc_uint8_t *)(valid.data ? valid.data : ""),
                                       (utf8proc_ssize_t)valid.len, &nfkc,
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
