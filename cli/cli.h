@@ -102,5 +102,6 @@ int cmd_quarantine(cli *c, int argc, char **argv);
 int cmd_sample(cli *c, int argc, char **argv);
 int cmd_license(cli *c, int argc, char **argv);
 int cmd_robots(cli *c, int argc, char **argv);
+int cmd_iscc(cli *c, int argc, char **argv);
 
 #endif

@@ -75,6 +75,7 @@ static const cli_command commands[] = {
     {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
     {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},
+    {"iscc", cmd_iscc, "FILE [--bits N]\tthe ISCC Text-Code of a text (ISO 24138)"},
     {"demo", cmd_demo, "[--keep]\trun the chain on bundled sample data"},
     {"sample", cmd_sample, "--out DIR [--items N]\twrite the deterministic sample corpus"},
     {NULL, NULL, NULL},
