@@ -46,6 +46,7 @@ static const cli_command commands[] = {
      "--source S PATH...\trecord items (files, JSONL[.gz|.zst], WARC[.gz])"},
     {"reevaluate", cmd_reevaluate, "\tdecide earlier items under the current policy"},
     {"why", cmd_why, "DIGEST|URL\tthe chain for one item (--json: offline proof)"},
+    {"dups", cmd_dups, "DIGEST|URL\tan item's near-duplicate cluster and their decisions"},
     {"decisions", cmd_decisions, "[--verdict V] ...\tdecision records, as JSONL"},
     {"quarantine", cmd_quarantine, "list\trecords that could not be read, as JSONL"},
     {"log", cmd_log,

@@ -468,11 +468,17 @@ int ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
                           const ex_signals_opts *o, ex_signals_stats *st);
 
 typedef struct ex_optout_opts {
-    const char *url_prefix, *domain, *digest, *work; /* exactly one */
+    const char *url_prefix, *domain, *digest, *work; /* exactly one of these four, */
+    const char *text_file, *iscc;                    /* or of these two */
     const char *holder;   /* the rights holder, or NULL */
     const char *evidence; /* a file whose digest is recorded (the request), or NULL */
-    double near;          /* Jaccard threshold for near-duplicates of a work; 0: default */
+    double near;          /* Jaccard threshold for near-duplicates of a work; 0: the policy's */
+    int distance;         /* --iscc: the largest Hamming distance that matches; -1: default */
 } ex_optout_opts;
+
+/* The Hamming distance (of the first 64 bits) within which an ISCC Text-Code opt-out matches
+ * an item's code by default (docs/POLICY.md says why). */
+#define EX_ISCC_DISTANCE_DEFAULT 8
 
 /* Log an opt-out; later decisions (and reevaluate) apply it. */
 int ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index,
@@ -499,6 +505,11 @@ int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_
  * one JSON document (malloc'd; docs/FORMATS.md) that ex_log_proof_verify checks offline.
  * EX_ENOTFOUND if no item matches. */
 int ex_ledger_why_dup(ex_ledger *l, const char *digest_or_url, char **json, size_t *len);
+/* An item's near-duplicate cluster, by content digest or URL (docs/FORMATS.md "dups"): the
+ * items whose estimated Jaccard similarity with it, or with another member, reaches the
+ * policy's `near`, each with its similarity and latest decision, as one JSON document
+ * (malloc'd). EX_ENOTFOUND if no item matches or it has no fingerprint. */
+int ex_ledger_dups_dup(ex_ledger *l, const char *digest_or_url, char **json, size_t *len);
 /* Decision records as JSONL, filtered (NULL: any) and limited (0: no limit); caller frees. */
 int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
                             const char *source, uint64_t limit, char **jsonl, size_t *len);
