@@ -739,6 +739,44 @@ typedef struct ex_filter_opts {
 int ex_ledger_filter(ex_ledger *l, const char *const *paths, size_t n, const ex_filter_opts *o,
                      ex_filter_stats *stats);
 
+/* ---- ISCC Text-Code (ISO 24138; dedup) --------------------------------- */
+
+/* The algorithm, exactly iscc-core's gen_text_code_v0, is docs/FORMATS.md "ISCC Text-Code".
+ * An ISCC unit is a header (main type, subtype, version, length) and a digest, written as
+ * "ISCC:" and RFC 4648 base32 (upper case, no padding). */
+#define EX_ISCC_BITS_MIN 64
+#define EX_ISCC_BITS_MAX 256     /* the whole soft hash */
+#define EX_ISCC_DIGEST_BYTES 32  /* EX_ISCC_BITS_MAX / 8 */
+#define EX_ISCC_CODE_MAX 61      /* "ISCC:", base32 of a 2-byte header and 32 bytes, NUL */
+#define EX_ISCC_MT_CONTENT 2
+#define EX_ISCC_ST_TEXT 0
+
+/* The Text-Code of text[0..len) with a digest of `bits` (64..256, a multiple of 32): the
+ * NUL-terminated "ISCC:..." into code[0..code_cap); digest (may be NULL) gets the first
+ * bits/8 bytes of the 256-bit soft hash and zeros after them; *characters (may be NULL) the
+ * code points of the collapsed text. The text is UTF-8; each maximal invalid sequence counts
+ * as one U+FFFD, as Python's bytes.decode("utf-8", "replace") reads it. EX_EINVAL for other
+ * bits or a code_cap too small for the code (EX_ISCC_CODE_MAX always fits), EX_ENOMEM; the
+ * outputs are untouched then. */
+int ex_iscc_text_code(const char *text, size_t len, unsigned bits, char *code, size_t code_cap,
+                      uint8_t digest[EX_ISCC_DIGEST_BYTES], size_t *characters);
+
+/* Decode an ISCC unit: "ISCC:" (any case) optional, base32 in either case. Gives its main
+ * type, subtype, version, digest length in bits (32..256) and the digest (zeros after bits/8
+ * bytes). EX_EFORMAT with the reason in err (lowercase, no full stop) for anything else:
+ * bad base32, a header that does not decode, an ISCC-CODE or ISCC-ID (not a unit), a digest
+ * longer than 256 bits, fewer or more bytes than the header says. EX_EINVAL for a NULL code.
+ * Outputs are untouched on failure; err may be NULL. */
+int ex_iscc_decode(const char *code, unsigned *mtype, unsigned *stype, unsigned *version,
+                   unsigned *bits, uint8_t digest[EX_ISCC_DIGEST_BYTES], ex_err *err);
+
+/* The first 64 bits of a Text-Code's digest, big-endian: ex_iscc_decode, then EX_EFORMAT
+ * unless the unit is CONTENT / TEXT, version 0, with at least 64 bits (err says which). */
+int ex_iscc_text64(const char *code, uint64_t *v, ex_err *err);
+
+/* The number of bits in which a and b differ (how ISCC codes are compared). */
+unsigned ex_iscc_hamming(uint64_t a, uint64_t b);
+
 /* ---- license expressions (SPDX) ---------------------------------------- */
 
 /* Where and why an expression does not parse: 1-based byte column (1 .. len+1; len+1 = at
