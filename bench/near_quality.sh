@@ -8,9 +8,10 @@
 # Builds Release and runs bench_near_quality once: a generated corpus (default 2,000 base
 # documents with 2 variants per edit kind, 2,000 unrelated documents, 20,000 random unrelated
 # pairs; seed 20261203), the exact Jaccard of every measured pair against the decision at
-# t = 0.7, 0.8, 0.9, and the band setting's S-curve. Deterministic: the same seed gives the
-# same tables. The plot is written as near_quality.svg beside FILE (which links to it). About
-# a minute on one core of the reference machine.
+# t = 0.7, 0.8, 0.9, the band setting's S-curve, and ISCC Text-Code distances with a
+# recommended Hamming threshold. Deterministic: the same seed gives the same tables. The plot
+# is written as near_quality.svg beside FILE (which links to it). About two minutes on one core
+# of the reference machine (half of it ISCC Text-Codes).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
