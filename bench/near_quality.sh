@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?}; shift ;;
     --seed | --bases | --unrelated | --variants | --pairs) args+=("$1" "${2:?}"); shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "near_quality.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
