@@ -233,6 +233,22 @@ cmd_why(cli *c, int argc, char **argv)
         printf("verdict  %s by rule %s: %s\n", json_string_value(json_object_get(o, "verdict")),
                json_string_value(json_object_get(o, "rule")),
                json_string_value(json_object_get(o, "reason")));
+        /* a rejection that followed content: where the reservation came from */
+        json_t *dec = json_loads(json_string_value(json_object_get(o, "decision")), 0, NULL);
+        json_t *cb = json_object_get(dec, "carried_by"), *nf = json_object_get(dec, "near_of"),
+               *sim = json_object_get(dec, "similarity"), *res = json_object_get(dec, "reservation");
+        if (json_is_string(res) && json_is_integer(cb)) {
+            printf("carried  %s, carried by item %lld", json_string_value(res),
+                   (long long)json_integer_value(cb));
+            if (json_is_integer(nf))
+                printf(" (through near-duplicate item %lld, estimated Jaccard %s)",
+                       (long long)json_integer_value(nf),
+                       json_is_string(sim) ? json_string_value(sim) : "?");
+            printf("\n");
+        }
+        else if (json_is_string(res))
+            printf("reserved %s\n", json_string_value(res));
+        json_decref(dec);
         json_t *pol = json_object_get(o, "policy"), *ev = json_object_get(o, "evidence");
         printf("policy   %s\n", json_is_string(pol) ? json_string_value(pol) : "none adopted");
         for (size_t k = 0; k < json_array_size(ev); k++)

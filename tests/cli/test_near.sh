@@ -68,6 +68,8 @@ contains dec.json '"near_of":3'
 contains dec.json 'a near-duplicate (estimated Jaccard 0.'
 contains dec.json "$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.provenance') FROM decisions WHERE id = 3")"
 expect 0 $EXANTE log verify
+expect 0 $EXANTE why https://mirror.example/a
+contains "$T/out" "carried  tdm-reserved, carried by item 3 (through near-duplicate item 3, estimated Jaccard 0."
 # dups: the cluster of the original, by URL, with each member's similarity and decision
 expect 0 $EXANTE dups https://orig.example/a
 contains "$T/out" "https://mirror.example/a"
