@@ -92,6 +92,7 @@ is https://other.example/u "admit line:5 - -"
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":1'
+expect 0 $EXANTE snapshot audit s
 OTHER=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.digest') FROM items WHERE json_extract(record(record),'\$.url') = 'https://other.example/u'")
 MIRROR=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.digest') FROM items WHERE json_extract(record(record),'\$.url') = 'https://mirror.example/a'")
 expect 0 $EXANTE prove s --digest "$OTHER"
@@ -146,6 +147,7 @@ is https://www.reserved.example/1 "reject line:3 optout -"
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":0'
+expect 0 $EXANTE snapshot audit s
 
 # a ledger recorded before reservations followed content (here without a policy, so that no
 # occurrence was checked, as an older build never checked copies): reevaluate brings it to the
@@ -171,6 +173,7 @@ expect 0 $EXANTE -q reevaluate
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":0'
+expect 0 $EXANTE snapshot audit s
 
 # policy: minhash parameters are recorded with every fingerprint; near-rejected parses
 printf 'minhash k=64 bands=8\nnear 0.9\nreject near-rejected\nreject robots-disallowed\nadmit *\n' > p2.txt
