@@ -267,3 +267,12 @@ ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
     *fp = b + 5;
     return EX_OK;
 }
+
+const uint8_t *
+ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands)
+{
+    unsigned rk, rb;
+    const uint8_t *fp;
+    return ex_near_record_read(rec, len, &rk, &rb, &fp) == EX_OK && rk == k && rb == bands ? fp
+                                                                                         : NULL;
+}

@@ -67,6 +67,9 @@ size_t ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out);
  * record of an item without text; EX_EFORMAT for anything else. */
 int ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
                         const uint8_t **fp);
+/* The fingerprint in rec if it holds one made with k and bands (only those compare), else
+ * NULL. */
+const uint8_t *ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands);
 
 /* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */
 void ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b);
