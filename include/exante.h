@@ -404,6 +404,10 @@ typedef struct ex_ingest_stats {
         char id[64];
         uint64_t count;
     } by_rule[EX_STATS_RULES_MAX];
+    uint64_t near;        /* first occurrences that are near-duplicates of earlier items */
+    uint64_t followed;    /* earlier admitted items rejected since: a reservation carried by
+                             a copy or near-duplicate followed their content (new decisions,
+                             not counted in admitted or rejected) */
 } ex_ingest_stats;
 
 #define EX_INGEST_JOBS_MAX 64

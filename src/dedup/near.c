@@ -188,11 +188,22 @@ ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig, uint6
     return EX_OK;
 }
 
+/* splitmix64's output function: every bit of the result depends on every bit of z */
+static uint64_t
+mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
 void
 ex_near_fingerprint(const ex_near *n, const uint64_t *sig, uint8_t *fp)
 {
+    /* not sig's own low byte: that of a * x + b depends only on x's low byte, so two texts of
+     * one shingle each would agree everywhere one time in 256 */
     for (unsigned i = 0; i < n->k; i++)
-        fp[i] = (uint8_t)sig[i];
+        fp[i] = (uint8_t)mix64(sig[i]);
 }
 
 void

@@ -40,8 +40,8 @@ int ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out);
 int ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig,
                       uint64_t *shingles);
 
-/* The fingerprint of sig, what is stored per item: the low byte of each of its k values
- * (b-bit MinHash with b = 8), fp[0..k). */
+/* The fingerprint of sig, what is stored per item: for each of its k values the low byte of
+ * that value mixed by splitmix64's output function (b-bit MinHash with b = 8), fp[0..k). */
 void ex_near_fingerprint(const ex_near *n, const uint64_t *sig, uint8_t *fp);
 
 /* The band keys of a fingerprint: keys[0..bands), key j = XXH3-64 with seed j of fp[j*r ..

@@ -92,8 +92,9 @@ bat_item(const batcher *w, uint64_t id, const char **rec, size_t *len)
         const batch *bt = bts[k];
         if (!bt || !bt->np)
             continue;
-        uint64_t first = bt == w->b ? w->next_item - bt->np : bt->first_item;
-        if (id >= first && id < first + bt->np) {
+        size_t ni = bt == w->b ? bt->np : bt->ni;
+        uint64_t first = bt == w->b ? w->next_item - ni : bt->first_item;
+        if (id >= first && id < first + ni) {
             const pending *p = &bt->p[id - first];
             *rec = bt->arena.data + p->item;
             *len = p->item_len;
@@ -126,7 +127,7 @@ encode_batch(batcher *w, batch *bt, ex_store_enc *enc, int while_busy)
         pending *p = &bt->p[i];
         int rc = EX_OK;
         p->zitem = bt->packed.len;
-        if (!w->no_items)
+        if (!w->no_items && p->item_len) /* extra decisions have no item */
             rc = w->l->st->ops->encode(enc, EX_TAB_ITEMS, bt->arena.data + p->item, p->item_len,
                                        &bt->packed);
         p->zitem_len = bt->packed.len - p->zitem;
@@ -186,13 +187,21 @@ commit_in_tx(ex_ledger *l, void *ctx)
     int64_t *keys = bt->keys;
     const void **data = bt->data;
     size_t *lens = bt->lens;
-    for (size_t i = 0; i < bt->np; i++) {
+    for (size_t i = 0; i < bt->ni; i++) {
         keys[i] = bt->p[i].key;
         data[i] = bt->packed.data + bt->p[i].zitem;
         lens[i] = bt->p[i].zitem_len;
     }
     if (!w->no_items)
-        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, bt->first_item, bt->np, keys, data, lens);
+        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, bt->first_item, bt->ni, keys, data, lens);
+    /* the items' near-duplicate fingerprints, one row each (a byte for one without text) */
+    for (size_t i = 0; i < bt->ni && bt->nearrec.len; i++) {
+        keys[i] = (int64_t)bt->p[i].iscc;
+        data[i] = bt->nearrec.data + bt->p[i].nrec;
+        lens[i] = bt->p[i].nrec_len;
+    }
+    if (rc == EX_OK && !w->no_items && bt->ni && bt->nearrec.len)
+        rc = st->ops->rec_insert_many(st, EX_TAB_NEAR, bt->first_item, bt->ni, keys, data, lens);
     for (size_t i = 0; rc == EX_OK && i < bt->np; i++) {
         keys[i] = (int64_t)bt->p[i].item_id;
         data[i] = bt->packed.data + bt->p[i].zdec;
@@ -286,6 +295,9 @@ static void
 clear_batch(batch *bt)
 {
     bt->np = 0;
+    bt->ni = 0;
+    bt->nx = 0;
+    bt->nearrec.len = 0;
     bt->arena.len = 0;
     bt->packed.len = 0;
     bt->npacked = 0;
@@ -298,6 +310,8 @@ static void
 batch_free(batch *bt)
 {
     free(bt->p);
+    free(bt->x);
+    ex_buf_free(&bt->nearrec);
     ex_buf_free(&bt->arena);
     ex_buf_free(&bt->packed);
     ex_buf_free(&bt->quarantine);
@@ -306,6 +320,28 @@ batch_free(batch *bt)
     free(bt->lens);
     free(bt->leaves);
     free(bt->ins);
+}
+
+int
+bat_extra(batcher *w, uint64_t item, int64_t key, size_t decision, size_t len,
+          const uint8_t leaf[EX_HASH_BYTES])
+{
+    batch *b = w->b;
+    if (b->nx == b->xcap) {
+        size_t cap = b->xcap ? 2 * b->xcap : 64;
+        extra *x = realloc(b->x, cap * sizeof *x);
+        if (!x)
+            return bat_fail(w, EX_ENOMEM, "out of memory");
+        b->x = x, b->xcap = cap;
+    }
+    extra *x = &b->x[b->nx++];
+    memset(x, 0, sizeof *x);
+    x->p.item_id = item;
+    x->p.key = key;
+    x->p.decision = decision;
+    x->p.decision_len = len;
+    memcpy(x->leaf, leaf, EX_HASH_BYTES);
+    return EX_OK;
 }
 
 int
@@ -367,7 +403,18 @@ bat_flush(batcher *w)
         return bat_fail(w, rc, "cannot encode a record: %s", ex_strerror(rc));
     if ((rc = bat_land(w)) != EX_OK)
         return rc;
-    bt->first_item = w->next_item - bt->np;
+    /* the extra decisions (about earlier items) follow the items' */
+    bt->ni = w->no_items ? 0 : bt->np;
+    for (size_t i = 0; i < bt->nx; i++) {
+        pending *p;
+        if ((rc = bat_slot(w, &p)) != EX_OK)
+            return rc;
+        *p = bt->x[i].p;
+        memcpy(bt->leaves[bt->np], bt->x[i].leaf, EX_HASH_BYTES);
+        bt->np++;
+    }
+    bt->nx = 0;
+    bt->first_item = w->next_item - bt->ni;
     bt->first_dec = w->next_decision;
     w->next_decision += bt->np;
     if ((rc = snapshot_inputs(w, bt)) != EX_OK)

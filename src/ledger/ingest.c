@@ -4,6 +4,8 @@
  * occurrence is decided by the adopted policy, or recorded as pending without one. */
 #include "pipeline.h"
 
+#include "dedup/near.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,12 +89,34 @@ take_item(run *r, const ent *e, const char *rec)
     if (rc != EX_OK)
         return rc;
     dec d = {id, copy_of, 0, e->dig, prov, r->pe ? r->pdig : NULL, "duplicate", "duplicate",
-             ex_copy_reason, NULL, 0, TAIL_COPY};
+             ex_copy_reason, NULL, 0, TAIL_COPY, NULL, 0, 0, NULL};
     ex_pdecision pdd;
-    if (e->revisit)
+    /* its fingerprint record, stored with it; fp: the fingerprint, if it has text */
+    const uint8_t *fp = NULL;
+    pd->nrec = w->b->nearrec.len, pd->nrec_len = 0, pd->iscc = e->iscc;
+    if (e->fp_off) {
+        const uint8_t *fr = (const uint8_t *)rec + e->fp_off; /* rec: the body's start */
+        unsigned k, bands;
+        if (ex_near_record_read(fr, e->fp_len, &k, &bands, &fp) != EX_OK)
+            fp = NULL;
+        if ((rc = ex_buf_put(&w->b->nearrec, fr, e->fp_len)) != EX_OK)
+            return bat_fail(w, rc, "out of memory");
+        pd->nrec_len = e->fp_len;
+    }
+    if (e->revisit) {
         d.reason = ex_revisit_reason, d.tail = TAIL_REVISIT;
-    else if (!copy_of && (rc = decide(r, e, rec, &d, &pdd)) != EX_OK)
-        return rc;
+    } else if (!copy_of) {
+        if ((rc = decide(r, e, rec, &d, &pdd)) != EX_OK)
+            return rc;
+        if (r->pe && (rc = follow_decide(r, e, rec, fp, 0, &pdd, &d)) != EX_OK)
+            return rc;
+    } else if (r->pe) {
+        /* a copy: every occurrence is checked for a reservation that follows content */
+        dec own = d;
+        if ((rc = decide(r, e, rec, &own, &pdd)) != EX_OK ||
+            (rc = follow_decide(r, e, rec, fp, copy_of, &pdd, &d)) != EX_OK)
+            return rc;
+    }
     pd->decision = w->b->arena.len;
     if ((rc = rec_decision(&r->fix, r->fix.source, &d, &w->b->arena)) != EX_OK)
         return bat_fail(w, rc, "cannot record decision: %s", ex_strerror(rc));
@@ -104,6 +128,10 @@ take_item(run *r, const ent *e, const char *rec)
     pd->key = (int64_t)e->key;
     w->b->np++;
     w->next_item++;
+    if (d.reservation && (rc = follow_spread(r, e, rec, fp, id, copy_of, &d)) != EX_OK)
+        return rc;
+    if (fp && !copy_of && !e->revisit && (rc = near_put(r, fp, id)) != EX_OK)
+        return rc;
     ex_err err = {0};
     if (e->ukey && !e->revisit && r->urls && (rc = ex_dedup_put(r->urls, e->ukey, id, &err)))
         return bat_fail(w, rc, "%s", err.msg);
@@ -221,7 +249,7 @@ run_start(run *r, const char *const *paths, size_t n)
     if (recfix_init(&r->fix, r->o->source) != EX_OK)
         return ex_fail(&l->err, EX_ENOMEM, "out of memory");
     if ((rc = ex_ledger_peval_load(l, &r->pol, r->pdig, &r->pe)) != EX_OK ||
-        (rc = lookups_start(r)) != EX_OK)
+        (rc = lookups_start(r)) != EX_OK || (rc = near_start(r)) != EX_OK)
         return rc;
     if ((rc = l->st->ops->rec_max(l->st, EX_TAB_DECISIONS, &maxd)) != EX_OK)
         return ex_ledger_fail_store(l, rc);
@@ -278,8 +306,10 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
             (void)bat_flush(&r.w); /* what was read before a --strict stop is kept */
     }
     rc = bat_finish(&r.w, rc); /* the batch in flight lands, or says why not */
-    if (rc == EX_OK)
+    if (rc == EX_OK) {
         lookups_save(&r);
+        near_save(&r);
+    }
     bulk(l, 0);
     free(r.jobs);
     ex_peval_free(r.pe);
@@ -291,6 +321,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     ex_fields_free(&r.itemf);
     ex_dedup_close(r.map);
     ex_dedup_close(r.urls);
+    near_stop(&r);
     inputs_free(&r.inputs);
     ex_ledger_unlock(lockfd);
     if (out)

@@ -121,10 +121,7 @@ lookup_revisit(run *r, uint64_t ukey, const char *url, const char *rid, uint64_t
 
 /* ---- keeping the indexes ---- */
 
-/* An index kept between ingests in the ledger's directory `name` (dedup/: content digests,
- * urls/: WARC records by URL), with what the last completed ingest saved there if it still
- * fits this ledger: *from is the first item id it does not cover. */
-static int
+int
 index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from)
 {
     ex_ledger *l = r->l;

@@ -61,6 +61,12 @@ typedef struct dec {
     const char (*evidence)[EX_DIGEST_STR_BYTES];
     int nevidence;
     int tail; /* TAIL_*: reason, rule and verdict are f's fixed tail (when nothing follows) */
+    /* a rejection that follows content (docs/FORMATS.md): the condition of the rule that
+     * matched (NULL: none), the occurrence that carried it when not this item, the
+     * near-duplicate it came through and their estimated Jaccard ("0.87"), 0/NULL: absent */
+    const char *reservation;
+    uint64_t carried_by, near_of;
+    const char *similarity;
 } dec;
 
 extern const char ex_copy_reason[], ex_revisit_reason[], ex_pending_reason[];
@@ -131,7 +137,17 @@ typedef struct pending {
     size_t zdec, zdec_len;
     int64_t key;                   /* digest prefix */
     uint64_t item_id;              /* the item the decision is about */
+    size_t nrec, nrec_len;         /* its near-duplicate fingerprint record, in `nearrec` */
+    uint64_t iscc;                 /* its ISCC Text-Code's first 64 bits, 0: none */
 } pending;
+
+/* A decision about an earlier item (a reservation that followed its content there), made
+ * while a batch fills: its record is in the arena; it joins the batch's pending records,
+ * after the items', when the batch is handed over. */
+typedef struct extra {
+    pending p;
+    uint8_t leaf[EX_HASH_BYTES];
+} extra;
 
 /* what an input record says, taken when its batch is handed over */
 typedef struct insnap {
@@ -142,6 +158,10 @@ typedef struct insnap {
 typedef struct batch {
     pending *p;
     size_t np, pcap;
+    size_t ni;              /* at hand-over: of the np, the first ni are the items' decisions */
+    extra *x;               /* extra decisions, while the batch fills */
+    size_t nx, xcap;
+    ex_buf nearrec;         /* the items' near-duplicate fingerprint records */
     /* per pending record, same capacity: its decision's leaf hash, and the rows to insert */
     uint8_t (*leaves)[EX_HASH_BYTES];
     int64_t *keys;
@@ -199,6 +219,10 @@ int bat_touch(batcher *w, input *in);
  * committed here. The batch before it lands first: at most one is in flight, so a crash loses
  * at most two batches, and a re-run completes them. */
 int bat_flush(batcher *w);
+/* An extra decision (its record at arena offset decision, len bytes, with its leaf hash)
+ * about earlier item `item` in the batch being filled. EX_ENOMEM. */
+int bat_extra(batcher *w, uint64_t item, int64_t key, size_t decision, size_t len,
+              const uint8_t leaf[EX_HASH_BYTES]);
 /* Wait for the batch in flight; its result. */
 int bat_land(batcher *w);
 /* Item record `id` if it is in the batch being filled or in flight (not readable from the
@@ -231,6 +255,16 @@ typedef struct run {
     struct ex_policy *pol;  /* the adopted policy; NULL: none, items are recorded as pending */
     ex_peval *pe;
     char pdig[EX_DIGEST_STR_BYTES];
+    /* near-duplicates (near.c) */
+    unsigned near_k, near_bands; /* the fingerprints' parameters (readers make them) */
+    double near_t;               /* the Jaccard threshold of a near-duplicate */
+    struct ex_near *near;        /* the sequencer's: band keys */
+    ex_dedup *bands;             /* band key -> items */
+    ex_buf nbuf;                 /* scratch: a decision record read back */
+    char nreason[EX_PEVAL_REASON_MAX + 256]; /* follow.c: a following rejection's words */
+    char nev[EX_PEVAL_EVIDENCE_MAX + 1][EX_DIGEST_STR_BYTES];
+    char nsim[16];
+    char nrule[EX_POLICY_ID_MAX], nres[32];
 } run;
 
 /* ---- readers.c ---- */
@@ -256,6 +290,9 @@ typedef struct ent {
      * offset 0 when absent */
     size_t f_off[F_COUNT], f_len[F_COUNT];
     uint64_t ukey; /* WARC: the URL index key of its URL (a revisit: of the one it refers to) */
+    size_t fp_off, fp_len; /* its near-duplicate fingerprint record in the body (fp_off 0: the
+                              run keeps none) */
+    uint64_t iscc;         /* its ISCC Text-Code's first 64 bits, 0: none */
 } ent;
 
 /* Read every job of r into entries and give them to the sequencer (take), in each input's
@@ -279,6 +316,48 @@ int lookup_copy(run *r, uint64_t key, const char *dig, uint64_t *id);
 int lookup_revisit(run *r, uint64_t ukey, const char *url, const char *rid, uint64_t *id);
 /* After a completed ingest: keep the indexes for the next one (best effort). */
 void lookups_save(run *r);
+/* An index kept between ingests in the ledger's directory `name` (dedup/: content digests,
+ * urls/: WARC records by URL, near-KxB/: band keys), with what the last completed ingest saved
+ * there if it still fits this ledger: *from is the first item id it does not cover. */
+int index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from);
+
+/* ---- near.c ---- */
+
+/* A near-duplicate of an item: an earlier item whose fingerprint shares a band key with it
+ * and whose estimated Jaccard similarity reaches the run's threshold. */
+typedef struct near_hit {
+    uint64_t id;
+    double j;
+} near_hit;
+#define NEAR_HITS_MAX 64 /* near-duplicates considered per item, the most similar first */
+
+/* The fingerprint parameters (the policy's, or 112 and 14), and the band index with what the
+ * last ingest saved plus the fingerprints recorded after it. */
+int near_start(run *r);
+void near_save(run *r);
+void near_stop(run *r);
+/* The fingerprint of earlier item `id` (batch being filled, in flight, or stored) into fp:
+ * 1 if it has one made with the run's parameters, 0 if not, or a failure (< 0: the run's). */
+int near_fp(run *r, uint64_t id, uint8_t *fp);
+/* The near-duplicates of fp among earlier items (not `self`), most similar first. */
+int near_find(run *r, const uint8_t *fp, uint64_t self, near_hit *hits, size_t *n);
+/* fp's band keys -> id. */
+int near_put(run *r, const uint8_t *fp, uint64_t id);
+
+/* ---- follow.c ---- */
+
+/* The decision d of a new item (entry e, record rec, the policy's answer pd, fp its
+ * fingerprint or NULL) after the rejections that follow content: an occurrence whose own
+ * decision is a following rejection is marked with its reservation; a first occurrence that
+ * is a near-duplicate of content carrying one is rejected with that content's evidence
+ * (d's strings then point into the run's scratch, valid until the next call). */
+int follow_decide(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t copy_of,
+                  const ex_pdecision *pd, dec *d);
+/* After item `id`'s decision d (carrying its own reservation) is in the batch: every earlier
+ * admitted occurrence of the same content (copy_of), and its near-duplicate cluster, gets a
+ * rejection naming this one. */
+int follow_spread(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t id,
+                  uint64_t copy_of, const dec *d);
 
 /* ---- ingest.c ---- */
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/near.h"
+#include "dedup/text.h"
 #include "signals/html.h"
 
 #define STOPPED 1 /* a callback's "stop reading": the run is ending */
@@ -33,7 +35,35 @@ typedef struct reader {
     ex_buf out;        /* entries not handed over yet */
     uint32_t job;
     uint64_t skipped;  /* records of the current input recorded earlier */
+    ex_near *near;     /* near-duplicate fingerprints (NULL: the run keeps none) */
+    ex_buf text;
+    uint64_t sig[EX_NEAR_K_MAX];
 } reader;
+
+/* The fingerprint record of an item (near.h) into out, *len bytes; a byte for one without
+ * text: a JSONL text field is text; other content is what its media type says (text.h). */
+static int
+fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len)
+{
+    int kind = format == EX_FORMAT_JSONL ? EX_TEXT_PLAIN
+               : it->warc_type && strcmp(it->warc_type, "revisit") == 0
+                   ? EX_TEXT_NONE
+                   : ex_text_kind(it->content, it->content_len, it->content_type);
+    *len = ex_near_record(p->near, NULL, out);
+    if (kind == EX_TEXT_NONE)
+        return EX_OK;
+    int rc = ex_text_of(it->content, it->content_len, kind, &p->text);
+    uint64_t shingles = 0;
+    if (rc == EX_OK)
+        rc = ex_near_signature(p->near, p->text.data ? p->text.data : "", p->text.len, p->sig,
+                               &shingles);
+    if (rc != EX_OK || !shingles)
+        return rc;
+    uint8_t fp[EX_NEAR_K_MAX];
+    ex_near_fingerprint(p->near, p->sig, fp);
+    *len = ex_near_record(p->near, fp, out);
+    return EX_OK;
+}
 
 static int
 stopping(const reader *p)
@@ -187,9 +217,20 @@ on_item(void *ctx, const ex_item *it)
         path_len = strlen(it->file);
         rc = ex_buf_put(&p->out, it->file, path_len + 1);
     }
+    size_t fp_off = 0, fp_len = 0;
+    if (rc == EX_OK && p->near) {
+        uint8_t fr[EX_NEAR_REC_MAX];
+        if ((rc = fingerprint(p, jb->format, used, fr, &fp_len)) == EX_OK) {
+            fp_off = p->out.len - at - sizeof(ent);
+            rc = ex_buf_put(&p->out, fr, fp_len);
+        }
+    }
     if (rc != EX_OK)
         return rc;
     ent *e = (ent *)(p->out.data + at);
+    e->fp_off = fp_off;
+    e->fp_len = fp_len;
+    e->iscc = 0;
     e->rec_len = rec_len;
     memcpy(e->prov, prov, EX_HASH_BYTES);
     memcpy(e->f_off, fo, sizeof fo);
@@ -385,6 +426,8 @@ readers_run(run *r, size_t n)
         ps[i].r = r;
         if ((rc = ex_sha256_new(&ps[i].h)) != EX_OK)
             bat_fail(&r->w, rc, "cannot make a hasher");
+        else if (r->near_k && (rc = ex_near_new(r->near_k, r->near_bands, &ps[i].near)) != EX_OK)
+            bat_fail(&r->w, rc, "cannot make a fingerprinter");
     }
     if (rc == EX_OK && n == 1) {
         for (uint32_t j = 0; rc == EX_OK && j < r->njobs; j++)
@@ -396,6 +439,8 @@ readers_run(run *r, size_t n)
     for (size_t i = 0; ps && i < n; i++) {
         ex_sha256_free(ps[i].h);
         ex_buf_free(&ps[i].out);
+        ex_near_free(ps[i].near);
+        ex_buf_free(&ps[i].text);
     }
     free(ps);
     return rc;

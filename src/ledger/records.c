@@ -110,6 +110,8 @@ rec_decision(const recfix *f, const char *source, const dec *d, ex_buf *b)
     ex_cj w;
     ex_cj_init(&w, b);
     ex_cj_obj(&w);
+    if (d->carried_by)
+        ex_cj_kint(&w, "carried_by", (int64_t)d->carried_by);
     if (d->copy_of)
         ex_cj_kint(&w, "copy_of", (int64_t)d->copy_of);
     ex_cj_kstr(&w, "digest", d->dig, strlen(d->dig));
@@ -121,6 +123,8 @@ rec_decision(const recfix *f, const char *source, const dec *d, ex_buf *b)
         ex_cj_end(&w);
     }
     ex_cj_kint(&w, "item", (int64_t)d->item);
+    if (d->near_of)
+        ex_cj_kint(&w, "near_of", (int64_t)d->near_of);
     ex_cj_key(&w, "policy");
     if (d->policy)
         ex_cj_str(&w, d->policy, strlen(d->policy));
@@ -131,7 +135,11 @@ rec_decision(const recfix *f, const char *source, const dec *d, ex_buf *b)
         ex_cj_members(&w, f->buf.data + f->tail[d->tail], f->tail_len[d->tail], "verdict");
     } else {
         ex_cj_kstr(&w, "reason", d->reason, strlen(d->reason));
+        if (d->reservation)
+            ex_cj_kstr(&w, "reservation", d->reservation, strlen(d->reservation));
         ex_cj_kstr(&w, "rule", d->rule, strlen(d->rule));
+        if (d->similarity)
+            ex_cj_kstr(&w, "similarity", d->similarity, strlen(d->similarity));
         ex_cj_kstr(&w, "source", source, strlen(source));
         if (d->supersedes)
             ex_cj_kint(&w, "supersedes", (int64_t)d->supersedes);

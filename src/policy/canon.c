@@ -179,6 +179,10 @@ ex_policy_canonical(const ex_policy *p, ex_buf *out, ex_err *err)
             bad = 1;
     if (json_object_set_new(o, "name", p->name ? jstr(p->name, &bad) : json_null()) != 0 ||
         json_object_set_new(o, "near", json_string(near)) != 0 ||
+        (p->minhash_k && json_object_set_new(o, "minhash",
+                                             json_pack("{s:I,s:I}", "bands",
+                                                       (json_int_t)p->minhash_bands, "k",
+                                                       (json_int_t)p->minhash_k)) != 0) ||
         json_object_set_new(o, "version", json_integer(1)) != 0)
         bad = 1;
     for (size_t i = 0; i < p->nrules && !bad; i++) {

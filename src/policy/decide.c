@@ -509,6 +509,7 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
         }
         if (hit) {
             out->verdict = r->verdict;
+            out->cond = r->cond;
             out->rule = r->id;
             if (r->reason)
                 cat(out->reason, sizeof out->reason, r->reason, " (", why, ")");
@@ -518,6 +519,7 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
         }
     }
     out->verdict = EX_VERDICT_REJECT;
+    out->cond = 0;
     out->rule = "no-rule";
     out->nevidence = 0;
     snprintf(out->reason, sizeof out->reason, "no rule of the policy matched");

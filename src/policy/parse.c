@@ -10,7 +10,8 @@
 
 #define POLICY_NAME_MAX 128 /* bytes of `name` and of a source `name=` */
 
-static const char *const directives[] = {"name", "agents", "near", "admit", "reject", NULL};
+static const char *const directives[] = {"name",  "agents", "near", "minhash",
+                                          "admit", "reject", NULL};
 
 static const struct {
     const char *name;
@@ -27,13 +28,14 @@ static const struct {
     {"source", EX_COND_SOURCE, 1},
     {"license", EX_COND_LICENSE, 2},
     {"license-unknown", EX_COND_LICENSE_UNKNOWN, 0},
+    {"near-rejected", EX_COND_NEAR_REJECTED, 0},
 };
 #define NCONDS (sizeof conds / sizeof conds[0])
 
 static const char *const cond_words[] = {
     "*",    "optout",    "tdm-reserved", "robots-disallowed", "robots-unknown",
     "noai", "noimageai", "source",       "license",           "license-unknown",
-    NULL};
+    "near-rejected", NULL};
 static const char *const source_tests[] = {"agreement", "terms", "ml-use", "kind", "name", NULL};
 static const char *const ml_uses[] = {"allowed", "prohibited", "unknown", NULL};
 static const char *const kinds[] = {
@@ -46,6 +48,20 @@ ex_policy_cond_name(int cond)
         if (conds[i].cond == cond)
             return conds[i].name;
     return NULL;
+}
+
+int
+ex_policy_follows(const ex_policy *p, int cond)
+{
+    if (cond == EX_COND_OPTOUT || cond == EX_COND_TDM_RESERVED || cond == EX_COND_NOAI ||
+        cond == EX_COND_NOIMAGEAI)
+        return 1;
+    if (cond != EX_COND_ROBOTS_DISALLOWED || !p)
+        return 0;
+    for (size_t i = 0; i < p->nrules; i++)
+        if (p->rules[i].cond == EX_COND_NEAR_REJECTED)
+            return 1;
+    return 0;
 }
 
 const char *
@@ -365,6 +381,48 @@ dir_near(parser *p)
     return EX_OK;
 }
 
+/* minhash k=N bands=M: the near-duplicate fingerprint's permutations (1..EX_POLICY_MINHASH_K_MAX)
+ * and bands (dividing k); either may be left out (112, 14) */
+static int
+dir_minhash(parser *p)
+{
+    int rc;
+    if ((rc = once(p, &p->minhash_line)) != EX_OK)
+        return rc;
+    if (p->nt < 2)
+        return fail(p, p->t[0].end, "'minhash' needs k=N and/or bands=N");
+    unsigned k = 112, bands = 14;
+    for (size_t i = 1; i < p->nt; i++) {
+        const tok *v = &p->t[i];
+        const char *eq = v->quoted ? NULL : strchr(v->s, '=');
+        unsigned *dst = NULL;
+        if (eq && (size_t)(eq - v->s) == 1 && v->s[0] == 'k')
+            dst = &k;
+        else if (eq && (size_t)(eq - v->s) == 5 && strncmp(v->s, "bands", 5) == 0)
+            dst = &bands;
+        if (!dst)
+            return fail(p, v->col, "'minhash' takes k=N and bands=N, not '%s'",
+                        ex_policy_show(p, 0, v->s));
+        unsigned long x = 0;
+        const char *d = eq + 1;
+        if (!*d || strlen(d) > 5)
+            return fail(p, v->col, "'%s' needs a whole number", ex_policy_show(p, 0, v->s));
+        for (; *d; d++) {
+            if (*d < '0' || *d > '9')
+                return fail(p, v->col, "'%s' needs a whole number", ex_policy_show(p, 0, v->s));
+            x = x * 10 + (unsigned long)(*d - '0');
+        }
+        *dst = (unsigned)x;
+    }
+    if (k < 1 || k > EX_POLICY_MINHASH_K_MAX)
+        return fail(p, p->t[1].col, "minhash k must be 1 to %d, not %u", EX_POLICY_MINHASH_K_MAX, k);
+    if (bands < 1 || bands > k || k % bands)
+        return fail(p, p->t[1].col, "minhash bands must divide k (%u), not %u", k, bands);
+    p->pol->minhash_k = k;
+    p->pol->minhash_bands = bands;
+    return EX_OK;
+}
+
 /* ---- rules --------------------------------------------------------------------------- */
 
 static void
@@ -607,6 +665,11 @@ rule(parser *p, int verdict)
         rule_clear(&r);
         return rc;
     }
+    if (r.cond == EX_COND_NEAR_REJECTED && r.verdict != EX_VERDICT_REJECT) {
+        unsigned col = p->t[1].col;
+        rule_clear(&r);
+        return fail(p, col, "'near-rejected' can only follow 'reject'");
+    }
     p->pol->rules[p->pol->nrules++] = r;
     return EX_OK;
 }
@@ -630,6 +693,8 @@ statement(parser *p)
         return dir_agents(p);
     if (strcmp(k->s, "near") == 0)
         return dir_near(p);
+    if (strcmp(k->s, "minhash") == 0)
+        return dir_minhash(p);
     for (size_t c = 0; c < NCONDS; c++)
         if (strcmp(conds[c].name, k->s) == 0)
             return fail(p, k->col, "a rule starts with 'admit' or 'reject', then '%s'", k->s);

@@ -28,7 +28,12 @@ enum {
     EX_COND_LICENSE,           /* `license ID...`: admit: satisfiable within the set;
                                   reject: every way to satisfy uses a license in the set */
     EX_COND_LICENSE_UNKNOWN,   /* `license-unknown`: NOASSERTION, NONE or no license */
+    EX_COND_NEAR_REJECTED,     /* `near-rejected`: never matches by itself; its presence makes
+                                  robots-disallowed rejections follow copies like
+                                  reservations (ex_policy_follows) */
 };
+
+#define EX_POLICY_MINHASH_K_MAX 1024
 
 typedef struct ex_policy_rule {
     unsigned line;               /* 1-based line of the rule */
@@ -49,6 +54,7 @@ typedef struct ex_policy {
     size_t nrules;
     struct ex_policy_warning *warnings; /* rules that never apply, no final `*` rule */
     size_t nwarnings;
+    unsigned minhash_k, minhash_bands; /* `minhash k= bands=`; 0: not given (112, 14) */
 } ex_policy;
 
 /* Something legal but probably wrong, found by the parser: the 1-based line it is about and a
@@ -79,6 +85,11 @@ void ex_policy_free(ex_policy *p);
  * the point, an unknown verdict or condition, or a string that is not UTF-8; EX_ENOMEM. */
 int ex_policy_canonical(const ex_policy *p, ex_buf *out, ex_err *err);
 int ex_policy_digest(const ex_policy *p, uint8_t out[EX_HASH_BYTES], ex_err *err);
+
+/* 1 if a rejection by a rule with condition cond follows content to its exact copies and
+ * near-duplicates (docs/POLICY.md): the rights reservations (optout, tdm-reserved, noai,
+ * noimageai), and robots-disallowed when the policy has a `near-rejected` rule. */
+int ex_policy_follows(const ex_policy *p, int cond);
 
 /* The spelling of a condition ("*", "optout", ..., "license-unknown") and of a verdict
  * ("admit", "reject") in the file and in the canonical form; NULL for an unknown value. */
@@ -124,6 +135,7 @@ typedef struct ex_pitem {
 
 typedef struct ex_pdecision {
     int verdict;                                  /* EX_VERDICT_* */
+    int cond;                                     /* the matching rule's EX_COND_*, 0: none */
     const char *rule;                             /* the rule id, or "no-rule"; borrowed */
     char reason[EX_PEVAL_REASON_MAX];             /* plain words: which signal, line, time */
     char evidence[EX_PEVAL_EVIDENCE_MAX][EX_DIGEST_STR_BYTES];     /* digests of the records that matched */

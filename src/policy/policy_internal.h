@@ -33,7 +33,7 @@ typedef struct parser {
     tok *t;
     size_t nt, capt;
     size_t caprules, capwarn;
-    unsigned name_line, agents_line, near_line;
+    unsigned name_line, agents_line, near_line, minhash_line;
     char shown[2][SHOW_MAX + 8];
 } parser;
 

@@ -722,7 +722,7 @@ test_canonical_api(void)
 {
     char *args[] = {"MIT"};
     ex_policy_rule r = {3, "x", EX_VERDICT_ADMIT, EX_COND_LICENSE, args, 1, NULL};
-    ex_policy p = {NULL, NULL, 0, 0.5, &r, 1, NULL, 0};
+    ex_policy p = {NULL, NULL, 0, 0.5, &r, 1, NULL, 0, 0, 0};
     ex_buf b = {0};
     ex_err err = {0};
     CHECK_RC(ex_policy_canonical(&p, &b, &err), EX_OK);
