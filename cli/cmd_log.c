@@ -349,7 +349,7 @@ verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey
         return EXIT_NO;
     }
     if (v.unfingerprinted && !c->quiet)
-        cli_err("%s: %llu of the snapshot's members have no fingerprint: the proof says nothing "
+        cli_err("%s: members of the snapshot without a fingerprint: %llu; the proof says nothing "
                 "about them",
                 path, (unsigned long long)v.unfingerprinted);
     return EXIT_OKAY;

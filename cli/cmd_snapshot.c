@@ -258,8 +258,8 @@ prove_near(cli *c, const char *name, const char *text, size_t len)
     }
     if (rc == EX_OK && v.unfingerprinted && !c->quiet)
         fprintf(stderr,
-                "exante: %llu of the snapshot's members have no fingerprint (no text, or "
-                "ingested before fingerprints): the proof says nothing about them\n",
+                "exante: members of the snapshot without a fingerprint (no text, or ingested "
+                "before fingerprints): %llu; the proof says nothing about them\n",
                 (unsigned long long)v.unfingerprinted);
     if (rc != EX_OK)
         cli_err("%s", ex_ledger_errmsg(l));

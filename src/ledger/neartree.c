@@ -36,6 +36,16 @@
 #define BLOCK (1u << NEAR_KEPT)
 #define BUCKET_MEM 8192   /* keys a bucket holds in memory before it spills */
 #define BUCKET_TARGET ((uint64_t)32 << 20) /* bytes of keys a bucket is sized to hold */
+
+static size_t bucket_mem = BUCKET_MEM;
+static uint64_t bucket_target = BUCKET_TARGET;
+
+void
+near_build_limits(size_t mem, uint64_t target)
+{
+    bucket_mem = mem ? mem : BUCKET_MEM;
+    bucket_target = target ? target : BUCKET_TARGET;
+}
 #define LEVELS 64
 
 static uint64_t
@@ -104,9 +114,9 @@ spill_file(ex_ledger *l, FILE **out)
 static int
 bucket_add(near_build *b, bucket *k, uint64_t key)
 {
-    if (!k->mem && !(k->mem = malloc(BUCKET_MEM * sizeof *k->mem)))
+    if (!k->mem && !(k->mem = malloc(bucket_mem * sizeof *k->mem)))
         return ex_fail(&b->l->err, EX_ENOMEM, "out of memory");
-    if (k->n == BUCKET_MEM) {
+    if (k->n == bucket_mem) {
         int rc = k->f ? EX_OK : spill_file(b->l, &k->f);
         if (rc != EX_OK)
             return rc;
@@ -253,7 +263,7 @@ near_build_collect(ex_ledger *l, const snap_set *members, const snap_items *mi,
     ex_near_params_default(&b->mh);
     /* buckets of about BUCKET_TARGET bytes: per band one key per member */
     b->per_band = 1;
-    while ((uint64_t)b->per_band * BUCKET_TARGET < members->n * 8 && b->per_band < 4096)
+    while ((uint64_t)b->per_band * bucket_target < members->n * 8 && b->per_band < 4096)
         b->per_band *= 2;
     unsigned lg = 0;
     while ((1u << lg) < b->per_band)
@@ -666,10 +676,15 @@ read_row(ex_snapshot_near *s, uint64_t row, uint64_t off, void *buf, size_t len)
 {
     ex_store *st = s->l->st;
     int rc = st->ops->rec_read_at(st, EX_TAB_SNAPLEAVES, row, off, buf, len);
-    if (rc != EX_OK && s->rc == EX_OK)
+    /* a row missing or shorter than the tree's size says: the stored tree is damaged */
+    if ((rc == EX_ERANGE || rc == EX_ENOTFOUND) && s->rc == EX_OK)
+        s->rc = ex_fail(&s->l->err, EX_EVERIFY,
+                        "snapshot '%s': its near tree's stored rows are damaged (%s)",
+                        s->rec.name, ex_store_errmsg(st));
+    else if (rc != EX_OK && s->rc == EX_OK)
         s->rc = ex_fail(&s->l->err, rc, "cannot read the near tree of snapshot '%s': %s",
                         s->rec.name, ex_store_errmsg(st));
-    return rc;
+    return rc == EX_OK ? rc : s->rc;
 }
 
 /* leaves [i, i + n) (within one chunk) into out, encoded */
