@@ -393,12 +393,24 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     /* a document saved by a shell ends in one newline; the document is what precedes it */
     if (len && buf[len - 1] == '\n')
         len--;
+    /* a near-dup proof, or with --text-file anything that is not JSON of another kind (the
+     * near-dup reader says what is wrong with it) */
     int near = ex_near_proof_is(buf ? buf : "", len);
-    if (near != !!text) {
+    if (!near && text) {
+        json_t *o = json_loadb(buf ? buf : "", len, 0, NULL);
+        near = !json_string_value(json_object_get(o, "type")) &&
+               !json_object_get(o, "proof") && !json_object_get(o, "leaf_hash") &&
+               !json_object_get(o, "old");
+        json_decref(o);
+        if (!near) {
+            free(buf);
+            return cli_usage(vp_usage, "verify-proof: --text-file goes with near-dup proofs");
+        }
+    }
+    if (near && !text) {
         free(buf);
-        return cli_usage(vp_usage, near ? "verify-proof: a near-dup proof needs --text-file WORK, "
-                                          "the work it is about"
-                                        : "verify-proof: --text-file goes with near-dup proofs");
+        return cli_usage(vp_usage, "verify-proof: a near-dup proof needs --text-file WORK, the "
+                                   "work it is about");
     }
     if (near) {
         int vx = verify_near(c, path, buf, len, &vk, text);
