@@ -156,7 +156,7 @@ main(int argc, char **argv)
         const item *it = &items[i];
         ex_pitem pi = {it->source, it->digest, it->raw, it->url, it->license, "2025-06-01T00:00:00Z",
                        it->headers, it->headers ? strlen(it->headers) : 0, it->html,
-                       it->html ? strlen(it->html) : 0};
+                       it->html ? strlen(it->html) : 0, NULL, 0, 0, 0};
         if (ex_peval_decide(e, &pi, &d) != EX_OK)
             die("decide");
         admitted += d.verdict == EX_VERDICT_ADMIT;
@@ -168,7 +168,7 @@ main(int argc, char **argv)
             const item *it = &items[i];
             ex_pitem pi = {it->source, it->digest, it->raw, it->url, it->license, "2025-06-01T00:00:00Z",
                            it->headers, it->headers ? strlen(it->headers) : 0, it->html,
-                           it->html ? strlen(it->html) : 0};
+                           it->html ? strlen(it->html) : 0, NULL, 0, 0, 0};
             ex_peval_decide(e, &pi, &d);
             sum += (uint64_t)d.rule[0];
         }

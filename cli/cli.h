@@ -97,10 +97,12 @@ int cmd_model(cli *c, int argc, char **argv);
 int cmd_impact(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_why(cli *c, int argc, char **argv);
+int cmd_dups(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);
 int cmd_quarantine(cli *c, int argc, char **argv);
 int cmd_sample(cli *c, int argc, char **argv);
 int cmd_license(cli *c, int argc, char **argv);
 int cmd_robots(cli *c, int argc, char **argv);
+int cmd_iscc(cli *c, int argc, char **argv);
 
 #endif

@@ -145,6 +145,8 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
         json_object_set_new(j, "skipped", json_integer((json_int_t)st->skipped));
         json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
         json_object_set_new(j, "batches", json_integer((json_int_t)st->batches));
+        json_object_set_new(j, "near", json_integer((json_int_t)st->near));
+        json_object_set_new(j, "followed", json_integer((json_int_t)st->followed));
         json_object_set_new(j, "seconds", json_real((double)(long long)(secs * 1000) / 1000));
         for (size_t i = 0; i < st->nrules && i < EX_STATS_RULES_MAX; i++)
             json_object_set_new(by, st->by_rule[i].id,
@@ -166,6 +168,10 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
            (unsigned long long)st->skipped);
     for (size_t i = 0; i < st->nrules && i < EX_STATS_RULES_MAX; i++)
         printf("  %-24s %llu\n", st->by_rule[i].id, (unsigned long long)st->by_rule[i].count);
+    if (st->near || st->followed)
+        printf("%llu near-duplicates of earlier items; %llu earlier items rejected since: a "
+               "reservation followed their content\n",
+               (unsigned long long)st->near, (unsigned long long)st->followed);
     printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n", (double)st->bytes / 1e6,
            secs, (unsigned long long)st->batches, (unsigned long long)ex_log_size(g), rb);
     if (st->pending && !c->quiet)
@@ -307,4 +313,70 @@ cmd_quarantine(cli *c, int argc, char **argv)
     size_t len = 0;
     int rc = ex_ledger_quarantine_dup(l, &jsonl, &len);
     return cli_emit(l, rc, jsonl, len);
+}
+
+static const char dups_usage[] =
+    "usage: exante dups DIGEST|URL\n"
+    "\n"
+    "An item's near-duplicate cluster: the items whose estimated Jaccard similarity with it,\n"
+    "or with another member, reaches the policy's 'near' (default 0.8), from their text\n"
+    "fingerprints and the band index. Each member with its similarity (to the member it was\n"
+    "found through: 'via') and its latest decision. A DIGEST names the first item with that\n"
+    "content, a URL the latest item fetched from it. Exit 1 if the item is unknown or has no\n"
+    "fingerprint (no text, or recorded before fingerprints were).\n"
+    "JSON keys: item, of, cluster (item, digest, url, similarity, via, verdict, rule,\n"
+    "reservation), k, bands, threshold, truncated.\n";
+
+int
+cmd_dups(cli *c, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(dups_usage, stdout);
+        return EXIT_OKAY;
+    }
+    if (argc != 2)
+        return cli_usage(dups_usage, "dups: expected one DIGEST or URL");
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    char *doc;
+    size_t len;
+    int rc = ex_ledger_dups_dup(l, argv[1], &doc, &len);
+    if (rc != EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(l));
+        ex_ledger_close(l);
+        return rc == EX_EINVAL ? EXIT_USAGE : cli_exit_answer(rc);
+    }
+    if (c->json) {
+        puts(doc);
+    } else {
+        json_t *o = json_loads(doc, 0, NULL), *of = json_object_get(o, "of");
+        json_t *cl = json_object_get(o, "cluster");
+        printf("item %lld %s %s: %s by %s\n", (long long)json_integer_value(json_object_get(o, "item")),
+               json_string_value(json_object_get(of, "digest")),
+               json_string_value(json_object_get(of, "url")) ? json_string_value(json_object_get(of, "url")) : "",
+               json_string_value(json_object_get(of, "verdict")),
+               json_string_value(json_object_get(of, "rule")));
+        if (!json_array_size(cl))
+            printf("no near-duplicates (Jaccard >= %s)\n",
+                   json_string_value(json_object_get(o, "threshold")));
+        for (size_t i = 0; i < json_array_size(cl); i++) {
+            json_t *m = json_array_get(cl, i);
+            const char *u = json_string_value(json_object_get(m, "url"));
+            printf("  item %-8lld J %s via %-6lld %-7s %-12s %s\n",
+                   (long long)json_integer_value(json_object_get(m, "item")),
+                   json_string_value(json_object_get(m, "similarity")),
+                   (long long)json_integer_value(json_object_get(m, "via")),
+                   json_string_value(json_object_get(m, "verdict")),
+                   json_string_value(json_object_get(m, "rule")),
+                   u ? u : json_string_value(json_object_get(m, "digest")));
+        }
+        if (json_is_true(json_object_get(o, "truncated")))
+            printf("(the cluster was cut at 1000 members)\n");
+        json_decref(o);
+    }
+    free(doc);
+    ex_ledger_close(l);
+    return EXIT_OKAY;
 }

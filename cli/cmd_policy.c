@@ -235,12 +235,16 @@ cmd_signals(cli *c, int argc, char **argv)
 
 static const char optout_usage[] =
     "usage: exante optout add (--url-prefix URL | --domain DOMAIN | --digest sha256:HEX |\n"
-    "                          --work FILE) [--holder NAME] [--evidence FILE] [--near J]\n"
+    "                          --work FILE | --text-file FILE | --iscc CODE)\n"
+    "                         [--holder NAME] [--evidence FILE] [--near J] [--distance N]\n"
     "       exante optout list\n"
     "\n"
     "Record a rights holder's opt-out; it is logged, and decisions made after it apply it\n"
-    "(rule 'optout'): a URL prefix, a domain and its subdomains, a content digest, or a work\n"
-    "file (its digest; near-duplicate matching comes with the near-duplicate index). Earlier\n"
+    "(rule 'optout'): a URL prefix, a domain and its subdomains, a content digest, a work, or\n"
+    "an ISCC Text-Code. A work (--work FILE: text or HTML; --text-file FILE: read as plain\n"
+    "text) matches its exact digest and its near copies: items whose fingerprint's estimated\n"
+    "Jaccard similarity with the work's reaches --near (default: the policy's 'near'). --iscc\n"
+    "matches items whose Text-Code is within --distance bits (default 8) of CODE. Earlier\n"
     "decisions are not rewritten: 'exante reevaluate' records new ones.\n"
     "JSON keys (add): index, digest (of the opt-out record). list prints JSONL.\n";
 
@@ -252,6 +256,7 @@ cmd_optout(cli *c, int argc, char **argv)
         {"digest", required_argument, NULL, 'g'},     {"work", required_argument, NULL, 'w'},
         {"holder", required_argument, NULL, 'H'},     {"evidence", required_argument, NULL, 'e'},
         {"near", required_argument, NULL, 'n'},       {"iscc", required_argument, NULL, 'i'},
+        {"text-file", required_argument, NULL, 't'},  {"distance", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     const char *sub;
@@ -259,6 +264,7 @@ cmd_optout(cli *c, int argc, char **argv)
     if (go != CLI_GO)
         return go;
     ex_optout_opts o = {0};
+    o.distance = -1;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -276,10 +282,15 @@ cmd_optout(cli *c, int argc, char **argv)
                 return cli_usage(optout_usage, "optout add: --near takes a number in (0, 1]");
             break;
         }
-        case 'i':
-            cli_err("optout add: --iscc needs the ISCC index of the near-duplicate issue, "
-                    "which is not built yet");
-            return EXIT_USAGE;
+        case 'i': o.iscc = optarg; break;
+        case 't': o.text_file = optarg; break;
+        case 'D': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) || v > 64)
+                return cli_usage(optout_usage, "optout add: --distance takes 0 to 64 (bits)");
+            o.distance = (int)v;
+            break;
+        }
         case 'h': fputs(optout_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(optout_usage, "optout %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -300,9 +311,13 @@ cmd_optout(cli *c, int argc, char **argv)
         return cli_usage(optout_usage, "optout: unknown subcommand '%s'", sub);
     if (optind != argc)
         return cli_usage(optout_usage, "optout add: unexpected argument '%s'", argv[optind]);
-    if (!!o.url_prefix + !!o.domain + !!o.digest + !!o.work != 1)
-        return cli_usage(optout_usage,
-                         "optout add: give exactly one of --url-prefix, --domain, --digest, --work");
+    if (!!o.url_prefix + !!o.domain + !!o.digest + !!o.work + !!o.text_file + !!o.iscc != 1)
+        return cli_usage(optout_usage, "optout add: give exactly one of --url-prefix, --domain, "
+                                       "--digest, --work, --text-file, --iscc");
+    if (o.distance >= 0 && !o.iscc)
+        return cli_usage(optout_usage, "optout add: --distance goes with --iscc");
+    if (o.near > 0 && !o.work && !o.text_file)
+        return cli_usage(optout_usage, "optout add: --near goes with --work or --text-file");
     ex_ledger *l;
     int x = cli_open(c, 0, &l);
     if (x != EXIT_OKAY)

@@ -468,11 +468,17 @@ int ex_ledger_signals_add(ex_ledger *l, const char *const *paths, size_t n,
                           const ex_signals_opts *o, ex_signals_stats *st);
 
 typedef struct ex_optout_opts {
-    const char *url_prefix, *domain, *digest, *work; /* exactly one */
+    const char *url_prefix, *domain, *digest, *work; /* exactly one of these four, */
+    const char *text_file, *iscc;                    /* or of these two */
     const char *holder;   /* the rights holder, or NULL */
     const char *evidence; /* a file whose digest is recorded (the request), or NULL */
-    double near;          /* Jaccard threshold for near-duplicates of a work; 0: default */
+    double near;          /* Jaccard threshold for near-duplicates of a work; 0: the policy's */
+    int distance;         /* --iscc: the largest Hamming distance that matches; -1: default */
 } ex_optout_opts;
+
+/* The Hamming distance (of the first 64 bits) within which an ISCC Text-Code opt-out matches
+ * an item's code by default (docs/POLICY.md says why). */
+#define EX_ISCC_DISTANCE_DEFAULT 8
 
 /* Log an opt-out; later decisions (and reevaluate) apply it. */
 int ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index,
@@ -499,6 +505,11 @@ int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_
  * one JSON document (malloc'd; docs/FORMATS.md) that ex_log_proof_verify checks offline.
  * EX_ENOTFOUND if no item matches. */
 int ex_ledger_why_dup(ex_ledger *l, const char *digest_or_url, char **json, size_t *len);
+/* An item's near-duplicate cluster, by content digest or URL (docs/FORMATS.md "dups"): the
+ * items whose estimated Jaccard similarity with it, or with another member, reaches the
+ * policy's `near`, each with its similarity and latest decision, as one JSON document
+ * (malloc'd). EX_ENOTFOUND if no item matches or it has no fingerprint. */
+int ex_ledger_dups_dup(ex_ledger *l, const char *digest_or_url, char **json, size_t *len);
 /* Decision records as JSONL, filtered (NULL: any) and limited (0: no limit); caller frees. */
 int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
                             const char *source, uint64_t limit, char **jsonl, size_t *len);
@@ -856,6 +867,44 @@ typedef struct ex_filter_opts {
  * counted and passed over unless o->strict. EX_ENOTFOUND for an unknown snapshot. */
 int ex_ledger_filter(ex_ledger *l, const char *const *paths, size_t n, const ex_filter_opts *o,
                      ex_filter_stats *stats);
+
+/* ---- ISCC Text-Code (ISO 24138; dedup) --------------------------------- */
+
+/* The algorithm, exactly iscc-core's gen_text_code_v0, is docs/FORMATS.md "ISCC Text-Code".
+ * An ISCC unit is a header (main type, subtype, version, length) and a digest, written as
+ * "ISCC:" and RFC 4648 base32 (upper case, no padding). */
+#define EX_ISCC_BITS_MIN 64
+#define EX_ISCC_BITS_MAX 256     /* the whole soft hash */
+#define EX_ISCC_DIGEST_BYTES 32  /* EX_ISCC_BITS_MAX / 8 */
+#define EX_ISCC_CODE_MAX 61      /* "ISCC:", base32 of a 2-byte header and 32 bytes, NUL */
+#define EX_ISCC_MT_CONTENT 2
+#define EX_ISCC_ST_TEXT 0
+
+/* The Text-Code of text[0..len) with a digest of `bits` (64..256, a multiple of 32): the
+ * NUL-terminated "ISCC:..." into code[0..code_cap); digest (may be NULL) gets the first
+ * bits/8 bytes of the 256-bit soft hash and zeros after them; *characters (may be NULL) the
+ * code points of the collapsed text. The text is UTF-8; each maximal invalid sequence counts
+ * as one U+FFFD, as Python's bytes.decode("utf-8", "replace") reads it. EX_EINVAL for other
+ * bits or a code_cap too small for the code (EX_ISCC_CODE_MAX always fits), EX_ENOMEM; the
+ * outputs are untouched then. */
+int ex_iscc_text_code(const char *text, size_t len, unsigned bits, char *code, size_t code_cap,
+                      uint8_t digest[EX_ISCC_DIGEST_BYTES], size_t *characters);
+
+/* Decode an ISCC unit: "ISCC:" (any case) optional, base32 in either case. Gives its main
+ * type, subtype, version, digest length in bits (32..256) and the digest (zeros after bits/8
+ * bytes). EX_EFORMAT with the reason in err (lowercase, no full stop) for anything else:
+ * bad base32, a header that does not decode, an ISCC-CODE or ISCC-ID (not a unit), a digest
+ * longer than 256 bits, fewer or more bytes than the header says. EX_EINVAL for a NULL code.
+ * Outputs are untouched on failure; err may be NULL. */
+int ex_iscc_decode(const char *code, unsigned *mtype, unsigned *stype, unsigned *version,
+                   unsigned *bits, uint8_t digest[EX_ISCC_DIGEST_BYTES], ex_err *err);
+
+/* The first 64 bits of a Text-Code's digest, big-endian: ex_iscc_decode, then EX_EFORMAT
+ * unless the unit is CONTENT / TEXT, version 0, with at least 64 bits (err says which). */
+int ex_iscc_text64(const char *code, uint64_t *v, ex_err *err);
+
+/* The number of bits in which a and b differ (how ISCC codes are compared). */
+unsigned ex_iscc_hamming(uint64_t a, uint64_t b);
 
 /* ---- license expressions (SPDX) ---------------------------------------- */
 

@@ -3,6 +3,8 @@
  * the sources, the signal captures (captures.c) and the opt-outs (optouts.c). */
 #include "ledger.h"
 
+#include "dedup/near.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,11 +271,70 @@ load_optout(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
              : strcmp(scope, "url-prefix") == 0 ? EX_OPTOUT_URL_PREFIX
              : strcmp(scope, "domain") == 0     ? EX_OPTOUT_DOMAIN
              : strcmp(scope, "digest") == 0 || strcmp(scope, "work") == 0 ? EX_OPTOUT_DIGEST
+             : strcmp(scope, "iscc") == 0                                 ? EX_OPTOUT_ISCC
                                                                           : 0;
-    if (rc == EX_OK && sc && value)
+    if (rc == EX_OK && value && sc == EX_OPTOUT_ISCC) {
+        uint64_t code;
+        json_t *dist = json_object_get(o, "distance");
+        ex_err e = {0};
+        if (ex_iscc_text64(value, &code, &e) == EX_OK && json_is_integer(dist))
+            rc = ex_peval_add_optout_iscc(g->e, code, (unsigned)json_integer_value(dist), dig,
+                                          label);
+    } else if (rc == EX_OK && sc && value) {
         rc = ex_peval_add_optout(g->e, sc, value, dig, label);
+    }
+    /* a work's near copies: by its fingerprint, if it has text */
+    json_t *fp = json_object_get(o, "fingerprint");
+    const char *hex = str(fp, "value");
+    json_t *jk = json_object_get(fp, "k"), *jb = json_object_get(fp, "bands"),
+           *jn = json_object_get(o, "near");
+    if (rc == EX_OK && hex && json_is_integer(jk) && json_is_integer(jb)) {
+        unsigned k = (unsigned)json_integer_value(jk);
+        uint8_t f[EX_NEAR_K_MAX];
+        int ok = k > 0 && k <= EX_NEAR_K_MAX && strlen(hex) == 2 * (size_t)k;
+        for (unsigned i = 0; ok && i < k; i++) {
+            unsigned x;
+            ok = sscanf(hex + 2 * i, "%2x", &x) == 1;
+            f[i] = (uint8_t)x;
+        }
+        double near = json_is_integer(jn) ? (double)json_integer_value(jn) / 1000 : 0;
+        if (ok)
+            rc = ex_peval_add_optout_near(g->e, f, k, (unsigned)json_integer_value(jb), near, dig,
+                                          label);
+    }
     json_decref(o);
     return rc;
+}
+
+int
+ex_ledger_near_params(ex_ledger *l, unsigned *k, unsigned *bands, double *near)
+{
+    *k = 112, *bands = 14, *near = 0.8;
+    char *rec = NULL;
+    int rc = ex_ledger_policy_show_dup(l, &rec, NULL);
+    if (rc == EX_ENOTFOUND) {
+        ex_err_clear(&l->err);
+        return EX_OK;
+    }
+    if (rc != EX_OK)
+        return rc;
+    json_t *o = json_loads(rec, 0, NULL);
+    free(rec);
+    const char *text = str(o, "text");
+    ex_policy *p = NULL;
+    ex_policy_diag d;
+    memset(&d, 0, sizeof d);
+    if (!text || parse_checked(text, strlen(text), &p, &d) != EX_OK) {
+        json_decref(o);
+        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
+                       d.line, d.msg);
+    }
+    if (p->minhash_k)
+        *k = p->minhash_k, *bands = p->minhash_bands;
+    *near = p->near;
+    ex_policy_free(p);
+    json_decref(o);
+    return EX_OK;
 }
 
 int

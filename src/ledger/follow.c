@@ -20,17 +20,6 @@
 
 #define SPREAD_MAX 1000 /* items one reservation reaches through a cluster, at most */
 
-/* what a decision says, of what follow.c reads */
-typedef struct said {
-    uint64_t id; /* 0: an extra decision of the batch being filled (no id yet) */
-    char verdict[16], rule[EX_POLICY_ID_MAX], reservation[32];
-    char digest[EX_DIGEST_STR_BYTES], prov[EX_DIGEST_STR_BYTES];
-    uint64_t carried_by;
-    char reason[EX_PEVAL_REASON_MAX];
-    char ev[EX_PEVAL_EVIDENCE_MAX][EX_DIGEST_STR_BYTES];
-    int nev;
-} said;
-
 static void
 copy_str(json_t *o, const char *k, char *out, size_t cap)
 {
@@ -50,6 +39,7 @@ parse_said(run *r, uint64_t item, const char *rec, size_t len, said *s)
     copy_str(o, "reservation", s->reservation, sizeof s->reservation);
     copy_str(o, "digest", s->digest, sizeof s->digest);
     copy_str(o, "provenance", s->prov, sizeof s->prov);
+    copy_str(o, "source", s->source, sizeof s->source);
     copy_str(o, "reason", s->reason, sizeof s->reason);
     json_t *c = json_object_get(o, "carried_by");
     s->carried_by = json_is_integer(c) ? (uint64_t)json_integer_value(c) : 0;
@@ -83,8 +73,8 @@ keep_last(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 /* (parse_said: 1 with *s, or the run's failure) */
 /* The latest decision of earlier item `item`: in the batch being filled, in flight, or stored.
  * 1 with *s, 0 if it has none, or the run's failure. */
-static int
-latest(run *r, uint64_t item, said *s)
+int
+follow_latest(run *r, uint64_t item, said *s)
 {
     batcher *w = &r->w;
     const batch *b = w->b, *f = w->fly;
@@ -94,7 +84,14 @@ latest(run *r, uint64_t item, said *s)
             return parse_said(r, item, b->arena.data + b->x[i].p.decision,
                               b->x[i].p.decision_len, s);
         }
-    if (b->np && item >= w->next_item - b->np && item < w->next_item) {
+    if (w->no_items) { /* reevaluate: decisions of any items, in id order */
+        for (size_t i = b->np; i-- > 0;)
+            if (b->p[i].item_id == item) {
+                s->id = w->next_decision + i;
+                return parse_said(r, item, b->arena.data + b->p[i].decision,
+                                  b->p[i].decision_len, s);
+            }
+    } else if (b->np && item >= w->next_item - b->np && item < w->next_item) {
         size_t i = (size_t)(item - (w->next_item - b->np));
         s->id = w->next_decision + i;
         return parse_said(r, item, b->arena.data + b->p[i].decision, b->p[i].decision_len, s);
@@ -158,7 +155,7 @@ follow_decide(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t
         r->st.near++;
     said s;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = latest(r, hits[i].id, &s)) < 0)
+        if ((rc = follow_latest(r, hits[i].id, &s)) < 0)
             return rc;
         if (rc == 0 || strcmp(s.verdict, "reject") != 0 || !s.reservation[0])
             continue;
@@ -196,7 +193,8 @@ typedef struct reach {
 
 /* target's new decision: rejected by d (item `from`'s), reached through q */
 static int
-reject_earlier(run *r, const ent *e, uint64_t from, const dec *d, const reach *q, const said *s)
+reject_earlier(run *r, const uint8_t *prov, uint64_t from, const dec *d, const reach *q,
+               const said *s)
 {
     batcher *w = &r->w;
     char how[96], sim[16] = "";
@@ -216,12 +214,12 @@ reject_earlier(run *r, const ent *e, uint64_t from, const dec *d, const reach *q
     int k = 0;
     for (; k < d->nevidence && k < EX_PEVAL_EVIDENCE_MAX; k++)
         memcpy(ev[k], d->evidence[k], sizeof ev[k]);
-    ex_digest_format(e->prov, ev[k++]);
+    ex_digest_format(prov, ev[k++]);
     dec x = {q->id, 0, s->id, s->digest, s->prov, r->pdig, "reject", d->rule, r->nreason,
              (const char(*)[EX_DIGEST_STR_BYTES])ev, k, TAIL_NONE, d->reservation, from,
              q->j <= 1.5 || q->via != from ? q->via : 0, sim[0] ? sim : NULL};
     size_t off = w->b->arena.len;
-    int rc = rec_decision(NULL, r->fix.source, &x, &w->b->arena);
+    int rc = rec_decision(NULL, s->source, &x, &w->b->arena); /* the decision is the item's */
     if (rc != EX_OK)
         return bat_fail(w, rc, "cannot record decision: %s", ex_strerror(rc));
     uint8_t leaf[EX_HASH_BYTES];
@@ -234,10 +232,9 @@ reject_earlier(run *r, const ent *e, uint64_t from, const dec *d, const reach *q
 }
 
 int
-follow_spread(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t id,
-              uint64_t copy_of, const dec *d)
+follow_spread(run *r, const uint8_t *prov, const uint8_t *fp, uint64_t id, uint64_t copy_of,
+              const dec *d)
 {
-    (void)rec;
     if (!d->reservation || d->carried_by)
         return EX_OK;
     reach *q = malloc(SPREAD_MAX * sizeof *q);
@@ -280,10 +277,10 @@ follow_spread(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t
     }
     said s;
     for (size_t i = 0; rc == EX_OK && i < n; i++) {
-        if ((rc = latest(r, q[i].id, &s)) < 0)
+        if ((rc = follow_latest(r, q[i].id, &s)) < 0)
             break;
         int admitted = rc == 1 && s.id && strcmp(s.verdict, "admit") == 0;
-        rc = admitted ? reject_earlier(r, e, id, d, &q[i], &s) : EX_OK;
+        rc = admitted ? reject_earlier(r, prov, id, d, &q[i], &s) : EX_OK;
     }
     free(q);
     return rc;

@@ -28,9 +28,10 @@ count_rule(ex_ingest_stats *st, const char *rule)
     }
 }
 
-/* The decision of an item that is no copy: the policy's, or pending without one. */
+/* The decision of an item (fp: its fingerprint, or NULL): the policy's, or pending without
+ * one. */
 static int
-decide(run *r, const ent *e, const char *rec, dec *d, ex_pdecision *pd)
+decide(run *r, const ent *e, const char *rec, const uint8_t *fp, dec *d, ex_pdecision *pd)
 {
     if (!r->pe) {
         d->verdict = "pending", d->rule = "no-policy", d->reason = ex_pending_reason;
@@ -41,7 +42,8 @@ decide(run *r, const ent *e, const char *rec, dec *d, ex_pdecision *pd)
     for (int i = 0; i <= F_HTML; i++)
         f[i] = e->f_off[i] ? rec + e->f_off[i] : NULL;
     ex_pitem pi = {r->fix.source, e->dig, e->digest, f[F_URL], f[F_LICENSE], f[F_FETCHED],
-                   f[F_HEADERS], e->f_len[F_HEADERS], f[F_HTML], e->f_len[F_HTML]};
+                   f[F_HEADERS], e->f_len[F_HEADERS], f[F_HTML], e->f_len[F_HTML],
+                   fp, r->near_k, r->near_bands, e->iscc};
     int rc = ex_peval_decide(r->pe, &pi, pd);
     if (rc != EX_OK)
         return bat_fail(&r->w, rc, "the policy cannot decide: %s", ex_strerror(rc));
@@ -106,14 +108,14 @@ take_item(run *r, const ent *e, const char *rec)
     if (e->revisit) {
         d.reason = ex_revisit_reason, d.tail = TAIL_REVISIT;
     } else if (!copy_of) {
-        if ((rc = decide(r, e, rec, &d, &pdd)) != EX_OK)
+        if ((rc = decide(r, e, rec, fp, &d, &pdd)) != EX_OK)
             return rc;
         if (r->pe && (rc = follow_decide(r, e, rec, fp, 0, &pdd, &d)) != EX_OK)
             return rc;
     } else if (r->pe) {
         /* a copy: every occurrence is checked for a reservation that follows content */
         dec own = d;
-        if ((rc = decide(r, e, rec, &own, &pdd)) != EX_OK ||
+        if ((rc = decide(r, e, rec, fp, &own, &pdd)) != EX_OK ||
             (rc = follow_decide(r, e, rec, fp, copy_of, &pdd, &d)) != EX_OK)
             return rc;
     }
@@ -128,7 +130,7 @@ take_item(run *r, const ent *e, const char *rec)
     pd->key = (int64_t)e->key;
     w->b->np++;
     w->next_item++;
-    if (d.reservation && (rc = follow_spread(r, e, rec, fp, id, copy_of, &d)) != EX_OK)
+    if (d.reservation && (rc = follow_spread(r, e->prov, fp, id, copy_of, &d)) != EX_OK)
         return rc;
     if (fp && !copy_of && !e->revisit && (rc = near_put(r, fp, id)) != EX_OK)
         return rc;

@@ -37,6 +37,13 @@ int ex_ledger_source_find(ex_ledger *l, const char *name, uint64_t *id, char **r
  * index and the SHA-256 of its bytes come back (either may be NULL). */
 int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, uint64_t *index,
                          uint8_t digest[EX_HASH_BYTES]);
+/* The item a query names: a digest's first occurrence, or a URL's latest item (why.c). *record
+ * is its record, malloc'd. EX_ENOTFOUND with a message if there is none, EX_EINVAL for a
+ * malformed digest. */
+int ex_ledger_find_item(ex_ledger *l, const char *q, uint64_t *id, char **record);
+/* The near-duplicate parameters of the adopted policy (k, bands, the Jaccard threshold), or
+ * the defaults (112, 14, 0.8) without one. */
+int ex_ledger_near_params(ex_ledger *l, unsigned *k, unsigned *bands, double *near);
 /* The adopted policy, parsed, its digest, and an evaluator loaded with every source,
  * capture and opt-out; *policy and *e stay NULL (and EX_OK is returned) when no policy has
  * been adopted. Free with ex_peval_free, then ex_policy_free. */

@@ -1,11 +1,68 @@
 /* optouts.c - opt-outs (exante optout add|list): a rights holder's reservation by URL
- * prefix, domain, content digest or work, logged (adopt.c loads them into the evaluator). */
+ * prefix, domain, content digest, work (its digest and the fingerprint of its text, for its
+ * near copies) or ISCC Text-Code, logged (adopt.c loads them into the evaluator). */
 #include "ledger.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "dedup/near.h"
+#include "dedup/text.h"
 #include "policy/policy.h"
+
+/* The fingerprint of a work's text ({"bands","k","value": hex}) with the current policy's
+ * MinHash parameters; *out NULL when the file has no text (text: read it as plain text). */
+static int
+work_fingerprint(ex_ledger *l, const char *path, int text, json_t **out)
+{
+    *out = NULL;
+    unsigned k, bands;
+    double near;
+    int rc = ex_ledger_near_params(l, &k, &bands, &near);
+    if (rc != EX_OK)
+        return rc;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+    ex_buf b = {0}, t = {0};
+    char chunk[65536];
+    size_t n;
+    while (rc == EX_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = ex_buf_put(&b, chunk, n);
+    if (ferror(f) && rc == EX_OK)
+        rc = ex_fail(&l->err, EX_EIO, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    int kind = text ? EX_TEXT_PLAIN
+                    : ex_text_kind((const uint8_t *)(b.data ? b.data : ""), b.len, NULL);
+    ex_near *nr = NULL;
+    uint64_t *sig = malloc(EX_NEAR_K_MAX * sizeof *sig), shingles = 0;
+    uint8_t fp[EX_NEAR_K_MAX];
+    if (rc == EX_OK && !sig)
+        rc = EX_ENOMEM;
+    if (rc == EX_OK && kind != EX_TEXT_NONE &&
+        (rc = ex_text_of((const uint8_t *)(b.data ? b.data : ""), b.len, kind, &t)) == EX_OK &&
+        (rc = ex_near_new(k, bands, &nr)) == EX_OK &&
+        (rc = ex_near_signature(nr, t.data ? t.data : "", t.len, sig, &shingles)) == EX_OK &&
+        shingles) {
+        ex_near_fingerprint(nr, sig, fp);
+        char hex[2 * EX_NEAR_K_MAX + 1];
+        for (unsigned i = 0; i < k; i++)
+            snprintf(hex + 2 * i, 3, "%02x", fp[i]);
+        *out = json_pack("{s:I,s:I,s:s}", "bands", (json_int_t)bands, "k", (json_int_t)k,
+                         "value", hex);
+        if (!*out)
+            rc = EX_ENOMEM;
+    }
+    if (rc == EX_ENOMEM)
+        ex_fail(&l->err, rc, "out of memory");
+    free(sig);
+    ex_near_free(nr);
+    ex_buf_free(&b);
+    ex_buf_free(&t);
+    return rc;
+}
 
 int
 ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, char digest[EX_DIGEST_STR_BYTES])
@@ -15,10 +72,13 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
     const char *scope = NULL, *value = NULL;
     char v[300];
-    int given = !!o->url_prefix + !!o->domain + !!o->digest + !!o->work;
+    int given = !!o->url_prefix + !!o->domain + !!o->digest + !!o->work + !!o->text_file +
+                !!o->iscc;
     if (given != 1)
-        return ex_fail(&l->err, EX_EINVAL,
-                       "give exactly one of --url-prefix, --domain, --digest, --work");
+        return ex_fail(&l->err, EX_EINVAL, "give exactly one of --url-prefix, --domain, "
+                                           "--digest, --work, --text-file, --iscc");
+    json_t *fp = NULL;
+    uint64_t code;
     char host[256];
     if (o->url_prefix) {
         if (!ex_url_host(o->url_prefix, host))
@@ -37,10 +97,20 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
             return ex_fail(&l->err, EX_EINVAL, "--digest must be sha256:<64 hex>");
         ex_digest_format(d, v);
         scope = "digest", value = v;
+    } else if (o->iscc) {
+        if (ex_iscc_text64(o->iscc, &code, &l->err) != EX_OK)
+            return ex_fail(&l->err, EX_EINVAL, "--iscc: %s", l->err.msg);
+        if (o->distance > 64)
+            return ex_fail(&l->err, EX_EINVAL, "--distance must be 0 to 64");
+        scope = "iscc", value = o->iscc;
     } else {
+        /* a work: its digest, and the fingerprint of its text for its near copies */
+        const char *path = o->work ? o->work : o->text_file;
         uint8_t d[EX_HASH_BYTES];
         uint64_t size;
-        int rc = ex_sha256_file(l->h, o->work, d, &size, &l->err);
+        int rc = ex_sha256_file(l->h, path, d, &size, &l->err);
+        if (rc == EX_OK)
+            rc = work_fingerprint(l, path, !o->work, &fp);
         if (rc != EX_OK)
             return rc;
         ex_digest_format(d, v);
@@ -61,10 +131,15 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         }
         json_object_set_new(entry, "holder", h);
     }
-    if (o->work)
-        json_object_set_new(entry, "work", json_string(o->work));
+    if (o->work || o->text_file)
+        json_object_set_new(entry, "work", json_string(o->work ? o->work : o->text_file));
+    if (fp)
+        json_object_set_new(entry, "fingerprint", fp);
     if (o->near > 0)
         json_object_set_new(entry, "near", json_integer((json_int_t)(o->near * 1000 + 0.5)));
+    if (o->iscc)
+        json_object_set_new(entry, "distance",
+                            json_integer(o->distance >= 0 ? o->distance : EX_ISCC_DISTANCE_DEFAULT));
     int rc = EX_OK;
     if (o->evidence) {
         uint8_t d[EX_HASH_BYTES];

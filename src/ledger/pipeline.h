@@ -353,11 +353,26 @@ int near_put(run *r, const uint8_t *fp, uint64_t id);
  * (d's strings then point into the run's scratch, valid until the next call). */
 int follow_decide(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t copy_of,
                   const ex_pdecision *pd, dec *d);
-/* After item `id`'s decision d (carrying its own reservation) is in the batch: every earlier
- * admitted occurrence of the same content (copy_of), and its near-duplicate cluster, gets a
- * rejection naming this one. */
-int follow_spread(run *r, const ent *e, const char *rec, const uint8_t *fp, uint64_t id,
+/* After item `id`'s decision d (carrying its own reservation; prov: the item record's
+ * digest) is in the batch: every earlier admitted occurrence of the same content (copy_of),
+ * and its near-duplicate cluster, gets a rejection naming this one. */
+int follow_spread(run *r, const uint8_t *prov, const uint8_t *fp, uint64_t id,
                   uint64_t copy_of, const dec *d);
+
+/* What a decision says, of what follow.c reads. */
+typedef struct said {
+    uint64_t id; /* 0: an extra decision of the batch being filled (no id yet) */
+    char verdict[16], rule[EX_POLICY_ID_MAX], reservation[32];
+    char digest[EX_DIGEST_STR_BYTES], prov[EX_DIGEST_STR_BYTES];
+    char source[EX_SOURCE_NAME_MAX];
+    uint64_t carried_by;
+    char reason[EX_PEVAL_REASON_MAX];
+    char ev[EX_PEVAL_EVIDENCE_MAX][EX_DIGEST_STR_BYTES];
+    int nev;
+} said;
+/* The latest decision of earlier item `item`: in the batch being filled, in flight, or
+ * stored. 1 with *s, 0 if it has none, or the run's failure. */
+int follow_latest(run *r, uint64_t item, said *s);
 
 /* ---- ingest.c ---- */
 

@@ -43,8 +43,9 @@ typedef struct reader {
 /* The fingerprint record of an item (near.h) into out, *len bytes; a byte for one without
  * text: a JSONL text field is text; other content is what its media type says (text.h). */
 static int
-fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len)
+fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len, uint64_t *iscc)
 {
+    *iscc = 0;
     int kind = format == EX_FORMAT_JSONL ? EX_TEXT_PLAIN
                : it->warc_type && strcmp(it->warc_type, "revisit") == 0
                    ? EX_TEXT_NONE
@@ -62,7 +63,17 @@ fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len)
     uint8_t fp[EX_NEAR_K_MAX];
     ex_near_fingerprint(p->near, p->sig, fp);
     *len = ex_near_record(p->near, fp, out);
-    return EX_OK;
+    /* and its ISCC Text-Code, for opt-outs that name a work by its code */
+    char code[64];
+    uint8_t d[32];
+    size_t chars;
+    if ((rc = ex_iscc_text_code(p->text.data, p->text.len, 64, code, sizeof code, d, &chars)) ==
+        EX_OK) {
+        for (int i = 0; i < 8; i++)
+            *iscc = *iscc << 8 | d[i];
+        *iscc += !*iscc; /* 0 means none */
+    }
+    return rc == EX_ENOMEM ? rc : EX_OK;
 }
 
 static int
@@ -218,9 +229,10 @@ on_item(void *ctx, const ex_item *it)
         rc = ex_buf_put(&p->out, it->file, path_len + 1);
     }
     size_t fp_off = 0, fp_len = 0;
+    uint64_t iscc = 0;
     if (rc == EX_OK && p->near) {
         uint8_t fr[EX_NEAR_REC_MAX];
-        if ((rc = fingerprint(p, jb->format, used, fr, &fp_len)) == EX_OK) {
+        if ((rc = fingerprint(p, jb->format, used, fr, &fp_len, &iscc)) == EX_OK) {
             fp_off = p->out.len - at - sizeof(ent);
             rc = ex_buf_put(&p->out, fr, fp_len);
         }
@@ -230,7 +242,7 @@ on_item(void *ctx, const ex_item *it)
     ent *e = (ent *)(p->out.data + at);
     e->fp_off = fp_off;
     e->fp_len = fp_len;
-    e->iscc = 0;
+    e->iscc = iscc;
     e->rec_len = rec_len;
     memcpy(e->prov, prov, EX_HASH_BYTES);
     memcpy(e->f_off, fo, sizeof fo);

@@ -206,12 +206,13 @@ hash_list(uint8_t (*p)[EX_HASH_BYTES], size_t n)
 }
 
 int
-ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
+ex_ledger_find_item(ex_ledger *l, const char *q, uint64_t *id, char **record)
 {
     ex_err_clear(&l->err);
     ex_store *st = l->st;
     uint8_t d[EX_HASH_BYTES];
     item_find f = {0};
+    *record = NULL;
     if (strncmp(q, "sha256:", 7) == 0) {
         if (ex_digest_parse(q, d) != EX_OK)
             return ex_fail(&l->err, EX_EINVAL, "'%s' is not a sha256:<64 hex> digest", q);
@@ -248,6 +249,19 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
     if (!f.record)
         return ex_fail(&l->err, EX_ENOTFOUND, "no item with %s '%s'",
                        strncmp(q, "sha256:", 7) == 0 ? "digest" : "url", q);
+    *id = f.id;
+    *record = f.record;
+    return EX_OK;
+}
+
+int
+ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
+{
+    ex_store *st = l->st;
+    item_find f = {0};
+    int frc = ex_ledger_find_item(l, q, &f.id, &f.record);
+    if (frc != EX_OK)
+        return frc;
     last dec = {0};
     batch_find b = {0};
     leaves lv = {l->h, NULL, 0};

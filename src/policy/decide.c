@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dedup/near.h"
 #include "signals/noai.h"
 
 /* ---- helpers ---- */
@@ -130,6 +131,7 @@ typedef struct facts {
     /* optout */
     int optout_done;
     const optout *opt;
+    double opt_j;       /* a near copy of a work: the estimated Jaccard; an ISCC: -distance */
     /* license */
     lic *lic;
     lic scratch;
@@ -227,6 +229,33 @@ noai_facts(ex_peval *e, facts *f)
                          (const char *const *)e->p->agents, e->p->nagents, &f->noai);
 }
 
+/* a work's near copy, or an ISCC code close enough (the most similar) */
+static int
+near_optout(ex_peval *e, facts *f)
+{
+    const ex_pitem *it = f->it;
+    double best = -1;
+    for (size_t i = 0; i < e->noptouts; i++) {
+        const optout *o = &e->optouts[i];
+        double j = -1;
+        if (o->scope == EX_OPTOUT_NEAR && it->fp && it->fp_k == o->k && it->fp_bands == o->bands) {
+            j = ex_near_fp_jaccard(o->k, it->fp, o->fp);
+            if (j + 1e-12 < o->near)
+                continue;
+        } else if (o->scope == EX_OPTOUT_ISCC && it->iscc) {
+            unsigned d = (unsigned)__builtin_popcountll(it->iscc ^ o->iscc);
+            if (d > o->distance)
+                continue;
+            j = 1.0 - d / 64.0;
+        } else {
+            continue;
+        }
+        if (j > best)
+            best = j, f->opt = o, f->opt_j = o->scope == EX_OPTOUT_ISCC ? -(1.0 - j) * 64 : j;
+    }
+    return f->opt != NULL;
+}
+
 static void
 optout_facts(ex_peval *e, facts *f)
 {
@@ -264,6 +293,8 @@ optout_facts(ex_peval *e, facts *f)
                 }
         }
     }
+    if (e->nnear && near_optout(e, f))
+        return;
     with_host(e, f);
     if (!f->hlen)
         return;
@@ -379,7 +410,14 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
             break;
         case EX_COND_OPTOUT:
             optout_facts(e, &f);
-            if ((hit = f.opt != NULL)) {
+            if ((hit = f.opt != NULL) && f.opt->scope == EX_OPTOUT_NEAR) {
+                SAY("opt-out: %s (a near copy of the work: estimated Jaccard %.2f)",
+                    f.opt->label, f.opt_j);
+                evidence(out, f.opt->digest);
+            } else if (hit && f.opt->scope == EX_OPTOUT_ISCC) {
+                SAY("opt-out: %s (ISCC Text-Code within %.0f bits)", f.opt->label, -f.opt_j);
+                evidence(out, f.opt->digest);
+            } else if (hit) {
                 SAY("opt-out: %s", f.opt->label);
                 evidence(out, f.opt->digest);
             }

@@ -117,6 +117,7 @@ ex_peval_free(ex_peval *e)
     for (size_t i = 0; i < e->noptouts; i++) {
         free(e->optouts[i].value);
         free(e->optouts[i].label);
+        free(e->optouts[i].fp);
     }
     free(e->optouts);
     free(e->odig);
@@ -271,6 +272,41 @@ ex_peval_add_capture(ex_peval *e, int kind, const char *hostname, int64_t fetche
 }
 
 int
+ex_peval_add_optout_near(ex_peval *e, const uint8_t *fp, unsigned k, unsigned bands,
+                         double near, const char *digest, const char *label)
+{
+    if (!fp || !k || !bands || !(near >= 0 && near <= 1) || !digest)
+        return EX_EINVAL;
+    if (near == 0)
+        near = e->p->near; /* the policy's */
+    int rc = ex_peval_add_optout(e, EX_OPTOUT_NEAR, digest, digest, label);
+    if (rc != EX_OK)
+        return rc;
+    optout *o = &e->optouts[e->noptouts - 1];
+    if (!(o->fp = malloc(k)))
+        return EX_ENOMEM;
+    memcpy(o->fp, fp, k);
+    o->k = k, o->bands = bands, o->near = near;
+    e->nnear++;
+    return EX_OK;
+}
+
+int
+ex_peval_add_optout_iscc(ex_peval *e, uint64_t code, unsigned distance, const char *digest,
+                         const char *label)
+{
+    if (!digest || distance > 64)
+        return EX_EINVAL;
+    int rc = ex_peval_add_optout(e, EX_OPTOUT_ISCC, digest, digest, label);
+    if (rc != EX_OK)
+        return rc;
+    optout *o = &e->optouts[e->noptouts - 1];
+    o->iscc = code, o->distance = distance;
+    e->nnear++;
+    return EX_OK;
+}
+
+int
 ex_peval_add_optout(ex_peval *e, int scope, const char *value, const char *digest,
                     const char *label)
 {
@@ -281,6 +317,7 @@ ex_peval_add_optout(ex_peval *e, int scope, const char *value, const char *diges
         return EX_ENOMEM;
     e->optouts = v;
     optout *o = &v[e->noptouts];
+    memset(o, 0, sizeof *o);
     o->scope = scope;
     o->value = strdup(value);
     o->label = strdup(label ? label : value);
@@ -331,7 +368,7 @@ ex_peval_add_optout(ex_peval *e, int scope, const char *value, const char *diges
             h->prefixes = pv;
             pv[h->nprefixes++] = ix;
         }
-    } else {
+    } else if (scope != EX_OPTOUT_NEAR && scope != EX_OPTOUT_ISCC) { /* those: the caller's */
         rc = EX_EINVAL;
     }
     if (rc != EX_OK) {

@@ -105,7 +105,8 @@ const char *ex_policy_verdict_name(int verdict);
  * cheap. An evaluator is not thread-safe: one per thread. */
 
 enum { EX_CAPTURE_ROBOTS = 1, EX_CAPTURE_TDMREP = 2 };
-enum { EX_OPTOUT_URL_PREFIX = 1, EX_OPTOUT_DOMAIN, EX_OPTOUT_DIGEST };
+enum { EX_OPTOUT_URL_PREFIX = 1, EX_OPTOUT_DOMAIN, EX_OPTOUT_DIGEST, EX_OPTOUT_NEAR,
+       EX_OPTOUT_ISCC };
 
 #define EX_PEVAL_EVIDENCE_MAX 4
 #define EX_PEVAL_REASON_MAX 1024
@@ -131,6 +132,9 @@ typedef struct ex_pitem {
     size_t http_headers_len;
     const char *html_head;    /* the page's <head>, or NULL */
     size_t html_head_len;
+    const uint8_t *fp;        /* its near-duplicate fingerprint (dedup/near.h), or NULL */
+    unsigned fp_k, fp_bands;  /* the fingerprint's parameters */
+    uint64_t iscc;            /* its ISCC Text-Code's first 64 bits, 0: none */
 } ex_pitem;
 
 typedef struct ex_pdecision {
@@ -162,12 +166,20 @@ int ex_peval_add_capture(ex_peval *e, int kind, const char *host, int64_t fetche
 int ex_peval_add_optout(ex_peval *e, int scope, const char *value, const char *digest,
                         const char *label);
 
+/* A work's opt-out that also reaches its near copies: items whose fingerprint (same k and
+ * bands) has an estimated Jaccard similarity of at least `near` with fp (k bytes, copied). */
+int ex_peval_add_optout_near(ex_peval *e, const uint8_t *fp, unsigned k, unsigned bands,
+                             double near, const char *digest, const char *label);
+/* An opt-out by ISCC Text-Code: items whose code's first 64 bits are within `distance` bits. */
+int ex_peval_add_optout_iscc(ex_peval *e, uint64_t code, unsigned distance, const char *digest,
+                             const char *label);
+
 /* Decide one item: the first rule that matches; none: reject by "no-rule". EX_ENOMEM, or
  * EX_ENOTFOUND if the item's source was never added. */
 int ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out);
 
-/* 1 if an opt-out reaches the item (its digest, URL prefix or domain; only it->digest or
- * it->digest_raw and it->url are read), with *digest (may be NULL) naming the opt-out's record
+/* 1 if an opt-out reaches the item (its digest, URL prefix, domain, near copy of a work or
+ * ISCC code; only it->digest or it->digest_raw, it->url, it->fp and it->iscc are read), with *digest (may be NULL) naming the opt-out's record
  * (borrowed from e); 0 if none does. */
 int ex_peval_optout(ex_peval *e, const ex_pitem *it, const char **digest);
 

@@ -93,6 +93,12 @@ typedef struct optout {
     char *value;
     char digest[EX_DIGEST_STR_BYTES];
     char *label;
+    /* EX_OPTOUT_NEAR: the work's fingerprint and threshold; EX_OPTOUT_ISCC: its code */
+    uint8_t *fp;
+    unsigned k, bands;
+    double near;
+    uint64_t iscc;
+    unsigned distance;
 } optout;
 
 typedef struct host {
@@ -123,6 +129,7 @@ struct ex_peval {
     size_t hcap, hn;
     optout *optouts;
     size_t noptouts;
+    size_t nnear;                   /* EX_OPTOUT_NEAR and EX_OPTOUT_ISCC opt-outs */
     uint8_t (*odig)[EX_HASH_BYTES]; /* digest opt-outs */
     size_t *odig_ix;
     size_t nodig;

@@ -13,7 +13,7 @@ grep -q "reevaluate: 0 new decisions" "$T/out" && bad "the opt-out reached nothi
 contains "$T/out" "line 667: malformed JSON"
 contains "$T/out" "warc-payload-digest mismatch"
 contains "$T/out" "proof verifies offline against the vkey"
-contains "$T/out" "snapshot demo-train: 899 members"
+contains "$T/out" "snapshot demo-train: 894 members"
 contains "$T/out" "the rejected item is not in it: a "
 contains "$T/out" "non-membership proof verifies offline against the vkey"
 contains "$T/out" "decisions, "

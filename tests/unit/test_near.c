@@ -79,6 +79,12 @@ test_signature(void)
     ex_near_bands_of(N, f2, k2);
     CHECK(memcmp(k1, k2, sizeof k1) == 0);
     CHECK(k1[0] == XXH3_64bits_withSeed(f1, 8, 0) && k1[13] == XXH3_64bits_withSeed(f1 + 104, 8, 13));
+    /* docs/FORMATS.md's vectors: fingerprint bytes 0..7 and 104..111 (computed in Python from
+     * the signature), band keys 0 and 13 */
+    static const uint8_t lo[8] = {0x7d, 0x5a, 0x4a, 0x73, 0x1c, 0xdc, 0x39, 0x4b},
+                         hi[8] = {0xcd, 0xe7, 0xaa, 0xa7, 0x73, 0x6c, 0x0b, 0x02};
+    CHECK(memcmp(f1, lo, 8) == 0 && memcmp(f1 + 104, hi, 8) == 0);
+    CHECK(k1[0] == UINT64_C(0x04b32e8eeae1356d) && k1[13] == UINT64_C(0xe4dff09fad635de2));
     f2[8 * 5 + 3] ^= 1;
     ex_near_bands_of(N, f2, k2);
     int differ = 0;
