@@ -9,15 +9,17 @@
  * bucket keeps 8192 keys in memory and spills the rest to an unlinked file in the ledger's
  * directory; buckets are sized (by the member count) to hold about 32 MiB each, so the memory
  * does not grow with the tree: 10M members give 140M keys (1.1 GB), 56 buckets of 20 MB. The
- * sorted leaves stream into stored chunks and into the tree's hash, whose blocks of 256
- * leaves are hashed on two threads; the roots of every complete subtree of 256 leaves and
- * more are kept and stored too, so that a proof reads at most 256 leaves per level below that
- * and one hash per level above.
+ * sorted leaves stream into stored chunks and into the tree's hash, whose blocks of 64
+ * leaves are hashed on two threads; the roots of every complete subtree of 64 leaves and more
+ * are kept and stored too, with the first leaf of every run of 256, so that a proof finds a
+ * key with one read of a run and reads at most 64 leaves per level below 6 and one hash per
+ * level above.
  *
  * Storage (table snapleaves, key -1 - the record's log index, rows in id order): the leaves in
- * chunks of NEAR_CHUNK leaves, each chunk 'N' then 10 bytes a leaf; then for each level L from
- * NEAR_KEPT up while the tree has a complete subtree of 2^L leaves, the roots of those
- * subtrees in order, in chunks of NEAR_CHUNK hashes, each 'H' then 32 bytes a hash. */
+ * chunks of NEAR_CHUNK leaves, each chunk 'N' then 10 bytes a leaf; the first leaf of every run
+ * of NEAR_RUN leaves, in chunks of NEAR_CHUNK, each 'K' then 10 bytes a leaf; then for each
+ * level L from NEAR_KEPT up while the tree has a complete subtree of 2^L leaves, the roots of
+ * those subtrees in order, in chunks of NEAR_CHUNK hashes, each 'H' then 32 bytes a hash. */
 #include "snapshot.h"
 
 #include "dedup/near.h"
@@ -32,8 +34,10 @@
 #include <unistd.h>
 
 #define NEAR_CHUNK 65536  /* leaves, or hashes, per stored row */
-#define NEAR_KEPT 8       /* subtree roots of 2^8 leaves and up are stored */
+#define NEAR_KEPT 6       /* subtree roots of 2^6 leaves and up are stored */
 #define BLOCK (1u << NEAR_KEPT)
+#define NEAR_RUN 256      /* the first leaf of every run of this many is stored (the index) */
+#define CACHE 4096        /* subtree roots a reader keeps (a power of two) */
 #define BUCKET_MEM 8192   /* keys a bucket holds in memory before it spills */
 #define BUCKET_TARGET ((uint64_t)32 << 20) /* bytes of keys a bucket is sized to hold */
 
@@ -54,11 +58,18 @@ rows_of(uint64_t n)
     return (n + NEAR_CHUNK - 1) / NEAR_CHUNK;
 }
 
+/* runs of NEAR_RUN leaves (the last may be short) */
+static uint64_t
+runs_of(uint64_t n)
+{
+    return (n + NEAR_RUN - 1) / NEAR_RUN;
+}
+
 /* rows a tree of n leaves is stored in */
 static uint64_t
 stored_rows(uint64_t n)
 {
-    uint64_t r = rows_of(n);
+    uint64_t r = rows_of(n) + rows_of(runs_of(n));
     for (unsigned lvl = NEAR_KEPT; lvl < LEVELS && (n >> lvl); lvl++)
         r += rows_of(n >> lvl);
     return r;
@@ -421,6 +432,7 @@ typedef struct sink {
     uint64_t n;     /* leaves so far */
     uint8_t (*roots)[EX_HASH_BYTES]; /* the block roots of a chunk */
     lvl_acc *acc;
+    ex_buf index; /* the first leaf of every run of NEAR_RUN */
     worker w;
     int sync; /* w's mutex and condition made */
 } sink;
@@ -476,20 +488,31 @@ sink_flush(sink *s)
 static int
 sink_leaf(sink *s, unsigned band, uint64_t key)
 {
-    ex_near_leaf_encode(band, key, s->chunk + 1 + s->nchunk * EX_NEAR_LEAF_BYTES);
-    s->n++;
+    uint8_t *at = s->chunk + 1 + s->nchunk * EX_NEAR_LEAF_BYTES;
+    ex_near_leaf_encode(band, key, at);
+    if (s->n++ % NEAR_RUN == 0 && ex_buf_put(&s->index, at, EX_NEAR_LEAF_BYTES) != EX_OK)
+        return ex_fail(&s->l->err, EX_ENOMEM, "out of memory");
     return ++s->nchunk == NEAR_CHUNK ? sink_flush(s) : EX_OK;
 }
 
-/* the kept levels into the store */
+/* the index and the kept levels into the store */
 static int
 store_levels(sink *s)
 {
     uint8_t *row = malloc(1 + (size_t)NEAR_CHUNK * EX_HASH_BYTES);
     if (!row)
         return ex_fail(&s->l->err, EX_ENOMEM, "out of memory");
-    row[0] = 'H';
     int rc = EX_OK;
+    uint64_t runs = s->index.len / EX_NEAR_LEAF_BYTES;
+    row[0] = 'K';
+    for (uint64_t i = 0; rc == EX_OK && i < runs; i += NEAR_CHUNK) {
+        uint64_t k = runs - i < NEAR_CHUNK ? runs - i : NEAR_CHUNK;
+        memcpy(row + 1, s->index.data + i * EX_NEAR_LEAF_BYTES, k * EX_NEAR_LEAF_BYTES);
+        if ((rc = s->l->st->ops->rec_append(s->l->st, EX_TAB_SNAPLEAVES, s->key, row,
+                                            1 + k * EX_NEAR_LEAF_BYTES, NULL)) != EX_OK)
+            ex_ledger_fail_store(s->l, rc);
+    }
+    row[0] = 'H';
     for (unsigned lvl = NEAR_KEPT; rc == EX_OK && lvl < LEVELS && (s->n >> lvl); lvl++) {
         uint64_t cnt = s->n >> lvl;
         if (s->acc->kept[lvl].len != cnt * EX_HASH_BYTES) {
@@ -531,6 +554,7 @@ sink_free(sink *s)
     free(s->acc);
     free(s->chunk);
     free(s->roots);
+    ex_buf_free(&s->index);
     ex_sha256_free(s->h);
     ex_sha256_free(s->h2);
     memset(s, 0, sizeof *s);
@@ -625,12 +649,21 @@ struct ex_snapshot_near {
     ex_near_tree_rec t;
     int64_t key;
     uint64_t leaf_row;           /* the row of leaf chunk 0 */
+    uint64_t index_row;          /* the row of index chunk 0 */
     uint64_t level_row[LEVELS];  /* the row of level L's first chunk (L >= NEAR_KEPT) */
+    uint8_t *index;              /* the first leaf of every run of NEAR_RUN, in memory */
     ex_sha256 *h;
     ex_near *nr;
     uint64_t *sig, *keys;
     uint8_t *fp;
-    uint8_t block[BLOCK * EX_NEAR_LEAF_BYTES];
+    /* the leaves of one block (or run) last read */
+    uint8_t run[NEAR_RUN * EX_NEAR_LEAF_BYTES];
+    uint64_t run_at, run_n;      /* its first leaf and count; run_n 0: none */
+    /* subtree roots computed or read, direct-mapped by (level, index) */
+    struct cached {
+        uint64_t tag; /* index << 6 | level, plus 1; 0: empty */
+        uint8_t h[EX_HASH_BYTES];
+    } cache[CACHE];
     uint64_t log_size;
     uint8_t log_proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
     size_t log_n;
@@ -695,32 +728,78 @@ read_leaves(ex_snapshot_near *s, uint64_t i, uint64_t n, uint8_t *out)
                     out, n * EX_NEAR_LEAF_BYTES);
 }
 
-static int
-read_leaf(ex_snapshot_near *s, uint64_t i, unsigned *band, uint64_t *key)
+static void
+leaf_decode(const uint8_t *b, unsigned *band, uint64_t *key)
 {
-    uint8_t b[EX_NEAR_LEAF_BYTES];
-    int rc = read_leaves(s, i, 1, b);
-    if (rc != EX_OK)
-        return rc;
     *band = (unsigned)b[0] << 8 | b[1];
     uint64_t k = 0;
     for (int j = 2; j < EX_NEAR_LEAF_BYTES; j++)
         k = k << 8 | b[j];
     *key = k;
+}
+
+/* the run of NEAR_RUN leaves holding leaf i into s->run (read once for a run of proofs); the
+ * leaf's bytes */
+static int
+run_leaf(ex_snapshot_near *s, uint64_t i, const uint8_t **leaf)
+{
+    if (!(s->run_n && i >= s->run_at && i < s->run_at + s->run_n)) {
+        uint64_t at = i / NEAR_RUN * NEAR_RUN, n = s->t.size - at;
+        if (n > NEAR_RUN)
+            n = NEAR_RUN;
+        s->run_n = 0;
+        int rc = read_leaves(s, at, n, s->run);
+        if (rc != EX_OK)
+            return rc;
+        s->run_at = at;
+        s->run_n = n;
+    }
+    *leaf = s->run + (i - s->run_at) * EX_NEAR_LEAF_BYTES;
     return EX_OK;
 }
 
-/* the complete subtree at (level, index): a kept root, or hashed from its leaves */
+static int
+read_leaf(ex_snapshot_near *s, uint64_t i, unsigned *band, uint64_t *key)
+{
+    const uint8_t *b;
+    int rc = run_leaf(s, i, &b);
+    if (rc == EX_OK)
+        leaf_decode(b, band, key);
+    return rc;
+}
+
+/* the complete subtree at (level, index): remembered, a kept root, or made from the two below
+ * (a leaf: hashed); every subtree made on the way is remembered, so the two neighbours of an
+ * absent key, and later proofs, share them */
 static int
 read_subtree(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES])
 {
     ex_snapshot_near *s = ctx;
-    if (level >= NEAR_KEPT)
-        return read_row(s, s->level_row[level] + index / NEAR_CHUNK,
-                        1 + (index % NEAR_CHUNK) * EX_HASH_BYTES, out, EX_HASH_BYTES);
-    uint64_t n = (uint64_t)1 << level;
-    int rc = read_leaves(s, index << level, n, s->block);
-    return rc == EX_OK ? block_root(s->h, s->block, n, out) : rc;
+    uint64_t tag = (index << 6 | level) + 1;
+    struct cached *c = &s->cache[(index * 0x9e3779b97f4a7c15ull + level) >> 52 & (CACHE - 1)];
+    if (c->tag == tag) {
+        memcpy(out, c->h, EX_HASH_BYTES);
+        return EX_OK;
+    }
+    int rc;
+    if (level >= NEAR_KEPT) {
+        rc = read_row(s, s->level_row[level] + index / NEAR_CHUNK,
+                      1 + (index % NEAR_CHUNK) * EX_HASH_BYTES, out, EX_HASH_BYTES);
+    } else if (level == 0) {
+        const uint8_t *b;
+        if ((rc = run_leaf(s, index, &b)) == EX_OK)
+            rc = ex_merkle_leaf(s->h, b, EX_NEAR_LEAF_BYTES, out);
+    } else {
+        uint8_t l[EX_HASH_BYTES], r[EX_HASH_BYTES];
+        if ((rc = read_subtree(s, level - 1, 2 * index, l)) == EX_OK &&
+            (rc = read_subtree(s, level - 1, 2 * index + 1, r)) == EX_OK)
+            rc = ex_merkle_node(s->h, l, r, out);
+    }
+    if (rc == EX_OK) {
+        c->tag = tag;
+        memcpy(c->h, out, EX_HASH_BYTES);
+    }
+    return rc;
 }
 
 void
@@ -730,6 +809,7 @@ ex_snapshot_near_close(ex_snapshot_near *s)
         return;
     free(s->rec.entry);
     free(s->checkpoint);
+    free(s->index);
     free(s->sig);
     free(s->keys);
     free(s->fp);
@@ -764,6 +844,8 @@ find_rows(ex_snapshot_near *s)
     free(r.id);
     s->leaf_row = at;
     at += rows_of(n);
+    s->index_row = at;
+    at += rows_of(runs_of(n));
     for (unsigned lvl = NEAR_KEPT; lvl < LEVELS && (n >> lvl); lvl++) {
         s->level_row[lvl] = at;
         at += rows_of(n >> lvl);
@@ -780,6 +862,20 @@ find_rows(ex_snapshot_near *s)
                      : ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': its near tree's rows are not "
                                                     "as stored",
                                s->rec.name);
+    /* the index, in memory: 10 bytes per NEAR_RUN leaves */
+    uint64_t runs = runs_of(n);
+    if (!(s->index = malloc(runs ? runs * EX_NEAR_LEAF_BYTES : 1)))
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < runs; i += NEAR_CHUNK) {
+        uint64_t k = runs - i < NEAR_CHUNK ? runs - i : NEAR_CHUNK;
+        if (read_row(s, s->index_row + i / NEAR_CHUNK, 0, &c, 1) != EX_OK || c != 'K' ||
+            read_row(s, s->index_row + i / NEAR_CHUNK, 1, s->index + i * EX_NEAR_LEAF_BYTES,
+                     k * EX_NEAR_LEAF_BYTES) != EX_OK)
+            return s->rc ? s->rc
+                         : ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': its near tree's rows are "
+                                                        "not as stored",
+                                   s->rec.name);
+    }
     return EX_OK;
 }
 
@@ -847,19 +943,41 @@ text_keys(ex_snapshot_near *s, const char *text, size_t len)
     return EX_OK;
 }
 
-/* *lo: the first leaf at or above (band, key); *present whether it is that leaf */
+/* *lo: the first leaf at or above (band, key); *present whether it is that leaf. The index
+ * names the run, one read of it the leaf. */
 static int
 find_leaf(ex_snapshot_near *s, unsigned band, uint64_t key, uint64_t *lo, int *present)
 {
-    uint64_t a = 0, b = s->t.size;
+    uint64_t n = s->t.size, a = 0, b = runs_of(n);
     *present = 0;
+    /* a: the first run whose first leaf is above the key */
     while (a < b) {
         uint64_t mid = a + (b - a) / 2;
         unsigned mb;
         uint64_t mk;
+        leaf_decode(s->index + mid * EX_NEAR_LEAF_BYTES, &mb, &mk);
+        if (ex_near_leaf_cmp(mb, mk, band, key) <= 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    if (a == 0) { /* below the first leaf (or no leaves) */
+        *lo = 0;
+        return EX_OK;
+    }
+    /* within run a - 1: the first leaf at or above the key, or the next run's first */
+    uint64_t x = (a - 1) * NEAR_RUN, end = x + NEAR_RUN < n ? x + NEAR_RUN : n;
+    for (uint64_t lo2 = x, hi2 = end;;) {
+        if (lo2 >= hi2) {
+            *lo = lo2;
+            return EX_OK;
+        }
+        uint64_t mid = lo2 + (hi2 - lo2) / 2;
+        unsigned mb;
+        uint64_t mk;
         int rc = read_leaf(s, mid, &mb, &mk);
         if (rc != EX_OK)
-            return s->rc;
+            return rc;
         int c = ex_near_leaf_cmp(mb, mk, band, key);
         if (c == 0) {
             *lo = mid;
@@ -867,12 +985,10 @@ find_leaf(ex_snapshot_near *s, unsigned band, uint64_t key, uint64_t *lo, int *p
             return EX_OK;
         }
         if (c < 0)
-            a = mid + 1;
+            lo2 = mid + 1;
         else
-            b = mid;
+            hi2 = mid;
     }
-    *lo = a;
-    return EX_OK;
 }
 
 static int
@@ -1123,6 +1239,13 @@ near_stored_check(ex_ledger *l, const char *name)
         memcmp(root, s->t.root, EX_HASH_BYTES) != 0)
         rc = ex_fail(&l->err, EX_EVERIFY,
                      "snapshot '%s': its stored near leaves do not hash to its near root", name);
+    /* the index: the first of every run */
+    if (rc == EX_OK && (k.index.len != runs_of(n) * EX_NEAR_LEAF_BYTES ||
+                        (n && memcmp(k.index.data, s->index, k.index.len) != 0)))
+        rc = ex_fail(&l->err, EX_EVERIFY,
+                     "snapshot '%s': its stored index of near leaves is not the first leaf of "
+                     "every run of %d",
+                     name, NEAR_RUN);
     /* the kept subtree roots, as stored */
     for (unsigned lvl = NEAR_KEPT; rc == EX_OK && lvl < LEVELS && (n >> lvl); lvl++) {
         uint64_t cnt = n >> lvl;

@@ -389,7 +389,7 @@ parse_body(json_t *o, ex_near_proof *out, ex_err *err)
                        TYPE_DUP);
     out->dup = strcmp(t, TYPE_DUP) == 0;
     json_t *m = json_object_get(o, "minhash");
-    uint64_t v[4];
+    uint64_t v[4] = {0, 0, 0, 0};
     if ((rc = exact_keys(m, "\"minhash\"", mh, err)) != EX_OK ||
         (rc = get_uint(m, "minhash.", "k", SMALL_MAX, &v[0], err)) != EX_OK ||
         (rc = get_uint(m, "minhash.", "bands", SMALL_MAX, &v[1], err)) != EX_OK ||

@@ -909,6 +909,8 @@ ledger(void)
     CHECK(s == NULL);
     json_t *r1 = record_of(l, "s1");
     uint64_t li = (uint64_t)json_integer_value(json_object_get(r1, "log_index"));
+    uint64_t nsize =
+        (uint64_t)json_integer_value(json_object_get(json_object_get(r1, "near"), "size"));
     json_decref(r1);
     /* a leaf row rewritten out of order: audit names it (the row's first two leaves swapped) */
     {
@@ -940,6 +942,28 @@ ledger(void)
             if (!strstr(ex_ledger_errmsg(l), "near leaf 1 is not above near leaf 0"))
                 fprintf(stderr, "audit: %s\n", ex_ledger_errmsg(l));
             CHECK(strstr(ex_ledger_errmsg(l), "near leaf 1 is not above near leaf 0") != NULL);
+            /* put back: audit passes; the index row (after the two leaf rows) altered */
+            memcpy(row + 1 + EX_NEAR_LEAF_BYTES, row + 1, EX_NEAR_LEAF_BYTES);
+            memcpy(row + 1, t10, EX_NEAR_LEAF_BYTES);
+            CHECK_RC(stp->ops->rec_put(stp, EX_TAB_SNAPLEAVES, c.first, k, row, rl), EX_OK);
+            CHECK_RC(ex_ledger_snapshot_audit(l, "s1", NULL), EX_OK);
+            uint8_t *ix = NULL;
+            size_t il = 0;
+            int64_t ik = 0;
+            CHECK_RC(stp->ops->rec_get_dup(stp, EX_TAB_SNAPLEAVES, c.first + 2, &ik, &ix, &il),
+                     EX_OK);
+            CHECK(ix && ix[0] == 'K' && ik == k && il == 1 + (nsize + 255) / 256 * 10);
+            if (ix) {
+                ix[5] ^= 1;
+                CHECK_RC(stp->ops->rec_put(stp, EX_TAB_SNAPLEAVES, c.first + 2, ik, ix, il),
+                         EX_OK);
+                CHECK_RC(ex_ledger_snapshot_audit(l, "s1", NULL), EX_EVERIFY);
+                CHECK(strstr(ex_ledger_errmsg(l), "its stored index of near leaves") != NULL);
+                ix[5] ^= 1;
+                CHECK_RC(stp->ops->rec_put(stp, EX_TAB_SNAPLEAVES, c.first + 2, ik, ix, il),
+                         EX_OK);
+                free(ix);
+            }
             /* a row cut short: open refuses the tree */
             CHECK_RC(stp->ops->rec_put(stp, EX_TAB_SNAPLEAVES, c.first, k, row, 1), EX_OK);
             CHECK_RC(ex_ledger_snapshot_audit(l, "s1", NULL), EX_EVERIFY);
