@@ -8,8 +8,15 @@
  *                                   (near_build_collect: collect_s), the buckets sorted and the
  *                                   tree hashed (near_build_finish: finish_s); the peak RSS of
  *                                   the whole, and of the near phases alone (the high-water mark
- *                                   reset after the members are made: near_peak_rss_mib, above
- *                                   what was resident then: rss_before_mib)
+ *                                   reset after the members are made: near_peak_rss_mib, with
+ *                                   what was resident then: rss_before_mib; and the peak of
+ *                                   anonymous memory, sampled: near_peak_anon_mib, with
+ *                                   anon_before_mib)
+ *   bench_nearproof create DIR NAME ex_ledger_snapshot_create whole (digest and near trees,
+ *                                   stored): seconds, peak RSS and the peak of anonymous memory
+ *                                   (RssAnon sampled every 2 ms: the heap, without the pages of
+ *                                   the database SQLite maps, which RSS counts)
+ *   bench_nearproof members DIR     snap_members without and with the members' items
  *   bench_nearproof prove DIR NAME K
  *                                   an open near tree (ex_ledger_snapshot_near_open: open_s), K
  *                                   proofs of random unrelated texts of 25 words
@@ -23,7 +30,9 @@
 #include "exante.h"
 #include "ledger/snapshot.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 static ex_ledger *
 open_ledger(const char *dir, int read_only)
@@ -65,6 +74,62 @@ hwm_mib(void)
     return v;
 }
 
+/* a /proc/self/status value in kB, as MiB */
+static double
+status_mib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kl = strlen(key);
+    double v = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, key, kl) == 0)
+            v = strtod(line + kl, NULL) / 1024.0;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* the peak of anonymous memory (RssAnon: the heap, not the database's mapped pages), sampled
+ * every 2 ms by a thread of its own */
+static volatile int sampling;
+static double anon_peak;
+
+static void *
+sampler(void *arg)
+{
+    (void)arg;
+    while (sampling) {
+        double a = status_mib("RssAnon:");
+        if (a > anon_peak)
+            anon_peak = a;
+        usleep(2000);
+    }
+    return NULL;
+}
+
+static pthread_t sampler_th;
+
+static void
+sample_start(void)
+{
+    anon_peak = status_mib("RssAnon:");
+    sampling = 1;
+    if (pthread_create(&sampler_th, NULL, sampler, NULL) != 0)
+        sampling = 0;
+}
+
+static double
+sample_stop(void)
+{
+    if (sampling) {
+        sampling = 0;
+        pthread_join(sampler_th, NULL);
+    }
+    double a = status_mib("RssAnon:");
+    return a > anon_peak ? a : anon_peak;
+}
+
 static void
 hwm_reset(void)
 {
@@ -89,20 +154,23 @@ build(const char *dir)
     if (snap_members(l, ex_log_size(ex_ledger_log(l)), &set, &counts, &pol, &mi) != EX_OK)
         die("%s", ex_ledger_errmsg(l));
     double t1 = now(), whole = peak_rss_mib(), before = rss_mib();
+    double anon_before = status_mib("RssAnon:");
     hwm_reset();
+    sample_start();
     if (near_build_collect(l, &set, &mi, &nb) != EX_OK)
         die("%s", ex_ledger_errmsg(l));
     double t2 = now();
     if (near_build_finish(l, nb, 0, 0, &t) != EX_OK)
         die("%s", ex_ledger_errmsg(l));
-    double t3 = now(), near_peak = hwm_mib();
+    double t3 = now(), near_peak = hwm_mib(), near_anon = sample_stop();
     printf("{\"bench\":\"near-build\",\"members\":%llu,\"items\":%llu,\"fingerprinted\":%llu,"
            "\"leaves\":%llu,\"members_s\":%.3f,\"collect_s\":%.3f,\"finish_s\":%.3f,"
            "\"near_s\":%.3f,\"peak_rss_mib\":%.1f,\"rss_before_mib\":%.1f,"
-           "\"near_peak_rss_mib\":%.1f}\n",
+           "\"near_peak_rss_mib\":%.1f,\"anon_before_mib\":%.1f,\"near_peak_anon_mib\":%.1f}\n",
            (unsigned long long)set.n, (unsigned long long)mi.n,
            (unsigned long long)t.fingerprinted, (unsigned long long)t.size, t1 - t0, t2 - t1,
-           t3 - t2, t3 - t1, whole > peak_rss_mib() ? whole : peak_rss_mib(), before, near_peak);
+           t3 - t2, t3 - t1, whole > peak_rss_mib() ? whole : peak_rss_mib(), before, near_peak,
+           anon_before, near_anon);
     near_build_free(nb);
     snap_items_free(&mi);
     snap_set_free(&set);
@@ -194,6 +262,27 @@ prove(const char *dir, const char *name, unsigned k)
     return 0;
 }
 
+/* ex_ledger_snapshot_create whole, with the peak of its anonymous memory */
+static int
+create(const char *dir, const char *name)
+{
+    ex_ledger *l = open_ledger(dir, 0);
+    char *rec = NULL;
+    size_t len;
+    sample_start();
+    double t0 = now();
+    if (ex_ledger_snapshot_create(l, name, NULL, &rec, &len, NULL) != EX_OK)
+        die("%s", ex_ledger_errmsg(l));
+    double t1 = now(), anon = sample_stop();
+    const char *sz = strstr(rec, "\",\"size\":");
+    printf("{\"bench\":\"near-create\",\"members\":%s,\"seconds\":%.3f,\"peak_rss_mib\":%.1f,"
+           "\"peak_anon_mib\":%.1f}\n",
+           sz ? strtok((char *)sz + 9, ",}") : "0", t1 - t0, peak_rss_mib(), anon);
+    free(rec);
+    ex_ledger_close(l);
+    return 0;
+}
+
 /* snap_members without and with the members' items: what sorting digests with their items
  * costs */
 static int
@@ -228,10 +317,13 @@ main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "members") == 0)
         return members(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "create") == 0)
+        return create(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "build") == 0)
         return build(argv[2]);
     if (argc == 5 && strcmp(argv[1], "prove") == 0)
         return prove(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
-    fprintf(stderr, "usage: bench_nearproof build DIR | prove DIR NAME K\n");
+    fprintf(stderr, "usage: bench_nearproof build DIR | create DIR NAME | members DIR | prove DIR "
+                    "NAME K\n");
     return 2;
 }

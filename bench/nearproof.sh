@@ -8,8 +8,8 @@
 # (bench_ingest gen-small: ~25-word texts, every 500th an exact copy), makes a ledger that
 # admits everything and ingests them with the exante CLI (which fingerprints every text); then
 # times on that ledger: the near tree alone as snapshot create makes it, phase by phase, with
-# the peak RSS of its own phases (bench_nearproof build); `snapshot create` whole, near tree
-# included (bench_snapshot create); K proofs of random unrelated texts on an open near tree and
+# the peak RSS and heap of its own phases (bench_nearproof build); `snapshot create` whole, near
+# tree included (bench_nearproof create, with its peak heap); K proofs of random unrelated texts on an open near tree and
 # up to 2,000 of them parsed and verified with the key and the text (bench_nearproof prove);
 # `exante prove --near` and `exante verify-proof --text-file` as processes (best of 3); the
 # prove of a member's own text (exit 1: every band present, the member found by a pass over
@@ -35,9 +35,8 @@ while [ $# -gt 0 ]; do
 done
 bench_start nearproof cmake awk sed sqlite3
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j2 --target exante-cli bench_ingest bench_snapshot bench_nearproof >/dev/null
-X="$build/exante" BI="$build/bench/bench_ingest" BS="$build/bench/bench_snapshot"
-BN="$build/bench/bench_nearproof"
+cmake --build "$build" -j2 --target exante-cli bench_ingest bench_nearproof >/dev/null
+X="$build/exante" BI="$build/bench/bench_ingest" BN="$build/bench/bench_nearproof"
 t_start=$(date +%s)
 printf 'admit * "benchmark: everything"\n' >"$work/policy.txt"
 k() { echo "$1" | sed "s/.*\"$2\":\([0-9.]*\).*/\1/"; }
@@ -63,7 +62,7 @@ for n in $items; do
     nb=$("$BN" build "$d")
     echo "$nb" >&2
     log "snapshot create, $n"
-    cr=$("$BS" create "$d" s)
+    cr=$("$BN" create "$d" s)
     echo "$cr" >&2
     log "proofs, $n"
     pr=$("$BN" prove "$d" s "$proofs")
@@ -82,9 +81,9 @@ for n in $items; do
     dig_bytes=$(sqlite3 "$d/ledger.db" "SELECT coalesce(sum(length(record)), 0) FROM snapleaves WHERE key >= 0")
     leaves=$(k "$nb" leaves) members=$(k "$nb" members)
     rows="$rows| $(num "$members") members, $(num "$leaves") leaves (ingest $ingest_s s) "
-    rows="$rows| $(k "$cr" seconds) s, $(k "$cr" peak_rss_mib) MiB "
+    rows="$rows| $(k "$cr" seconds) s, RSS $(k "$cr" peak_rss_mib) MiB, heap $(k "$cr" peak_anon_mib) MiB "
     rows="$rows| $(k "$nb" near_s) s (read $(k "$nb" collect_s) + sort and hash $(k "$nb" finish_s)); members with items $(k "$nb" members_s) s "
-    rows="$rows| $(k "$nb" near_peak_rss_mib) MiB ($(k "$nb" rss_before_mib) before: +$(awk -v a="$(k "$nb" near_peak_rss_mib)" -v b="$(k "$nb" rss_before_mib)" 'BEGIN { printf "%.1f", a - b }')) "
+    rows="$rows| heap $(k "$nb" near_peak_anon_mib) MiB ($(k "$nb" anon_before_mib) before: +$(awk -v a="$(k "$nb" near_peak_anon_mib)" -v b="$(k "$nb" anon_before_mib)" 'BEGIN { printf "%.1f", a - b }')); RSS $(k "$nb" near_peak_rss_mib) ($(k "$nb" rss_before_mib) before) "
     rows="$rows| $(mib "$near_bytes") MiB ($(awk -v a="$near_bytes" -v b="$leaves" 'BEGIN { printf "%.2f", a / b }') B/leaf; digests $(mib "$dig_bytes") MiB) "
     rows="$rows| $(num "$(k "$pr" prove_per_s)")/s (open $(k "$pr" open_s) s) "
     rows="$rows| $(num "$(k "$pr" verify_per_s)")/s "
@@ -102,9 +101,9 @@ section="$work/section.md"
         "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(git -C "$src" rev-parse --short HEAD)" \
         "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf 'Ledgers of small items (`bench_ingest gen-small`: ~25-word texts, every 500th an exact copy; `admit *`), each text fingerprinted at ingest (k 112, 14 bands). The near tree holds one leaf per distinct (band, band key) of the members: 14 per member here.\n\n'
-    printf -- '- **create**: `snapshot create` whole (digest tree and near tree, stored), and its peak RSS.\n'
+    printf -- '- **create**: `snapshot create` whole (digest tree and near tree, stored; `bench_nearproof create`), its peak RSS and the peak of its heap (RssAnon sampled every 2 ms: RSS also counts the database pages SQLite maps, up to 4 GiB, which the kernel reclaims at will).\n'
     printf -- '- **near tree**: the near tree alone as create makes it (not stored): reading the near table into buckets, then sorting each bucket and hashing (blocks of 64 leaves on two threads); and the members with their items, which create needs for it (digests sorted with their items).\n'
-    printf -- '- **its memory**: the peak RSS during the near phases (the high-water mark reset before them), and what was resident before them (the members'"'"' digests and items, which create holds anyway).\n'
+    printf -- '- **its memory**: the peak heap during the near phases, with what the heap held before them (the members'"'"' digests and items, which create holds anyway); and the peak RSS (the high-water mark reset before them), mapped database pages included.\n'
     printf -- '- **stored**: the near tree'"'"'s rows (leaves 10 B each, the first of every 256, subtree roots from 64 leaves up), beside the digest leaves.\n'
     printf -- '- **proofs/s**: `ex_snapshot_near_prove_dup` of random unrelated texts (all near-dup-free) on an open tree; **verified/s**: `ex_near_proof_parse` + `ex_near_proof_verify` with the key and the text (the text fingerprinted, the signature checked each time), best of 3 passes over up to 2,000.\n'
     printf -- '- **CLI**: `exante prove S --text-file W --near` and `exante verify-proof P --text-file W`, a process each, best of 3; **member**: `prove --near` of a member'"'"'s own text, exit 1, every band named with the member (a pass over all fingerprints to find it).\n\n'

@@ -41,14 +41,17 @@
 #define BUCKET_MEM 8192   /* keys a bucket holds in memory before it spills */
 #define BUCKET_TARGET ((uint64_t)32 << 20) /* bytes of keys a bucket is sized to hold */
 
-static size_t bucket_mem = BUCKET_MEM;
+#define KEPT_MEM ((size_t)1 << 20) /* bytes of a kept level's hashes in memory before they spill */
+
+static size_t bucket_mem = BUCKET_MEM, kept_mem = KEPT_MEM;
 static uint64_t bucket_target = BUCKET_TARGET;
 
 void
-near_build_limits(size_t mem, uint64_t target)
+near_build_limits(size_t mem, uint64_t target, size_t kept)
 {
     bucket_mem = mem ? mem : BUCKET_MEM;
     bucket_target = target ? target : BUCKET_TARGET;
+    kept_mem = kept ? kept : KEPT_MEM;
 }
 #define LEVELS 64
 
@@ -320,13 +323,82 @@ near_build_collect(ex_ledger *l, const snap_set *members, const snap_items *mi,
 
 /* ---- the tree: leaves streamed in order ------------------------------------------------- */
 
+/* The roots of one level's complete subtrees, in order: KEPT_MEM bytes of them in memory,
+ * the rest spilled to an unlinked file (so that the kept levels, 1 byte a leaf, do not grow
+ * the memory with the tree either). */
+
+typedef struct kept {
+    ex_buf mem;        /* hashes not yet spilled */
+    FILE *f;           /* spilled hashes, NULL if none */
+    uint64_t n;        /* hashes in all */
+    uint64_t spilled;  /* of them, in f */
+    uint64_t read;     /* reading back: hashes given so far */
+} kept;
+
+static int
+kept_put(ex_ledger *l, kept *k, const uint8_t x[EX_HASH_BYTES])
+{
+    if (k->mem.len >= kept_mem) {
+        int rc = k->f ? EX_OK : spill_file(l, &k->f);
+        if (rc != EX_OK)
+            return rc;
+        if (fwrite(k->mem.data, 1, k->mem.len, k->f) != k->mem.len)
+            return ex_fail(&l->err, EX_EIO, "cannot write a temporary file: %s", strerror(errno));
+        k->spilled += k->mem.len / EX_HASH_BYTES;
+        k->mem.len = 0;
+    }
+    if (ex_buf_put(&k->mem, x, EX_HASH_BYTES) != EX_OK)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    k->n++;
+    return EX_OK;
+}
+
+/* read back from the first hash */
+static int
+kept_rewind(ex_ledger *l, kept *k)
+{
+    k->read = 0;
+    if (k->f && (fflush(k->f) != 0 || fseek(k->f, 0, SEEK_SET) != 0))
+        return ex_fail(&l->err, EX_EIO, "cannot read a temporary file back: %s", strerror(errno));
+    return EX_OK;
+}
+
+/* the next m hashes into out */
+static int
+kept_next(ex_ledger *l, kept *k, uint8_t *out, uint64_t m)
+{
+    if (k->read + m > k->n)
+        return ex_fail(&l->err, EX_EINVAL, "near tree: %llu kept hashes asked past %llu",
+                       (unsigned long long)(k->read + m), (unsigned long long)k->n);
+    uint64_t from_file = k->read < k->spilled ? k->spilled - k->read : 0;
+    if (from_file > m)
+        from_file = m;
+    if (from_file && fread(out, EX_HASH_BYTES, from_file, k->f) != from_file)
+        return ex_fail(&l->err, EX_EIO, "cannot read a temporary file back: %s", strerror(errno));
+    uint64_t at = k->read + from_file - k->spilled; /* in mem */
+    memcpy(out + from_file * EX_HASH_BYTES, k->mem.data + at * EX_HASH_BYTES,
+           (m - from_file) * EX_HASH_BYTES);
+    k->read += m;
+    return EX_OK;
+}
+
+static void
+kept_free(kept *k)
+{
+    ex_buf_free(&k->mem);
+    if (k->f)
+        fclose(k->f);
+    memset(k, 0, sizeof *k);
+}
+
 /* an accumulator of complete subtrees (as ex_merkle_acc) that keeps, level by level from
  * NEAR_KEPT, the root of every complete subtree it makes */
 typedef struct lvl_acc {
     uint8_t st[LEVELS + 1][EX_HASH_BYTES];
     unsigned lvl[LEVELS + 1];
     int top;
-    ex_buf kept[LEVELS];
+    ex_ledger *l;
+    kept kept[LEVELS];
 } lvl_acc;
 
 static int
@@ -334,18 +406,17 @@ acc_push(ex_sha256 *h, lvl_acc *a, const uint8_t x[EX_HASH_BYTES], unsigned leve
 {
     memcpy(a->st[a->top], x, EX_HASH_BYTES);
     a->lvl[a->top++] = level;
-    if (level >= NEAR_KEPT && ex_buf_put(&a->kept[level], x, EX_HASH_BYTES) != EX_OK)
-        return EX_ENOMEM;
-    while (a->top >= 2 && a->lvl[a->top - 1] == a->lvl[a->top - 2]) {
-        int rc = ex_merkle_node(h, a->st[a->top - 2], a->st[a->top - 1], a->st[a->top - 2]);
-        if (rc != EX_OK)
+    int rc = level >= NEAR_KEPT ? kept_put(a->l, &a->kept[level], x) : EX_OK;
+    while (rc == EX_OK && a->top >= 2 && a->lvl[a->top - 1] == a->lvl[a->top - 2]) {
+        if ((rc = ex_merkle_node(h, a->st[a->top - 2], a->st[a->top - 1], a->st[a->top - 2])) !=
+            EX_OK)
             return rc;
         unsigned up = ++a->lvl[a->top - 2];
         a->top--;
-        if (up >= NEAR_KEPT && ex_buf_put(&a->kept[up], a->st[a->top - 1], EX_HASH_BYTES) != EX_OK)
-            return EX_ENOMEM;
+        if (up >= NEAR_KEPT)
+            rc = kept_put(a->l, &a->kept[up], a->st[a->top - 1]);
     }
-    return EX_OK;
+    return rc;
 }
 
 /* the root of what was pushed (at least one leaf), folded from the right */
@@ -515,15 +586,17 @@ store_levels(sink *s)
     row[0] = 'H';
     for (unsigned lvl = NEAR_KEPT; rc == EX_OK && lvl < LEVELS && (s->n >> lvl); lvl++) {
         uint64_t cnt = s->n >> lvl;
-        if (s->acc->kept[lvl].len != cnt * EX_HASH_BYTES) {
-            rc = ex_fail(&s->l->err, EX_EINVAL, "near tree: level %u has %zu hashes, not %llu",
-                         lvl, s->acc->kept[lvl].len / EX_HASH_BYTES, (unsigned long long)cnt);
+        kept *kp = &s->acc->kept[lvl];
+        if (kp->n != cnt) {
+            rc = ex_fail(&s->l->err, EX_EINVAL, "near tree: level %u has %llu hashes, not %llu",
+                         lvl, (unsigned long long)kp->n, (unsigned long long)cnt);
             break;
         }
+        rc = kept_rewind(s->l, kp);
         for (uint64_t i = 0; rc == EX_OK && i < cnt; i += NEAR_CHUNK) {
             uint64_t k = cnt - i < NEAR_CHUNK ? cnt - i : NEAR_CHUNK;
-            memcpy(row + 1, s->acc->kept[lvl].data + i * EX_HASH_BYTES, k * EX_HASH_BYTES);
-            if ((rc = s->l->st->ops->rec_append(s->l->st, EX_TAB_SNAPLEAVES, s->key, row,
+            if ((rc = kept_next(s->l, kp, row + 1, k)) == EX_OK &&
+                (rc = s->l->st->ops->rec_append(s->l->st, EX_TAB_SNAPLEAVES, s->key, row,
                                                 1 + k * EX_HASH_BYTES, NULL)) != EX_OK)
                 ex_ledger_fail_store(s->l, rc);
         }
@@ -550,7 +623,7 @@ sink_free(sink *s)
     }
     if (s->acc)
         for (unsigned i = 0; i < LEVELS; i++)
-            ex_buf_free(&s->acc->kept[i]);
+            kept_free(&s->acc->kept[i]);
     free(s->acc);
     free(s->chunk);
     free(s->roots);
@@ -572,6 +645,7 @@ sink_init(sink *s, ex_ledger *l, int store, int64_t key)
     s->acc = calloc(1, sizeof *s->acc);
     if (!s->chunk || !s->roots || !s->acc)
         return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    s->acc->l = l;
     s->chunk[0] = 'N';
     s->w.h = s->h2;
     pthread_mutex_init(&s->w.mu, NULL);
@@ -1205,11 +1279,12 @@ near_stored_check(ex_ledger *l, const char *name)
 {
     ex_snapshot_near *s = NULL;
     sink k = {0};
-    uint8_t *buf = NULL, root[EX_HASH_BYTES];
+    uint8_t *buf = NULL, *buf2 = NULL, root[EX_HASH_BYTES];
     int rc = ex_ledger_snapshot_near_open(l, name, &s);
     if (rc == EX_OK)
         rc = sink_init(&k, l, 0, 0);
-    if (rc == EX_OK && !(buf = malloc((size_t)NEAR_CHUNK * EX_HASH_BYTES)))
+    if (rc == EX_OK && (!(buf = malloc((size_t)NEAR_CHUNK * EX_HASH_BYTES)) ||
+                        !(buf2 = malloc((size_t)NEAR_CHUNK * EX_HASH_BYTES))))
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
     uint64_t n = rc == EX_OK ? s->t.size : 0;
     unsigned pb = 0;
@@ -1249,12 +1324,19 @@ near_stored_check(ex_ledger *l, const char *name)
     /* the kept subtree roots, as stored */
     for (unsigned lvl = NEAR_KEPT; rc == EX_OK && lvl < LEVELS && (n >> lvl); lvl++) {
         uint64_t cnt = n >> lvl;
+        kept *kp = &k.acc->kept[lvl];
+        rc = kp->n == cnt ? kept_rewind(l, kp)
+                          : ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': its near leaves make "
+                                                         "%llu subtrees of level %u, not %llu",
+                                    name, (unsigned long long)kp->n, lvl,
+                                    (unsigned long long)cnt);
         for (uint64_t i = 0; rc == EX_OK && i < cnt; i += NEAR_CHUNK) {
             uint64_t m = cnt - i < NEAR_CHUNK ? cnt - i : NEAR_CHUNK;
             if ((rc = read_row(s, s->level_row[lvl] + i / NEAR_CHUNK, 1, buf,
-                               m * EX_HASH_BYTES)) != EX_OK)
+                               m * EX_HASH_BYTES)) != EX_OK ||
+                (rc = kept_next(l, kp, buf2, m)) != EX_OK)
                 break;
-            if (memcmp(buf, k.acc->kept[lvl].data + i * EX_HASH_BYTES, m * EX_HASH_BYTES) != 0)
+            if (memcmp(buf, buf2, m * EX_HASH_BYTES) != 0)
                 rc = ex_fail(&l->err, EX_EVERIFY,
                              "snapshot '%s': the stored near subtree roots of level %u are not "
                              "those of its leaves",
@@ -1264,6 +1346,7 @@ near_stored_check(ex_ledger *l, const char *name)
     if (rc != EX_OK && s && s->rc != EX_OK)
         rc = s->rc;
     free(buf);
+    free(buf2);
     sink_free(&k);
     ex_snapshot_near_close(s);
     return rc;

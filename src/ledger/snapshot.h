@@ -112,9 +112,10 @@ int near_build_collect(ex_ledger *l, const snap_set *members, const snap_items *
  * with l's message. */
 int near_build_finish(ex_ledger *l, near_build *b, int store, int64_t key, ex_near_tree_rec *t);
 void near_build_free(near_build *b);
-/* For tests: keys a bucket keeps in memory before it spills, and the bytes of keys a bucket is
- * sized for (0: the defaults, 8192 and 32 MiB). Not thread-safe; call before any build. */
-void near_build_limits(size_t mem, uint64_t target);
+/* For tests: keys a bucket keeps in memory before it spills, the bytes of keys a bucket is
+ * sized for, and the bytes of a kept level's subtree roots held in memory before they spill
+ * (0: the defaults, 8192, 32 MiB and 1 MiB). Not thread-safe; call before any build. */
+void near_build_limits(size_t mem, uint64_t target, size_t kept);
 /* What an audit checks of the stored near tree of snapshot `name` (which has one): its
  * leaves are strictly ascending and hash to its record's near root, and its stored subtree
  * roots are those of its leaves. EX_EVERIFY with the first difference in l's message. */

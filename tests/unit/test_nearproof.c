@@ -862,9 +862,9 @@ ledger(void)
     CHECK_RC(ex_ledger_snapshot_audit(l, "s1", &members), EX_OK);
     CHECK(members == NT);
     /* the same members with buckets that split and spill: the same tree */
-    near_build_limits(64, 1024);
+    near_build_limits(64, 1024, 96);
     CHECK_RC(ex_ledger_snapshot_create(l, "s1-small", NULL, NULL, NULL, NULL), EX_OK);
-    near_build_limits(0, 0);
+    near_build_limits(0, 0, 0);
     json_t *a = record_of(l, "s1"), *b = record_of(l, "s1-small");
     CHECK(json_equal(json_object_get(a, "near"), json_object_get(b, "near")));
     json_decref(a);
