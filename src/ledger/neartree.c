@@ -11,9 +11,9 @@
  * does not grow with the tree: 10M members give 140M keys (1.1 GB), 56 buckets of 20 MB. The
  * sorted leaves stream into stored chunks and into the tree's hash, whose blocks of 64
  * leaves are hashed on two threads; the roots of every complete subtree of 64 leaves and more
- * are kept and stored too, with the first leaf of every run of 256, so that a proof finds a
- * key with one read of a run and reads at most 64 leaves per level below 6 and one hash per
- * level above.
+ * are kept (1 MiB a level in memory, the rest spilled too) and stored, with the first leaf of
+ * every run of 256, so that a proof finds a key with one read of a run and reads at most 64
+ * leaves per level below 6 and one hash per level above.
  *
  * Storage (table snapleaves, key -1 - the record's log index, rows in id order): the leaves in
  * chunks of NEAR_CHUNK leaves, each chunk 'N' then 10 bytes a leaf; the first leaf of every run
@@ -40,9 +40,10 @@
 #define CACHE 4096        /* subtree roots a reader keeps (a power of two) */
 #define BUCKET_MEM 8192   /* keys a bucket holds in memory before it spills */
 #define BUCKET_TARGET ((uint64_t)32 << 20) /* bytes of keys a bucket is sized to hold */
-
 #define KEPT_MEM ((size_t)1 << 20) /* bytes of a kept level's hashes in memory before they spill */
+#define LEVELS 64
 
+/* the limits in force (near_build_limits changes them for tests) */
 static size_t bucket_mem = BUCKET_MEM, kept_mem = KEPT_MEM;
 static uint64_t bucket_target = BUCKET_TARGET;
 
@@ -53,7 +54,6 @@ near_build_limits(size_t mem, uint64_t target, size_t kept)
     bucket_target = target ? target : BUCKET_TARGET;
     kept_mem = kept ? kept : KEPT_MEM;
 }
-#define LEVELS 64
 
 static uint64_t
 rows_of(uint64_t n)
