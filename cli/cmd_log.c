@@ -277,30 +277,101 @@ cmd_log(cli *c, int argc, char **argv)
 }
 
 static const char vp_usage[] =
-    "usage: exante verify-proof PROOF [--vkey KEY]\n"
+    "usage: exante verify-proof PROOF [--vkey KEY] [--text-file WORK]\n"
     "\n"
     "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
     "key (name+keyid+base64) or a file holding one; default: the local ledger's. Prints\n"
     "'member' for a valid inclusion proof, 'consistent' for a consistency proof,\n"
     "'decision VERDICT' for the proof of 'exante why --json', and 'member' or 'non-member'\n"
     "for a snapshot proof (PROOFS.md: the failing step is named); exit 1 if the\n"
-    "proof does not verify, 2 if it is malformed.\n";
+    "proof does not verify, 2 if it is malformed.\n"
+    "\n"
+    "A near-dup proof ('exante prove NAME --text-file WORK --near') needs --text-file WORK:\n"
+    "the work's band keys are recomputed from it. Prints 'near-dup-free' (exit 0) when every\n"
+    "band key is shown absent from the snapshot's near tree; 'near-dup' (exit 1) when the\n"
+    "proof shows one present; exit 1 naming the step when it does not verify.\n";
+
+/* verify-proof of a near-dup proof with the work's text; the exit code */
+static int
+verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey *vk,
+            const char *text_path)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    int rx = cli_read_file(text_path, 0, &text, &tlen);
+    if (rx != EXIT_OKAY)
+        return rx;
+    if (!ex_utf8_valid(text, tlen)) {
+        free(text);
+        cli_err("verify-proof: '%s' is not UTF-8 text: a JSONL text field cannot hold it",
+                text_path);
+        return EXIT_USAGE;
+    }
+    ex_near_proof p;
+    ex_near_verdict v = {0};
+    ex_err e = {0};
+    int rc = ex_near_proof_parse(doc, len, &p, &e);
+    if (rc != EX_OK) {
+        ex_near_proof_clear(&p);
+        free(text);
+        cli_err("%s: %s", path, e.msg);
+        return cli_exit(rc);
+    }
+    rc = ex_near_proof_verify(&p, vk, text, tlen, &v, &e);
+    ex_near_proof_clear(&p);
+    free(text);
+    const char *verdict = rc != EX_OK ? "invalid" : v.dup ? "near-dup" : "near-dup-free";
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_boolean(rc == EX_OK && !v.dup));
+        json_object_set_new(j, "result", json_string(verdict));
+        if (rc == EX_OK) {
+            json_object_set_new(j, "bands", json_integer(v.bands));
+            json_object_set_new(j, "bands_present", json_integer(v.present));
+            json_object_set_new(j, "fingerprinted", json_integer((json_int_t)v.fingerprinted));
+            json_object_set_new(j, "unfingerprinted",
+                                json_integer((json_int_t)v.unfingerprinted));
+        } else {
+            json_object_set_new(j, "error", json_string(e.msg));
+        }
+        cli_print_json(j);
+    } else if (rc == EX_OK) {
+        puts(verdict);
+    }
+    if (rc != EX_OK) {
+        cli_err("%s: %s", path, e.msg);
+        return cli_exit(rc);
+    }
+    if (v.dup) {
+        cli_err("%s: the work is a near-duplicate of a member: %u of its %u band keys are in the "
+                "snapshot's near tree (the first: band %u)",
+                path, v.present, v.bands, v.first_present);
+        return EXIT_NO;
+    }
+    if (v.unfingerprinted && !c->quiet)
+        cli_err("%s: members of the snapshot without a fingerprint: %llu; the proof says nothing "
+                "about them",
+                path, (unsigned long long)v.unfingerprinted);
+    return EXIT_OKAY;
+}
 
 int
 cmd_verify_proof(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"vkey", required_argument, NULL, 'k'},
+        {"text-file", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *vkey = NULL;
+    const char *vkey = NULL, *text = NULL;
     int ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': vkey = optarg; break;
+        case 't': text = optarg; break;
         case 'h': fputs(vp_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(vp_usage, "verify-proof: bad option '%s'", argv[optind - 1]);
         }
@@ -322,6 +393,30 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     /* a document saved by a shell ends in one newline; the document is what precedes it */
     if (len && buf[len - 1] == '\n')
         len--;
+    /* a near-dup proof, or with --text-file anything that is not JSON of another kind (the
+     * near-dup reader says what is wrong with it) */
+    int near = ex_near_proof_is(buf ? buf : "", len);
+    if (!near && text) {
+        json_t *o = json_loadb(buf ? buf : "", len, 0, NULL);
+        near = !json_string_value(json_object_get(o, "type")) &&
+               !json_object_get(o, "proof") && !json_object_get(o, "leaf_hash") &&
+               !json_object_get(o, "old");
+        json_decref(o);
+        if (!near) {
+            free(buf);
+            return cli_usage(vp_usage, "verify-proof: --text-file goes with near-dup proofs");
+        }
+    }
+    if (near && !text) {
+        free(buf);
+        return cli_usage(vp_usage, "verify-proof: a near-dup proof needs --text-file WORK, the "
+                                   "work it is about");
+    }
+    if (near) {
+        int vx = verify_near(c, path, buf, len, &vk, text);
+        free(buf);
+        return vx;
+    }
     ex_log_proof p;
     ex_err e = {0};
     int rc = ex_log_proof_parse(buf ? buf : "", len, &p, &e);

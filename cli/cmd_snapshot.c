@@ -192,6 +192,7 @@ cmd_snapshot(cli *c, int argc, char **argv)
 
 static const char prove_usage[] =
     "usage: exante prove NAME (--digest DIGEST | --file FILE | --text-file FILE)\n"
+    "       exante prove NAME --text-file WORK --near\n"
     "\n"
     "A proof that content is, or is not, a member of snapshot NAME (PROOFS.md): the\n"
     "snapshot's record with its inclusion in the log and the signed checkpoint, and the\n"
@@ -199,7 +200,76 @@ static const char prove_usage[] =
     "or the first or last leaf). Printed as one JSON document; 'exante verify-proof' checks\n"
     "it offline with the log's verifier key. --file hashes the file's bytes as ingest does a\n"
     "file or a WARC payload; --text-file hashes a text as ingest does a JSONL text field (it\n"
-    "must be UTF-8; every byte counts, a final newline too).\n";
+    "must be UTF-8; every byte counts, a final newline too).\n"
+    "\n"
+    "--near proves instead that no member is a near-duplicate of the text WORK: for each of\n"
+    "its MinHash band keys, its absence from the snapshot's tree of its members' band keys\n"
+    "(docs/FORMATS.md \"Near-dup-free proofs\"); 'exante verify-proof PROOF --text-file WORK'\n"
+    "checks it. Members without a fingerprint (no text, or ingested before fingerprints) are\n"
+    "not covered: the snapshot's record counts them. When a band key is present the proof\n"
+    "shows it, the band and the members holding it are named on stderr, and the exit is 1.\n";
+
+static int
+print_match(void *ctx, unsigned band, const uint8_t d[EX_HASH_BYTES])
+{
+    const char *name = ctx;
+    char s[EX_DIGEST_STR_BYTES];
+    ex_digest_format(d, s);
+    fprintf(stderr, "exante: band %u of the work is held by member %s of snapshot '%s'\n", band,
+            s, name);
+    return EX_OK;
+}
+
+/* prove NAME --text-file WORK --near: the exit code */
+static int
+prove_near(cli *c, const char *name, const char *text, size_t len)
+{
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    ex_snapshot_near *s = NULL;
+    ex_near_verdict v = {0};
+    char *doc = NULL;
+    size_t dlen = 0;
+    uint64_t found = 0;
+    int rc = ex_ledger_snapshot_near_open(l, name, &s);
+    if (rc == EX_OK)
+        rc = ex_snapshot_near_prove_dup(s, text, len, &doc, &dlen, &v);
+    if (rc == EX_OK) {
+        fwrite(doc, 1, dlen, stdout);
+        putchar('\n');
+        fflush(stdout);
+    }
+    if (rc == EX_OK && v.dup) {
+        fprintf(stderr,
+                "exante: a near-duplicate in snapshot '%s': %u of the work's %u band keys are "
+                "in its near tree (the first: band %u)\n",
+                name, v.present, v.bands, v.first_present);
+        rc = ex_snapshot_near_matches(s, text, len, print_match, (void *)name, &found);
+        if (rc == EX_OK && found == 0)
+            fprintf(stderr, "exante: no member holding them was found among the ledger's "
+                            "fingerprints\n");
+    } else if (rc == EX_OK && !c->quiet) {
+        fprintf(stderr,
+                "exante: near-dup-free of snapshot '%s': none of the work's %u band keys is "
+                "among the %llu of its %llu members with a fingerprint\n",
+                name, v.bands, (unsigned long long)v.size, (unsigned long long)v.fingerprinted);
+    }
+    if (rc == EX_OK && v.unfingerprinted && !c->quiet)
+        fprintf(stderr,
+                "exante: members of the snapshot without a fingerprint (no text, or ingested "
+                "before fingerprints): %llu; the proof says nothing about them\n",
+                (unsigned long long)v.unfingerprinted);
+    if (rc != EX_OK)
+        cli_err("%s", ex_ledger_errmsg(l));
+    free(doc);
+    ex_snapshot_near_close(s);
+    ex_ledger_close(l);
+    if (rc == EX_OK && v.dup)
+        return EXIT_NO;
+    return cli_exit(rc);
+}
 
 int
 cmd_prove(cli *c, int argc, char **argv)
@@ -208,11 +278,12 @@ cmd_prove(cli *c, int argc, char **argv)
         {"digest", required_argument, NULL, 'd'},
         {"file", required_argument, NULL, 'f'},
         {"text-file", required_argument, NULL, 't'},
+        {"near", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dig = NULL, *file = NULL, *text = NULL;
-    int ch;
+    int ch, near = 0;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -220,6 +291,7 @@ cmd_prove(cli *c, int argc, char **argv)
         case 'd': dig = optarg; break;
         case 'f': file = optarg; break;
         case 't': text = optarg; break;
+        case 'n': near = 1; break;
         case 'h': fputs(prove_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(prove_usage, "prove: bad option '%s'", argv[optind - 1]);
         }
@@ -228,6 +300,8 @@ cmd_prove(cli *c, int argc, char **argv)
         return cli_usage(prove_usage, "prove: expected one snapshot NAME");
     if (!!dig + !!file + !!text != 1)
         return cli_usage(prove_usage, "prove: give one of --digest, --file, --text-file");
+    if (near && !text)
+        return cli_usage(prove_usage, "prove: --near goes with --text-file WORK");
     uint8_t d[EX_HASH_BYTES];
     if (dig && ex_digest_parse(dig, d) != EX_OK)
         return cli_usage(prove_usage, "prove: '%s' is not a sha256:<64 hex> digest", dig);
@@ -244,6 +318,12 @@ cmd_prove(cli *c, int argc, char **argv)
             ex_sha256_free(h);
             cli_err("prove: '%s' is not UTF-8 text: a JSONL text field cannot hold it", text);
             return EXIT_USAGE;
+        }
+        if (rc == EX_OK && near) {
+            ex_sha256_free(h);
+            int px = prove_near(c, argv[optind], data, len);
+            free(data);
+            return px;
         }
         if (rc == EX_OK)
             rc = ex_sha256_digest(h, data, len, d);

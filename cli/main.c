@@ -62,7 +62,8 @@ static const cli_command commands[] = {
      "diff A B | export NAME\tdigests added and removed / all members\n"
      "audit NAME\trecompute the members from the ledger and check"},
     {"prove", cmd_prove,
-     "NAME --digest D|--file F\t(non-)membership proof of content in a snapshot (JSON)"},
+     "NAME --digest D|--file F\t(non-)membership proof of content in a snapshot (JSON)\n"
+     "NAME --text-file WORK --near\tproof that no member is a near-duplicate of WORK"},
     {"filter", cmd_filter,
      "--snapshot NAME [--out FILE] PATH...\tthe training feed: the members, byte for byte"},
     {"attest", cmd_attest,
@@ -73,7 +74,8 @@ static const cli_command commands[] = {
     {"impact", cmd_impact,
      "--digest D|--url U|--file F|--optout I\tsnapshots and models the content reaches"},
     {"model", cmd_model, "retire MODEL --reason TEXT\tlog a remedy against a model"},
-    {"verify-proof", cmd_verify_proof, "FILE [--vkey KEY]\tcheck a proof offline"},
+    {"verify-proof", cmd_verify_proof,
+     "FILE [--vkey KEY] [--text-file WORK]\tcheck a proof offline"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
     {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},
     {"iscc", cmd_iscc, "FILE [--bits N]\tthe ISCC Text-Code of a text (ISO 24138)"},

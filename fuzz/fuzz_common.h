@@ -31,6 +31,11 @@ fuzz_fail(const char *file, int line, const char *what)
     "PRIVATE+KEY+exante.fuzz/alice+ac67dd06+AVoldJhN/+d8FXmzbddzDKkU4VOcKASq71IxgCj6WvzU"
 #define FUZZ_ALICE_VKEY "exante.fuzz/alice+ac67dd06+AadlacCxqRwIyQxGM3CBpAq7iMnfT42aYOzJDyzxPHOa"
 
+/* The work the near-dup proofs of the corpus (fuzz/corpus/nearproof) are about. */
+#define FUZZ_NEAR_WORK                                                                             \
+    "A rights holder's essay on tide pools: anemones close at low water, hermit crabs trade "     \
+    "shells, and the rock keeps the sea's salt long after the waves have gone."
+
 /* Parse a fixed verifier key; a failure is a bug in the harness or the library. */
 static inline void
 fuzz_vkey(const char *s, ex_vkey *out)

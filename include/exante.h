@@ -600,6 +600,120 @@ int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, ui
 EX_MUST_CHECK int ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members,
                                           ex_err *err);
 
+/* ---- near-dup-free proofs (docs/FORMATS.md "Near-dup-free proofs") ----- */
+
+/* A snapshot made by this version also holds a second sorted tree: the distinct leaves
+ * (band j, band key j) of its members' near-duplicate fingerprints, named in its record's
+ * "near" object with the MinHash parameters. Members without a fingerprint (no text, or
+ * recorded before the ledger kept them) add no leaves; the record counts them. */
+
+/* The tree of snapshot `name`, opened for proofs: its record and where its stored leaves and
+ * subtree hashes are (nothing is read into memory but about 2 KiB per million leaves); the
+ * record's log proof and checkpoint are those of the log's size at open. EX_ENOTFOUND with a
+ * message for an unknown snapshot or one made without a near tree (before near-dup-free
+ * proofs). One thread at a time, using l's store; valid until ex_snapshot_near_close (accepts
+ * NULL), which must come before l is closed. */
+typedef struct ex_snapshot_near ex_snapshot_near;
+int ex_ledger_snapshot_near_open(ex_ledger *l, const char *name, ex_snapshot_near **out);
+void ex_snapshot_near_close(ex_snapshot_near *s);
+
+/* What a near-dup proof says, and what its snapshot's record counts. */
+typedef struct ex_near_verdict {
+    int dup;                  /* some band of the work is in the tree */
+    unsigned k, bands;        /* the MinHash parameters */
+    unsigned present;         /* bands present (0 for near-dup-free) */
+    unsigned first_present;   /* the lowest of them */
+    uint64_t size;            /* leaves of the near tree */
+    uint64_t fingerprinted;   /* members with a fingerprint, whose bands the tree holds */
+    uint64_t unfingerprinted; /* members without one: the proof says nothing about them */
+} ex_near_verdict;
+
+/* The near-dup proof of the text text[0..len) (the bytes a JSONL text field holds) against s:
+ * canonical JSON, malloc'd into *json (caller frees), and what it says into *v (may be NULL).
+ * For each band key of the text: its neighbour leaves in the tree (absent) or its own leaf
+ * (present), each with an RFC 9162 inclusion proof. EX_EINVAL with a message for a text
+ * without words (it has no fingerprint); errors with the ledger's message. */
+int ex_snapshot_near_prove_dup(ex_snapshot_near *s, const char *text, size_t len, char **json,
+                               size_t *jlen, ex_near_verdict *v);
+/* The members of s that hold one of text's band keys: fn(ctx, band, digest) for each band
+ * present and each member content found holding that key (a pass over the ledger's
+ * fingerprints: seconds for millions of items); *found (may be NULL) counts the calls. A
+ * non-EX_OK return of fn stops and is passed back. */
+int ex_snapshot_near_matches(ex_snapshot_near *s, const char *text, size_t len,
+                             int (*fn)(void *ctx, unsigned band, const uint8_t d[EX_HASH_BYTES]),
+                             void *ctx, uint64_t *found);
+/* ex_ledger_snapshot_near_open, ex_snapshot_near_prove_dup and ex_snapshot_near_close in one
+ * call. */
+int ex_ledger_snapshot_prove_near_dup(ex_ledger *l, const char *name, const char *text,
+                                      size_t len, char **json, size_t *jlen, ex_near_verdict *v);
+
+#define EX_NEAR_LEAF_BYTES 10 /* a near tree leaf: band (2 bytes), key (8 bytes), big-endian */
+#define EX_NEAR_PROOF_MAX 64  /* hashes in an inclusion proof of the near tree */
+#define EX_NEAR_BANDS_MAX 1024
+
+/* One leaf of a near tree with its inclusion proof (n hashes, leaf level first). */
+typedef struct ex_near_leaf {
+    uint64_t index;
+    unsigned band;
+    uint64_t key;
+    uint8_t proof[EX_NEAR_PROOF_MAX][EX_HASH_BYTES];
+    size_t n;
+} ex_near_leaf;
+
+/* One band of the work: its key, and the leaves that show it absent (0 to 2 neighbours) or
+ * present (its own). */
+typedef struct ex_near_band {
+    unsigned band;
+    uint64_t key;
+    int present;
+    ex_near_leaf leaves[2];
+    size_t nleaves;
+} ex_near_band;
+
+/* The MinHash parameters a near tree was made with (docs/FORMATS.md "Near-duplicate
+ * fingerprints"). */
+typedef struct ex_near_params {
+    unsigned k, bands, bits, shingle;
+    uint64_t seed;
+} ex_near_params;
+
+/* A near-dup proof document. */
+typedef struct ex_near_proof {
+    int dup;               /* type: 0 "snapshot-near-dup-free", 1 "snapshot-near-dup" */
+    ex_near_params mh;     /* "minhash" */
+    ex_near_band *band;    /* "bands", malloc'd */
+    size_t nband;
+    uint8_t *entry;        /* snapshot.entry: the snapshot record (malloc'd) */
+    size_t entry_len;
+    uint64_t log_index, log_size;
+    uint8_t log_proof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
+    size_t log_n;
+    char *checkpoint;      /* snapshot.checkpoint (malloc'd) */
+} ex_near_proof;
+
+/* 1 if json[0..len) is a JSON object whose "type" is a near-dup proof's. */
+int ex_near_proof_is(const char *json, size_t len);
+/* Read a near-dup proof document strictly into *out (zeroed first): known and present keys
+ * only, each of its type and range, and byte for byte the canonical form ex_near_proof_write_dup
+ * writes. EX_EFORMAT with the line and column, or the field, in err; EX_ENOMEM. Release with
+ * ex_near_proof_clear (also on failure). */
+int ex_near_proof_parse(const char *json, size_t len, ex_near_proof *out, ex_err *err);
+void ex_near_proof_clear(ex_near_proof *p);
+/* The canonical document of p, malloc'd into *json (caller frees; *len may be NULL). Nothing
+ * is checked but the form: EX_EINVAL for more than EX_NEAR_BANDS_MAX bands or 2 leaves in one,
+ * lists over their limits, integers beyond 2^53 - 1 (band numbers beyond 65535), an empty or
+ * over EX_ENTRY_MAX entry or a checkpoint that is not UTF-8; EX_ENOMEM. */
+int ex_near_proof_write_dup(const ex_near_proof *p, char **json, size_t *len);
+/* Check p with the log's verifier key against the work text[0..len): every step of
+ * docs/FORMATS.md "Near-dup-free proofs" (the checkpoint, the record's inclusion, the record's
+ * near tree and parameters, the work's band keys recomputed from the text, each band's
+ * absence or presence). EX_OK when the document proves what its type says, with *v (may be
+ * NULL) saying what that is (v->dup: the work is a near-duplicate by some band); EX_EVERIFY
+ * with "step N: ..." in err otherwise, EX_EINVAL without a key; EX_ECRYPTO, EX_ENOMEM. */
+EX_MUST_CHECK int ex_near_proof_verify(const ex_near_proof *p, const ex_vkey *key,
+                                       const char *text, size_t len, ex_near_verdict *v,
+                                       ex_err *err);
+
 /* ---- training runs and models (docs/FORMATS.md "Training runs") -------- */
 
 #define EX_ATTEST_PREDICATE "https://exante.dev/attestation/training-run/v1"

@@ -32,10 +32,10 @@ batch_cutoff(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
-/* Drop the admitted items an opt-out reaches (e: the opt-outs logged below the log size). */
+/* Drop the admitted items an opt-out reaches (e: the opt-outs logged below the log size), from
+ * s and from items alike. */
 static int
-drop_optouts(ex_ledger *l, struct ex_peval *e, snap_set *s, const uint64_t *items,
-             uint64_t *dropped)
+drop_optouts(ex_ledger *l, struct ex_peval *e, snap_set *s, uint64_t *items, uint64_t *dropped)
 {
     static const char *const paths[1] = {"url"};
     ex_fields f;
@@ -61,10 +61,12 @@ drop_optouts(ex_ledger *l, struct ex_peval *e, snap_set *s, const uint64_t *item
         char dig[EX_DIGEST_STR_BYTES];
         ex_digest_format(s->d[i], dig);
         ex_pitem it = {.digest = dig, .digest_raw = s->d[i], .url = f.str[0]};
-        if (ex_peval_optout(e, &it, NULL))
+        if (ex_peval_optout(e, &it, NULL)) {
             (*dropped)++;
-        else
+        } else {
+            items[kept] = items[i];
             memmove(s->d[kept++], s->d[i], EX_HASH_BYTES);
+        }
     }
     if (rc == EX_OK)
         s->n = kept;
@@ -72,10 +74,115 @@ drop_optouts(ex_ledger *l, struct ex_peval *e, snap_set *s, const uint64_t *item
     return rc;
 }
 
+#define PAIR (EX_HASH_BYTES + 8) /* a digest and its item, while sorting them together */
+
+static int
+bit(const uint64_t *b, uint64_t i)
+{
+    return (int)(b[i >> 6] >> (i & 63) & 1);
+}
+
+/* The digests s->d[0..n) and their items sorted together (each digest with its item), the
+ * digests made distinct in s and the items put in mi member by member; items is taken
+ * (freed or kept by mi) in every case. */
+static int
+pair_members(snap_set *s, uint64_t *items, snap_items *mi)
+{
+    uint64_t n = s->n;
+    memset(mi, 0, sizeof *mi);
+    if (n == 0) {
+        free(items);
+        return EX_OK;
+    }
+    uint8_t *p = realloc(s->d, n * PAIR);
+    uint64_t *first = calloc(n / 64 + 1, sizeof *first);
+    if (p)
+        s->d = (uint8_t(*)[EX_HASH_BYTES])p;
+    if (!p || !first) {
+        free(first);
+        free(items);
+        return EX_ENOMEM;
+    }
+    /* spread the digests to PAIR bytes each, from the last (each moves up) */
+    for (uint64_t i = n; i-- > 0;) {
+        memmove(p + i * PAIR, p + i * EX_HASH_BYTES, EX_HASH_BYTES);
+        memcpy(p + i * PAIR + EX_HASH_BYTES, &items[i], 8);
+    }
+    int rc = ex_merkle_sorted_sort_by(p, n, PAIR, 2);
+    if (rc != EX_OK) {
+        free(first);
+        free(items);
+        return rc;
+    }
+    /* one leaf per content, its items after it; the digests close up from the front (the
+     * k-th lands below the i-th pair's item, which is read first) */
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        memcpy(&items[i], p + i * PAIR + EX_HASH_BYTES, 8);
+        if (k == 0 || memcmp(p + (k - 1) * EX_HASH_BYTES, p + i * PAIR, EX_HASH_BYTES) != 0) {
+            memmove(p + k * EX_HASH_BYTES, p + i * PAIR, EX_HASH_BYTES);
+            first[i >> 6] |= (uint64_t)1 << (i & 63);
+            k++;
+        }
+    }
+    uint8_t(*d)[EX_HASH_BYTES] = realloc(p, k * EX_HASH_BYTES);
+    if (d)
+        s->d = d;
+    s->n = s->cap = k;
+    *mi = (snap_items){.item = items, .first = first, .n = n};
+    return EX_OK;
+}
+
+void
+snap_items_free(snap_items *mi)
+{
+    free(mi->item);
+    free(mi->first);
+    memset(mi, 0, sizeof *mi);
+}
+
+uint64_t
+snap_items_end(const snap_items *mi, uint64_t i)
+{
+    while (++i < mi->n && !bit(mi->first, i))
+        ;
+    return i;
+}
+
+uint64_t
+snap_intersect_items(snap_set *a, snap_items *ai, const snap_set *b)
+{
+    uint64_t i = 0, j = 0, k = 0, it = 0, kt = 0;
+    while (i < a->n && j < b->n) {
+        int c = memcmp(a->d[i], b->d[j], EX_HASH_BYTES);
+        if (c <= 0) {
+            uint64_t end = snap_items_end(ai, it);
+            if (c == 0) {
+                memmove(a->d[k++], a->d[i], EX_HASH_BYTES);
+                for (uint64_t x = it; x < end; x++, kt++) {
+                    ai->item[kt] = ai->item[x];
+                    ai->first[kt >> 6] &= ~((uint64_t)1 << (kt & 63));
+                    if (x == it)
+                        ai->first[kt >> 6] |= (uint64_t)1 << (kt & 63);
+                }
+            }
+            it = end;
+            i++;
+        }
+        j += c >= 0;
+    }
+    uint64_t dropped = a->n - k;
+    a->n = k;
+    ai->n = kt;
+    return dropped;
+}
+
 int
 snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts,
-             snap_policies *pol)
+             snap_policies *pol, snap_items *mi)
 {
+    if (mi)
+        memset(mi, 0, sizeof *mi);
     ex_store *st = l->st;
     memset(out, 0, sizeof *out);
     memset(counts, 0, sizeof *counts);
@@ -103,11 +210,19 @@ snap_members(ex_ledger *l, uint64_t log_size, snap_set *out, snap_counts *counts
     /* the opt-outs first: only when there are any does each admitted digest keep its item */
     if ((rc = ex_ledger_optouts_load(l, log_size, &opol, &oe, &nopt)) != EX_OK)
         goto out;
-    if ((rc = snap_admitted(l, cc.last, maxi + 1, out, nopt ? &items : NULL, pol)) != EX_OK)
+    if ((rc = snap_admitted(l, cc.last, maxi + 1, out, nopt || mi ? &items : NULL, pol)) !=
+        EX_OK)
         goto out;
     counts->admitted = out->n;
     if (nopt && (rc = drop_optouts(l, oe, out, items, &counts->optout_excluded)) != EX_OK)
         goto out;
+    if (mi) { /* each member with its items (near-duplicate trees read their fingerprints) */
+        rc = pair_members(out, items, mi);
+        items = NULL;
+        if (rc != EX_OK)
+            ex_fail(&l->err, rc, "out of memory");
+        goto out;
+    }
     free(items);
     items = NULL;
     if ((rc = ex_merkle_sorted_sort(out->d, out->n, 2)) != EX_OK) {
@@ -124,8 +239,11 @@ out:
     ex_peval_free(oe);
     ex_policy_free(opol);
     free(items);
-    if (rc != EX_OK)
+    if (rc != EX_OK) {
         snap_set_free(out);
+        if (mi)
+            snap_items_free(mi);
+    }
     return rc;
 }
 

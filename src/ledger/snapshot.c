@@ -169,22 +169,49 @@ valid_name(const char *name)
 }
 
 typedef struct creating {
-    const char *entry;
-    size_t len;
+    /* what the record says */
+    const char *name;
+    const snap *parent;
+    uint64_t log_size, dropped;
     const snap_set *set;
+    const uint8_t *root;
+    const snap_counts *counts;
+    const snap_policies *pol;
+    near_build *nb;
+    /* the record written, and its index */
+    ex_buf *b;
     uint64_t index;
 } creating;
+
+static int write_record(const char *name, const snap *parent, uint64_t log_size,
+                        const snap_set *set, const uint8_t root[EX_HASH_BYTES],
+                        const snap_counts *counts, const snap_policies *pol,
+                        uint64_t parent_dropped, const ex_near_tree_rec *near, ex_sha256 *h,
+                        ex_buf *b);
 
 static int
 create_in_tx(ex_ledger *l, void *ctx)
 {
     creating *c = ctx;
     ex_store *st = l->st;
-    const void *ep = c->entry;
-    int rc = ex_log_append(l->log, &ep, &c->len, 1, &c->index);
+    /* the near tree first: its rows are keyed by the index the record is about to get, and
+     * its root goes into the record */
+    uint64_t at = ex_log_size(l->log);
+    ex_near_tree_rec t;
+    int rc = near_build_finish(l, c->nb, 1, near_key(at), &t);
     if (rc != EX_OK)
+        return rc;
+    if ((rc = write_record(c->name, c->parent, c->log_size, c->set, c->root, c->counts, c->pol,
+                           c->dropped, &t, l->h, c->b)) != EX_OK)
+        return ex_fail(&l->err, rc, "cannot write the snapshot record: %s", ex_strerror(rc));
+    const void *ep = c->b->data;
+    size_t elen = c->b->len;
+    if ((rc = ex_log_append(l->log, &ep, &elen, 1, &c->index)) != EX_OK)
         return ex_ledger_fail_log(l, rc);
-    if ((rc = st->ops->rec_append(st, EX_TAB_SNAPSHOTS, (int64_t)c->index, c->entry, c->len,
+    if (c->index != at)
+        return ex_fail(&l->err, EX_EDB, "the snapshot record went to log index %llu, not %llu",
+                       (unsigned long long)c->index, (unsigned long long)at);
+    if ((rc = st->ops->rec_append(st, EX_TAB_SNAPSHOTS, (int64_t)c->index, c->b->data, c->b->len,
                                   NULL)) != EX_OK)
         return ex_ledger_fail_store(l, rc);
     /* the leaves, in chunks that never start as a packed record would */
@@ -203,11 +230,13 @@ create_in_tx(ex_ledger *l, void *ctx)
     return rc;
 }
 
-/* The snapshot record (PROOFS.md: type, name, size, root, log_size; and what it was made of). */
+/* The snapshot record (PROOFS.md: type, name, size, root, log_size; and what it was made of),
+ * with the near tree's (docs/FORMATS.md "Near-dup-free proofs"). */
 static int
 write_record(const char *name, const snap *parent, uint64_t log_size, const snap_set *set,
              const uint8_t root[EX_HASH_BYTES], const snap_counts *counts,
-             const snap_policies *pol, uint64_t parent_dropped, ex_sha256 *h, ex_buf *b)
+             const snap_policies *pol, uint64_t parent_dropped, const ex_near_tree_rec *near,
+             ex_sha256 *h, ex_buf *b)
 {
     char now[32], b64[64], pdig[EX_DIGEST_STR_BYTES];
     ex_time_now(now);
@@ -228,6 +257,23 @@ write_record(const char *name, const snap *parent, uint64_t log_size, const snap
         ex_cj_kopt(&w, "from", parent->name);
     ex_cj_kint(&w, "log_size", (int64_t)log_size);
     ex_cj_kopt(&w, "name", name);
+    if (near) {
+        char nroot[64], seed[17];
+        size_t nrl = ex_b64_encode(near->root, EX_HASH_BYTES, nroot);
+        ex_near_hex16(near->mh.seed, seed);
+        ex_cj_key(&w, "near");
+        ex_cj_obj(&w);
+        ex_cj_kint(&w, "bands", near->mh.bands);
+        ex_cj_kint(&w, "bits", near->mh.bits);
+        ex_cj_kint(&w, "fingerprinted", (int64_t)near->fingerprinted);
+        ex_cj_kint(&w, "k", near->mh.k);
+        ex_cj_kstr(&w, "root", nroot, nrl);
+        ex_cj_kstr(&w, "seed", seed, 16);
+        ex_cj_kint(&w, "shingle", near->mh.shingle);
+        ex_cj_kint(&w, "size", (int64_t)near->size);
+        ex_cj_kint(&w, "unfingerprinted", (int64_t)near->unfingerprinted);
+        ex_cj_end(&w);
+    }
     ex_cj_kint(&w, "optout_excluded", (int64_t)counts->optout_excluded);
     if (parent) {
         ex_cj_kopt(&w, "parent", pdig);
@@ -261,6 +307,8 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
         return rc;
     snap old = {0}, parent = {0};
     snap_set set = {0}, pset = {0};
+    snap_items mi = {0};
+    near_build *nb = NULL;
     snap_counts counts;
     snap_policies pol;
     uint64_t dropped = 0;
@@ -278,25 +326,40 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
     if (from && ((rc = snap_find(l, from, &parent)) != EX_OK ||
                  (rc = snap_leaves(l, &parent, &pset)) != EX_OK))
         goto out;
-    uint64_t log_size = ex_log_size(l->log);
-    if ((rc = snap_members(l, log_size, &set, &counts, &pol)) != EX_OK)
+    uint64_t log_size = ex_log_size(l->log), nearrows = 0;
+    /* members with their items when there are fingerprints to read */
+    if (l->st->schema >= 7 && (rc = l->st->ops->rec_max(l->st, EX_TAB_NEAR, &nearrows)) != EX_OK) {
+        ex_ledger_fail_store(l, rc);
+        goto out;
+    }
+    if ((rc = snap_members(l, log_size, &set, &counts, &pol, nearrows ? &mi : NULL)) != EX_OK)
         goto out;
     if (from) {
-        snap_intersect(&set, &pset);
+        nearrows ? snap_intersect_items(&set, &mi, &pset) : snap_intersect(&set, &pset);
         dropped = pset.n - set.n; /* the parent's members that no longer qualify */
     }
+    if ((rc = near_build_collect(l, &set, nearrows ? &mi : NULL, &nb)) != EX_OK)
+        goto out;
+    snap_items_free(&mi);
     if ((rc = ex_sha256_new(&h2)) != EX_OK) {
         ex_fail(&l->err, rc, "cannot make a hasher");
         goto out;
     }
     if ((rc = ex_merkle_sorted_root2(l->h, h2, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n,
-                                     root)) != EX_OK ||
-        (rc = write_record(name, from ? &parent : NULL, log_size, &set, root, &counts, &pol,
-                           dropped, l->h, &b)) != EX_OK) {
-        ex_fail(&l->err, rc, "cannot write the snapshot record: %s", ex_strerror(rc));
+                                     root)) != EX_OK) {
+        ex_fail(&l->err, rc, "cannot hash the snapshot: %s", ex_strerror(rc));
         goto out;
     }
-    creating c = {b.data, b.len, &set, 0};
+    creating c = {.name = name,
+                  .parent = from ? &parent : NULL,
+                  .log_size = log_size,
+                  .dropped = dropped,
+                  .set = &set,
+                  .root = root,
+                  .counts = &counts,
+                  .pol = &pol,
+                  .nb = nb,
+                  .b = &b};
     if ((rc = ex_ledger_atomic(l, create_in_tx, &c)) != EX_OK)
         goto out;
     if (index)
@@ -310,6 +373,8 @@ out:
     free(parent.entry);
     snap_set_free(&set);
     snap_set_free(&pset);
+    snap_items_free(&mi);
+    near_build_free(nb);
     ex_sha256_free(h2);
     ex_ledger_unlock(lockfd);
     return rc;
@@ -453,15 +518,51 @@ ex_ledger_snapshot_diff(ex_ledger *l, const char *a, const char *b,
 
 /* ---- audit ---- */
 
+/* the near tree recomputed from the ledger (want, with its items mi) against the record's */
+static int
+audit_near(ex_ledger *l, const char *name, const snap_set *want, const snap_items *mi,
+           const ex_near_tree_rec *rec)
+{
+    near_build *nb = NULL;
+    ex_near_tree_rec t;
+    int rc = near_build_collect(l, want, mi, &nb);
+    if (rc == EX_OK)
+        rc = near_build_finish(l, nb, 0, 0, &t);
+    near_build_free(nb);
+    if (rc != EX_OK)
+        return rc;
+    char a[64], b[64];
+    ex_b64_encode(t.root, EX_HASH_BYTES, a);
+    ex_b64_encode(rec->root, EX_HASH_BYTES, b);
+    if (t.mh.k != rec->mh.k || t.mh.bands != rec->mh.bands || t.mh.bits != rec->mh.bits ||
+        t.mh.shingle != rec->mh.shingle || t.mh.seed != rec->mh.seed ||
+        t.size != rec->size || t.fingerprinted != rec->fingerprinted ||
+        t.unfingerprinted != rec->unfingerprinted ||
+        memcmp(t.root, rec->root, EX_HASH_BYTES) != 0)
+        return ex_fail(&l->err, EX_EVERIFY,
+                       "snapshot '%s': the ledger gives a near tree of %llu leaves (k %u, %u "
+                       "bands, %llu members with a fingerprint, %llu without, root %s), its "
+                       "record says %llu (k %u, %u bands, %llu, %llu, root %s)",
+                       name, (unsigned long long)t.size, t.mh.k, t.mh.bands,
+                       (unsigned long long)t.fingerprinted, (unsigned long long)t.unfingerprinted,
+                       a, (unsigned long long)rec->size, rec->mh.k, rec->mh.bands,
+                       (unsigned long long)rec->fingerprinted,
+                       (unsigned long long)rec->unfingerprinted, b);
+    return near_stored_check(l, name);
+}
+
 int
 ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
 {
     ex_err_clear(&l->err);
     snap s = {0}, p = {0};
     snap_set stored = {0}, want = {0}, pset = {0};
+    snap_items mi = {0};
     snap_counts counts;
     snap_policies pol;
-    uint64_t bad;
+    ex_near_tree_rec nt;
+    ex_err ne = {0};
+    uint64_t bad, nearrows = 0;
     uint8_t root[EX_HASH_BYTES];
     int rc = snap_open(l, name, &s, &stored);
     if (rc != EX_OK)
@@ -481,13 +582,25 @@ ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
                      name);
         goto out;
     }
+    /* a near tree, if the record has one (snapshots made before near trees have none) */
+    int near = ex_near_tree_rec_read(s.entry, s.entry_len, &nt, &ne);
+    if (near != EX_OK && near != EX_ENOTFOUND) {
+        rc = ex_fail(&l->err, EX_EVERIFY, "snapshot '%s': %s", name, ne.msg);
+        goto out;
+    }
+    if (near == EX_OK && l->st->schema >= 7 &&
+        (rc = l->st->ops->rec_max(l->st, EX_TAB_NEAR, &nearrows)) != EX_OK) {
+        ex_ledger_fail_store(l, rc);
+        goto out;
+    }
     /* the members recomputed from the ledger as of its log size */
-    if ((rc = snap_members(l, s.log_size, &want, &counts, &pol)) != EX_OK)
+    if ((rc = snap_members(l, s.log_size, &want, &counts, &pol, nearrows ? &mi : NULL)) !=
+        EX_OK)
         goto out;
     if (s.from[0]) {
         if ((rc = snap_open(l, s.from, &p, &pset)) != EX_OK)
             goto out;
-        snap_intersect(&want, &pset);
+        nearrows ? snap_intersect_items(&want, &mi, &pset) : snap_intersect(&want, &pset);
     }
     for (uint64_t i = 0; i < want.n || i < stored.n; i++) {
         char x[EX_DIGEST_STR_BYTES], y[EX_DIGEST_STR_BYTES];
@@ -504,6 +617,9 @@ ex_ledger_snapshot_audit(ex_ledger *l, const char *name, uint64_t *members)
                      (unsigned long long)s.log_size, i < want.n ? y : "(none)");
         goto out;
     }
+    if (near == EX_OK &&
+        (rc = audit_near(l, name, &want, nearrows ? &mi : NULL, &nt)) != EX_OK)
+        goto out;
     if (members)
         *members = stored.n;
 out:
@@ -512,6 +628,7 @@ out:
     snap_set_free(&stored);
     snap_set_free(&want);
     snap_set_free(&pset);
+    snap_items_free(&mi);
     return rc;
 }
 

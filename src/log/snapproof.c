@@ -490,6 +490,38 @@ check_leaves(ex_sha256 *h, const ex_log_proof *p, uint64_t n, const uint8_t root
 }
 
 int
+ex_snapshot_binding_verify(ex_sha256 *h, const char *checkpoint, const uint8_t *entry,
+                           size_t entry_len, uint64_t log_index, uint64_t log_size,
+                           const uint8_t (*log_proof)[EX_HASH_BYTES], size_t log_n,
+                           const ex_vkey *key, ex_cpcache *cc, ex_err *err)
+{
+    /* step 1: the checkpoint, by the key, of the log's origin and log_size */
+    ex_checkpoint c;
+    ex_err e = {0};
+    if (ex_cpcache_open(cc, checkpoint, key, &c, &e) != EX_OK)
+        return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint: %s", e.msg);
+    if (strcmp(c.origin, key->name) != 0)
+        return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint's origin is not the key's name");
+    if (c.size != log_size)
+        return ex_fail(err, EX_EVERIFY,
+                       "step 1: the checkpoint is for size %llu, not log_size %llu",
+                       (unsigned long long)c.size, (unsigned long long)log_size);
+    /* step 2: the record is in the log the checkpoint signs */
+    uint8_t lh[EX_HASH_BYTES];
+    if (ex_merkle_leaf(h, entry, entry_len, lh) != EX_OK)
+        return ex_fail(err, EX_ECRYPTO, "cannot hash");
+    int rc = ex_merkle_verify_inclusion(h, log_index, log_size, lh, log_proof, log_n, c.root,
+                                        EX_HASH_BYTES);
+    if (rc == EX_EVERIFY)
+        return ex_fail(err, rc, "step 2: the snapshot record is not at log_index %llu in the log "
+                                "of %llu (log_proof does not verify)",
+                       (unsigned long long)log_index, (unsigned long long)log_size);
+    if (rc != EX_OK)
+        return ex_fail(err, rc, "cannot hash");
+    return EX_OK;
+}
+
+int
 ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_cpcache *cc,
                          ex_err *err)
 {
@@ -497,30 +529,11 @@ ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key
         return ex_fail(err, EX_EINVAL, "a snapshot proof needs the log's verifier key");
     if (!p->checkpoint || !p->entry)
         return ex_fail(err, EX_EVERIFY, "the snapshot proof is incomplete");
-    /* step 1: the checkpoint, by the key, of the log's origin and log_size */
-    ex_checkpoint c;
-    ex_err e = {0};
-    if (ex_cpcache_open(cc, p->checkpoint, key, &c, &e) != EX_OK)
-        return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint: %s", e.msg);
-    if (strcmp(c.origin, key->name) != 0)
-        return ex_fail(err, EX_EVERIFY, "step 1: the checkpoint's origin is not the key's name");
-    if (c.size != p->size)
-        return ex_fail(err, EX_EVERIFY,
-                       "step 1: the checkpoint is for size %llu, not log_size %llu",
-                       (unsigned long long)c.size, (unsigned long long)p->size);
-    /* step 2: the record is in the log the checkpoint signs */
-    uint8_t lh[EX_HASH_BYTES];
-    if (ex_merkle_leaf(h, p->entry, p->entry_len, lh) != EX_OK)
-        return ex_fail(err, EX_ECRYPTO, "cannot hash");
-    int rc = ex_merkle_verify_inclusion(h, p->index, p->size, lh,
-                                        (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n, c.root,
-                                        EX_HASH_BYTES);
-    if (rc == EX_EVERIFY)
-        return ex_fail(err, rc, "step 2: the snapshot record is not at log_index %llu in the log "
-                                "of %llu (log_proof does not verify)",
-                       (unsigned long long)p->index, (unsigned long long)p->size);
+    int rc = ex_snapshot_binding_verify(h, p->checkpoint, p->entry, p->entry_len, p->index,
+                                        p->size, (const uint8_t(*)[EX_HASH_BYTES])p->proof, p->n,
+                                        key, cc, err);
     if (rc != EX_OK)
-        return ex_fail(err, rc, "cannot hash");
+        return rc;
     /* step 3, then 4 to 6 */
     uint64_t n = 0;
     uint8_t root[EX_HASH_BYTES];

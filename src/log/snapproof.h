@@ -43,6 +43,16 @@ int ex_snapshot_proof_write(ex_buf *b, const uint8_t digest[EX_HASH_BYTES], int 
 int ex_snapshot_proof_verify(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key,
                              ex_cpcache *cc, ex_err *err);
 
+/* Steps 1 and 2 of PROOFS.md "Verification", shared by every document that carries a
+ * snapshot record (snapshot and near-dup proofs): the checkpoint is signed by key (opened
+ * through cc, may be NULL), names the key's origin and is of log_size, and log_proof proves
+ * the entry at log_index under its root. EX_OK, or EX_EVERIFY with "step 1: ..." or
+ * "step 2: ..." in err; EX_ECRYPTO. */
+int ex_snapshot_binding_verify(ex_sha256 *h, const char *checkpoint, const uint8_t *entry,
+                               size_t entry_len, uint64_t log_index, uint64_t log_size,
+                               const uint8_t (*log_proof)[EX_HASH_BYTES], size_t log_n,
+                               const ex_vkey *key, ex_cpcache *cc, ex_err *err);
+
 /* ex_log_proof_parse without the fast reader: every kind through jansson, errors naming the
  * line and column or the key (proof.c). */
 int ex_log_proof_parse_tree(const char *json, size_t len, ex_log_proof *out, ex_err *err);

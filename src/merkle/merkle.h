@@ -21,6 +21,9 @@ int ex_merkle_acc_root(ex_sha256 *h, const ex_merkle_acc *a, uint8_t out[EX_HASH
  * a sample, then each side with qsort, the lower one on a thread of its own when threads > 1
  * (run on the calling thread if that thread cannot be made). EX_ENOMEM. */
 int ex_merkle_sorted_sort(uint8_t (*d)[EX_HASH_BYTES], uint64_t n, int threads);
+/* The same for n elements of size bytes (32..64) at base, ordered by their first 32 bytes
+ * (a digest and what goes with it); EX_EINVAL for another size. */
+int ex_merkle_sorted_sort_by(void *base, uint64_t n, size_t size, int threads);
 /* ex_merkle_sorted_root of d[0..n), the left subtree's root hashed with h2 on a thread of its
  * own (on the calling thread if it cannot be made), the rest with h: the same root. */
 int ex_merkle_sorted_root2(ex_sha256 *h, ex_sha256 *h2, const uint8_t (*d)[EX_HASH_BYTES],

@@ -101,6 +101,7 @@ cmp_digest(const void *a, const void *b)
 typedef struct half {
     uint8_t (*d)[EX_HASH_BYTES];
     uint64_t n;
+    size_t size; /* bytes per element (sort_half) */
     ex_sha256 *h;
     uint8_t root[EX_HASH_BYTES];
     int rc;
@@ -110,7 +111,7 @@ static void *
 sort_half(void *arg)
 {
     half *p = arg;
-    qsort(p->d, p->n, sizeof *p->d, cmp_digest);
+    qsort(p->d, p->n, p->size, cmp_digest);
     return NULL;
 }
 
@@ -130,38 +131,48 @@ both(void *(*fn)(void *), half *a, half *b, int threads)
 #define SAMPLE 1023 /* the pivot's sample: the halves differ by a few percent at most */
 
 int
-ex_merkle_sorted_sort(uint8_t (*d)[EX_HASH_BYTES], uint64_t n, int threads)
+ex_merkle_sorted_sort_by(void *base, uint64_t n, size_t size, int threads)
 {
+    uint8_t *d = base;
+    if (size < EX_HASH_BYTES || size > 64)
+        return EX_EINVAL;
     if (n < 2 * SAMPLE) {
         if (n > 1)
-            qsort(d, n, sizeof *d, cmp_digest);
+            qsort(d, n, size, cmp_digest);
         return EX_OK;
     }
     uint8_t(*s)[EX_HASH_BYTES] = malloc(SAMPLE * sizeof *s), pivot[EX_HASH_BYTES];
     if (!s)
         return EX_ENOMEM;
     for (uint64_t i = 0; i < SAMPLE; i++)
-        memcpy(s[i], d[i * (n / SAMPLE)], EX_HASH_BYTES);
+        memcpy(s[i], d + i * (n / SAMPLE) * size, EX_HASH_BYTES);
     qsort(s, SAMPLE, sizeof *s, cmp_digest);
     memcpy(pivot, s[SAMPLE / 2], EX_HASH_BYTES);
     free(s);
     /* below the pivot to the front, the rest after: each side sorts alone */
     uint64_t lo = 0, hi = n;
     for (;;) {
-        while (lo < hi && memcmp(d[lo], pivot, EX_HASH_BYTES) < 0)
+        while (lo < hi && memcmp(d + lo * size, pivot, EX_HASH_BYTES) < 0)
             lo++;
-        while (lo < hi && memcmp(d[hi - 1], pivot, EX_HASH_BYTES) >= 0)
+        while (lo < hi && memcmp(d + (hi - 1) * size, pivot, EX_HASH_BYTES) >= 0)
             hi--;
         if (lo >= hi)
             break;
-        uint8_t t[EX_HASH_BYTES];
-        memcpy(t, d[lo], EX_HASH_BYTES);
-        memcpy(d[lo], d[hi - 1], EX_HASH_BYTES);
-        memcpy(d[hi - 1], t, EX_HASH_BYTES);
+        uint8_t t[64];
+        memcpy(t, d + lo * size, size);
+        memcpy(d + lo * size, d + (hi - 1) * size, size);
+        memcpy(d + (hi - 1) * size, t, size);
     }
-    half a = {.d = d, .n = lo}, b = {.d = d + lo, .n = n - lo};
+    half a = {.d = (uint8_t(*)[EX_HASH_BYTES])d, .n = lo, .size = size};
+    half b = {.d = (uint8_t(*)[EX_HASH_BYTES])(d + lo * size), .n = n - lo, .size = size};
     both(sort_half, &a, &b, threads);
     return EX_OK;
+}
+
+int
+ex_merkle_sorted_sort(uint8_t (*d)[EX_HASH_BYTES], uint64_t n, int threads)
+{
+    return ex_merkle_sorted_sort_by(d, n, EX_HASH_BYTES, threads);
 }
 
 static void *

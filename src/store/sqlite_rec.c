@@ -190,10 +190,11 @@ sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, siz
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
     struct sq_blob *b = &st->blobs[id % SQ_BLOBS];
     int r = SQLITE_OK;
-    /* a handle that expired (its row was written) reads SQLITE_ABORT: reopen it once */
+    /* a handle that expired (its row was written) answers SQLITE_ABORT to reads and to
+     * sqlite3_blob_reopen alike: it is closed and a new one opened, once */
     for (int tries = 0; tries < 2; tries++) {
-        if (b->h && b->table == table) {
-            if (b->id != id || tries > 0)
+        if (b->h && b->table == table && tries == 0) {
+            if (b->id != id)
                 r = sqlite3_blob_reopen(b->h, (sqlite3_int64)id);
         } else {
             if (b->h)
@@ -202,6 +203,8 @@ sq_rec_read_at(ex_store *s, int table, uint64_t id, uint64_t off, void *buf, siz
             r = sqlite3_blob_open(st->db, "main", sq_tables[table], "record", (sqlite3_int64)id,
                                   0, &b->h);
         }
+        if (r == SQLITE_ABORT && tries == 0)
+            continue;
         if (r != SQLITE_OK)
             break;
         b->table = table;

@@ -24,7 +24,11 @@ if cmp -s "$G/snapshots.txt" "$T/snap.txt"; then ok; else
     bad "the snapshots differ from tests/golden/snapshots.txt: $(diff "$G/snapshots.txt" "$T/snap.txt" | head -c 1500)"
 fi
 # what they cover: a snapshot naming two policies, opt-outs excluding members, a --from one
-contains "$T/snap.txt" '"name":"mixed","optout_excluded":0,"policies":["sha256:694a75d06c1eab1f85272e109e342ecc002032472b0172882fd14572e0b90e80","sha256:6d4cb6106d6833002c89559456222cc006784856cccbd8691c85b559fcb9bd94"]'
+contains "$T/snap.txt" '"name":"mixed","near":{"bands":14,'
+contains "$T/snap.txt" '"optout_excluded":0,"policies":["sha256:694a75d06c1eab1f85272e109e342ecc002032472b0172882fd14572e0b90e80","sha256:6d4cb6106d6833002c89559456222cc006784856cccbd8691c85b559fcb9bd94"]'
+# near trees: every member of the sample corpus has text, so a fingerprint
+contains "$T/snap.txt" '"fingerprinted":28,"k":112,'
+contains "$T/snap.txt" '"unfingerprinted":0}'
 contains "$T/snap.txt" '"optout_excluded":22'
 contains "$T/snap.txt" '"parent_dropped":108'
 [ "$(grep -c '"ok":true' "$T/snap.txt")" = 4 ] && ok || bad "want 4 audits ok"
