@@ -98,6 +98,15 @@ MIRROR=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.dig
 expect 0 $EXANTE prove s --digest "$OTHER"
 expect 0 $EXANTE prove s --digest "$MIRROR"
 contains "$T/err" "not a member"
+# nothing near the reserved article is in the snapshot: a near-dup-free proof, verified offline
+expect 0 $EXANTE prove s --text-file article.txt --near
+cp "$T/out" free.json
+expect 0 $EXANTE verify-proof free.json --vkey "$(cat "$EXANTE_DIR/vkey")" --text-file article.txt
+[ "$(cat "$T/out")" = near-dup-free ] && ok || bad "verify-proof: $(cat "$T/out")"
+# while the unrelated member is near itself: prove names its band and digest (exit 1)
+python3 -c 'import json; print(json.loads(open("other.jsonl").readline())["text"], end="")' > other.txt
+expect 1 $EXANTE prove s --text-file other.txt --near
+contains "$T/err" "$OTHER"
 
 # (a) an opted-out work (as text) and a mirror copy with edits under another license
 setup
