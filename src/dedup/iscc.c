@@ -312,6 +312,21 @@ next_ascii(const char *s, size_t at, size_t len)
     return at;
 }
 
+/* The code points of UTF-8 s[0..n): the bytes that are not 10xxxxxx, eight at a time. */
+static size_t
+code_points(const char *s, size_t n)
+{
+    size_t cps = n, i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        uint64_t cont = (w & ~(w << 1) & UINT64_C(0x8080808080808080)) >> 7; /* 1 a byte */
+        cps -= (size_t)((cont * UINT64_C(0x0101010101010101)) >> 56);
+    }
+    for (; i < n; i++)
+        cps -= ((unsigned char)s[i] & 0xC0) == 0x80;
+    return cps;
+}
+
 #define REFERENCE 1 /* collapse_run: take the reference path */
 
 typedef struct scratch {
@@ -485,15 +500,8 @@ ex_iscc_collapse(const char *text, size_t len, ex_buf *out, size_t *characters)
     if ((rc = ex_buf_reserve(out, 0)) != EX_OK)
         goto out;
     out->data[out->len] = '\0';
-    if (characters) {
-        size_t chars = out->len;
-        if (wide) {
-            chars = 0;
-            for (size_t i = 0; i < out->len; i++)
-                chars += ((unsigned char)out->data[i] & 0xC0) != 0x80;
-        }
-        *characters = chars;
-    }
+    if (characters)
+        *characters = wide ? code_points(out->data, out->len) : out->len;
 out:
     free(s.cp);
     ex_buf_free(&s.bytes);
@@ -864,17 +872,19 @@ minhash_avx2(const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
         w[g] = _mm256_sub_epi32(topb, m[g]);
     }
     for (; k < n; k++) {
-        __m256i x = _mm256_set1_epi32((int)f[k]), any = _mm256_setzero_si256(), cand[G];
+        __m256i x = _mm256_set1_epi32((int)f[k]), any = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (unsigned g = 0; g < G; g++) {
             __m256i l = _mm256_add_epi32(_mm256_mullo_epi32(alo[g], x), c[g]);
-            cand[g] = _mm256_cmpgt_epi32(l, w[g]);
-            any = _mm256_or_si256(any, cand[g]);
+            any = _mm256_or_si256(any, _mm256_cmpgt_epi32(l, w[g]));
         }
         if (_mm256_testz_si256(any, any))
             continue;
+        /* rare: again, group by group (keeping the candidates costs more than this) */
         for (unsigned g = 0; g < G; g++) {
-            if (_mm256_testz_si256(cand[g], cand[g]))
+            __m256i l = _mm256_add_epi32(_mm256_mullo_epi32(alo[g], x), c[g]);
+            __m256i cand = _mm256_cmpgt_epi32(l, w[g]);
+            if (_mm256_testz_si256(cand, cand))
                 continue;
             m[g] = _mm256_min_epu32(m[g], exact8(ex_iscc_mpa + 8 * g, ex_iscc_mpb + 8 * g, x));
             c[g] = _mm256_sub_epi32(blo[g], m[g]);
