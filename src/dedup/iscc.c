@@ -732,12 +732,12 @@ minhash_ref(const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
  * the rest, about 1 in k at the k-th feature once m is down to about 2^32 / k, is computed
  * exactly. With D = L - m and W = 2^32 - 9 - m (mod 2^32), m <= L <= 2^32 - 9 is D <= W
  * (L < m wraps D to over W), which needs m <= 2^32 - 9: until every minimum is, features take
- * the exact way. c[i] = b_lo - m + bias and w[i] = W + bias, so a candidate is
- * a_lo f + c[i] > w[i]: unsigned with bias 0, signed (as AVX2 compares) with bias 2^31. */
+ * the exact way. With c[i] = b_lo - m and w[i] = W, a candidate is a_lo f + c[i] > w[i],
+ * unsigned; AVX2 compares signed, so it adds 2^31 to both sides. */
 #define MH_TOP UINT32_C(0xFFFFFFF7) /* 2^32 - 9 */
 
 typedef struct mh_filter {
-    uint32_t alo[EX_ISCC_PERMS], c[EX_ISCC_PERMS], w[EX_ISCC_PERMS], bias;
+    uint32_t alo[EX_ISCC_PERMS], c[EX_ISCC_PERMS], w[EX_ISCC_PERMS];
 } mh_filter;
 
 /* the low 32 bits of x mod M61 */
@@ -754,15 +754,15 @@ exact(mh_filter *t, unsigned i, uint32_t f, uint32_t mh[EX_ISCC_PERMS])
     uint32_t r = mod61_lo32(ex_iscc_mpa[i] * f + ex_iscc_mpb[i]);
     if (r < mh[i]) {
         mh[i] = r;
-        t->c[i] = (uint32_t)ex_iscc_mpb[i] - r + t->bias;
-        t->w[i] = MH_TOP - r + t->bias;
+        t->c[i] = (uint32_t)ex_iscc_mpb[i] - r;
+        t->w[i] = MH_TOP - r;
     }
 }
 
 /* Features of f[0..n) the exact way until every minimum is at most MH_TOP; then the filter for
  * mh. Returns how many features it took. */
 static size_t
-filter_start(mh_filter *t, uint32_t bias, const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
+filter_start(mh_filter *t, const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
 {
     size_t k = 0;
     for (;;) {
@@ -773,11 +773,10 @@ filter_start(mh_filter *t, uint32_t bias, const uint32_t *f, size_t n, uint32_t 
             break;
         minhash_ref(f + k++, 1, mh);
     }
-    t->bias = bias;
     for (unsigned i = 0; i < EX_ISCC_PERMS; i++) {
         t->alo[i] = (uint32_t)ex_iscc_mpa[i];
-        t->c[i] = (uint32_t)ex_iscc_mpb[i] - mh[i] + bias;
-        t->w[i] = MH_TOP - mh[i] + bias;
+        t->c[i] = (uint32_t)ex_iscc_mpb[i] - mh[i];
+        t->w[i] = MH_TOP - mh[i];
     }
     return k;
 }
@@ -786,7 +785,7 @@ static void
 minhash_portable(const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
 {
     mh_filter t;
-    for (size_t k = filter_start(&t, 0, f, n, mh); k < n; k++) {
+    for (size_t k = filter_start(&t, f, n, mh); k < n; k++) {
         uint32_t x = f[k];
         unsigned any = 0;
         for (unsigned i = 0; i < EX_ISCC_PERMS; i++)
@@ -832,8 +831,9 @@ exact8(const uint64_t *a, const uint64_t *b, __m256i x)
     return _mm256_permute4x64_epi64(_mm256_castps_si256(lo), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
-/* The filter eight permutations to a vector; a feature with a candidate, rare, takes exact8 for
- * all 64, and the minima and c, w are vectors throughout. */
+/* The filter eight permutations to a vector, c and w with 2^31 added (b_lo + 2^31 - m and
+ * MH_TOP + 2^31 - m) for the signed compare; a feature with a candidate, rare, takes exact8
+ * for each group of eight that has one. The minima, c and w stay vectors throughout. */
 __attribute__((target("avx2"))) static void
 minhash_avx2(const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_PERMS])
 {
