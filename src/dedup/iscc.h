@@ -11,6 +11,8 @@
 
 #include "core/core.h"
 
+#include <string.h>
+
 #define EX_ISCC_PERMS 64 /* MinHash permutations */
 #define EX_ISCC_NGRAM 13 /* code points per window */
 
@@ -74,5 +76,20 @@ void ex_iscc_minhash(int impl, const uint32_t *f, size_t n, uint32_t mh[EX_ISCC_
 /* The low 32 bits of x[k] mod (2^61 - 1) for k < n into out, reduced as impl's MinHash reduces
  * (REF: the % operator). */
 void ex_iscc_mod61_lo32(int impl, const uint64_t *x, size_t n, uint32_t *out);
+
+/* The first byte >= 0x80 in s[at..len), or len; eight bytes at a time. */
+static inline size_t
+ex_iscc_next_wide(const char *s, size_t at, size_t len)
+{
+    for (uint64_t w; at + 8 <= len; at += 8) {
+        memcpy(&w, s + at, 8);
+        if (w & UINT64_C(0x8080808080808080))
+            break;
+    }
+    while (at < len && (unsigned char)s[at] < 0x80)
+        at++;
+    return at;
+}
+
 
 #endif
