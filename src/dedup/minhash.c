@@ -12,8 +12,7 @@
  * against x with its halves swapped gives both cross products. Nor has it an unsigned 64-bit
  * compare: the minima are kept with their top bit flipped, which makes the signed
  * _mm256_cmpgt_epi64 order them as unsigned numbers, and a new value's top bit is flipped in the
- * add of b for free (adding b + 2^63 instead of b).
- */
+ * add of b for free (adding b + 2^63 instead of b). */
 #include "minhash.h"
 
 #define FLIP UINT64_C(0x8000000000000000)
