@@ -180,6 +180,31 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
                (unsigned long long)st->pending);
 }
 
+/* The start of why and dups: --help, one DIGEST|URL, the ledger read-only and fn's answer.
+ * CLI_GO with *l open and *doc (malloc'd) set; else the exit code (a malformed digest: 2). */
+static int
+query(cli *c, int argc, char **argv, const char *help, const char *name,
+      int (*fn)(ex_ledger *, const char *, char **, size_t *), ex_ledger **l, char **doc)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(help, stdout);
+        return EXIT_OKAY;
+    }
+    if (argc != 2)
+        return cli_usage(help, "%s: expected one DIGEST or URL", name);
+    int x = cli_open(c, 1, l);
+    if (x != EXIT_OKAY)
+        return x;
+    size_t len;
+    int rc = fn(*l, argv[1], doc, &len);
+    if (rc != EX_OK) {
+        cli_err("%s", ex_ledger_errmsg(*l));
+        ex_ledger_close(*l);
+        return rc == EX_EINVAL ? EXIT_USAGE : cli_exit_answer(rc);
+    }
+    return CLI_GO;
+}
+
 static const char why_usage[] =
     "usage: exante why DIGEST|URL\n"
     "\n"
@@ -192,24 +217,11 @@ static const char why_usage[] =
 int
 cmd_why(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(why_usage, stdout);
-        return EXIT_OKAY;
-    }
-    if (argc != 2)
-        return cli_usage(why_usage, "why: expected one DIGEST or URL");
     ex_ledger *l;
-    int x = cli_open(c, 1, &l);
-    if (x != EXIT_OKAY)
-        return x;
     char *doc;
-    size_t len;
-    int rc = ex_ledger_why_dup(l, argv[1], &doc, &len);
-    if (rc != EX_OK) {
-        cli_err("%s", ex_ledger_errmsg(l));
-        ex_ledger_close(l);
-        return cli_exit_answer(rc);
-    }
+    int x = query(c, argc, argv, why_usage, "why", ex_ledger_why_dup, &l, &doc);
+    if (x != CLI_GO)
+        return x;
     if (c->json) {
         puts(doc);
     } else {
@@ -233,6 +245,22 @@ cmd_why(cli *c, int argc, char **argv)
         printf("verdict  %s by rule %s: %s\n", json_string_value(json_object_get(o, "verdict")),
                json_string_value(json_object_get(o, "rule")),
                json_string_value(json_object_get(o, "reason")));
+        /* a rejection that followed content: where the reservation came from */
+        json_t *dec = json_loads(json_string_value(json_object_get(o, "decision")), 0, NULL);
+        json_t *cb = json_object_get(dec, "carried_by"), *nf = json_object_get(dec, "near_of"),
+               *sim = json_object_get(dec, "similarity"), *res = json_object_get(dec, "reservation");
+        if (json_is_string(res) && json_is_integer(cb)) {
+            printf("carried  %s, carried by item %lld", json_string_value(res),
+                   (long long)json_integer_value(cb));
+            if (json_is_integer(nf))
+                printf(" (through near-duplicate item %lld, estimated Jaccard %s)",
+                       (long long)json_integer_value(nf),
+                       json_is_string(sim) ? json_string_value(sim) : "?");
+            printf("\n");
+        }
+        else if (json_is_string(res))
+            printf("reserved %s\n", json_string_value(res));
+        json_decref(dec);
         json_t *pol = json_object_get(o, "policy"), *ev = json_object_get(o, "evidence");
         printf("policy   %s\n", json_is_string(pol) ? json_string_value(pol) : "none adopted");
         for (size_t k = 0; k < json_array_size(ev); k++)
@@ -330,24 +358,11 @@ static const char dups_usage[] =
 int
 cmd_dups(cli *c, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(dups_usage, stdout);
-        return EXIT_OKAY;
-    }
-    if (argc != 2)
-        return cli_usage(dups_usage, "dups: expected one DIGEST or URL");
     ex_ledger *l;
-    int x = cli_open(c, 1, &l);
-    if (x != EXIT_OKAY)
-        return x;
     char *doc;
-    size_t len;
-    int rc = ex_ledger_dups_dup(l, argv[1], &doc, &len);
-    if (rc != EX_OK) {
-        cli_err("%s", ex_ledger_errmsg(l));
-        ex_ledger_close(l);
-        return rc == EX_EINVAL ? EXIT_USAGE : cli_exit_answer(rc);
-    }
+    int x = query(c, argc, argv, dups_usage, "dups", ex_ledger_dups_dup, &l, &doc);
+    if (x != CLI_GO)
+        return x;
     if (c->json) {
         puts(doc);
     } else {

@@ -5,10 +5,11 @@
  * Invariants: the text code never fails, is deterministic, decodes to CONTENT / TEXT v0 of the
  * asked length with the same digest, which is a prefix of the 256-bit one, and whose first 64
  * bits are ex_iscc_text64's value; the collapsed text is valid UTF-8 of `characters` code
- * points. The decoder answers EX_OK or EX_EFORMAT with a reason and untouched outputs; what it
- * accepts is a unit of 32..256 bits, zeros after the digest, that encodes back to the input
- * (prefix dropped, upper case), and ex_iscc_text64 accepts exactly its 64-bit-or-longer
- * CONTENT / TEXT v0 codes. */
+ * points; and the fast paths (collapse, soft hash in each implementation) give what the
+ * reference steps give. The decoder answers EX_OK or EX_EFORMAT with a reason and untouched
+ * outputs; what it accepts is a unit of 32..256 bits, zeros after the digest, that encodes
+ * back to the input (prefix dropped, upper case), and ex_iscc_text64 accepts exactly its
+ * 64-bit-or-longer CONTENT / TEXT v0 codes. */
 #include "fuzz_common.h"
 #include "dedup/iscc.h"
 
@@ -55,6 +56,22 @@ text_code(const uint8_t *data, size_t size)
         cps += ((unsigned char)c.data[i] & 0xC0) != 0x80;
     if (cps != chars)
         FUZZ_FAIL("characters is not the collapsed text's code points");
+    /* the fast paths give what the reference steps give */
+    ex_buf r = {0};
+    size_t rn = 0;
+    if (ex_iscc_collapse_ref(text, size, &r, &rn) != EX_OK || rn != n || r.len != c.len ||
+        (c.len && memcmp(r.data, c.data, c.len) != 0))
+        FUZZ_FAIL("the collapse differs from the reference");
+    uint8_t ref[EX_ISCC_DIGEST_BYTES];
+    ex_iscc_soft_hash(c.data, c.len, EX_ISCC_IMPL_REF, ref);
+    if (memcmp(ref, d256, sizeof ref) != 0)
+        FUZZ_FAIL("the soft hash differs from the reference");
+    for (int impl = EX_ISCC_IMPL_PORTABLE; impl <= EX_ISCC_IMPL_AVX2; impl++) {
+        ex_iscc_soft_hash(c.data, c.len, impl, d2);
+        if (memcmp(ref, d2, sizeof ref) != 0)
+            FUZZ_FAIL("a soft hash implementation differs from the reference");
+    }
+    ex_buf_free(&r);
     ex_buf_free(&c);
 }
 

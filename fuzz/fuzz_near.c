@@ -5,7 +5,8 @@
  * but single spaces between words, none at either end; signatures are deterministic; a text
  * without words has the empty signature and no shingles, and one with words has between 1 and
  * (words) shingles; the normalised text's signature is the text's own when normalising it
- * again changes nothing. */
+ * again changes nothing; the fast path and the plain one (near_ref.c) give the same normalised
+ * text, shingle count and signature. */
 #include "fuzz_common.h"
 #include "dedup/near.h"
 
@@ -48,6 +49,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_FAIL("signatures are not deterministic");
     if (words == 0 ? (sh1 != 0 || s1[0] != UINT64_MAX) : (sh1 < 1 || sh1 > words))
         FUZZ_FAIL("the number of shingles does not fit the words");
+    if (ex_near_normalise_ref((const char *)data, size, &c) != EX_OK || c.len != b.len ||
+        (b.len && memcmp(c.data, b.data, b.len) != 0))
+        FUZZ_FAIL("the fast and the plain normalised text differ");
+    if (ex_near_signature_ref(n, (const char *)data, size, s2, &sh2) != EX_OK || sh2 != sh1 ||
+        memcmp(s1, s2, sizeof s1) != 0)
+        FUZZ_FAIL("the fast and the plain signature differ");
     if (ex_near_normalise(n, b.data ? b.data : "", b.len, &c) != EX_OK)
         FUZZ_FAIL("normalising again failed");
     if (c.len == b.len && (b.len == 0 || memcmp(c.data, b.data, b.len) == 0)) {

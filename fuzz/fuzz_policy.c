@@ -51,6 +51,8 @@ write_policy(const ex_policy *p, const char *near, ex_buf *b)
         ex_buf_putc(b, '\n');
     }
     ex_buf_printf(b, "near %s\n", near);
+    if (p->minhash_k)
+        ex_buf_printf(b, "minhash k=%u bands=%u\n", p->minhash_k, p->minhash_bands);
 }
 
 static void

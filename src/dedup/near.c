@@ -1,18 +1,27 @@
-/* near.c - near-duplicate fingerprints (near.h). */
+/* near.c - near-duplicate fingerprints (near.h), the fast path: norm.c normalises, the words
+ * are found eight bytes at a time, and the shingles are hashed a chunk at a time for the
+ * MinHash loop (minhash.c), whose 112 multiply-adds per shingle are most of the time left.
+ * near_ref.c is the definition: test_nearfast.c holds this to it byte for byte. */
 #include "near.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "minhash.h"
+#include "norm.h"
+
+#define CHUNK 256 /* shingle hashes per call of the MinHash loop: 2 KiB, stays in L1 */
 
 struct ex_near {
     unsigned k, bands;
     uint64_t *a, *b;
-    ex_buf clean, norm;   /* scratch: the text made valid, then normalised */
-    size_t *word, nword, wcap; /* word starts in norm */
+    ex_norm *z;
+    ex_buf norm;               /* scratch: the normalised text, */
+    size_t *word, wcap;        /* its word starts */
+    uint64_t x[CHUNK];         /* and a chunk of shingle hashes */
 };
 
 /* splitmix64: the permutation constants' generator (documented, so others can derive them) */
@@ -32,7 +41,8 @@ ex_near_new(unsigned k, unsigned bands, ex_near **out)
     if (k == 0 || k > EX_NEAR_K_MAX || bands == 0 || bands > k || k % bands != 0)
         return EX_EINVAL;
     ex_near *n = calloc(1, sizeof *n);
-    if (!n || !(n->a = malloc(k * sizeof *n->a)) || !(n->b = malloc(k * sizeof *n->b))) {
+    if (!n || !(n->a = malloc(k * sizeof *n->a)) || !(n->b = malloc(k * sizeof *n->b)) ||
+        ex_norm_new(&n->z) != EX_OK) {
         ex_near_free(n);
         return EX_ENOMEM;
     }
@@ -54,7 +64,7 @@ ex_near_free(ex_near *n)
         return;
     free(n->a);
     free(n->b);
-    ex_buf_free(&n->clean);
+    ex_norm_free(n->z);
     ex_buf_free(&n->norm);
     free(n->word);
     free(n);
@@ -79,71 +89,48 @@ ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b)
     *b = n->b[i];
 }
 
-static int
-put_cp(ex_buf *b, utf8proc_int32_t cp)
-{
-    utf8proc_uint8_t e[4];
-    utf8proc_ssize_t k = utf8proc_encode_char(cp, e);
-    return ex_buf_put(b, e, (size_t)k);
-}
-
 int
 ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out)
 {
-    /* 1. valid UTF-8 only: an invalid byte, or a NUL, becomes a space */
-    n->clean.len = 0;
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
-    size_t at = 0;
-    while (at < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(p + at, (utf8proc_ssize_t)(len - at), &cp);
-        int rc;
-        if (k <= 0 || cp == 0) {
-            rc = ex_buf_putc(&n->clean, ' ');
-            at++;
-        } else {
-            rc = ex_buf_put(&n->clean, p + at, (size_t)k);
-            at += (size_t)k;
+    return ex_norm_run(n->z, text, len, out);
+}
+
+/* n->word[0..*nw): the start of each word of s (words are what single spaces separate), found
+ * eight bytes at a time; the first two spaces of each eight without a branch (a branch on how
+ * many there are would often miss) */
+static int
+words(ex_near *n, const char *s, size_t sl, size_t *nw)
+{
+    const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f), top = UINT64_C(1) << 63;
+    size_t w = 0;
+    for (size_t i = 0; i < sl; i += 8) {
+        if (w + 10 > n->wcap) {
+            size_t cap = (w + 10) * 2 + sl / 8, *p = realloc(n->word, cap * sizeof *p);
+            if (!p)
+                return EX_ENOMEM;
+            n->word = p, n->wcap = cap;
         }
-        if (rc != EX_OK)
-            return EX_ENOMEM;
+        if (i == 0)
+            n->word[w++] = 0;
+        uint64_t v = 0;
+        if (sl - i >= 8)
+            memcpy(&v, s + i, 8);
+        else
+            memcpy(&v, s + i, sl - i); /* the rest 0, not a space */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap64(v); /* the first byte lowest */
+#endif
+        v ^= UINT64_C(0x2020202020202020);             /* spaces are 0 now */
+        uint64_t z = ~(((v & lo7) + lo7) | v | lo7); /* the top bit of each 0 byte, exactly */
+        n->word[w] = i + (size_t)(__builtin_ctzll(z | top) >> 3) + 1;
+        w += z != 0, z &= z - 1;
+        n->word[w] = i + (size_t)(__builtin_ctzll(z | top) >> 3) + 1;
+        w += z != 0, z &= z - 1;
+        for (; z; z &= z - 1)
+            n->word[w++] = i + (size_t)(__builtin_ctzll(z) >> 3) + 1;
     }
-    /* 2. NFKC with case folding (utf8proc_NFKC_Casefold's options) */
-    utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)(n->clean.data ? n->clean.data : ""),
-                                      (utf8proc_ssize_t)n->clean.len, &mapped,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-                                          UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-    if (m < 0)
-        return m == UTF8PROC_ERROR_NOMEM ? EX_ENOMEM : EX_EINVAL;
-    /* 3. punctuation out, white space and controls collapsed to single spaces */
-    out->len = 0;
-    int space = 0, rc = EX_OK;
-    for (utf8proc_ssize_t i = 0; i < m && rc == EX_OK;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(mapped + i, m - i, &cp);
-        if (k <= 0)
-            break; /* utf8proc's own output is valid; never taken */
-        i += k;
-        switch (utf8proc_category(cp)) {
-        case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
-        case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
-        case UTF8PROC_CATEGORY_PO:
-            continue;
-        case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
-        case UTF8PROC_CATEGORY_CC:
-            space = 1;
-            continue;
-        default:
-            if (space && out->len > 0)
-                rc = ex_buf_putc(out, ' ');
-            space = 0;
-            if (rc == EX_OK)
-                rc = put_cp(out, cp);
-        }
-    }
-    free(mapped);
-    return rc;
+    *nw = w;
+    return EX_OK;
 }
 
 int
@@ -153,35 +140,22 @@ ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig, uint6
         sig[i] = UINT64_MAX;
     if (shingles)
         *shingles = 0;
+    size_t nw;
     int rc = ex_near_normalise(n, text, len, &n->norm);
-    if (rc != EX_OK)
+    if (rc != EX_OK || (rc = words(n, n->norm.data, n->norm.len, &nw)) != EX_OK)
         return rc;
     const char *s = n->norm.data;
-    size_t sl = n->norm.len;
-    /* word starts (the normalised text has single spaces between words, none at the ends) */
-    n->nword = 0;
-    for (size_t i = 0; i < sl; i++)
-        if (i == 0 || s[i - 1] == ' ') {
-            if (n->nword == n->wcap) {
-                size_t cap = n->wcap ? 2 * n->wcap : 1024;
-                size_t *w = realloc(n->word, cap * sizeof *w);
-                if (!w)
-                    return EX_ENOMEM;
-                n->word = w, n->wcap = cap;
-            }
-            n->word[n->nword++] = i;
+    size_t sl = n->norm.len, ns = nw == 0                       ? 0
+                                  : nw < EX_NEAR_SHINGLE_WORDS ? 1
+                                                               : nw - EX_NEAR_SHINGLE_WORDS + 1;
+    for (size_t j0 = 0; j0 < ns; j0 += CHUNK) {
+        size_t m = ns - j0 < CHUNK ? ns - j0 : CHUNK;
+        for (size_t j = 0; j < m; j++) {
+            size_t from = n->word[j0 + j], last = j0 + j + EX_NEAR_SHINGLE_WORDS;
+            size_t to = last < nw ? n->word[last] - 1 : sl; /* up to the space before the next */
+            n->x[j] = XXH3_64bits(s + from, to - from);
         }
-    size_t nw = n->nword, ns = nw == 0 ? 0 : nw < EX_NEAR_SHINGLE_WORDS ? 1
-                                                : nw - EX_NEAR_SHINGLE_WORDS + 1;
-    for (size_t j = 0; j < ns; j++) {
-        size_t from = n->word[j], last = j + EX_NEAR_SHINGLE_WORDS;
-        size_t to = last < nw ? n->word[last] - 1 : sl; /* up to the space before the next */
-        uint64_t x = XXH3_64bits(s + from, to - from);
-        for (unsigned i = 0; i < n->k; i++) {
-            uint64_t v = n->a[i] * x + n->b[i];
-            if (v < sig[i])
-                sig[i] = v;
-        }
+        ex_minhash_update(n->k, n->a, n->b, n->x, m, sig);
     }
     if (shingles)
         *shingles = ns;
@@ -266,4 +240,13 @@ ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
         return EX_EFORMAT;
     *fp = b + 5;
     return EX_OK;
+}
+
+const uint8_t *
+ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands)
+{
+    unsigned rk, rb;
+    const uint8_t *fp;
+    return ex_near_record_read(rec, len, &rk, &rb, &fp) == EX_OK && rk == k && rb == bands ? fp
+                                                                                         : NULL;
 }

@@ -6,7 +6,11 @@
  * band keys hashed with XXH3-64 seeded by the band's number.
  *
  * An ex_near is made once for a set of parameters and used by one thread at a time (it keeps
- * scratch buffers); make one per thread. */
+ * scratch buffers); make one per thread.
+ *
+ * Two implementations give the same bytes: the fast one (near.c, with norm.c and fold.c for
+ * normalising and minhash.c for the MinHash loop; norm.c says why its shortcuts are exact) and
+ * a plain one (near_ref.c), the definition the fast one is tested against. */
 #ifndef EX_NEAR_H
 #define EX_NEAR_H
 
@@ -18,6 +22,9 @@
 #define EX_NEAR_K_MAX 1024
 /* The seed of the permutation constants: the bytes "exante-m" as a big-endian integer. */
 #define EX_NEAR_SEED UINT64_C(0x6578616e74652d6d)
+/* Step 2's utf8proc options, utf8proc_NFKC_Casefold's (the names are utf8proc.h's). */
+#define EX_NEAR_UTF8PROC_OPTIONS                                                                \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
 typedef struct ex_near ex_near;
 
@@ -39,6 +46,12 @@ int ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out);
  * UINT64_MAX, a signature that matches nothing). EX_ENOMEM. */
 int ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig,
                       uint64_t *shingles);
+
+/* The plain implementations of the two above (near_ref.c): the same results, several times
+ * slower; for the tests, the fuzz target and the benchmark. EX_ENOMEM. */
+int ex_near_normalise_ref(const char *text, size_t len, ex_buf *out);
+int ex_near_signature_ref(const ex_near *n, const char *text, size_t len, uint64_t *sig,
+                          uint64_t *shingles);
 
 /* The fingerprint of sig, what is stored per item: for each of its k values the low byte of
  * that value mixed by splitmix64's output function (b-bit MinHash with b = 8), fp[0..k). */
@@ -67,6 +80,9 @@ size_t ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out);
  * record of an item without text; EX_EFORMAT for anything else. */
 int ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
                         const uint8_t **fp);
+/* The fingerprint in rec if it holds one made with k and bands (only those compare), else
+ * NULL. */
+const uint8_t *ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands);
 
 /* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */
 void ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b);

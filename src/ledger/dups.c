@@ -51,14 +51,11 @@ fingerprint(cluster *c, uint64_t id, uint8_t *fp)
         return 0;
     if (rc != EX_OK)
         return ex_ledger_fail_store(c->l, rc);
-    unsigned k, bands;
-    const uint8_t *f;
-    int has = ex_near_record_read(rec, len, &k, &bands, &f) == EX_OK && k == c->k &&
-              bands == c->bands;
-    if (has)
-        memcpy(fp, f, k);
+    const uint8_t *f = ex_near_record_fp(rec, len, c->k, c->bands);
+    if (f)
+        memcpy(fp, f, c->k);
     free(rec);
-    return has;
+    return f != NULL;
 }
 
 /* a candidate: a member if new and similar enough */
@@ -94,10 +91,8 @@ scan_fp(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     (void)key;
     cluster *c = ctx;
-    unsigned k, bands;
-    const uint8_t *f;
-    if (ex_near_record_read(data, len, &k, &bands, &f) != EX_OK || k != c->k ||
-        bands != c->bands)
+    const uint8_t *f = ex_near_record_fp(data, len, c->k, c->bands);
+    if (!f)
         return EX_OK;
     uint64_t keys[EX_NEAR_K_MAX];
     ex_near_bands_of(c->near, f, keys);

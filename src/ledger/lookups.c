@@ -219,19 +219,23 @@ lookups_start(run *r)
 }
 
 void
-lookups_save(run *r)
+index_save(run *r, ex_dedup *ix)
 {
     uint64_t covered = r->w.next_item - 1;
     int64_t k = 0;
     uint8_t *data = NULL;
     size_t len;
-    if (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k, &data,
-                                              &len) != EX_OK)
+    if (!ix || (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k, &data,
+                                                      &len) != EX_OK))
         return;
     free(data);
     ex_err e = {0};
-    if (r->map)
-        (void)ex_dedup_save(r->map, covered, (uint64_t)k, &e);
-    if (r->urls)
-        (void)ex_dedup_save(r->urls, covered, (uint64_t)k, &e);
+    (void)ex_dedup_save(ix, covered, (uint64_t)k, &e);
+}
+
+void
+lookups_save(run *r)
+{
+    index_save(r, r->map);
+    index_save(r, r->urls);
 }

@@ -27,10 +27,8 @@ load_fp(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     (void)key;
     near_load *c = ctx;
-    unsigned k, bands;
-    const uint8_t *fp;
-    if (ex_near_record_read(data, len, &k, &bands, &fp) != EX_OK || k != c->r->near_k ||
-        bands != c->r->near_bands)
+    const uint8_t *fp = ex_near_record_fp(data, len, c->r->near_k, c->r->near_bands);
+    if (!fp)
         return EX_OK; /* no text, or other parameters: not comparable */
     return near_put(c->r, fp, id);
 }
@@ -61,16 +59,7 @@ near_start(run *r)
 void
 near_save(run *r)
 {
-    uint64_t covered = r->w.next_item - 1;
-    int64_t k = 0;
-    uint8_t *data = NULL;
-    size_t len;
-    if (!r->bands || (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k,
-                                                            &data, &len) != EX_OK))
-        return;
-    free(data);
-    ex_err e = {0};
-    (void)ex_dedup_save(r->bands, covered, (uint64_t)k, &e);
+    index_save(r, r->bands);
 }
 
 void
@@ -140,14 +129,11 @@ near_fp(run *r, uint64_t id, uint8_t *fp)
                             (unsigned long long)id, ex_store_errmsg(st));
         rec = owned;
     }
-    unsigned k, bands;
-    const uint8_t *f;
-    int has = ex_near_record_read(rec, len, &k, &bands, &f) == EX_OK && k == r->near_k &&
-              bands == r->near_bands;
-    if (has)
-        memcpy(fp, f, k);
+    const uint8_t *f = ex_near_record_fp(rec, len, r->near_k, r->near_bands);
+    if (f)
+        memcpy(fp, f, r->near_k);
     free(owned);
-    return has;
+    return f != NULL;
 }
 
 typedef struct finding {

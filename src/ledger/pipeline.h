@@ -320,6 +320,9 @@ void lookups_save(run *r);
  * urls/: WARC records by URL, near-KxB/: band keys), with what the last completed ingest saved
  * there if it still fits this ledger: *from is the first item id it does not cover. */
 int index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from);
+/* Keep index ix (NULL: none) for the next ingest: it covers the items before r->w.next_item
+ * (best effort). */
+void index_save(run *r, ex_dedup *ix);
 
 /* ---- near.c ---- */
 

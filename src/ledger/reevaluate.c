@@ -118,11 +118,9 @@ item_fp(reeval *v, uint64_t id, uint8_t *fp, int *has, uint64_t *iscc)
     if (rc != EX_OK)
         return bat_fail(&v->r.w, rc, "cannot read the fingerprint of item %llu: %s",
                         (unsigned long long)id, ex_store_errmsg(st));
-    unsigned k, bands;
-    const uint8_t *f;
-    if (ex_near_record_read(rec, len, &k, &bands, &f) == EX_OK && k == v->r.near_k &&
-        bands == v->r.near_bands) {
-        memcpy(fp, f, k);
+    const uint8_t *f = ex_near_record_fp(rec, len, v->r.near_k, v->r.near_bands);
+    if (f) {
+        memcpy(fp, f, v->r.near_k);
         *has = 1;
     }
     *iscc = (uint64_t)key;

@@ -51,8 +51,8 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     " record BLOB NOT NULL);",
     /* v7: near-duplicate fingerprints, one row per item (id: the item's), key: its ISCC
      * Text-Code's first 64 bits (0 without text); items recorded before have none */
-    "CREATE TABLE IF NOT EXISTS near(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
-    " record BLOB NOT NULL);",
+    ("CREATE TABLE IF NOT EXISTS near(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+     " record BLOB NOT NULL);"),
 };
 
 const char *const sq_tables[EX_TAB_COUNT] = {

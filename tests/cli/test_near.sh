@@ -68,6 +68,8 @@ contains dec.json '"near_of":3'
 contains dec.json 'a near-duplicate (estimated Jaccard 0.'
 contains dec.json "$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.provenance') FROM decisions WHERE id = 3")"
 expect 0 $EXANTE log verify
+expect 0 $EXANTE why https://mirror.example/a
+contains "$T/out" "carried  tdm-reserved, carried by item 3 (through near-duplicate item 3, estimated Jaccard 0."
 # dups: the cluster of the original, by URL, with each member's similarity and decision
 expect 0 $EXANTE dups https://orig.example/a
 contains "$T/out" "https://mirror.example/a"
@@ -90,11 +92,21 @@ is https://other.example/u "admit line:5 - -"
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":1'
+expect 0 $EXANTE snapshot audit s
 OTHER=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.digest') FROM items WHERE json_extract(record(record),'\$.url') = 'https://other.example/u'")
 MIRROR=$(sql "$EXANTE_DIR/ledger.db" "SELECT json_extract(record(record),'\$.digest') FROM items WHERE json_extract(record(record),'\$.url') = 'https://mirror.example/a'")
 expect 0 $EXANTE prove s --digest "$OTHER"
 expect 0 $EXANTE prove s --digest "$MIRROR"
 contains "$T/err" "not a member"
+# nothing near the reserved article is in the snapshot: a near-dup-free proof, verified offline
+expect 0 $EXANTE prove s --text-file article.txt --near
+cp "$T/out" free.json
+expect 0 $EXANTE verify-proof free.json --vkey "$(cat "$EXANTE_DIR/vkey")" --text-file article.txt
+[ "$(cat "$T/out")" = near-dup-free ] && ok || bad "verify-proof: $(cat "$T/out")"
+# while the unrelated member is near itself: prove names its band and digest (exit 1)
+python3 -c 'import json; print(json.loads(open("other.jsonl").readline())["text"], end="")' > other.txt
+expect 1 $EXANTE prove s --text-file other.txt --near
+contains "$T/err" "$OTHER"
 
 # (a) an opted-out work (as text) and a mirror copy with edits under another license
 setup
@@ -144,6 +156,7 @@ is https://www.reserved.example/1 "reject line:3 optout -"
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":0'
+expect 0 $EXANTE snapshot audit s
 
 # a ledger recorded before reservations followed content (here without a policy, so that no
 # occurrence was checked, as an older build never checked copies): reevaluate brings it to the
@@ -169,6 +182,7 @@ expect 0 $EXANTE -q reevaluate
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
 contains "$T/out" '"size":0'
+expect 0 $EXANTE snapshot audit s
 
 # policy: minhash parameters are recorded with every fingerprint; near-rejected parses
 printf 'minhash k=64 bands=8\nnear 0.9\nreject near-rejected\nreject robots-disallowed\nadmit *\n' > p2.txt

@@ -1,0 +1,364 @@
+/* bench_near.c - near-duplicate signatures and band probes (bench/near.sh). One JSON line per
+ * measurement, on one thread ("per core").
+ *
+ *   bench_near sig MB RUNS PCT   MB megabytes of generated English-like text (words drawn from
+ *                                a Zipf vocabulary of 50,000, sentences, commas, paragraphs) cut
+ *                                into documents of 1-8 KB; PCT percent of the words non-ASCII
+ *                                (accented Latin, some with combining marks, Cyrillic, Greek,
+ *                                CJK), with curly quotes, dashes and no-break spaces. Measured
+ *                                over all documents: ex_near_signature_ref once (the plain
+ *                                reference), then, best of RUNS each, ex_near_signature (the fast
+ *                                path), ex_near_normalise alone, the MinHash loop alone on the
+ *                                documents' shingle hashes, the raw shingle-hashing limit (word
+ *                                starts and XXH3-64 of every 5-word shingle of the already
+ *                                normalised documents) and a plain read of the text (summing it
+ *                                8 bytes at a time). Every rate is in MB of the generated text
+ *                                per second. Exits 1 if any document's fast signature differs
+ *                                from its reference one.
+ *   bench_near probes DIR N P    the band index: ex_dedup (in DIR, memory as
+ *                                EXANTE_DEDUP_MEM_ITEMS or the default) holding 14 random non-zero
+ *                                keys for each of N items (id = the item), then P lookups
+ *                                (ex_dedup_find) of absent keys and P of present ones (the
+ *                                callback accepts), each timed */
+#define BENCH_NAME "bench_near"
+#include "bench_util.h"
+#include "exante.h"
+#include "dedup/dedup.h"
+#include "dedup/minhash.h"
+#include "dedup/near.h"
+
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define VOCAB 50000
+#define BANDS EX_NEAR_BANDS_DEFAULT
+
+static const char *const common[] = {
+    "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with", "be",
+    "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have",
+    "an", "had", "they", "you", "were", "their", "one", "all", "we", "can", "her", "has",
+    "there", "been", "if", "more", "when", "will", "would", "who", "so", "no", "she", "other",
+    "its", "may", "these", "what", "them", "than", "some", "him", "time", "into", "only", "do",
+    "could", "new", "about", "two", "first", "then", "also", "after", "any", "like", "should",
+    "people", "made", "most", "over", "such", "where", "those", "many", "years", "must", "between"};
+#define NCOMMON (sizeof common / sizeof common[0])
+
+static char *vocab[VOCAB];
+static double cdf[VOCAB];
+
+static void
+make_vocab(void)
+{
+    static const char *const syl[] = {"ing", "er", "an", "re", "on", "at", "en", "nd", "ti",
+                                      "es", "or", "te", "of", "ed", "is", "it", "al", "ar",
+                                      "st", "to", "nt", "ng", "se", "ha", "as", "ou", "io",
+                                      "le", "ve", "co", "me", "de", "hi", "ri", "ro", "ic",
+                                      "ne", "ea", "ra", "ce", "li", "ch", "ll", "be", "ma",
+                                      "si", "om", "ur", "b", "p", "w"};
+    double sum = 0;
+    for (unsigned r = 0; r < VOCAB; r++) {
+        char w[64] = "";
+        if (r < NCOMMON)
+            strcpy(w, common[r]);
+        else /* rarer words are longer, as in English */
+            for (unsigned s = 0, ns = 2 + bench_pick(2) + (r > 2000) + (r > 20000 && bench_pick(2));
+                 s < ns; s++)
+                strcat(w, syl[bench_pick(sizeof syl / sizeof syl[0])]);
+        vocab[r] = strdup(w);
+        sum += 1.0 / (r + 1); /* Zipf, exponent 1 */
+        cdf[r] = sum;
+    }
+    for (unsigned r = 0; r < VOCAB; r++)
+        cdf[r] /= sum;
+}
+
+static const char *
+zipf_word(void)
+{
+    double u = (double)(bench_rnd() >> 11) / 9007199254740992.0;
+    unsigned lo = 0, hi = VOCAB - 1;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return vocab[lo];
+}
+
+/* a non-ASCII word into b: accented Latin (precomposed or with combining marks), Cyrillic,
+ * Greek or CJK */
+static void
+foreign_word(ex_buf *b)
+{
+    static const char *const acc[] = {"\xc3\xa9", "\xc3\xa8", "\xc3\xbc", "\xc3\xb6", "\xc3\x9f",
+                                      "\xc3\xb1", "\xc3\xa7", "\xc3\xa5", "\xc3\xa0", "\xc3\x89"};
+    static const char *const comb[] = {"\xcc\x81", "\xcc\x88", "\xcc\x80", "\xcc\xa7"};
+    unsigned t = bench_pick(20), len = 3 + bench_pick(6);
+    for (unsigned i = 0; i < len; i++) {
+        if (t < 10) { /* Latin, one letter in three accented */
+            if (bench_pick(3) == 0)
+                ex_buf_puts(b, acc[bench_pick(10)]);
+            else
+                ex_buf_putc(b, (char)('a' + bench_pick(26)));
+        } else if (t < 13) { /* a base letter and a combining mark */
+            ex_buf_putc(b, (char)("aeiouc"[bench_pick(6)]));
+            if (bench_pick(2))
+                ex_buf_puts(b, comb[bench_pick(4)]);
+        } else if (t < 17) { /* Cyrillic U+0410..U+044F, Greek U+0391..U+03C9 */
+            unsigned cp = t < 16 ? 0x410 + bench_pick(64) : 0x391 + bench_pick(0x38);
+            if (cp == 0x3a2)
+                cp = 0x3a3;
+            char e[2] = {(char)(0xc0 | cp >> 6), (char)(0x80 | (cp & 0x3f))};
+            ex_buf_put(b, e, 2);
+        } else { /* CJK U+4E00.. */
+            unsigned cp = 0x4e00 + bench_pick(2000);
+            char e[3] = {(char)(0xe0 | cp >> 12), (char)(0x80 | ((cp >> 6) & 0x3f)),
+                         (char)(0x80 | (cp & 0x3f))};
+            ex_buf_put(b, e, 3);
+            if (i >= 2)
+                break;
+        }
+    }
+}
+
+/* documents of 1-8 KB of sentences into text; doc[i] their offsets (doc[ndoc] = the end) */
+static size_t
+make_text(size_t bytes, unsigned pct, ex_buf *text, size_t **doc)
+{
+    size_t ndoc = 0, cap = bytes / 1000 + 2;
+    *doc = malloc(cap * sizeof **doc);
+    if (!*doc || ex_buf_reserve(text, bytes + 16384) != EX_OK)
+        die("out of memory");
+    while (text->len < bytes) {
+        (*doc)[ndoc++] = text->len;
+        size_t want = text->len + 1000 + bench_pick(7000);
+        while (text->len < want) {
+            for (unsigned s = 0, ns = 3 + bench_pick(5); s < ns; s++) {
+                for (unsigned w = 0, nw = 8 + bench_pick(23); w < nw; w++) {
+                    unsigned r = bench_pick(1000);
+                    if (w > 0)
+                        ex_buf_puts(text, pct && r < pct / 2 ? "\xc2\xa0" : " ");
+                    if (pct && r >= 10 && r < 10 + pct / 2)
+                        ex_buf_puts(text, "\xe2\x80\x9c"); /* opening curly quote */
+                    if (bench_pick(100) < pct)
+                        foreign_word(text);
+                    else if (r >= 990)
+                        ex_buf_printf(text, "%u", bench_pick(2000));
+                    else {
+                        const char *z = zipf_word();
+                        ex_buf_putc(text, (char)(w == 0 ? *z - 32 : *z));
+                        ex_buf_puts(text, z + 1);
+                    }
+                    if (pct && r >= 10 && r < 10 + pct / 2)
+                        ex_buf_puts(text, "\xe2\x80\x9d");
+                    if (r >= 900 && r < 960 && w + 1 < nw)
+                        ex_buf_putc(text, ',');
+                    if (pct && r >= 960 && r < 960 + pct / 4 && w + 1 < nw)
+                        ex_buf_puts(text, " \xe2\x80\x94");
+                }
+                ex_buf_putc(text, "..........?!"[bench_pick(12)]);
+                ex_buf_putc(text, ' ');
+            }
+            ex_buf_puts(text, "\n\n");
+        }
+        if (ndoc + 1 >= cap && !(*doc = realloc(*doc, (cap *= 2) * sizeof **doc)))
+            die("out of memory");
+    }
+    (*doc)[ndoc] = text->len;
+    return ndoc;
+}
+
+static int
+sig(size_t mb, int runs, unsigned pct)
+{
+    ex_near *n;
+    if (ex_near_new(EX_NEAR_K_DEFAULT, BANDS, &n) != EX_OK)
+        die("out of memory");
+    bench_seed(13);
+    make_vocab();
+    ex_buf text = {0};
+    size_t *doc, ndoc = make_text(mb * 1000000, pct, &text, &doc);
+    size_t bytes = text.len, k = EX_NEAR_K_DEFAULT;
+    uint64_t *sigs = malloc(ndoc * k * sizeof *sigs), s[EX_NEAR_K_DEFAULT], sh, shingles = 0;
+    /* the already normalised documents and their shingle hashes, for the limits */
+    ex_buf norm = {0}, one = {0};
+    size_t *ndocs = malloc((ndoc + 1) * sizeof *ndocs), *hdoc = malloc((ndoc + 1) * sizeof *hdoc);
+    uint64_t *hash = NULL;
+    size_t hcap = 0, nh = 0, words = 0, nonascii = 0;
+    if (!sigs || !ndocs || !hdoc)
+        die("out of memory");
+    for (size_t i = 0; i < bytes; i++)
+        nonascii += (unsigned char)text.data[i] >= 0x80;
+    double t = now();
+    for (size_t d = 0; d < ndoc; d++)
+        if (ex_near_signature_ref(n, text.data + doc[d], doc[d + 1] - doc[d], sigs + d * k,
+                                  &sh) != EX_OK)
+            die("reference signature failed");
+    double ref_s = now() - t;
+    for (size_t d = 0; d < ndoc; d++) {
+        if (ex_near_normalise(n, text.data + doc[d], doc[d + 1] - doc[d], &one) != EX_OK)
+            die("normalise failed");
+        ndocs[d] = norm.len, hdoc[d] = nh;
+        ex_buf_put(&norm, one.data, one.len);
+        if (ex_near_signature(n, text.data + doc[d], doc[d + 1] - doc[d], s, &sh) != EX_OK)
+            die("signature failed");
+        if (memcmp(s, sigs + d * k, sizeof s) != 0)
+            die("document %zu: the fast signature differs from the reference", d);
+        if (nh + sh > hcap && !(hash = realloc(hash, (hcap = 2 * (nh + sh)) * sizeof *hash)))
+            die("out of memory");
+        size_t w0 = 0, ring[6], nw = 0; /* shingle hashes, as near_ref.c makes them */
+        for (size_t i = 0; one.len > 0 && i <= one.len; i++)
+            if (i == one.len || one.data[i] == ' ') {
+                ring[nw++ % 6] = w0, w0 = i + 1;
+                if (nw >= 5)
+                    hash[nh++] = XXH3_64bits(one.data + ring[(nw - 5) % 6], i - ring[(nw - 5) % 6]);
+            }
+        if (nw > 0 && nw < 5)
+            hash[nh++] = XXH3_64bits(one.data, one.len);
+        words += nw;
+        shingles += sh;
+    }
+    ndocs[ndoc] = norm.len, hdoc[ndoc] = nh;
+    if (nh != shingles)
+        die("counted %zu shingles, the signatures %llu", nh, (unsigned long long)shingles);
+    double fast_s = 1e30, norm_s = 1e30, mh_s = 1e30, lim_s = 1e30, read_s = 1e30;
+    uint64_t a[EX_NEAR_K_DEFAULT], b[EX_NEAR_K_DEFAULT], check = 0;
+    for (unsigned i = 0; i < k; i++)
+        ex_near_constants(n, i, &a[i], &b[i]);
+    size_t *ws = malloc((norm.len / 2 + 2) * sizeof *ws);
+    for (int r = 0; r < runs; r++) {
+        t = now();
+        for (size_t d = 0; d < ndoc; d++)
+            ex_near_signature(n, text.data + doc[d], doc[d + 1] - doc[d], s, &sh), check += s[0];
+        if ((t = now() - t) < fast_s)
+            fast_s = t;
+        t = now();
+        for (size_t d = 0; d < ndoc; d++)
+            ex_near_normalise(n, text.data + doc[d], doc[d + 1] - doc[d], &one), check += one.len;
+        if ((t = now() - t) < norm_s)
+            norm_s = t;
+        t = now();
+        for (size_t d = 0; d < ndoc; d++) {
+            memset(s, 0xff, sizeof s);
+            for (size_t j = hdoc[d]; j < hdoc[d + 1]; j += 256) /* as near.c: 256 at a time */
+                ex_minhash_update((unsigned)k, a, b, hash + j,
+                                  hdoc[d + 1] - j < 256 ? hdoc[d + 1] - j : 256, s);
+            check += s[1];
+        }
+        if ((t = now() - t) < mh_s)
+            mh_s = t;
+        t = now();
+        for (size_t d = 0; d < ndoc; d++) { /* word starts without a branch, then XXH3 */
+            const char *p = norm.data + ndocs[d];
+            size_t l = ndocs[d + 1] - ndocs[d], nw = l > 0;
+            ws[0] = 0;
+            for (size_t i = 0; i < l; i++)
+                ws[nw] = i + 1, nw += p[i] == ' ';
+            for (size_t j = 0; j + 5 <= nw; j++)
+                check += XXH3_64bits(p + ws[j], (j + 5 < nw ? ws[j + 5] - 1 : l) - ws[j]);
+            if (nw > 0 && nw < 5)
+                check += XXH3_64bits(p, l);
+        }
+        if ((t = now() - t) < lim_s)
+            lim_s = t;
+        t = now();
+        uint64_t sum = 0, v;
+        for (size_t i = 0; i + 8 <= bytes; i += 8)
+            memcpy(&v, text.data + i, 8), sum += v;
+        check += sum;
+        if ((t = now() - t) < read_s)
+            read_s = t;
+    }
+    double mb_ = (double)bytes / 1e6;
+    printf("{\"bench\":\"near-sig\",\"pct_words_nonascii\":%u,\"bytes\":%zu,\"nonascii_bytes\":%zu,"
+           "\"docs\":%zu,\"words\":%zu,\"shingles\":%llu,\"norm_bytes\":%zu,\"k\":%zu,\"avx2\":%d,"
+           "\"runs\":%d,\"ref_s\":%.4f,\"fast_s\":%.4f,\"norm_s\":%.4f,\"minhash_s\":%.4f,"
+           "\"limit_s\":%.4f,\"read_s\":%.4f,\"ref_mbps\":%.1f,\"fast_mbps\":%.1f,"
+           "\"norm_mbps\":%.1f,\"minhash_mbps\":%.1f,\"limit_mbps\":%.1f,\"read_mbps\":%.1f,"
+           "\"peak_rss_mib\":%.1f,\"check\":%llu}\n",
+           pct, bytes, nonascii, ndoc, words, (unsigned long long)shingles, norm.len, k,
+           ex_minhash_avx2(), runs, ref_s, fast_s, norm_s, mh_s, lim_s, read_s, mb_ / ref_s,
+           mb_ / fast_s, mb_ / norm_s, mb_ / mh_s, mb_ / lim_s, mb_ / read_s, peak_rss_mib(),
+           (unsigned long long)(check % 10));
+    free(ws), free(hash), free(hdoc), free(ndocs), free(sigs), free(doc);
+    ex_buf_free(&norm), ex_buf_free(&one), ex_buf_free(&text);
+    ex_near_free(n);
+    return 0;
+}
+
+static int
+accept(void *ctx, uint64_t id)
+{
+    (void)ctx, (void)id;
+    return 1;
+}
+
+/* the band key of item i, band j: distinct for distinct (i, j) (ex_mix64 is a bijection) */
+static uint64_t
+key_of(uint64_t i, unsigned j)
+{
+    uint64_t k = ex_mix64(i * BANDS + j + UINT64_C(0x5eed));
+    return k ? k : 1;
+}
+
+static int
+probes(const char *dir, uint64_t n, uint64_t p)
+{
+    ex_dedup *d;
+    ex_err err = {0};
+    int rc;
+    if (ex_dedup_open(dir, 0, &d, &err) != EX_OK)
+        die("%s", err.msg);
+    double t = now();
+    for (uint64_t i = 1; i <= n; i++)
+        for (unsigned j = 0; j < BANDS; j++)
+            if (ex_dedup_put(d, key_of(i, j), i, &err) != EX_OK)
+                die("%s", err.msg);
+    double build_s = now() - t;
+    uint64_t keys, hits = 0, found = 0;
+    size_t runs, mem;
+    ex_dedup_stats(d, &keys, &runs, &mem);
+    bench_seed(17);
+    t = now();
+    for (uint64_t q = 0; q < p; q++) { /* keys of items beyond the last */
+        uint64_t key = key_of(n + 1 + bench_rnd() % (n * 1000), bench_pick(BANDS));
+        hits += ex_dedup_find(d, key, accept, NULL, &rc) != 0;
+        if (rc != EX_OK)
+            die("a run cannot be read");
+    }
+    double absent_s = now() - t;
+    t = now();
+    for (uint64_t q = 0; q < p; q++) {
+        uint64_t i = 1 + bench_rnd() % n;
+        found += ex_dedup_find(d, key_of(i, bench_pick(BANDS)), accept, NULL, &rc) == i;
+        if (rc != EX_OK)
+            die("a run cannot be read");
+    }
+    double present_s = now() - t;
+    if (hits != 0 || found != p)
+        die("absent keys found %llu times, present ones %llu of %llu", (unsigned long long)hits,
+            (unsigned long long)found, (unsigned long long)p);
+    printf("{\"bench\":\"near-probes\",\"items\":%llu,\"keys\":%llu,\"mem_items\":%zu,\"runs\":%zu,"
+           "\"index_mem_mib\":%.1f,\"build_s\":%.3f,\"puts_per_s\":%.0f,\"probes\":%llu,"
+           "\"absent_s\":%.4f,\"absent_per_s\":%.0f,\"present_s\":%.4f,\"present_per_s\":%.0f,"
+           "\"peak_rss_mib\":%.1f}\n",
+           (unsigned long long)n, (unsigned long long)keys, ex_dedup_mem_items(), runs,
+           (double)mem / 1048576, build_s, (double)keys / build_s, (unsigned long long)p,
+           absent_s, (double)p / absent_s, present_s, (double)p / present_s, peak_rss_mib());
+    ex_dedup_close(d);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "sig") == 0)
+        return sig(strtoull(argv[2], NULL, 10), atoi(argv[3]), (unsigned)atoi(argv[4]));
+    if (argc == 5 && strcmp(argv[1], "probes") == 0)
+        return probes(argv[2], strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+    fprintf(stderr, "usage: bench_near sig MB RUNS PCT | probes DIR N P\n");
+    return 2;
+}
