@@ -92,7 +92,8 @@ small_int(json_t *o, const char *key, uint64_t max, uint64_t *out)
 int
 ex_near_tree_rec_read(const void *entry, size_t len, ex_near_tree_rec *out, ex_err *err)
 {
-    json_t *o = json_loadb(entry, len, 0, NULL);
+    /* a key twice (two "near" objects) could be read one way here and another elsewhere */
+    json_t *o = json_loadb(entry, len, JSON_REJECT_DUPLICATES, NULL);
     int rc = EX_OK;
     const char *t = json_string_value(json_object_get(o, "type"));
     json_t *n = json_object_get(o, "near");

@@ -690,6 +690,8 @@ pieces(void)
     CHECK_RC(ex_near_tree_rec_read(nonear, sizeof nonear - 1, &t, &e), EX_ENOTFOUND);
     static const char bad[] = "{\"near\":{\"k\":1},\"type\":\"snapshot\"}";
     CHECK_RC(ex_near_tree_rec_read(bad, sizeof bad - 1, &t, &e), EX_EFORMAT);
+    static const char twice[] = "{\"near\":{},\"near\":{},\"type\":\"snapshot\"}";
+    CHECK_RC(ex_near_tree_rec_read(twice, sizeof twice - 1, &t, &e), EX_EFORMAT);
     static const char other[] = "{\"type\":\"source\"}";
     CHECK_RC(ex_near_tree_rec_read(other, sizeof other - 1, &t, &e), EX_EFORMAT);
 }
