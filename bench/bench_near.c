@@ -14,9 +14,9 @@
  *                                normalised documents) and a plain read of the text (summing it
  *                                8 bytes at a time). Every rate is in MB of the generated text
  *                                per second. Exits 1 if any document's fast signature differs
- *                                from its reference one. The reference and the fast path also
- *                                report their CPU time (the process's: on a shared machine,
- *                                the time they had a core).
+ *                                from its reference one. Each measure is reported in wall
+ *                                time and in the process's CPU time (on a shared machine, the
+ *                                time it had a core).
  *   bench_near probes DIR N P    the band index: ex_dedup (in DIR, memory as
  *                                EXANTE_DEDUP_MEM_ITEMS or the default) holding 14 random non-zero
  *                                keys for each of N items (id = the item), then P lookups
@@ -35,13 +35,33 @@
 
 #define VOCAB 50000
 
-/* this process's CPU time: on a shared machine, the time the text had a core */
+/* the best wall and CPU seconds of a measure over the runs (the process's CPU time: on a
+ * shared machine, the time it had a core) */
+typedef struct best {
+    const char *name;
+    double wall, cpu, t0, c0;
+} best;
+
 static double
 cpu_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+start(best *b)
+{
+    b->t0 = now(), b->c0 = cpu_now();
+}
+
+static void
+stop(best *b)
+{
+    double t = now() - b->t0, c = cpu_now() - b->c0;
+    b->wall = t < b->wall ? t : b->wall;
+    b->cpu = c < b->cpu ? c : b->cpu;
 }
 #define BANDS EX_NEAR_BANDS_DEFAULT
 
@@ -203,12 +223,15 @@ sig(size_t mb, int runs, unsigned pct)
         die("out of memory");
     for (size_t i = 0; i < bytes; i++)
         nonascii += (unsigned char)text.data[i] >= 0x80;
-    double t = now(), c = cpu_now();
+    best m[] = {{"ref", 1e30, 1e30, 0, 0},   {"fast", 1e30, 1e30, 0, 0},
+                {"norm", 1e30, 1e30, 0, 0},  {"minhash", 1e30, 1e30, 0, 0},
+                {"limit", 1e30, 1e30, 0, 0}, {"read", 1e30, 1e30, 0, 0}};
+    start(&m[0]);
     for (size_t d = 0; d < ndoc; d++)
         if (ex_near_signature_ref(n, text.data + doc[d], doc[d + 1] - doc[d], sigs + d * k,
                                   &sh) != EX_OK)
             die("reference signature failed");
-    double ref_s = now() - t, ref_cpu = cpu_now() - c;
+    stop(&m[0]);
     for (size_t d = 0; d < ndoc; d++) {
         if (ex_near_normalise(n, text.data + doc[d], doc[d + 1] - doc[d], &one) != EX_OK)
             die("normalise failed");
@@ -235,25 +258,20 @@ sig(size_t mb, int runs, unsigned pct)
     ndocs[ndoc] = norm.len, hdoc[ndoc] = nh;
     if (nh != shingles)
         die("counted %zu shingles, the signatures %llu", nh, (unsigned long long)shingles);
-    double fast_s = 1e30, fast_cpu = 1e30, norm_s = 1e30, mh_s = 1e30, lim_s = 1e30, read_s = 1e30;
     uint64_t a[EX_NEAR_K_DEFAULT], b[EX_NEAR_K_DEFAULT], check = 0;
     for (unsigned i = 0; i < k; i++)
         ex_near_constants(n, i, &a[i], &b[i]);
     size_t *ws = malloc((norm.len / 2 + 2) * sizeof *ws);
     for (int r = 0; r < runs; r++) {
-        t = now(), c = cpu_now();
+        start(&m[1]);
         for (size_t d = 0; d < ndoc; d++)
             ex_near_signature(n, text.data + doc[d], doc[d + 1] - doc[d], s, &sh), check += s[0];
-        if ((t = now() - t) < fast_s)
-            fast_s = t;
-        if ((c = cpu_now() - c) < fast_cpu)
-            fast_cpu = c;
-        t = now();
+        stop(&m[1]);
+        start(&m[2]);
         for (size_t d = 0; d < ndoc; d++)
             ex_near_normalise(n, text.data + doc[d], doc[d + 1] - doc[d], &one), check += one.len;
-        if ((t = now() - t) < norm_s)
-            norm_s = t;
-        t = now();
+        stop(&m[2]);
+        start(&m[3]);
         for (size_t d = 0; d < ndoc; d++) {
             memset(s, 0xff, sizeof s);
             for (size_t j = hdoc[d]; j < hdoc[d + 1]; j += 256) /* as near.c: 256 at a time */
@@ -261,9 +279,8 @@ sig(size_t mb, int runs, unsigned pct)
                                   hdoc[d + 1] - j < 256 ? hdoc[d + 1] - j : 256, s);
             check += s[1];
         }
-        if ((t = now() - t) < mh_s)
-            mh_s = t;
-        t = now();
+        stop(&m[3]);
+        start(&m[4]);
         for (size_t d = 0; d < ndoc; d++) { /* word starts without a branch, then XXH3 */
             const char *p = norm.data + ndocs[d];
             size_t l = ndocs[d + 1] - ndocs[d], nw = l > 0;
@@ -275,28 +292,24 @@ sig(size_t mb, int runs, unsigned pct)
             if (nw > 0 && nw < 5)
                 check += XXH3_64bits(p, l);
         }
-        if ((t = now() - t) < lim_s)
-            lim_s = t;
-        t = now();
+        stop(&m[4]);
+        start(&m[5]);
         uint64_t sum = 0, v;
         for (size_t i = 0; i + 8 <= bytes; i += 8)
             memcpy(&v, text.data + i, 8), sum += v;
         check += sum;
-        if ((t = now() - t) < read_s)
-            read_s = t;
+        stop(&m[5]);
     }
-    double mb_ = (double)bytes / 1e6;
     printf("{\"bench\":\"near-sig\",\"pct_words_nonascii\":%u,\"bytes\":%zu,\"nonascii_bytes\":%zu,"
            "\"docs\":%zu,\"words\":%zu,\"shingles\":%llu,\"norm_bytes\":%zu,\"k\":%zu,\"avx2\":%d,"
-           "\"runs\":%d,\"ref_s\":%.4f,\"fast_s\":%.4f,\"norm_s\":%.4f,\"minhash_s\":%.4f,"
-           "\"limit_s\":%.4f,\"read_s\":%.4f,\"ref_cpu_s\":%.4f,\"fast_cpu_s\":%.4f,"
-           "\"ref_cpu_mbps\":%.1f,\"fast_cpu_mbps\":%.1f,\"ref_mbps\":%.1f,\"fast_mbps\":%.1f,"
-           "\"norm_mbps\":%.1f,\"minhash_mbps\":%.1f,\"limit_mbps\":%.1f,\"read_mbps\":%.1f,"
-           "\"peak_rss_mib\":%.1f,\"check\":%llu}\n",
+           "\"runs\":%d",
            pct, bytes, nonascii, ndoc, words, (unsigned long long)shingles, norm.len, k,
-           ex_minhash_avx2(), runs, ref_s, fast_s, norm_s, mh_s, lim_s, read_s, ref_cpu, fast_cpu,
-           mb_ / ref_cpu, mb_ / fast_cpu, mb_ / ref_s,
-           mb_ / fast_s, mb_ / norm_s, mb_ / mh_s, mb_ / lim_s, mb_ / read_s, peak_rss_mib(),
+           ex_minhash_avx2(), runs);
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        printf(",\"%s_s\":%.4f,\"%s_cpu_s\":%.4f,\"%s_mbps\":%.1f,\"%s_cpu_mbps\":%.1f", m[i].name,
+               m[i].wall, m[i].name, m[i].cpu, m[i].name, (double)bytes / 1e6 / m[i].wall,
+               m[i].name, (double)bytes / 1e6 / m[i].cpu);
+    printf(",\"peak_rss_mib\":%.1f,\"check\":%llu}\n", peak_rss_mib(),
            (unsigned long long)(check % 10));
     free(ws), free(hash), free(hdoc), free(ndocs), free(sigs), free(doc);
     ex_buf_free(&norm), ex_buf_free(&one), ex_buf_free(&text);
