@@ -322,6 +322,11 @@ num() {
 div() { awk -v a="$1" -v b="$2" -v p="${3:-2}" 'BEGIN { printf "%.*f", p, a / b }'; }
 met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }'; }
 lmet() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "met" : "**missed**" }'; }
+# cpu_ratio INPUT JOBS: exact-only CPU seconds per item / near CPU seconds per item
+cpu_ratio() {
+    awk -v cb="${C[$1.base.$2]}" -v nb="${N[$1.base.$2]}" -v cc="${C[$1.cur.$2]}" -v nc="${N[$1.cur.$2]}" \
+        'BEGIN { printf "%.3f", (cb / nb) / (cc / nc) }'
+}
 perm() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.1f", a / n * 1e6 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 elapsed=$(($(date +%s) - t_start))
@@ -357,8 +362,9 @@ section="$work/section.md"
                 k="$in.$b.$jobs"
                 ratio="–" tgt="–" ok="–"
                 if [ "$b" = cur ]; then
-                    ratio="$(div "${W[$in.base.$jobs]}" "${W[$k]}" 3)"
-                    [ "$unbounded" = 1 ] && ratio="$ratio (outside: $(div "${U[$in.base.$jobs]}" "${U[$k]}" 3))"
+                    ratio="$(div "${W[$in.base.$jobs]}" "${W[$k]}" 3) ("
+                    [ "$unbounded" = 1 ] && ratio="${ratio}outside: $(div "${U[$in.base.$jobs]}" "${U[$k]}" 3); "
+                    ratio="${ratio}by CPU time: $(cpu_ratio "$in" "$jobs"))"
                     tgt="≥ 0.5" ok=$(met "$(div "${W[$in.base.$jobs]}" "${W[$k]}" 3)" 0.5)
                 fi
                 printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |%s %s | %s | %s |\n' \
@@ -369,7 +375,11 @@ section="$work/section.md"
             done
         done
     done
-    printf '\n'
+    printf '\nThroughput ratio = exact-only wall time / near wall time (same items); "by CPU time" = exact-only / near CPU seconds per item, the figure least moved by other load on the machine. '
+    printf 'With --jobs 1, near-duplicate checking costs %s, %s and %s times the exact-only CPU per item on small items, web text and WARC. ' \
+        "$(awk -v r="$(cpu_ratio small 1)" 'BEGIN { printf "%.1f", 1 / r }')" \
+        "$(awk -v r="$(cpu_ratio web 1)" 'BEGIN { printf "%.0f", 1 / r }')" "$(awk -v r="$(cpu_ratio warc 1)" 'BEGIN { printf "%.0f", 1 / r }')"
+    printf '`--jobs 2` can only help when a core is free: compare its CPU seconds with --jobs 1 rather than its wall time when the load average was above 2.\n\n'
 
     printf '### Bytes per item (the %s small items)\n\n' "$(num "${SZ[cur.n]}")"
     printf 'Ledgers of the first `--jobs 1` run of each build. %s\n\n' \
