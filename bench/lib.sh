@@ -8,6 +8,8 @@
 #   j NAME KEY         a scalar from the flat JSON line in $work/NAME.out
 #   best N CMD...      the shortest wall time of N runs of CMD (output to /dev/null), seconds
 #   put_section OUT HEADING FILE
+#   machine_notes DIR  one line for a results section: CPU model, cores, RAM, kernel, compiler,
+#                      SQLite, the file system DIR is on, and the load averages at the time
 #
 # Replaces the section of OUT that starts with the line HEADING (e.g. "## Ingest") and runs up
 # to the next "## " heading with the contents of FILE, or appends FILE when OUT has no such
@@ -59,4 +61,13 @@ put_section() {
     fi
     cp "$new" "$out"
     rm -f "$new"
+}
+
+machine_notes() {
+    local dir=${1:-.}
+    printf '%s, %s cores (`nproc`), %s; Linux %s; %s; SQLite %s; %s file system; load average %s (1, 5, 15 min)' \
+        "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || uname -p)" "$(nproc)" \
+        "$(awk '/^MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
+        "$(cc --version | head -n1)" "$(pkg-config --modversion sqlite3 2>/dev/null || echo '?')" \
+        "$(df -T "$dir" 2>/dev/null | awk 'NR == 2 { print $2 }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
