@@ -217,7 +217,7 @@ sig(size_t mb, int runs, unsigned pct)
     /* the already normalised documents and their shingle hashes, for the limits */
     ex_buf norm = {0}, one = {0};
     size_t *ndocs = malloc((ndoc + 1) * sizeof *ndocs), *hdoc = malloc((ndoc + 1) * sizeof *hdoc);
-    uint64_t *hash = NULL;
+    uint32_t *hash = NULL; /* their low 32 bits, what the MinHash loop takes */
     size_t hcap = 0, nh = 0, words = 0, nonascii = 0;
     if (!sigs || !ndocs || !hdoc)
         die("out of memory");
@@ -248,17 +248,19 @@ sig(size_t mb, int runs, unsigned pct)
             if (i == one.len || one.data[i] == ' ') {
                 ring[nw++ % 6] = w0, w0 = i + 1;
                 if (nw >= 5)
-                    hash[nh++] = XXH3_64bits(one.data + ring[(nw - 5) % 6], i - ring[(nw - 5) % 6]);
+                    hash[nh++] = (uint32_t)XXH3_64bits(one.data + ring[(nw - 5) % 6],
+                                                       i - ring[(nw - 5) % 6]);
             }
         if (nw > 0 && nw < 5)
-            hash[nh++] = XXH3_64bits(one.data, one.len);
+            hash[nh++] = (uint32_t)XXH3_64bits(one.data, one.len);
         words += nw;
         shingles += sh;
     }
     ndocs[ndoc] = norm.len, hdoc[ndoc] = nh;
     if (nh != shingles)
         die("counted %zu shingles, the signatures %llu", nh, (unsigned long long)shingles);
-    uint64_t a[EX_NEAR_K_DEFAULT], b[EX_NEAR_K_DEFAULT], check = 0;
+    uint32_t a[EX_NEAR_K_DEFAULT], b[EX_NEAR_K_DEFAULT], s32[EX_NEAR_K_DEFAULT];
+    uint64_t check = 0;
     for (unsigned i = 0; i < k; i++)
         ex_near_constants(n, i, &a[i], &b[i]);
     size_t *ws = malloc((norm.len / 2 + 2) * sizeof *ws);
@@ -273,11 +275,11 @@ sig(size_t mb, int runs, unsigned pct)
         stop(&m[2]);
         start(&m[3]);
         for (size_t d = 0; d < ndoc; d++) {
-            memset(s, 0xff, sizeof s);
+            memset(s32, 0xff, sizeof s32);
             for (size_t j = hdoc[d]; j < hdoc[d + 1]; j += 256) /* as near.c: 256 at a time */
                 ex_minhash_update((unsigned)k, a, b, hash + j,
-                                  hdoc[d + 1] - j < 256 ? hdoc[d + 1] - j : 256, s);
-            check += s[1];
+                                  hdoc[d + 1] - j < 256 ? hdoc[d + 1] - j : 256, s32);
+            check += s32[1];
         }
         stop(&m[3]);
         start(&m[4]);

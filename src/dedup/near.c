@@ -1,6 +1,6 @@
 /* near.c - near-duplicate fingerprints (near.h), the fast path: norm.c normalises, the words
  * are found eight bytes at a time, and the shingles are hashed a chunk at a time for the
- * MinHash loop (minhash.c), whose 112 multiply-adds per shingle are most of the time left.
+ * MinHash loop (minhash.c), eight 32-bit permutations per vector instruction.
  * near_ref.c is the definition: test_nearfast.c holds this to it byte for byte. */
 #include "near.h"
 
@@ -17,11 +17,12 @@
 
 struct ex_near {
     unsigned k, bands;
-    uint64_t *a, *b;
+    uint32_t *a, *b;           /* the permutations' constants */
     ex_norm *z;
     ex_buf norm;               /* scratch: the normalised text, */
     size_t *word, wcap;        /* its word starts */
-    uint64_t x[CHUNK];         /* and a chunk of shingle hashes */
+    uint32_t x[CHUNK];         /* a chunk of shingle hashes (their low 32 bits), */
+    uint32_t sig[EX_NEAR_K_MAX]; /* and the minima so far */
 };
 
 /* splitmix64: the permutation constants' generator (documented, so others can derive them) */
@@ -50,8 +51,8 @@ ex_near_new(unsigned k, unsigned bands, ex_near **out)
     n->bands = bands;
     uint64_t s = EX_NEAR_SEED;
     for (unsigned i = 0; i < k; i++) {
-        n->a[i] = splitmix64(&s) | 1;
-        n->b[i] = splitmix64(&s);
+        n->a[i] = (uint32_t)(splitmix64(&s) >> 32) | 1;
+        n->b[i] = (uint32_t)(splitmix64(&s) >> 32);
     }
     *out = n;
     return EX_OK;
@@ -83,7 +84,7 @@ ex_near_bands(const ex_near *n)
 }
 
 void
-ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b)
+ex_near_constants(const ex_near *n, unsigned i, uint32_t *a, uint32_t *b)
 {
     *a = n->a[i];
     *b = n->b[i];
@@ -148,15 +149,19 @@ ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig, uint6
     size_t sl = n->norm.len, ns = nw == 0                       ? 0
                                   : nw < EX_NEAR_SHINGLE_WORDS ? 1
                                                                : nw - EX_NEAR_SHINGLE_WORDS + 1;
+    memset(n->sig, 0xFF, n->k * sizeof *n->sig);
     for (size_t j0 = 0; j0 < ns; j0 += CHUNK) {
         size_t m = ns - j0 < CHUNK ? ns - j0 : CHUNK;
         for (size_t j = 0; j < m; j++) {
             size_t from = n->word[j0 + j], last = j0 + j + EX_NEAR_SHINGLE_WORDS;
             size_t to = last < nw ? n->word[last] - 1 : sl; /* up to the space before the next */
-            n->x[j] = XXH3_64bits(s + from, to - from);
+            n->x[j] = (uint32_t)XXH3_64bits(s + from, to - from);
         }
-        ex_minhash_update(n->k, n->a, n->b, n->x, m, sig);
+        ex_minhash_update(n->k, n->a, n->b, n->x, m, n->sig);
     }
+    if (ns)
+        for (unsigned i = 0; i < n->k; i++)
+            sig[i] = n->sig[i];
     if (shingles)
         *shingles = ns;
     return EX_OK;

@@ -2,7 +2,7 @@
  * signatures and LSH band keys. The algorithm, with test vectors, is docs/FORMATS.md
  * "Near-duplicate fingerprints"; it is meant to be recomputed by others, so every step is
  * fixed: utf8proc's NFKC with case folding, XXH3-64 (seed 0) of each shingle, k
- * multiply-add permutations whose constants come from splitmix64 from a documented seed, and
+ * 32-bit multiply-add permutations whose constants come from splitmix64 from a documented seed, and
  * band keys hashed with XXH3-64 seeded by the band's number.
  *
  * An ex_near is made once for a set of parameters and used by one thread at a time (it keeps
@@ -41,7 +41,8 @@ unsigned ex_near_bands(const ex_near *n);
  * one space, none at either end. EX_ENOMEM. */
 int ex_near_normalise(ex_near *n, const char *text, size_t len, ex_buf *out);
 
-/* The signature of text: sig[0..k) the minima over its shingles of each permutation; *shingles
+/* The signature of text: sig[0..k) the minima over its shingles of each permutation (32-bit
+ * values: a_i * x + b_i mod 2^32 of each shingle hash's low 32 bits x); *shingles
  * (may be NULL) the number of shingles (0 for a text without words: sig is then all
  * UINT64_MAX, a signature that matches nothing). EX_ENOMEM. */
 int ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig,
@@ -84,7 +85,7 @@ int ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *band
  * NULL. */
 const uint8_t *ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands);
 
-/* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^64. */
-void ex_near_constants(const ex_near *n, unsigned i, uint64_t *a, uint64_t *b);
+/* The permutation constants a[i] (odd) and b[i]: h_i(x) = a[i] * x + b[i] mod 2^32. */
+void ex_near_constants(const ex_near *n, unsigned i, uint32_t *a, uint32_t *b);
 
 #endif

@@ -99,7 +99,7 @@ ex_near_signature_ref(const ex_near *n, const char *text, size_t len, uint64_t *
     size_t sl = norm.len;
     /* word starts (the normalised text has single spaces between words, none at the ends) */
     size_t nw = 0, *word = malloc((sl / 2 + 1) * sizeof *word);
-    uint64_t *a = malloc(k * sizeof *a), *b = malloc(k * sizeof *b);
+    uint32_t *a = malloc(k * sizeof *a), *b = malloc(k * sizeof *b);
     if (!word || !a || !b) {
         rc = EX_ENOMEM;
         goto out;
@@ -113,9 +113,9 @@ ex_near_signature_ref(const ex_near *n, const char *text, size_t len, uint64_t *
     for (size_t j = 0; j < ns; j++) {
         size_t from = word[j], last = j + EX_NEAR_SHINGLE_WORDS;
         size_t to = last < nw ? word[last] - 1 : sl; /* up to the space before the next */
-        uint64_t x = XXH3_64bits(s + from, to - from);
+        uint32_t x = (uint32_t)XXH3_64bits(s + from, to - from); /* its low 32 bits */
         for (unsigned i = 0; i < k; i++) {
-            uint64_t v = a[i] * x + b[i];
+            uint32_t v = a[i] * x + b[i]; /* mod 2^32 */
             if (v < sig[i])
                 sig[i] = v;
         }

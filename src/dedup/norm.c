@@ -28,7 +28,8 @@
 #include "fold.h"
 #include "near.h"
 
-#define CACHE 1024       /* code points whose normal form is kept, direct-mapped */
+#define CACHE_BITS 13    /* 8192 code points whose normal form is kept, direct-mapped: */
+#define CACHE (1u << CACHE_BITS) /* CJK text uses a few thousand (1024 thrashed on 2,000) */
 #define NOT_SIMPLE 0xff
 
 enum { DROP, SEP, KEEP }; /* what step 3 does with a code point */
@@ -170,7 +171,7 @@ through_utf8proc(ex_norm *z, const unsigned char *p, size_t len, ex_buf *out, in
 static const entry *
 lookup(ex_norm *z, utf8proc_int32_t c)
 {
-    entry *e = &z->cache[(uint32_t)c * UINT32_C(2654435761) >> 22]; /* Fibonacci: 10 bits */
+    entry *e = &z->cache[(uint32_t)c * UINT32_C(2654435761) >> (32 - CACHE_BITS)]; /* Fibonacci */
     if (e->cp == c)
         return e;
     e->cp = c, e->n = NOT_SIMPLE;
