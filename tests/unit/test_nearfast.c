@@ -116,14 +116,14 @@ test_random(void)
 {
     ex_buf b = {0};
     int bad = 0;
-    for (int i = 0; i < 30000; i++) {
+    for (int i = 0; i < T_RUNS(30000); i++) {
         random_text(&b, i % 3, (size_t)(next() % (i % 10 ? 40 : 400)));
         bad += same(b.data ? b.data : "", b.len);
     }
     /* long texts: many shingle chunks, word buffers grown in steps */
     for (int i = 0; i < 4; i++) {
         b.len = 0;
-        for (int w = 0; w < 20000; w++) {
+        for (int w = 0; w < T_RUNS(20000); w++) {
             const char *sep = w == 0 ? "" : w % 97 ? " " : ", \xc2\xa0";
             ex_buf_printf(&b, "%s%u", sep, (unsigned)(next() % 3000));
             if (i % 2 && w % 50 == 0)
@@ -146,7 +146,7 @@ test_every_code_point(void)
     ex_buf b = {0};
     int bad = 0;
     for (size_t w = 0; w < sizeof before / sizeof before[0]; w++)
-        for (utf8proc_int32_t c0 = 0x80; c0 < 0x110000; c0 += 64) {
+        for (utf8proc_int32_t c0 = 0x80; c0 < 0x110000; c0 += 64 * T_SAMPLE) {
             b.len = 0;
             for (utf8proc_int32_t c = c0; c < c0 + 64; c++) {
                 ex_buf_puts(&b, before[w]);
@@ -165,7 +165,7 @@ test_decomposed(void)
 {
     ex_buf b = {0};
     int bad = 0;
-    for (utf8proc_int32_t c = 0x80; c < 0x110000; c++) {
+    for (utf8proc_int32_t c = 0x80; c < 0x110000; c += T_SAMPLE) {
         utf8proc_int32_t d[32];
         utf8proc_ssize_t k = utf8proc_decompose_char(c, d, 32, UTF8PROC_DECOMPOSE, NULL);
         if (k < 2 || k > 32)
