@@ -106,11 +106,24 @@ ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id), vo
 {
     *rc = EX_OK;
     uint64_t k48 = KEY48(key), id;
+    ex_dedup_prefetch(d, key); /* the filter's line while the table is read */
     for (size_t j = k48 & (d->cap - 1); d->mem[j].key; j = (j + 1) & (d->cap - 1))
         if (KEY48(d->mem[j].key) == k48 && same(ctx, d->mem[j].id))
             return d->mem[j].id;
     if (!d->nruns || !bloom_maybe(d, k48))
         return 0;
+#if defined(__GNUC__) || defined(__clang__)
+    /* the runs are searched one after another, but what each reads does not depend on the
+     * others: start the reads of all of them first, so that their cache misses overlap (the
+     * directories' entries, then where the key's entries are likely to be) */
+    for (size_t i = 0; i < d->nruns; i++)
+        __builtin_prefetch(&d->runs[i]->start[key >> 48]);
+    for (size_t i = 0; i < d->nruns; i++) {
+        uint32_t lo, hi, g = run_guess(d->runs[i], key, &lo, &hi);
+        if (lo < hi)
+            __builtin_prefetch(&d->runs[i]->e[g]);
+    }
+#endif
     for (size_t i = d->nruns; i-- > 0;)
         if ((id = ex_dedup_run_find(d->runs[i], key, same, ctx)) != 0)
             return id;

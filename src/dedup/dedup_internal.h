@@ -145,6 +145,17 @@ bloom_maybe(const ex_dedup *d, uint64_t key48)
 
 /* ---- run files (runfile.c) ---- */
 
+/* Where in run r the entries of key are likely to be: its bucket's entries are
+ * e[*lo..*hi), and the keys' bits are uniform within a bucket, so interpolation guesses the
+ * returned index to within a few entries (one cache line) of the first not below key. */
+static inline uint32_t
+run_guess(const run *r, uint64_t key, uint32_t *lo, uint32_t *hi)
+{
+    *lo = r->start[key >> 48];
+    *hi = r->start[(key >> 48) + 1];
+    return *lo + (uint32_t)((uint64_t)(uint32_t)KEY48(key) * (*hi - *lo) >> 32);
+}
+
 /* Start run file of ids from base on in d->dir: w->name is its name. EX_ENOMEM, EX_EIO (err
  * says why). */
 int ex_dedup_writer_open(ex_dedup *d, run_writer *w, uint64_t base, ex_err *err);

@@ -318,14 +318,13 @@ uint64_t
 ex_dedup_run_find(const run *r, uint64_t key, int (*same)(void *ctx, uint64_t id), void *ctx)
 {
     const entry *e = r->e;
-    uint32_t k = (uint32_t)KEY48(key), lo = r->start[key >> 48], hi = r->start[(key >> 48) + 1];
-    uint32_t end = hi;
+    uint32_t k = (uint32_t)KEY48(key), lo, hi, s = 1;
+    /* the first entry not below k: a guess by interpolation lands a few entries from it (one
+     * cache line, where a binary search over the bucket touched one per halving); then
+     * gallop from the guess, and halve */
+    uint32_t g = run_guess(r, key, &lo, &hi), end = hi;
     if (lo == hi)
         return 0;
-    /* the first entry not below k: the keys' bits are uniform within a bucket, so a guess by
-     * interpolation lands a few entries from it (one cache line, where a binary search over
-     * the bucket touched one per halving); then gallop from the guess, and halve */
-    uint32_t g = lo + (uint32_t)((uint64_t)k * (hi - lo) >> 32), s = 1;
     if (le32(e[g].key) < k) {
         for (lo = g + 1; lo + s - 1 < hi; s *= 2) {
             if (le32(e[lo + s - 1].key) >= k) {
