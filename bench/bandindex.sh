@@ -171,12 +171,16 @@ loads() { cat res/probes.*.load res/ingest.*.load | sort -g | awk '{ a[NR] = $1 
     done
     printf '\n| Index after `ex_dedup_save` (run 1) | base | current |\n|---|---|---|\n'
     printf '| runs on disk | %s | %s |\n' "$(j probes.base.1 saved_runs)" "$(j probes.cur.1 saved_runs)"
-    for k in entry_bytes dir_bytes head_bytes manifest_bytes disk_bytes; do
-        printf '| %s | %s | %s |\n' "$k" "$(num "$(j probes.base.1 $k)")" "$(num "$(j probes.cur.1 $k)")"
+    for k in entry:"run entries" dir:"directories" head:"headers" manifest:"the manifest" disk:"total"; do
+        printf '| %s, bytes | %s | %s |\n' "${k#*:}" "$(num "$(j probes.base.1 "${k%%:*}_bytes")")" \
+            "$(num "$(j probes.cur.1 "${k%%:*}_bytes")")"
     done
     printf '| bytes per key | %s | %s |\n| bytes per item (14 keys) | %s | %s |\n' \
         "$(j probes.base.1 bytes_per_key)" "$(j probes.cur.1 bytes_per_key)" \
         "$(j probes.base.1 bytes_per_item)" "$(j probes.cur.1 bytes_per_item)"
+    printf '| against the target of ≤ 128 bytes per item | %s: %s | %s: %s |\n' \
+        "$(ratio "$(j probes.base.1 bytes_per_item)" 128)" "$(met "$(j probes.base.1 bytes_per_item)" 128 0)" \
+        "$(ratio "$(j probes.cur.1 bytes_per_item)" 128)" "$(met "$(j probes.cur.1 bytes_per_item)" 128 0)"
     printf '| building it (`ex_dedup_put`), keys per CPU-s (median) | %s | %s |\n' \
         "$(num "$(awk -v k="$(j probes.base.1 keys)" -v c="$(med base build_cpu_s)" 'BEGIN { print k / c }')")" \
         "$(num "$(awk -v k="$(j probes.cur.1 keys)" -v c="$(med cur build_cpu_s)" 'BEGIN { print k / c }')")"
