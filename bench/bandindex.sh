@@ -169,7 +169,7 @@ loads() { cat res/probes.*.load res/ingest.*.load | sort -g | awk '{ a[NR] = $1 
                 "$(ratio "$ccv" "$bcv")" "$(ratio "$ccv" 1000000)" "$(met "$ccv" 1000000)"
         done
     done
-    printf '\nAbsent keys never reach the runs (the filter rules them out): their rate is that of the table and the filter, the same code in both builds, and it varies from run to run with the machine (other work, whether the table and filter got huge pages) more than between the builds. Present keys reach every run whose filter bits they pass: 6 runs here, each searched through its mapping (current) or by a 4 KiB `pread` (base).\n'
+    printf '\nAbsent keys never reach the runs (the filter rules them out): their rate is that of the table and the filter, the same code in both builds, and it varies from run to run with the machine (other work, whether the table and filter got huge pages) more than between the builds. Present keys pass the filter and are looked for in the runs, newest first (6 here; "first candidate" stops at the run holding the key, "every candidate" searches them all), through each run'"'"'s mapping (current) or by a 4 KiB `pread` per run (base).\n'
     printf '\n| Index after `ex_dedup_save` (run 1) | base | current |\n|---|---|---|\n'
     printf '| runs on disk | %s | %s |\n' "$(j probes.base.1 saved_runs)" "$(j probes.cur.1 saved_runs)"
     for k in entry:"run entries" dir:"directories" head:"headers" manifest:"the manifest" disk:"total"; do
