@@ -11,7 +11,7 @@
  * fixed-size blocked Bloom filter over the spilled keys answers "new" for almost every first
  * occurrence with one cache miss. Only keys the filter cannot rule out are looked up in the
  * runs. A run file holds 8 bytes per key (32 bits of the key, 32 of the id less the run's
- * smallest) after a header and a directory of the keys' top 16 bits (docs/FORMATS.md); it is
+ * smallest) between a header and a directory of the keys' top 16 bits (docs/FORMATS.md); it is
  * read through a read-only shared mapping, so a probe reads the entries of one bucket of each
  * run and no system call. Those mapped pages are the kernel's page cache, not the process's
  * own memory: ex_dedup_stats does not count them, and the kernel drops them under pressure
