@@ -21,7 +21,15 @@
  *                                EXANTE_DEDUP_MEM_ITEMS or the default) holding 14 random non-zero
  *                                keys for each of N items (id = the item), then P lookups
  *                                (ex_dedup_find) of absent keys and P of present ones (the
- *                                callback accepts), each timed */
+ *                                callback accepts the first candidate), and P of present ones
+ *                                with a callback that sees every candidate and accepts none (as
+ *                                the band index's does: "every"), each timed in wall and CPU
+ *                                time ("live");
+ *                                then the index is saved (its bytes on disk reported: run
+ *                                entries, directories, headers, manifest, per key and per item),
+ *                                loaded into a new index as the next ingest would, and probed
+ *                                the same way again ("loaded"). The index files are deleted at
+ *                                the end. */
 #define BENCH_NAME "bench_near"
 #include "bench_util.h"
 #include "exante.h"
@@ -29,7 +37,9 @@
 #include "dedup/minhash.h"
 #include "dedup/near.h"
 
+#include <dirent.h>
 #include <string.h>
+#include <sys/stat.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -334,50 +344,191 @@ key_of(uint64_t i, unsigned j)
     return k ? k : 1;
 }
 
-static int
-probes(const char *dir, uint64_t n, uint64_t p)
+/* the index's files in dir after a save: bytes of run entries, directories and headers (a
+ * version 2 run: a 40-byte header, 8 bytes per entry, the directory; a version 1 run is all
+ * 16-byte entries), of the manifest, and the run files' version */
+typedef struct disk {
+    uint64_t entries, dirs, heads, manifest, files;
+    int version;
+} disk;
+
+static disk
+disk_use(const char *dir)
 {
-    ex_dedup *d;
-    ex_err err = {0};
+    disk u = {0, 0, 0, 0, 0, 0};
+    DIR *dh = opendir(dir);
+    char path[4096];
+    for (struct dirent *de; dh && (de = readdir(dh));) {
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (de->d_name[0] == '.' || stat(path, &sb) != 0)
+            continue;
+        uint64_t size = (uint64_t)sb.st_size;
+        if (strcmp(de->d_name, "manifest") == 0) {
+            u.manifest += size;
+            continue;
+        }
+        unsigned char h[16] = {0};
+        FILE *f = fopen(path, "rb");
+        size_t got = f ? fread(h, 1, sizeof h, f) : 0;
+        if (f)
+            fclose(f);
+        u.files++;
+        if (got == sizeof h && memcmp(h, "EXRN", 4) == 0) {
+            uint64_t n = 0;
+            for (int i = 7; i >= 0; i--)
+                n = n << 8 | h[8 + i];
+            u.version = h[4];
+            u.heads += 40;
+            u.entries += 8 * n;
+            u.dirs += size - 40 - 8 * n;
+        } else {
+            u.version = 1;
+            u.entries += size;
+        }
+    }
+    if (dh)
+        closedir(dh);
+    return u;
+}
+
+/* resident memory now, MiB: the process's own (anonymous) and file pages mapped (RssFile) */
+static void
+rss_now(double *anon, double *file)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    unsigned long kb;
+    *anon = *file = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "RssAnon: %lu", &kb) == 1)
+            *anon = (double)kb / 1024;
+        else if (sscanf(line, "RssFile: %lu", &kb) == 1)
+            *file = (double)kb / 1024;
+    }
+    if (f)
+        fclose(f);
+}
+
+typedef struct rates {
+    double absent_s, absent_cpu_s, present_s, present_cpu_s, every_s, every_cpu_s;
+} rates;
+
+/* as the band index's callback: sees every candidate, accepts none */
+static int
+count_all(void *ctx, uint64_t id)
+{
+    (void)id;
+    ++*(uint64_t *)ctx;
+    return 0;
+}
+
+/* P probes of absent keys, then P of present ones, each timed in wall and CPU time */
+static rates
+probe(ex_dedup *d, uint64_t n, uint64_t p, uint64_t seed)
+{
+    rates r;
+    uint64_t hits = 0, found = 0;
     int rc;
-    if (ex_dedup_open(dir, 0, &d, &err) != EX_OK)
-        die("%s", err.msg);
-    double t = now();
-    for (uint64_t i = 1; i <= n; i++)
-        for (unsigned j = 0; j < BANDS; j++)
-            if (ex_dedup_put(d, key_of(i, j), i, &err) != EX_OK)
-                die("%s", err.msg);
-    double build_s = now() - t;
-    uint64_t keys, hits = 0, found = 0;
-    size_t runs, mem;
-    ex_dedup_stats(d, &keys, &runs, &mem);
-    bench_seed(17);
-    t = now();
+    bench_seed(seed);
+    double t = now(), c = cpu_now();
     for (uint64_t q = 0; q < p; q++) { /* keys of items beyond the last */
         uint64_t key = key_of(n + 1 + bench_rnd() % (n * 1000), bench_pick(BANDS));
         hits += ex_dedup_find(d, key, accept, NULL, &rc) != 0;
         if (rc != EX_OK)
             die("a run cannot be read");
     }
-    double absent_s = now() - t;
-    t = now();
+    r.absent_s = now() - t, r.absent_cpu_s = cpu_now() - c;
+    t = now(), c = cpu_now();
     for (uint64_t q = 0; q < p; q++) {
         uint64_t i = 1 + bench_rnd() % n;
         found += ex_dedup_find(d, key_of(i, bench_pick(BANDS)), accept, NULL, &rc) == i;
         if (rc != EX_OK)
             die("a run cannot be read");
     }
-    double present_s = now() - t;
-    if (hits != 0 || found != p)
+    r.present_s = now() - t, r.present_cpu_s = cpu_now() - c;
+    uint64_t seen = 0;
+    t = now(), c = cpu_now();
+    for (uint64_t q = 0; q < p; q++) {
+        uint64_t i = 1 + bench_rnd() % n;
+        (void)ex_dedup_find(d, key_of(i, bench_pick(BANDS)), count_all, &seen, &rc);
+    }
+    r.every_s = now() - t, r.every_cpu_s = cpu_now() - c;
+    if (hits != 0 || found != p || seen < p)
         die("absent keys found %llu times, present ones %llu of %llu", (unsigned long long)hits,
             (unsigned long long)found, (unsigned long long)p);
+    return r;
+}
+
+static void
+print_rates(const char *what, const rates *r, uint64_t p)
+{
+    printf(",\"%s_absent_s\":%.4f,\"%s_absent_cpu_s\":%.4f,\"%s_absent_per_s\":%.0f,"
+           "\"%s_absent_per_cpu_s\":%.0f,\"%s_present_s\":%.4f,\"%s_present_cpu_s\":%.4f,"
+           "\"%s_present_per_s\":%.0f,\"%s_present_per_cpu_s\":%.0f,\"%s_every_s\":%.4f,"
+           "\"%s_every_cpu_s\":%.4f,\"%s_every_per_s\":%.0f,\"%s_every_per_cpu_s\":%.0f",
+           what, r->absent_s, what, r->absent_cpu_s, what, (double)p / r->absent_s, what,
+           (double)p / r->absent_cpu_s, what, r->present_s, what, r->present_cpu_s, what,
+           (double)p / r->present_s, what, (double)p / r->present_cpu_s, what, r->every_s, what,
+           r->every_cpu_s, what, (double)p / r->every_s, what, (double)p / r->every_cpu_s);
+}
+
+static int
+probes(const char *dir, uint64_t n, uint64_t p)
+{
+    ex_dedup *d;
+    ex_err err = {0};
+    if (ex_dedup_open(dir, 0, &d, &err) != EX_OK)
+        die("%s", err.msg);
+    double t = now(), c = cpu_now();
+    for (uint64_t i = 1; i <= n; i++)
+        for (unsigned j = 0; j < BANDS; j++)
+            if (ex_dedup_put(d, key_of(i, j), i, &err) != EX_OK)
+                die("%s", err.msg);
+    double build_s = now() - t, build_cpu_s = cpu_now() - c;
+    uint64_t keys;
+    size_t runs, mem, runs2;
+    ex_dedup_stats(d, &keys, &runs, &mem);
+    rates live = probe(d, n, p, 17);
+    double anon, file;
+    rss_now(&anon, &file);
+    /* kept: saved, then loaded into a new index (as the next ingest does) and probed again */
+    t = now();
+    if (ex_dedup_save(d, n, 1, &err) != EX_OK)
+        die("%s", err.msg);
+    double save_s = now() - t;
+    ex_dedup_stats(d, NULL, &runs2, NULL);
+    ex_dedup_close(d);
+    disk u = disk_use(dir);
+    uint64_t total = u.entries + u.dirs + u.heads + u.manifest, cov, ck;
+    if (ex_dedup_open(dir, 0, &d, &err) != EX_OK)
+        die("%s", err.msg);
+    t = now();
+    if (ex_dedup_load(d, &cov, &ck) != EX_OK || cov != n)
+        die("the saved index does not load");
+    double load_s = now() - t;
+    rates loaded = probe(d, n, p, 19);
+    double anon2, file2;
+    rss_now(&anon2, &file2);
     printf("{\"bench\":\"near-probes\",\"items\":%llu,\"keys\":%llu,\"mem_items\":%zu,\"runs\":%zu,"
-           "\"index_mem_mib\":%.1f,\"build_s\":%.3f,\"puts_per_s\":%.0f,\"probes\":%llu,"
-           "\"absent_s\":%.4f,\"absent_per_s\":%.0f,\"present_s\":%.4f,\"present_per_s\":%.0f,"
-           "\"peak_rss_mib\":%.1f}\n",
+           "\"index_mem_mib\":%.1f,\"build_s\":%.3f,\"build_cpu_s\":%.3f,\"puts_per_s\":%.0f,"
+           "\"probes\":%llu",
            (unsigned long long)n, (unsigned long long)keys, ex_dedup_mem_items(), runs,
-           (double)mem / 1048576, build_s, (double)keys / build_s, (unsigned long long)p,
-           absent_s, (double)p / absent_s, present_s, (double)p / present_s, peak_rss_mib());
+           (double)mem / 1048576, build_s, build_cpu_s, (double)keys / build_s,
+           (unsigned long long)p);
+    print_rates("live", &live, p);
+    printf(",\"rss_anon_mib\":%.1f,\"rss_file_mib\":%.1f,\"save_s\":%.3f,\"saved_runs\":%zu,"
+           "\"run_version\":%d,\"run_files\":%llu,\"disk_bytes\":%llu,\"entry_bytes\":%llu,"
+           "\"dir_bytes\":%llu,\"head_bytes\":%llu,\"manifest_bytes\":%llu,"
+           "\"bytes_per_key\":%.3f,\"bytes_per_item\":%.2f,\"load_s\":%.3f",
+           anon, file, save_s, runs2, u.version, (unsigned long long)u.files,
+           (unsigned long long)total, (unsigned long long)u.entries, (unsigned long long)u.dirs,
+           (unsigned long long)u.heads, (unsigned long long)u.manifest,
+           (double)total / (double)keys, (double)total / (double)n, load_s);
+    print_rates("loaded", &loaded, p);
+    printf(",\"loaded_rss_anon_mib\":%.1f,\"loaded_rss_file_mib\":%.1f,\"peak_rss_mib\":%.1f}\n",
+           anon2, file2, peak_rss_mib());
+    ex_dedup_reset(d);
     ex_dedup_close(d);
     return 0;
 }

@@ -40,8 +40,7 @@ ex_dedup_open(const char *dir, size_t mem_items, ex_dedup **out, ex_err *err)
         d->cap *= 2;
     d->lines = BLOOM_BYTES / 64;
     if (!(d->dir = strdup(dir)) || !(d->mem = big_alloc(d->cap * sizeof(slot))) ||
-        !(d->bloom = big_alloc(BLOOM_BYTES)) ||
-        !(d->scratch = malloc(2 * BLOCK_SLOTS * sizeof(slot)))) {
+        !(d->bloom = big_alloc(BLOOM_BYTES))) {
         ex_dedup_close(d);
         return ex_fail(err, EX_ENOMEM, "out of memory");
     }
@@ -66,7 +65,6 @@ ex_dedup_close(ex_dedup *d)
         munmap(d->mem, d->cap * sizeof(slot));
     if (d->bloom)
         munmap(d->bloom, BLOOM_BYTES);
-    free(d->scratch);
     free(d->dir);
     free(d);
 }
@@ -76,8 +74,8 @@ ex_dedup_prefetch(const ex_dedup *d, uint64_t key)
 {
 #if defined(__GNUC__) || defined(__clang__)
     /* mem, cap, bloom and lines never change after open */
-    __builtin_prefetch(&d->mem[key & (d->cap - 1)]);
-    __builtin_prefetch(d->bloom + (ex_mix64(key) % d->lines) * 8);
+    __builtin_prefetch(&d->mem[KEY48(key) & (d->cap - 1)]);
+    __builtin_prefetch(d->bloom + (ex_mix64(KEY48(key)) % d->lines) * 8);
 #else
     (void)d, (void)key;
 #endif
@@ -91,7 +89,8 @@ ex_dedup_put(ex_dedup *d, uint64_t key, uint64_t id, ex_err *err)
         if (rc != EX_OK)
             return rc;
     }
-    size_t j = key & (d->cap - 1); /* keys are digest prefixes: their low bits are uniform */
+    /* by bits the index compares (keys are digests: every bit is uniform) */
+    size_t j = KEY48(key) & (d->cap - 1);
     while (d->mem[j].key)
         j = (j + 1) & (d->cap - 1);
     d->mem[j].key = key;
@@ -106,33 +105,28 @@ ex_dedup_find(ex_dedup *d, uint64_t key, int (*same)(void *ctx, uint64_t id), vo
               int *rc)
 {
     *rc = EX_OK;
-    for (size_t j = key & (d->cap - 1); d->mem[j].key; j = (j + 1) & (d->cap - 1))
-        if (d->mem[j].key == key && same(ctx, d->mem[j].id))
+    uint64_t k48 = KEY48(key), id;
+    ex_dedup_prefetch(d, key); /* the filter's line while the table is read */
+    for (size_t j = k48 & (d->cap - 1); d->mem[j].key; j = (j + 1) & (d->cap - 1))
+        if (KEY48(d->mem[j].key) == k48 && same(ctx, d->mem[j].id))
             return d->mem[j].id;
-    if (!d->nruns || !bloom_maybe(d, key))
+    if (!d->nruns || !bloom_maybe(d, k48))
         return 0;
-    for (size_t i = d->nruns; i-- > 0;) {
-        const run *r = d->runs[i];
-        /* the last block whose first key is below key, then on while keys can match */
-        uint64_t lo = 0, hi = r->nblocks;
-        while (lo < hi) {
-            uint64_t mid = (lo + hi) / 2;
-            if (r->first[mid] < key)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (uint64_t b = lo ? lo - 1 : 0; b < r->nblocks && r->first[b] <= key; b++) {
-            size_t n;
-            if ((*rc = ex_dedup_run_read(d, r, b, d->scratch, &n)) != EX_OK)
-                return 0;
-            for (size_t k = 0; k < n; k++)
-                if (d->scratch[k].key == key && same(ctx, d->scratch[k].id))
-                    return d->scratch[k].id;
-            if (n && d->scratch[n - 1].key > key)
-                break;
-        }
+#if defined(__GNUC__) || defined(__clang__)
+    /* the runs are searched one after another, but what each reads does not depend on the
+     * others: start the reads of all of them first, so that their cache misses overlap (the
+     * directories' entries, then where the key's entries are likely to be) */
+    for (size_t i = 0; i < d->nruns; i++)
+        __builtin_prefetch(&d->runs[i]->start[key >> 48]);
+    for (size_t i = 0; i < d->nruns; i++) {
+        uint32_t lo, hi, g = run_guess(d->runs[i], key, &lo, &hi);
+        if (lo < hi)
+            __builtin_prefetch(&d->runs[i]->e[g]);
     }
+#endif
+    for (size_t i = d->nruns; i-- > 0;)
+        if ((id = ex_dedup_run_find(d->runs[i], key, same, ctx)) != 0)
+            return id;
     return 0;
 }
 
@@ -144,9 +138,11 @@ ex_dedup_stats(const ex_dedup *d, uint64_t *keys, size_t *runs, size_t *mem_byte
     if (runs)
         *runs = d->nruns;
     if (mem_bytes) {
+        /* the runs' directories, and the counts of the merges' runs; not the runs' mappings
+         * (page cache, which the kernel reclaims as it needs) */
         size_t m = d->cap * sizeof(slot) + BLOOM_BYTES;
-        for (size_t i = 0; i < d->nruns; i++)
-            m += d->runs[i]->nblocks * sizeof(uint64_t);
+        m += d->nruns * (BUCKETS + 1) * sizeof(uint32_t);
+        m += (size_t)d->nmerges * (BUCKETS * sizeof(uint32_t) + sizeof(merge));
         *mem_bytes = m;
     }
 }

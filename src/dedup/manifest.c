@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MANIFEST "manifest"
-#define MANIFEST_MAGIC "exante-dedup 1"
+/* 2: run files of 8-byte entries (runfile.c); an index of version 1 (16-byte slots) is not
+ * read, so the ledger rebuilds it */
+#define MANIFEST_MAGIC "exante-dedup 2"
 
 static int
 sync_file(const ex_dedup *d, const char *name)
@@ -104,14 +105,14 @@ typedef struct manifest {
     size_t nruns;
     struct {
         char name[NAME_LEN];
-        uint64_t n; /* slots */
+        uint64_t n; /* entries */
     } runs[MAX_RUNS];
 } manifest;
 
 /* Read the manifest in dir into *m: the one parser of the load and of saved_find. EX_OK, or
  * EX_ENOTFOUND if there is none or it is not one a save wrote: another magic, a line that
  * does not parse, more than MAX_RUNS runs, a name that is not a run file's ("run-", no '/',
- * shorter than NAME_LEN), or more slots than a file can hold. */
+ * shorter than NAME_LEN), or RUN_LIMIT entries or more. */
 static int
 manifest_read(const char *dir, manifest *m)
 {
@@ -129,7 +130,7 @@ manifest_read(const char *dir, manifest *m)
     while (rc == EX_OK && fgets(line, sizeof line, f)) {
         if (m->nruns == MAX_RUNS || sscanf(line, "run %31s %llu", name, &n) != 2 ||
             strlen(name) >= NAME_LEN || strncmp(name, "run-", 4) != 0 || strchr(name, '/') ||
-            n > UINT64_MAX / sizeof(slot)) {
+            n >= RUN_LIMIT) {
             rc = EX_ENOTFOUND;
             break;
         }
@@ -143,39 +144,31 @@ manifest_read(const char *dir, manifest *m)
     return rc;
 }
 
-/* The run file `name` in dir, open for reading, if it holds n slots; else -1 (it is gone:
- * merged away, or not ours). */
-static int
-run_open(const char *dir, const char *name, uint64_t n)
-{
-    char path[4096];
-    struct stat sb;
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != n * sizeof(slot))) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
-/* Open run `name` of n slots (as a manifest names it) as runs[nruns]: its sparse index and
- * its keys in the filter. EX_ENOTFOUND (no such file of that size), EX_ENOMEM, EX_EIO,
- * EX_EFORMAT (its keys are not sorted). */
+/* Open run `name` of n entries (as a manifest names it) as runs[nruns], its keys in the
+ * filter. EX_ENOTFOUND (no such file), EX_EIO (not a run file of n entries, or its entries are
+ * not sorted: not ours), EX_ENOMEM. */
 static int
 load_run(ex_dedup *d, const char *name, uint64_t n)
 {
-    int fd = run_open(d->dir, name, n);
-    if (fd < 0)
-        return EX_ENOTFOUND;
     run *r = calloc(1, sizeof *r);
-    if (!r || ex_dedup_run_index(r, fd, n, NULL, NULL) != EX_OK) {
-        close(fd);
-        if (r)
-            free(r->first);
-        free(r);
+    if (!r)
         return EX_ENOMEM;
+    int rc = ex_dedup_run_open(d->dir, name, r, NULL);
+    if (rc == EX_OK && r->n != n)
+        rc = EX_EIO;
+    /* its keys into the filter, checking their order on the way */
+    d->bloomed = 1;
+    for (uint64_t b = 0, i = 0; rc == EX_OK && b < BUCKETS; b++)
+        for (uint64_t prev = 0, pid = 0; rc == EX_OK && i < r->start[b + 1]; i++) {
+            uint64_t k = le32(r->e[i].key), id = le32(r->e[i].id);
+            if (id > r->span || (i > r->start[b] && (k < prev || (k == prev && id < pid))))
+                rc = EX_EIO;
+            prev = k, pid = id;
+            bloom_add(d, b << 32 | k);
+        }
+    if (rc != EX_OK) {
+        ex_dedup_run_free(r);
+        return rc;
     }
     /* its level from its size: a spill holds at most max keys, a merge of level L runs at
      * most FANOUT^(L+1) * max */
@@ -183,27 +176,6 @@ load_run(ex_dedup *d, const char *name, uint64_t n)
         r->level++;
     snprintf(r->name, NAME_LEN, "%s", name);
     r->listed = 1;
-    d->bloomed = 1;
-    uint64_t prev = 0;
-    int rc = EX_OK;
-    for (uint64_t b = 0; rc == EX_OK && b < r->nblocks; b++) {
-        size_t k;
-        if ((rc = ex_dedup_run_read(d, r, b, d->scratch, &k)) != EX_OK)
-            break;
-        r->first[b] = d->scratch[0].key;
-        for (size_t i = 0; i < k; i++) {
-            if (d->scratch[i].key == 0 || d->scratch[i].key < prev) {
-                rc = EX_EFORMAT; /* not sorted: not ours */
-                break;
-            }
-            prev = d->scratch[i].key;
-            bloom_add(d, prev);
-        }
-    }
-    if (rc != EX_OK) {
-        ex_dedup_run_free(r);
-        return rc;
-    }
     d->runs[d->nruns++] = r;
     d->keys += n;
     return EX_OK;
@@ -241,36 +213,6 @@ ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
     return EX_OK;
 }
 
-/* the first slot of the run file fd (n slots) with this key and an id same() accepts */
-static int
-saved_run_find(int fd, uint64_t n, uint64_t key, int (*same)(void *ctx, uint64_t id), void *ctx,
-               uint64_t *id)
-{
-    uint64_t lo = 0, hi = n;
-    slot sl;
-    while (lo < hi) { /* the first slot whose key is not below key */
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (pread(fd, &sl, sizeof sl, (off_t)(mid * sizeof sl)) != (ssize_t)sizeof sl)
-            return EX_EIO;
-        if (sl.key < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < n; lo++) {
-        if (pread(fd, &sl, sizeof sl, (off_t)(lo * sizeof sl)) != (ssize_t)sizeof sl)
-            return EX_EIO;
-        if (sl.key != key)
-            break;
-        if (same(ctx, sl.id)) {
-            if (!*id || sl.id < *id)
-                *id = sl.id;
-            break;
-        }
-    }
-    return EX_OK;
-}
-
 int
 ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
                     void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
@@ -279,13 +221,15 @@ ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64
     manifest m;
     int rc = manifest_read(dir, &m);
     for (size_t i = 0; rc == EX_OK && i < m.nruns; i++) {
-        int fd = run_open(dir, m.runs[i].name, m.runs[i].n);
-        if (fd < 0) {
-            rc = EX_ENOTFOUND; /* merged away meanwhile, or not ours */
-            break;
-        }
-        rc = saved_run_find(fd, m.runs[i].n, key, same, ctx, id);
-        close(fd);
+        run r;
+        /* gone: merged away meanwhile; another size: not ours */
+        if ((rc = ex_dedup_run_open(dir, m.runs[i].name, &r, NULL)) == EX_OK &&
+            r.n != m.runs[i].n)
+            rc = EX_ENOTFOUND;
+        uint64_t got = rc == EX_OK ? ex_dedup_run_find(&r, key, same, ctx) : 0;
+        if (got && (!*id || got < *id))
+            *id = got;
+        ex_dedup_run_close(&r);
     }
     if (rc != EX_OK) {
         *id = 0;

@@ -54,6 +54,12 @@ expect 0 $EXANTE why "$A"
 cmp -s "$T/out" why-indexed.txt && ok || bad "why differs without the saved index"
 expect 1 $EXANTE why sha256:0000000000000000000000000000000000000000000000000000000000000000
 mv dedup.saved "$EXANTE_DIR/dedup"
+# nor with one of the previous build's format (manifest version 1): not read, the same answer
+cp "$EXANTE_DIR/dedup/manifest" manifest.saved
+sed -i '1s/.*/exante-dedup 1/' "$EXANTE_DIR/dedup/manifest"
+expect 0 $EXANTE why "$A"
+cmp -s "$T/out" why-indexed.txt && ok || bad "why differs with a version 1 index"
+mv manifest.saved "$EXANTE_DIR/dedup/manifest"
 expect 2 $EXANTE why sha256:zz
 size=$(stat -c %s why.json)
 survived=0

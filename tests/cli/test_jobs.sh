@@ -95,6 +95,22 @@ for k in '"items":400' '"duplicates":400'; do contains "$T/out" "$k"; done
 EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard9.jsonl
 contains "$T/out" '"skipped":400'
 [ ! -e "$D/run-stray2" ] && ok || bad "a run file no manifest names was kept (valid manifest)"
+# an index the previous build wrote (manifest version 1, runs of 16-byte slots) is not used:
+# its files go and the index is rebuilt from the items, so copies are found as before (were it
+# trusted, its `covered` line would make them look new)
+sed -n 2p "$D/manifest" > covered.line
+rm -f "$D"/run-*
+{ echo 'exante-dedup 1'; cat covered.line; echo 'run run-old001 2'; } > "$D/manifest"
+printf '\001\000\000\000\000\000\000\020\001\000\000\000\000\000\000\000\001\000\000\000\000\000\000\040\002\000\000\000\000\000\000\000' > "$D/run-old001"
+[ "$(stat -c %s "$D/run-old001")" = 32 ] && ok || bad "the version 1 run is not 32 bytes"
+cp shard2.jsonl shard10.jsonl
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard10.jsonl
+for k in '"items":400' '"duplicates":400' '"pending":0'; do contains "$T/out" "$k"; done
+[ ! -e "$D/run-old001" ] && ok || bad "the version 1 run file was kept"
+[ "$(head -n 1 "$D/manifest")" = "exante-dedup 2" ] && ok || bad "manifest after a rebuild: $(head -n 1 "$D/manifest")"
+[ "$(runs_listed)" = "$(runs_there)" ] && [ -n "$(runs_there)" ] && ok || bad "dedup/ and its manifest disagree after rebuilding a version 1 index"
+EXANTE_DEDUP_MEM_ITEMS=32 EXANTE_DIR="$T/small" expect 0 $EXANTE --json ingest --source dump shard10.jsonl
+contains "$T/out" '"skipped":400'
 EXANTE_DIR="$T/small" expect 0 $EXANTE log verify
 # one writer at a time: a second ingest (or reevaluate) while one runs is refused at once with
 # the holder's pid, and loses nothing; the first one completes

@@ -85,9 +85,19 @@ expect 1 $EXANTE dups https://never.example/
 # (b) the other way round: the original first, the mirror rejected as its near-duplicate
 setup
 expect 0 $EXANTE -q ingest --source web orig.warc
+# (its band index as the previous build wrote it, manifest version 1: not used, rebuilt from
+# the near table, so the mirror is found as before; were it trusted, nothing would be)
+N="$EXANTE_DIR/near-112x14"
+[ -f "$N/manifest" ] && ok || bad "no band index saved"
+sed -n 2p "$N/manifest" > covered.line
+rm -f "$N"/run-*
+{ echo 'exante-dedup 1'; cat covered.line; echo 'run run-old001 0'; } > "$N/manifest"
+: > "$N/run-old001"
 expect 0 $EXANTE --json ingest --source mirrors mirror.jsonl other.jsonl
 contains "$T/out" '"near":1'
 is https://mirror.example/a "reject line:4 tdm-reserved 1"
+[ ! -e "$N/run-old001" ] && [ "$(head -n 1 "$N/manifest")" = "exante-dedup 2" ] && ok ||
+    bad "the version 1 band index was kept"
 is https://other.example/u "admit line:5 - -"
 expect 0 $EXANTE snapshot create s
 expect 0 $EXANTE --json snapshot show s
