@@ -421,7 +421,7 @@ section="$work/section.md"
     printf '| total on disk (ledger.db + indexes) | %s | %s | – | – |\n\n' \
         "$(div "$((SZ[base.db] + SZ[base.dedup] + SZ[base.urls]))" "${SZ[base.n]}" 1)" \
         "$(div "$((SZ[cur.db] + SZ[cur.dedup] + SZ[cur.urls] + SZ[cur.band]))" "${SZ[cur.n]}" 1)"
-    printf 'The band index holds %s keys (%s per item) in run files of %s bytes per key (an 8-byte band key and an 8-byte item id, the exact-duplicate index'"'"'s format): files %s.\n\n' \
+    printf 'The band index holds %s keys (%s per item) in run files of %s bytes per key, everything on disk counted (8-byte entries: 32 bits of the band key and a 32-bit item offset, under a directory of the keys'"'"' top 16 bits; run files v2, docs/FORMATS.md): files %s.\n\n' \
         "$(num "$band_keys")" "$(div "$band_keys" "${SZ[cur.n]}" 1)" "$(div "${SZ[cur.band]}" "$band_keys" 2)" "$band_files"
 
     printf '### Profile\n\n'

@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "fold.h"
 #include "near.h"
@@ -40,6 +42,17 @@ typedef struct entry {
     char utf8[16];                       /* their step-3 kinds and UTF-8 */
 } entry;
 
+/* a stretch through utf8proc (a base letter and its combining marks, mostly) and what it gave */
+#define STRETCHES 1024
+#define STRETCH_IN 15
+#define STRETCH_CPS 8
+typedef struct stretch {
+    unsigned char len, n;                 /* len 0: empty */
+    char in[STRETCH_IN];
+    unsigned char kind[STRETCH_CPS], olen[STRETCH_CPS];
+    char out[4 * STRETCH_CPS];
+} stretch;
+
 struct ex_norm {
     ex_fold fold;
     int fast;                   /* fold.ascii is as the shortcut needs (else all to utf8proc) */
@@ -47,6 +60,7 @@ struct ex_norm {
     utf8proc_int32_t *cp;       /* a stretch's code points */
     size_t cpcap;
     entry cache[CACHE];
+    stretch st[STRETCHES];
 };
 
 static int
@@ -137,10 +151,24 @@ put(ex_buf *out, int *space, int kd, const char *b, size_t n)
     out->len += n;
 }
 
-/* a stretch p[0..len) through utf8proc, appended to out; *space: a separator is pending */
+/* a stretch p[0..len) through utf8proc, appended to out; *space: a separator is pending.
+ * Short stretches are remembered with their code points' kinds and UTF-8 (what a stretch
+ * gives depends on its bytes alone; the pending space is put's): text with combining marks
+ * repeats the same few, each 4 to 5 times slower through utf8proc than replayed. */
 static int
 through_utf8proc(ex_norm *z, const unsigned char *p, size_t len, ex_buf *out, int *space)
 {
+    stretch *st = NULL;
+    if (len <= STRETCH_IN) {
+        st = &z->st[(uint32_t)(XXH3_64bits(p, len) >> 54) % STRETCHES];
+        if (st->len == len && memcmp(st->in, p, len) == 0) {
+            if (ex_buf_reserve(out, 4 * (size_t)st->n + 1) != EX_OK)
+                return EX_ENOMEM;
+            for (unsigned i = 0, off = 0; i < st->n; off += st->olen[i++])
+                put(out, space, st->kind[i], st->out + off, st->olen[i]);
+            return EX_OK;
+        }
+    }
     z->clean.len = 0;
     if (ex_buf_reserve(&z->clean, len) != EX_OK)
         return EX_ENOMEM;
@@ -160,9 +188,25 @@ through_utf8proc(ex_norm *z, const unsigned char *p, size_t len, ex_buf *out, in
         return m == UTF8PROC_ERROR_NOMEM ? EX_ENOMEM : EX_EINVAL;
     if (ex_buf_reserve(out, 4 * (size_t)m) != EX_OK) /* a space only ever replaces a separator */
         return EX_ENOMEM;
-    for (utf8proc_ssize_t i = 0; i < m; i++) {
+    if (st && m > STRETCH_CPS)
+        st = NULL;
+    if (st)
+        st->len = 0, st->n = 0;
+    for (utf8proc_ssize_t i = 0, off = 0; i < m; i++) {
         utf8proc_uint8_t e[4];
-        put(out, space, kind(z->cp[i]), (const char *)e, (size_t)utf8proc_encode_char(z->cp[i], e));
+        int kd = kind(z->cp[i]);
+        size_t n = (size_t)utf8proc_encode_char(z->cp[i], e);
+        put(out, space, kd, (const char *)e, n);
+        if (st) {
+            st->kind[i] = (unsigned char)kd, st->olen[i] = (unsigned char)n;
+            memcpy(st->out + off, e, n);
+            off += (utf8proc_ssize_t)n;
+        }
+    }
+    if (st) {
+        st->n = (unsigned char)m;
+        memcpy(st->in, p, len);
+        st->len = (unsigned char)len;
     }
     return EX_OK;
 }
@@ -206,6 +250,18 @@ next_cp(const unsigned char *p, size_t len, size_t *k)
 {
     utf8proc_int32_t c = p[0];
     *k = 1;
+    /* the two- and three-byte forms of text, decoded here: valid exactly when utf8proc says */
+    if (c >= 0xC2 && c <= 0xDF && len >= 2 && (p[1] & 0xC0) == 0x80) {
+        *k = 2;
+        return (c & 0x1F) << 6 | (p[1] & 0x3F);
+    }
+    if (c >= 0xE0 && c <= 0xEF && len >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+        utf8proc_int32_t d = (c & 0x0F) << 12 | (p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        if (d >= 0x800 && (d < 0xD800 || d > 0xDFFF)) {
+            *k = 3;
+            return d;
+        }
+    }
     if (c >= 0x80) {
         utf8proc_ssize_t r = utf8proc_iterate(p, (utf8proc_ssize_t)len, &c);
         if (r <= 0)
@@ -232,7 +288,8 @@ through_cache(ex_norm *z, const unsigned char *p, size_t len, ex_buf *out, int *
         if (out->cap - out->len < 24 && ex_buf_reserve(out, 24) != EX_OK)
             return EX_ENOMEM; /* 4 code points and their spaces */
         utf8proc_int32_t c = next_cp(p + at, len - at, &k);
-        if (!simple(z, c)) {
+        const entry *e = c < 0x80 ? NULL : lookup(z, c);
+        if (e && e->n == NOT_SIMPLE) {
             size_t end = at + k, k2;
             while (end < len && !simple(z, next_cp(p + end, len - end, &k2)))
                 end += k2;
@@ -248,7 +305,6 @@ through_cache(ex_norm *z, const unsigned char *p, size_t len, ex_buf *out, int *
             put(out, space, a == 0 ? DROP : a == ' ' ? SEP : KEEP, (const char *)&a, 1);
             continue;
         }
-        const entry *e = lookup(z, c);
         for (unsigned i = 0, off = 0; i < e->n; off += e->len[i++])
             put(out, space, e->kind[i], e->utf8 + off, e->len[i]);
     }
