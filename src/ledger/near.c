@@ -181,6 +181,8 @@ near_find(run *r, const uint8_t *fp, uint64_t self, near_hit *hits, size_t *n)
 {
     uint64_t keys[EX_NEAR_K_MAX];
     ex_near_bands_of(r->near, fp, keys);
+    for (unsigned j = 0; j < r->near_bands; j++) /* the bands' cache misses overlap */
+        ex_dedup_prefetch(r->bands, keys[j]);
     finding c = {r, fp, self, hits, 0, EX_OK};
     for (unsigned j = 0; j < r->near_bands && c.rc == EX_OK; j++) {
         int rc = EX_OK;
