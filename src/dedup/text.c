@@ -103,10 +103,11 @@ html_text(const uint8_t *p, size_t len, ex_buf *out)
                 continue;
             }
         }
-        if (p[i] != '<') {
-            size_t j = i + 1;
-            while (j < len && p[j] != '<' && p[j] != '&')
-                j++;
+        if (p[i] != '<') { /* text up to the next tag or reference, found by memchr */
+            const uint8_t *lt = memchr(p + i + 1, '<', len - i - 1);
+            size_t j = lt ? (size_t)(lt - p) : len;
+            const uint8_t *amp = memchr(p + i + 1, '&', j - i - 1);
+            j = amp ? (size_t)(amp - p) : j;
             rc = ex_buf_put(out, p + i, j - i);
             i = j;
             continue;
