@@ -107,6 +107,12 @@ ex_fold_init(ex_fold *f)
         else if (a != c)
             f->simd = 0;
     }
+    int pad = -1;
+    for (int c = 127; c >= 0 && pad < 0; c--)
+        if (f->ascii[c] == 0)
+            pad = c;
+    f->pad = (unsigned char)(pad < 0 ? 0 : pad);
+    f->simd &= pad >= 0;
     memset(f->pack, 0, sizeof f->pack);
     for (unsigned m = 0; m < 256; m++)
         for (unsigned b = 0, n = 0; b < 8; b++)
@@ -126,8 +132,17 @@ ex_fold_run(const ex_fold *f, const unsigned char *p, size_t len, ex_buf *out, i
         *o++ = ' ';
     size_t done = 0;
 #if SIMD
-    if (f->simd)
+    if (f->simd) {
         done = run_avx2(f, p, len, &o, &last);
+        if (done < len) { /* the last bytes padded to 16 with one that is dropped: short runs,
+                           * between non-ASCII letters, are most of some texts' */
+            unsigned char t[16];
+            memset(t, f->pad, sizeof t);
+            memcpy(t, p + done, len - done);
+            run_avx2(f, t, sizeof t, &o, &last);
+            done = len;
+        }
+    }
 #endif
     run(f, p + done, len - done, &o, &last);
     *space = !last && o != out->data; /* a space written last is pending again */

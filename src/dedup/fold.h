@@ -10,6 +10,7 @@ typedef struct ex_fold {
     unsigned char ascii[128];
     int simd; /* 16 bytes at a time: the CPU has AVX2, and a kept byte is itself or itself + 32 */
     unsigned char drop[16], sep[16], up[16]; /* by low nibble, a bit per high nibble */
+    unsigned char pad; /* a byte the table drops: a run's last bytes are padded to 16 with it */
     unsigned char pack[256][8]; /* by a mask of 8 bytes, the indexes of those kept */
 } ex_fold;
 
