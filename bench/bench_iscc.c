@@ -157,9 +157,7 @@ gen(items *it, size_t mb, unsigned pct)
 static double
 cpu_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static void

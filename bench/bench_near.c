@@ -55,9 +55,7 @@ typedef struct best {
 static double
 cpu_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void

@@ -43,9 +43,7 @@ typedef struct items {
 static double
 cpu_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static int

@@ -18,6 +18,16 @@ now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds so far of this process (CLOCK_PROCESS_CPUTIME_ID) or of the calling thread
+ * (CLOCK_THREAD_CPUTIME_ID) */
+static inline double
+cpu_seconds(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* peak resident set size of this process, MiB (Linux reports KiB) */
 static inline double
 peak_rss_mib(void)

@@ -3,6 +3,7 @@
 #ifndef EX_T_H
 #define EX_T_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,18 @@ static int t_checks, t_failures;
 #define T_SAMPLE 1
 #endif
 #define T_RUNS(n) ((n) / T_SAMPLE > 0 ? (n) / T_SAMPLE : 1)
+
+/* xorshift64: the tests' random numbers, the same sequence on every run (a test may set
+ * t_rng first for a sequence of its own) */
+static uint64_t t_rng = 0x243F6A8885A308D3ULL;
+static inline uint64_t
+t_rnd(void)
+{
+    t_rng ^= t_rng << 13;
+    t_rng ^= t_rng >> 7;
+    t_rng ^= t_rng << 17;
+    return t_rng;
+}
 
 #define CHECK(cond)                                                                          \
     do {                                                                                     \

@@ -12,15 +12,6 @@
 
 #include "dedup/dedup.h"
 
-static uint64_t s = 0x9E3779B97F4A7C15ULL;
-static uint64_t
-rnd(void)
-{
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-}
 
 typedef struct want {
     uint64_t id; /* the id the caller accepts */
@@ -66,7 +57,7 @@ bad_manifests(void)
     }
     static uint64_t k[100];
     for (int i = 0; i < 100; i++)
-        k[i] = rnd() | 1;
+        k[i] = t_rnd() | 1;
     for (size_t c = 0; c < sizeof bad / sizeof *bad; c++) {
         ex_dedup *t;
         ex_err e = {0};
@@ -160,10 +151,10 @@ mem_items(void)
     size_t runs = 99;
     CHECK_RC(ex_dedup_open(dir, 0, &t, &e), EX_OK);
     for (int i = 0; i < 16; i++)
-        CHECK_RC(ex_dedup_put(t, rnd() | 1, (uint64_t)i + 1, &e), EX_OK);
+        CHECK_RC(ex_dedup_put(t, t_rnd() | 1, (uint64_t)i + 1, &e), EX_OK);
     ex_dedup_stats(t, NULL, &runs, NULL);
     CHECK(runs == 0);
-    CHECK_RC(ex_dedup_put(t, rnd() | 1, 17, &e), EX_OK); /* the 17th: the 16 go to a run */
+    CHECK_RC(ex_dedup_put(t, t_rnd() | 1, 17, &e), EX_OK); /* the 17th: the 16 go to a run */
     ex_dedup_stats(t, NULL, &runs, NULL);
     CHECK(runs == 1);
     ex_dedup_close(t);
@@ -184,7 +175,7 @@ main(void)
     enum { N = 60000 };
     static uint64_t keys[N];
     for (int i = 0; i < N; i++) {
-        keys[i] = (rnd() | 1) & (i % 97 == 0 ? 0xffffff0000000001ULL : ~0ULL);
+        keys[i] = (t_rnd() | 1) & (i % 97 == 0 ? 0xffffff0000000001ULL : ~0ULL);
         CHECK_RC(ex_dedup_put(d, keys[i], (uint64_t)i + 1, &e), EX_OK);
     }
     /* prefix collisions: a second id under an existing key */
@@ -207,7 +198,7 @@ main(void)
     /* keys never put, and ids the caller rejects, are not found */
     for (int i = 0; i < 20000; i++) {
         want none = {0};
-        if (ex_dedup_find(d, rnd() | 1, same, &none, &rc) != 0 || rc != EX_OK)
+        if (ex_dedup_find(d, t_rnd() | 1, same, &none, &rc) != 0 || rc != EX_OK)
             misses++;
     }
     want bad = {12345678};
@@ -227,13 +218,13 @@ main(void)
         size_t most = 0, r3;
         int lost = 0;
         for (int i = 0; i < M; i++) {
-            k3[i] = rnd() | 1;
+            k3[i] = t_rnd() | 1;
             if (ex_dedup_put(t, k3[i], (uint64_t)i + 1, &e) != EX_OK)
                 lost++;
             ex_dedup_stats(t, NULL, &r3, NULL);
             most = r3 > most ? r3 : most;
             if (i % 997 == 0) { /* an earlier key, wherever it is now */
-                int j = (int)(rnd() % (uint64_t)(i + 1));
+                int j = (int)(t_rnd() % (uint64_t)(i + 1));
                 want w = {(uint64_t)j + 1};
                 if (ex_dedup_find(t, k3[j], same, &w, &rc) != (uint64_t)j + 1 || rc != EX_OK)
                     lost++;

@@ -13,15 +13,6 @@
 
 #include "dedup/dedup_internal.h"
 
-static uint64_t s = 0x243F6A8885A308D3ULL;
-static uint64_t
-rnd(void)
-{
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-}
 
 /* ---- the reference: every (key, id) put, and the candidates a probe is shown ---- */
 
@@ -94,7 +85,7 @@ same_candidates(ex_dedup *d, const pair *ref, size_t n, uint64_t key)
 static uint64_t
 neighbour(uint64_t key, unsigned which)
 {
-    uint64_t k = which == 0 ? key ^ (1 + rnd() % 0xffff) : key ^ (1ULL << (16 + which % 48));
+    uint64_t k = which == 0 ? key ^ (1 + t_rnd() % 0xffff) : key ^ (1ULL << (16 + which % 48));
     return k ? k : 1;
 }
 
@@ -115,21 +106,21 @@ against_reference(size_t mem)
     CHECK_RC(ex_dedup_open(dir, mem, &d, &e), EX_OK);
     int bad = 0;
     for (size_t i = 0; i < N; i++) {
-        uint64_t r = rnd() % 16, key;
+        uint64_t r = t_rnd() % 16, key;
         if (i == 0 || r >= 6)
-            key = rnd() | 1; /* new */
+            key = t_rnd() | 1; /* new */
         else if (r < 2) /* an earlier key: a second id for it */
-            key = ref[rnd() % i].key;
+            key = ref[t_rnd() % i].key;
         else /* an earlier key's neighbour: the same top 48 bits, or one bit of them flipped */
-            key = neighbour(ref[rnd() % i].key, r < 4 ? 0 : (unsigned)rnd());
+            key = neighbour(ref[t_rnd() % i].key, r < 4 ? 0 : (unsigned)t_rnd());
         ref[i] = (pair){key, i + 1};
         CHECK_RC(ex_dedup_put(d, key, i + 1, &e), EX_OK);
         if (i % 101 == 0) { /* an earlier key, and a neighbour of it, wherever they are now */
             memcpy(sorted, ref, (i + 1) * sizeof *ref);
             qsort(sorted, i + 1, sizeof *sorted, cmp_pair48);
-            uint64_t k = ref[rnd() % (i + 1)].key;
+            uint64_t k = ref[t_rnd() % (i + 1)].key;
             bad += !same_candidates(d, sorted, i + 1, k);
-            bad += !same_candidates(d, sorted, i + 1, neighbour(k, (unsigned)rnd()));
+            bad += !same_candidates(d, sorted, i + 1, neighbour(k, (unsigned)t_rnd()));
         }
     }
     memcpy(sorted, ref, sizeof ref);
@@ -142,7 +133,7 @@ against_reference(size_t mem)
             bad += !same_candidates(d, sorted, N, ref[i].key);
             bad += !same_candidates(d, sorted, N, neighbour(ref[i].key, 0));
             bad += !same_candidates(d, sorted, N, neighbour(ref[i].key, (unsigned)i));
-            bad += !same_candidates(d, sorted, N, rnd() | 1);
+            bad += !same_candidates(d, sorted, N, t_rnd() | 1);
         }
         if (pass == 0) { /* saved, and loaded into a new index */
             CHECK_RC(ex_dedup_save(d, N, 77, &e), EX_OK);
@@ -215,7 +206,7 @@ low_bits(void)
         c = (seen){.n = 0}; /* bit 16 is compared */
         CHECK(ex_dedup_find(d, a ^ 0x10000, collect, &c, &rc) == 0 && c.n == 0);
         for (uint64_t i = 0; where == 0 && i < 16; i++)
-            CHECK_RC(ex_dedup_put(d, rnd() | 1, 100 + i, &e), EX_OK);
+            CHECK_RC(ex_dedup_put(d, t_rnd() | 1, 100 + i, &e), EX_OK);
     }
     CHECK_RC(ex_dedup_save(d, 0, 0, &e), EX_OK);
     uint64_t id, cov, ck;
@@ -246,7 +237,7 @@ wide_ids(void)
     CHECK_RC(ex_dedup_open(dir, 16, &d, &e), EX_OK);
     /* one spill of ids 1..8 and 2^33 + 1..8: two runs */
     for (int i = 0; i < 17; i++) {
-        key[i] = rnd() | 1;
+        key[i] = t_rnd() | 1;
         idv[i] = i % 2 ? (1ULL << 33) + (uint64_t)i : (uint64_t)i + 1;
         CHECK_RC(ex_dedup_put(d, key[i], idv[i], &e), EX_OK);
     }
@@ -256,7 +247,7 @@ wide_ids(void)
      * merge among themselves */
     size_t most = 0;
     for (int i = 17; i < M; i++) {
-        key[i] = rnd() | 1;
+        key[i] = t_rnd() | 1;
         idv[i] = i % 2 ? (1ULL << 33) + (uint64_t)i : (uint64_t)i + 1;
         CHECK_RC(ex_dedup_put(d, key[i], idv[i], &e), EX_OK);
         ex_dedup_stats(d, NULL, &runs, NULL);
@@ -279,7 +270,7 @@ wide_ids(void)
      * in one run, so none are merged, and all are found */
     CHECK_RC(ex_dedup_open(dir, 16, &d, &e), EX_OK);
     for (int i = 0; i < 64; i++) {
-        key[i] = rnd() | 1;
+        key[i] = t_rnd() | 1;
         idv[i] = (uint64_t)(i / 16) * (1ULL << 31) + (uint64_t)i + 1;
         CHECK_RC(ex_dedup_put(d, key[i], idv[i], &e), EX_OK);
     }
@@ -302,7 +293,7 @@ wide_ids(void)
      * runs stay as they are, and the last three spills (at the 48th and 64th put, and at the
      * save) wait for a fourth: six runs */
     for (int i = 0; i < 80; i++)
-        CHECK_RC(ex_dedup_put(d, rnd() | 1, 3 * (1ULL << 31) + 100 + (uint64_t)i, &e), EX_OK);
+        CHECK_RC(ex_dedup_put(d, t_rnd() | 1, 3 * (1ULL << 31) + 100 + (uint64_t)i, &e), EX_OK);
     CHECK_RC(ex_dedup_save(d, 9, 9, &e), EX_OK);
     ex_dedup_stats(d, NULL, &runs, NULL);
     CHECK(runs == 6 && run_files(dir) == 6);
@@ -357,7 +348,7 @@ damaged(void)
     }
     uint64_t k[100];
     for (int i = 0; i < 100; i++)
-        k[i] = rnd() | 1;
+        k[i] = t_rnd() | 1;
     for (int c = 0; c < CASES; c++) {
         name[0] = 0;
         CHECK(saved_index(dir, k, name));

@@ -305,21 +305,11 @@ test_arguments(void)
 
 /* ---- the fast paths against the references ------------------------------------------------ */
 
-static uint64_t rng = 0x243F6A8885A308D3ull;
-
-static uint64_t
-rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 static unsigned
 pick(unsigned n)
 {
-    return (unsigned)(rnd() % n);
+    return (unsigned)(t_rnd() % n);
 }
 
 /* the filter of step 5, as the general category says */
@@ -647,7 +637,7 @@ test_mod61(void)
     x[n++] = UINT64_MAX, x[n++] = UINT64_MAX - 1, x[n++] = UINT64_MAX - 7, x[n++] = UINT64_MAX - 8;
     x[n++] = UINT64_C(1) << 63, x[n++] = (UINT64_C(1) << 63) - 1;
     while (n < 256)
-        x[n++] = pick(2) ? rnd() : rnd() | (m & ~UINT64_C(7)); /* near the top of a residue */
+        x[n++] = pick(2) ? t_rnd() : t_rnd() | (m & ~UINT64_C(7)); /* near the top of a residue */
     uint32_t want[256], got[256];
     ex_iscc_mod61_lo32(EX_ISCC_IMPL_REF, x, n, want);
     for (size_t i = 0; i < n; i++)
@@ -674,12 +664,12 @@ test_minhash(void)
         unsigned mode = it % 5;
         for (unsigned i = 0; i < EX_ISCC_PERMS; i++)
             start[i] = mode == 0   ? UINT32_MAX
-                       : mode == 1 ? (uint32_t)rnd()
+                       : mode == 1 ? (uint32_t)t_rnd()
                        : mode == 2 ? UINT32_MAX - pick(20)   /* around the filter's top */
                        : mode == 3 ? (uint32_t)pick(1 << 20) /* small: few candidates */
-                                   : (pick(2) ? UINT32_MAX : (uint32_t)rnd());
+                                   : (pick(2) ? UINT32_MAX : (uint32_t)t_rnd());
         for (size_t k = 0; k < n; k++) {
-            f[k] = (uint32_t)rnd();
+            f[k] = (uint32_t)t_rnd();
             uint32_t alo = (uint32_t)ex_iscc_mpa[k % EX_ISCC_PERMS];
             if (pick(4) == 0 && (alo & 1)) {
                 /* a f + b = target (mod 2^32) for permutation k % 64 */
