@@ -1,0 +1,225 @@
+/* block.c - a batch's records as one zstd frame with an offset table (block.h). */
+#include "store/block.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+struct ex_block_dec {
+    ZSTD_DCtx *z;
+    unsigned char *buf; /* the content of the last block opened */
+    size_t cap;
+    size_t n;                  /* records; 0 when no block is open */
+    const unsigned char *offs; /* n + 1 little-endian offsets, in buf */
+    const unsigned char *area; /* the record area, in buf */
+};
+
+static void
+put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Feed len bytes to the frame being written into out (which has room for the whole frame). */
+static int
+feed(ZSTD_CCtx *c, ZSTD_outBuffer *o, const void *p, size_t len, ZSTD_EndDirective end) {
+    ZSTD_inBuffer in = {p, len, 0};
+    for (;;) {
+        size_t left = ZSTD_compressStream2(c, o, &in, end);
+        if (ZSTD_isError(left))
+            return EX_ENOMEM; /* parameters were checked: only an allocation can fail */
+        if (end == ZSTD_e_end ? left == 0 : in.pos == in.size)
+            return EX_OK;
+        if (o->pos == o->size)
+            return EX_ENOMEM; /* cannot happen with a compressBound-sized output */
+    }
+}
+
+int
+ex_block_build(const void *const *recs, const size_t *lens, size_t n, int level, ex_buf *out) {
+    if (n == 0 || n > EX_BLOCK_MAX_RECORDS || level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+        return EX_EINVAL;
+    size_t head = EX_BLOCK_HEADER_BYTES + 4 * (n + 1), total = head;
+    for (size_t i = 0; i < n; i++) {
+        if (lens[i] > EX_BLOCK_MAX_BYTES - total)
+            return EX_EINVAL;
+        total += lens[i];
+    }
+    if (total > EX_BLOCK_MAX_BYTES)
+        return EX_EINVAL;
+
+    int rc = EX_ENOMEM;
+    unsigned char *hdr = malloc(head);
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    size_t bound = ZSTD_compressBound(total), was = out->len;
+    if (!hdr || !c || ex_buf_reserve(out, bound) != EX_OK)
+        goto out;
+    memcpy(hdr, EX_BLOCK_MAGIC, 4);
+    put32(hdr + 4, EX_BLOCK_VERSION);
+    put32(hdr + 8, (uint32_t)n);
+    uint32_t off = 0;
+    put32(hdr + 12, 0);
+    for (size_t i = 0; i < n; i++) {
+        off += (uint32_t)lens[i]; /* total <= EX_BLOCK_MAX_BYTES: no overflow */
+        put32(hdr + 16 + 4 * i, off);
+    }
+    /* the pledged size puts the content size in the frame header; the checksum makes a
+     * damaged block fail to open rather than open to other bytes */
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c, total)))
+        goto out;
+    ZSTD_outBuffer o = {out->data + out->len, bound, 0};
+    if ((rc = feed(c, &o, hdr, head, ZSTD_e_continue)) != EX_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] && (rc = feed(c, &o, recs[i], lens[i], ZSTD_e_continue)) != EX_OK)
+            goto out;
+    if ((rc = feed(c, &o, NULL, 0, ZSTD_e_end)) != EX_OK)
+        goto out;
+    out->len += o.pos;
+out:
+    if (rc != EX_OK)
+        out->len = was;
+    ZSTD_freeCCtx(c);
+    free(hdr);
+    return rc;
+}
+
+int
+ex_block_dec_new(ex_block_dec **out) {
+    ex_block_dec *d = calloc(1, sizeof *d);
+    if (!d || !(d->z = ZSTD_createDCtx())) {
+        free(d);
+        return EX_ENOMEM;
+    }
+    *out = d;
+    return EX_OK;
+}
+
+void
+ex_block_dec_free(ex_block_dec *d) {
+    if (!d)
+        return;
+    ZSTD_freeDCtx(d->z);
+    free(d->buf);
+    free(d);
+}
+
+/* Check the frame around the content: one zstd frame, its size and checksum declared, nothing
+ * after it. *size gets the content size. */
+static int
+check_frame(const unsigned char *b, size_t len, size_t *size, ex_err *err) {
+    if (len < 5 || get32(b) != ZSTD_MAGICNUMBER)
+        return ex_fail(err, EX_EFORMAT, "damaged block: not a zstd frame");
+    /* byte 4 is the frame header descriptor; bit 2: a checksum ends the frame */
+    if (!(b[4] & 4))
+        return ex_fail(err, EX_EFORMAT, "damaged block: the frame has no checksum");
+    unsigned long long cs = ZSTD_getFrameContentSize(b, len);
+    if (cs == ZSTD_CONTENTSIZE_ERROR)
+        return ex_fail(err, EX_EFORMAT, "damaged block: truncated frame header");
+    if (cs == ZSTD_CONTENTSIZE_UNKNOWN)
+        return ex_fail(err, EX_EFORMAT, "damaged block: the frame does not say its size");
+    if (cs > EX_BLOCK_MAX_BYTES)
+        return ex_fail(err, EX_EFORMAT, "damaged block: it says it holds %llu bytes, over %u", cs,
+                       EX_BLOCK_MAX_BYTES);
+    size_t flen = ZSTD_findFrameCompressedSize(b, len);
+    if (ZSTD_isError(flen))
+        return ex_fail(err, EX_EFORMAT, "damaged block: %s", ZSTD_getErrorName(flen));
+    if (flen != len)
+        return ex_fail(err, EX_EFORMAT, "damaged block: %zu bytes after its frame", len - flen);
+    *size = (size_t)cs;
+    return EX_OK;
+}
+
+/* Check the content's header and offset table (size bytes in d->buf) and point d at them. */
+static int
+check_content(ex_block_dec *d, size_t size, ex_err *err) {
+    const unsigned char *b = d->buf;
+    if (size < EX_BLOCK_HEADER_BYTES + 4)
+        return ex_fail(err, EX_EFORMAT, "damaged block: %zu bytes, too short for its header", size);
+    if (memcmp(b, EX_BLOCK_MAGIC, 4) != 0)
+        return ex_fail(err, EX_EFORMAT, "damaged block: bad magic");
+    uint32_t version = get32(b + 4), n = get32(b + 8);
+    if (version != EX_BLOCK_VERSION)
+        return ex_fail(err, EX_EFORMAT,
+                       "block version %u, which this exante does not read (written by a newer "
+                       "version?)",
+                       version);
+    if (n == 0 || n > EX_BLOCK_MAX_RECORDS)
+        return ex_fail(err, EX_EFORMAT, "damaged block: %u records (1 to %u allowed)", n,
+                       EX_BLOCK_MAX_RECORDS);
+    size_t head = EX_BLOCK_HEADER_BYTES + 4 * ((size_t)n + 1);
+    if (head > size)
+        return ex_fail(err, EX_EFORMAT,
+                       "damaged block: an offset table of %u records does not fit in %zu bytes", n,
+                       size);
+    const unsigned char *offs = b + EX_BLOCK_HEADER_BYTES;
+    if (get32(offs) != 0)
+        return ex_fail(err, EX_EFORMAT, "damaged block: the first offset is not 0");
+    uint32_t prev = 0;
+    for (uint32_t i = 1; i <= n; i++) {
+        uint32_t o = get32(offs + 4 * (size_t)i);
+        if (o < prev)
+            return ex_fail(err, EX_EFORMAT,
+                           "damaged block: offset %u (%u) is before offset %u "
+                           "(%u)",
+                           i, o, i - 1, prev);
+        prev = o;
+    }
+    if (prev != size - head)
+        return ex_fail(err, EX_EFORMAT,
+                       "damaged block: its records end at %u, its record area is %zu bytes", prev,
+                       size - head);
+    d->offs = offs;
+    d->area = b + head;
+    d->n = n;
+    return EX_OK;
+}
+
+int
+ex_block_open(ex_block_dec *d, const void *data, size_t len, ex_err *err) {
+    d->n = 0;
+    size_t size = 0;
+    int rc = check_frame(data, len, &size, err);
+    if (rc != EX_OK)
+        return rc;
+    if (d->cap < size + 1) {
+        unsigned char *b = realloc(d->buf, size + 1);
+        if (!b)
+            return ex_fail(err, EX_ENOMEM, "out of memory");
+        d->buf = b;
+        d->cap = size + 1;
+    }
+    /* one pass into a buffer of the declared size: zstd checks the size and the checksum */
+    size_t got = ZSTD_decompressDCtx(d->z, d->buf, size, data, len);
+    if (ZSTD_isError(got))
+        return ex_fail(err, EX_EFORMAT, "damaged block: %s", ZSTD_getErrorName(got));
+    if (got != size)
+        return ex_fail(err, EX_EFORMAT, "damaged block: %zu bytes, not the %zu it says", got, size);
+    d->buf[size] = 0;
+    return check_content(d, size, err);
+}
+
+size_t
+ex_block_count(const ex_block_dec *d) {
+    return d->n;
+}
+
+int
+ex_block_get(const ex_block_dec *d, size_t i, const void **rec, size_t *len) {
+    if (i >= d->n)
+        return EX_ERANGE;
+    uint32_t a = get32(d->offs + 4 * i), b = get32(d->offs + 4 * (i + 1));
+    *rec = d->area + a;
+    *len = b - a;
+    return EX_OK;
+}
