@@ -15,7 +15,8 @@ struct ex_block_dec {
 };
 
 static void
-put32(unsigned char *p, uint32_t v) {
+put32(unsigned char *p, uint32_t v)
+{
     p[0] = (unsigned char)v;
     p[1] = (unsigned char)(v >> 8);
     p[2] = (unsigned char)(v >> 16);
@@ -23,13 +24,15 @@ put32(unsigned char *p, uint32_t v) {
 }
 
 static uint32_t
-get32(const unsigned char *p) {
+get32(const unsigned char *p)
+{
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Feed len bytes to the frame being written into out (which has room for the whole frame). */
 static int
-feed(ZSTD_CCtx *c, ZSTD_outBuffer *o, const void *p, size_t len, ZSTD_EndDirective end) {
+feed(ZSTD_CCtx *c, ZSTD_outBuffer *o, const void *p, size_t len, ZSTD_EndDirective end)
+{
     ZSTD_inBuffer in = {p, len, 0};
     for (;;) {
         size_t left = ZSTD_compressStream2(c, o, &in, end);
@@ -43,7 +46,8 @@ feed(ZSTD_CCtx *c, ZSTD_outBuffer *o, const void *p, size_t len, ZSTD_EndDirecti
 }
 
 int
-ex_block_build(const void *const *recs, const size_t *lens, size_t n, int level, ex_buf *out) {
+ex_block_build(const void *const *recs, const size_t *lens, size_t n, int level, ex_buf *out)
+{
     if (n == 0 || n > EX_BLOCK_MAX_RECORDS || level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
         return EX_EINVAL;
     size_t head = EX_BLOCK_HEADER_BYTES + 4 * (n + 1), total = head;
@@ -95,7 +99,8 @@ out:
 }
 
 int
-ex_block_dec_new(ex_block_dec **out) {
+ex_block_dec_new(ex_block_dec **out)
+{
     ex_block_dec *d = calloc(1, sizeof *d);
     if (!d || !(d->z = ZSTD_createDCtx())) {
         free(d);
@@ -106,7 +111,8 @@ ex_block_dec_new(ex_block_dec **out) {
 }
 
 void
-ex_block_dec_free(ex_block_dec *d) {
+ex_block_dec_free(ex_block_dec *d)
+{
     if (!d)
         return;
     ZSTD_freeDCtx(d->z);
@@ -117,7 +123,8 @@ ex_block_dec_free(ex_block_dec *d) {
 /* Check the frame around the content: one zstd frame, its size and checksum declared, nothing
  * after it. *size gets the content size. */
 static int
-check_frame(const unsigned char *b, size_t len, size_t *size, ex_err *err) {
+check_frame(const unsigned char *b, size_t len, size_t *size, ex_err *err)
+{
     if (len < 5 || get32(b) != ZSTD_MAGICNUMBER)
         return ex_fail(err, EX_EFORMAT, "damaged block: not a zstd frame");
     /* byte 4 is the frame header descriptor; bit 2: a checksum ends the frame */
@@ -142,7 +149,8 @@ check_frame(const unsigned char *b, size_t len, size_t *size, ex_err *err) {
 
 /* Check the content's header and offset table (size bytes in d->buf) and point d at them. */
 static int
-check_content(ex_block_dec *d, size_t size, ex_err *err) {
+check_content(ex_block_dec *d, size_t size, ex_err *err)
+{
     const unsigned char *b = d->buf;
     if (size < EX_BLOCK_HEADER_BYTES + 4)
         return ex_fail(err, EX_EFORMAT, "damaged block: %zu bytes, too short for its header", size);
@@ -186,7 +194,8 @@ check_content(ex_block_dec *d, size_t size, ex_err *err) {
 }
 
 int
-ex_block_open(ex_block_dec *d, const void *data, size_t len, ex_err *err) {
+ex_block_open(ex_block_dec *d, const void *data, size_t len, ex_err *err)
+{
     d->n = 0;
     size_t size = 0;
     int rc = check_frame(data, len, &size, err);
@@ -210,12 +219,14 @@ ex_block_open(ex_block_dec *d, const void *data, size_t len, ex_err *err) {
 }
 
 size_t
-ex_block_count(const ex_block_dec *d) {
+ex_block_count(const ex_block_dec *d)
+{
     return d->n;
 }
 
 int
-ex_block_get(const ex_block_dec *d, size_t i, const void **rec, size_t *len) {
+ex_block_get(const ex_block_dec *d, size_t i, const void **rec, size_t *len)
+{
     if (i >= d->n)
         return EX_ERANGE;
     uint32_t a = get32(d->offs + 4 * i), b = get32(d->offs + 4 * (i + 1));

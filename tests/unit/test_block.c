@@ -18,7 +18,8 @@ typedef struct recs {
 } recs;
 
 static void
-recs_free(recs *r) {
+recs_free(recs *r)
+{
     for (size_t i = 0; i < r->n; i++)
         free(r->p[i]);
     free(r->p);
@@ -27,7 +28,8 @@ recs_free(recs *r) {
 
 /* n records of len(i) bytes; text-like (JSON-ish, compressible) or random bytes */
 static recs
-recs_make(size_t n, size_t (*len)(size_t), int random) {
+recs_make(size_t n, size_t (*len)(size_t), int random)
+{
     recs r = {n, calloc(n, sizeof *r.p), calloc(n, sizeof *r.len)};
     for (size_t i = 0; i < n; i++) {
         r.len[i] = len(i);
@@ -41,38 +43,44 @@ recs_make(size_t n, size_t (*len)(size_t), int random) {
 }
 
 static size_t
-len_one_json(size_t i) {
+len_one_json(size_t i)
+{
     (void)i;
     return 350;
 }
 
 static size_t
-len_zero(size_t i) {
+len_zero(size_t i)
+{
     (void)i;
     return 0;
 }
 
 static size_t
-len_some_zero(size_t i) {
+len_some_zero(size_t i)
+{
     return i % 3 == 1 ? 0 : 100 + i % 400;
 }
 
 /* random sizes: mostly small, some up to 256 KiB */
 static size_t
-len_random(size_t i) {
+len_random(size_t i)
+{
     (void)i;
     uint64_t r = t_rnd();
     return r % 8 == 0 ? (size_t)(r >> 8) % (256u << 10) : (size_t)(r >> 8) % 2000;
 }
 
 static int
-build(const recs *r, int level, ex_buf *out) {
+build(const recs *r, int level, ex_buf *out)
+{
     return ex_block_build((const void *const *)r->p, r->len, r->n, level, out);
 }
 
 /* d holds exactly r's records */
 static int
-holds(const ex_block_dec *d, const recs *r) {
+holds(const ex_block_dec *d, const recs *r)
+{
     if (ex_block_count(d) != r->n)
         return 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -88,7 +96,8 @@ holds(const ex_block_dec *d, const recs *r) {
 }
 
 static void
-roundtrip(const char *what, const recs *r, int level) {
+roundtrip(const char *what, const recs *r, int level)
+{
     ex_buf b = {0};
     ex_block_dec *d;
     ex_err e = {0};
@@ -105,7 +114,8 @@ roundtrip(const char *what, const recs *r, int level) {
 
 /* a zstd frame of content, with or without its checksum and content size */
 static void
-frame(const void *content, size_t len, int checksum, int size, ex_buf *out) {
+frame(const void *content, size_t len, int checksum, int size, ex_buf *out)
+{
     ZSTD_CCtx *c = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum);
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, size);
@@ -126,7 +136,8 @@ frame(const void *content, size_t len, int checksum, int size, ex_buf *out) {
 }
 
 static void
-le32(unsigned char *p, uint32_t v) {
+le32(unsigned char *p, uint32_t v)
+{
     for (int i = 0; i < 4; i++)
         p[i] = (unsigned char)(v >> 8 * i);
 }
@@ -134,7 +145,8 @@ le32(unsigned char *p, uint32_t v) {
 /* block content by hand: magic, version, n, the given offsets (count of them), area bytes */
 static size_t
 content(unsigned char *buf, const char *magic, uint32_t version, uint32_t n, const uint32_t *offs,
-        size_t noffs, size_t area) {
+        size_t noffs, size_t area)
+{
     memcpy(buf, magic, 4);
     le32(buf + 4, version);
     le32(buf + 8, n);
@@ -149,7 +161,8 @@ content(unsigned char *buf, const char *magic, uint32_t version, uint32_t n, con
 /* data is refused with EX_EFORMAT, a message containing want, and leaves d with no block */
 static void
 refused_(ex_block_dec *d, const void *data, size_t len, const char *want, const char *what,
-         int line) {
+         int line)
+{
     ex_err e = {0};
     int rc = ex_block_open(d, data, len, &e);
     t_checks++;
@@ -172,7 +185,8 @@ enum { NBAD = 16 };
 
 /* the hand-made and damaged blocks; good is a valid block of several records */
 static void
-bads(const ex_buf *good, bad out[NBAD]) {
+bads(const ex_buf *good, bad out[NBAD])
+{
     static unsigned char c[4096];
     size_t k = 0, len;
 #define BAD(nm, w) (out[k].name = nm, out[k].want = w, out[k].data = (ex_buf){0}, &out[k++].data)
@@ -225,7 +239,8 @@ bads(const ex_buf *good, bad out[NBAD]) {
 /* ---- tests -------------------------------------------------------------------------------- */
 
 static void
-test_roundtrips(void) {
+test_roundtrips(void)
+{
     static const int levels[] = {1, 19};
     for (int l = 0; l < 2; l++) {
         recs r = recs_make(1, len_one_json, 0);
@@ -273,7 +288,8 @@ test_roundtrips(void) {
 }
 
 static void
-test_build_refuses(void) {
+test_build_refuses(void)
+{
     ex_buf b = {0};
     ex_buf_puts(&b, "kept");
     const void *p[] = {"x"};
@@ -308,7 +324,8 @@ test_build_refuses(void) {
 }
 
 static void
-test_damage(void) {
+test_damage(void)
+{
     recs r = recs_make(40, len_one_json, 0);
     ex_buf good = {0};
     CHECK_RC(build(&r, 1, &good), EX_OK);
@@ -389,7 +406,8 @@ test_damage(void) {
 }
 
 static void
-test_reuse(void) {
+test_reuse(void)
+{
     recs big = recs_make(500, len_random, 1), small = recs_make(3, len_some_zero, 0);
     ex_buf a = {0}, b = {0};
     CHECK_RC(build(&big, 1, &a), EX_OK);
@@ -425,7 +443,8 @@ test_reuse(void) {
 /* ---- the fuzz seed corpus ----------------------------------------------------------------- */
 
 static int
-write_file(const char *dir, const char *name, const void *data, size_t len) {
+write_file(const char *dir, const char *name, const void *data, size_t len)
+{
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
@@ -437,7 +456,8 @@ write_file(const char *dir, const char *name, const void *data, size_t len) {
 }
 
 static int
-corpus(const char *dir) {
+corpus(const char *dir)
+{
     int fails = 0;
     struct {
         const char *name;
@@ -473,7 +493,8 @@ corpus(const char *dir) {
 }
 
 int
-main(int argc, char **argv) {
+main(int argc, char **argv)
+{
     if (argc == 3 && strcmp(argv[1], "--corpus") == 0)
         return corpus(argv[2]);
     test_roundtrips();
