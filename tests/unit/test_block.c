@@ -432,6 +432,25 @@ test_reuse(void)
     }
     CHECK_RC(ex_block_open(d, b.data, b.len, NULL), EX_OK);
     CHECK(holds(d, &small));
+
+    /* an encoder reused across blocks, and after a refused one, writes what a fresh one does */
+    ex_block_enc *e;
+    CHECK_RC(ex_block_enc_new(&e), EX_OK);
+    ex_buf c = {0};
+    for (int round = 0; round < 2; round++) {
+        c.len = 0;
+        CHECK_RC(ex_block_enc_build(e, (const void *const *)big.p, big.len, big.n, 1, &c), EX_OK);
+        CHECK(c.len == a.len && memcmp(c.data, a.data, a.len) == 0);
+        CHECK_RC(ex_block_enc_build(e, (const void *const *)big.p, big.len, 0, 1, &c), EX_EINVAL);
+        CHECK_RC(ex_block_enc_build(e, (const void *const *)small.p, small.len, small.n, 1, &c),
+                 EX_OK);
+        CHECK(c.len == a.len + b.len && memcmp(c.data + a.len, b.data, b.len) == 0);
+        CHECK_RC(ex_block_open(d, c.data + a.len, b.len, NULL), EX_OK);
+        CHECK(holds(d, &small));
+    }
+    ex_block_enc_free(e);
+    ex_block_enc_free(NULL);
+    ex_buf_free(&c);
     ex_block_dec_free(d);
     ex_block_dec_free(NULL);
     ex_buf_free(&a);
