@@ -162,6 +162,13 @@ check_frame(const unsigned char *b, size_t len, size_t *size, ex_err *err)
     if (cs > EX_BLOCK_MAX_BYTES)
         return ex_fail(err, EX_EFORMAT, "damaged block: it says it holds %llu bytes, over %u", cs,
                        EX_BLOCK_MAX_BYTES);
+    /* every zstd block gives at most 128 KiB from at least 4 bytes (RFC 8878 3.1.1.2): a
+     * frame that says more than its bytes can hold is refused before any buffer is grown */
+    if (cs > (unsigned long long)(len / 4 + 1) * (128u << 10))
+        return ex_fail(err, EX_EFORMAT,
+                       "damaged block: it says it holds %llu bytes, more than %zu bytes of frame "
+                       "can",
+                       cs, len);
     size_t flen = ZSTD_findFrameCompressedSize(b, len);
     if (ZSTD_isError(flen))
         return ex_fail(err, EX_EFORMAT, "damaged block: %s", ZSTD_getErrorName(flen));

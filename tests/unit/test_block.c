@@ -394,6 +394,14 @@ test_damage(void)
     len = content(c, "EXBK", 1, 1, late, 2, 3);
     frame(c, len, 1, 1, &b);
     refused(d, b.data, b.len, "first offset is not 0", "offset[0] = 1");
+    /* a frame header that says 4 MiB, in 20 bytes of frame; the same with an RLE block of
+     * 128 KiB, the most 4 bytes of zstd block can give, is read as far as the block */
+    static const unsigned char big[] = {0x28, 0xB5, 0x2F, 0xFD, 0xE4, 0, 0, 0x40, 0, 0, 0, 0, 0,
+                                        1,    0,    0,    0,    0,    0, 0};
+    refused(d, big, sizeof big, "more than 20 bytes of frame can", "4 MiB said in 20 bytes");
+    static const unsigned char rle[] = {0x28, 0xB5, 0x2F, 0xFD, 0xA4, 0, 0, 2, 0,
+                                        3,    0,    16,   'x',  0,    0, 0, 0};
+    refused(d, rle, sizeof rle, "checksum", "an RLE block of 128 KiB");
     /* a skippable frame and an empty input */
     static const unsigned char skip[] = {0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0};
     refused(d, skip, sizeof skip, "not a zstd frame", "skippable frame");
