@@ -69,9 +69,7 @@ while [ $# -gt 0 ]; do
 done
 t_start=$(date +%s)
 bench_start ingest cmake cc zstd openssl awk sed
-cg=""
-cgproc=""
-bench_on_exit() { if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi; }
+bench_on_exit() { cg_remove; }
 
 # ---- build ---------------------------------------------------------------------------------
 log "building Release in $build"
@@ -82,45 +80,10 @@ bj="$build/bench/bench_jsonl"
 bw="$build/bench/bench_warc"
 for b in "$bi" "$bj" "$bw"; do [ -x "$b" ] || { echo "ingest.sh: $b was not built" >&2; exit 1; }; done
 
-# ---- memory cgroup -------------------------------------------------------------------------
-cg_limit=$((2560 * 1024 * 1024))
-if [ "$use_cg" = 1 ]; then
-    if [ -d /sys/fs/cgroup/memory ] && [ -w /sys/fs/cgroup/memory ]; then # v1
-        cg=/sys/fs/cgroup/memory/exante-bench-ingest.$$
-        if mkdir "$cg" 2>/dev/null && echo "$cg_limit" >"$cg/memory.limit_in_bytes"; then
-            cgproc=tasks
-        else
-            rmdir "$cg" 2>/dev/null || true; cg=""
-        fi
-    elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null && [ -w /sys/fs/cgroup ]; then
-        cg=/sys/fs/cgroup/exante-bench-ingest.$$
-        if mkdir "$cg" 2>/dev/null && [ -e "$cg/memory.max" ] && echo "$cg_limit" >"$cg/memory.max"; then
-            cgproc=cgroup.procs
-        else
-            rmdir "$cg" 2>/dev/null || true; cg=""
-        fi
-    fi
-    [ -n "$cg" ] || echo "ingest.sh: no writable memory cgroup: runs are not bounded" >&2
-fi
-# cg_set MIB: the cgroup's limit (runs of up to a few million items get 1 GiB; the long run
-# needs room for its own peak, ~1.6 GiB at 20M items, so it gets 2.5 GiB)
-cg_set() {
-    [ -n "$cg" ] || return 0
-    cg_limit=$(($1 * 1024 * 1024))
-    if [ "$cgproc" = tasks ]; then
-        echo "$cg_limit" >"$cg/memory.limit_in_bytes"
-    else
-        echo "$cg_limit" >"$cg/memory.max"
-    fi
-}
-# incg CMD...: run CMD in the cgroup (if any)
-incg() {
-    if [ -n "$cg" ]; then
-        (echo "$BASHPID" >"$cg/$cgproc" && exec "$@")
-    else
-        "$@"
-    fi
-}
+# ---- memory cgroup (bench/lib.sh) -------------------------------------------------------------
+# runs of up to a few million items get 1 GiB (cg_set); the long run needs room for its own
+# peak, ~1.6 GiB at 20M items, so it gets 2.5 GiB
+[ "$use_cg" = 0 ] || cg_make ingest 2560
 cg_note() { [ -n "$cg" ] && echo "page cache bounded (memory cgroup, $(( cg_limit / 1048576 )) MiB)" || echo "unbounded"; }
 
 export TMPDIR="$work" # bench_ingest makes its ledgers under $TMPDIR

@@ -10,6 +10,10 @@
 #   put_section OUT HEADING FILE
 #   machine_notes DIR  one line for a results section: CPU model, cores, RAM, kernel, compiler,
 #                      SQLite, the file system DIR is on, and the load averages at the time
+#   cg_make NAME MIB   a memory cgroup of MIB MiB (v1 or v2, whichever is writable) in $cg, or
+#                      cg="" with a note on stderr when none can be made; cg_set MIB changes
+#                      its limit, incg CMD... runs CMD in it (or as it is without one),
+#                      cg_remove removes it (call it from bench_on_exit)
 #
 # Replaces the section of OUT that starts with the line HEADING (e.g. "## Ingest") and runs up
 # to the next "## " heading with the contents of FILE, or appends FILE when OUT has no such
@@ -71,3 +75,45 @@ machine_notes() {
         "$(cc --version | head -n1)" "$(pkg-config --modversion sqlite3 2>/dev/null || echo '?')" \
         "$(df -T "$dir" 2>/dev/null | awk 'NR == 2 { print $2 }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+cg=""
+cgproc=""
+cg_limit=0
+cg_make() {
+    local name=$1
+    cg_limit=$(($2 * 1024 * 1024))
+    cg="" cgproc=""
+    if [ -d /sys/fs/cgroup/memory ] && [ -w /sys/fs/cgroup/memory ]; then # v1
+        cg=/sys/fs/cgroup/memory/exante-bench-$name.$$
+        if mkdir "$cg" 2>/dev/null && echo "$cg_limit" >"$cg/memory.limit_in_bytes"; then
+            cgproc=tasks
+        else
+            rmdir "$cg" 2>/dev/null || true; cg=""
+        fi
+    elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null && [ -w /sys/fs/cgroup ]; then
+        cg=/sys/fs/cgroup/exante-bench-$name.$$
+        if mkdir "$cg" 2>/dev/null && [ -e "$cg/memory.max" ] && echo "$cg_limit" >"$cg/memory.max"; then
+            cgproc=cgroup.procs
+        else
+            rmdir "$cg" 2>/dev/null || true; cg=""
+        fi
+    fi
+    [ -n "$cg" ] || echo "$name.sh: no writable memory cgroup: runs are not bounded" >&2
+}
+cg_set() {
+    [ -n "$cg" ] || return 0
+    cg_limit=$(($1 * 1024 * 1024))
+    if [ "$cgproc" = tasks ]; then
+        echo "$cg_limit" >"$cg/memory.limit_in_bytes"
+    else
+        echo "$cg_limit" >"$cg/memory.max"
+    fi
+}
+incg() {
+    if [ -n "$cg" ]; then
+        (echo "$BASHPID" >"$cg/$cgproc" && exec "$@")
+    else
+        "$@"
+    fi
+}
+cg_remove() { if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi; }

@@ -85,9 +85,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_start near_ingest cmake cc git tar awk sed split sqlite3 /usr/bin/time
 [ -n "$base_dir" ] || base_dir="$work/base"
 base_build="$base_dir/build"
-cg=""
-cgproc=""
-bench_on_exit() { if [ -n "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi; }
+bench_on_exit() { cg_remove; }
 
 # ---- builds ----------------------------------------------------------------------------------
 base_rev=$(git -C "$src" rev-parse --verify "$base^{commit}")
@@ -111,35 +109,9 @@ for b in "${EX[base]}" "${EX[cur]}" "$bi" "$bj" "$bw" "$bc"; do
     [ -x "$b" ] || { echo "near_ingest.sh: $b was not built" >&2; exit 1; }
 done
 
-# ---- memory cgroup (as bench/ingest.sh) ------------------------------------------------------
-cg_limit=$((1024 * 1024 * 1024))
-if [ "$use_cg" = 1 ]; then
-    if [ -d /sys/fs/cgroup/memory ] && [ -w /sys/fs/cgroup/memory ]; then # v1
-        cg=/sys/fs/cgroup/memory/exante-bench-near.$$
-        if mkdir "$cg" 2>/dev/null && echo "$cg_limit" >"$cg/memory.limit_in_bytes"; then
-            cgproc=tasks
-        else
-            rmdir "$cg" 2>/dev/null || true; cg=""
-        fi
-    elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null && [ -w /sys/fs/cgroup ]; then
-        cg=/sys/fs/cgroup/exante-bench-near.$$
-        if mkdir "$cg" 2>/dev/null && [ -e "$cg/memory.max" ] && echo "$cg_limit" >"$cg/memory.max"; then
-            cgproc=cgroup.procs
-        else
-            rmdir "$cg" 2>/dev/null || true; cg=""
-        fi
-    fi
-    [ -n "$cg" ] || echo "near_ingest.sh: no writable memory cgroup: runs are not bounded" >&2
-fi
+# ---- memory cgroup (bench/lib.sh) -----------------------------------------------------------
+[ "$use_cg" = 0 ] || cg_make near_ingest 1024
 [ -n "$cg" ] || unbounded=0 # every run is already outside a cgroup
-# incg CMD...: run CMD in the cgroup (if any)
-incg() {
-    if [ -n "$cg" ]; then
-        (echo "$BASHPID" >"$cg/$cgproc" && exec "$@")
-    else
-        "$@"
-    fi
-}
 
 # ---- inputs ----------------------------------------------------------------------------------
 cd "$work" # item records name the input path as given: the same short names for both builds
