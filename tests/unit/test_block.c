@@ -242,22 +242,22 @@ static void
 test_roundtrips(void)
 {
     static const int levels[] = {1, 19};
+    static const struct {
+        const char *name;
+        size_t n;
+        size_t (*len)(size_t);
+        int random; /* recs_make's: random bytes */
+    } cases[] = {{"one record", 1, len_one_json, 0},
+                 {"2000 json records", 2000, len_one_json, 0},
+                 {"one empty record", 1, len_zero, 0},
+                 {"50 empty records", 50, len_zero, 0},
+                 {"some empty records", 300, len_some_zero, 1}};
     for (int l = 0; l < 2; l++) {
-        recs r = recs_make(1, len_one_json, 0);
-        roundtrip("one record", &r, levels[l]);
-        recs_free(&r);
-        r = recs_make(2000, len_one_json, 0);
-        roundtrip("2000 json records", &r, levels[l]);
-        recs_free(&r);
-        r = recs_make(1, len_zero, 0);
-        roundtrip("one empty record", &r, levels[l]);
-        recs_free(&r);
-        r = recs_make(50, len_zero, 0);
-        roundtrip("50 empty records", &r, levels[l]);
-        recs_free(&r);
-        r = recs_make(300, len_some_zero, 1);
-        roundtrip("some empty records", &r, levels[l]);
-        recs_free(&r);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            recs r = recs_make(cases[c].n, cases[c].len, cases[c].random);
+            roundtrip(cases[c].name, &r, levels[l]);
+            recs_free(&r);
+        }
     }
     /* a few MB of random sizes and bytes (level 19 on a smaller set: it is slow) */
     recs r = recs_make(T_RUNS(40) * 60, len_random, 1);

@@ -14,6 +14,15 @@
 #include "dedup/dedup_internal.h"
 
 
+/* a fresh temporary directory at dir (a mkdtemp template), a failed check if none */
+static int
+made(char *dir)
+{
+    int ok = mkdtemp(dir) != NULL;
+    CHECK(ok);
+    return ok;
+}
+
 /* ---- the reference: every (key, id) put, and the candidates a probe is shown ---- */
 
 typedef struct pair {
@@ -97,10 +106,8 @@ against_reference(size_t mem)
     enum { N = 12000 };
     static pair ref[N], sorted[N];
     char dir[] = "/tmp/exante-dedupruns-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    if (!made(dir))
         return;
-    }
     ex_dedup *d;
     ex_err e = {0};
     CHECK_RC(ex_dedup_open(dir, mem, &d, &e), EX_OK);
@@ -188,10 +195,8 @@ static void
 low_bits(void)
 {
     char dir[] = "/tmp/exante-dedupruns-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    if (!made(dir))
         return;
-    }
     ex_dedup *d;
     ex_err e = {0};
     int rc;
@@ -224,10 +229,8 @@ static void
 wide_ids(void)
 {
     char dir[] = "/tmp/exante-dedupruns-XXXXXX";
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    if (!made(dir))
         return;
-    }
     enum { M = 16 * 64 };
     static uint64_t key[M], idv[M];
     ex_dedup *d;
@@ -342,10 +345,8 @@ damaged(void)
     static const char *const what[CASES] = {"shorter", "longer", "magic", "version",
                                             "a count + 1", "a count - 1", "n + 1"};
     char dir[] = "/tmp/exante-dedupruns-XXXXXX", name[NAME_LEN], path[128];
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    if (!made(dir))
         return;
-    }
     uint64_t k[100];
     for (int i = 0; i < 100; i++)
         k[i] = t_rnd() | 1;
@@ -398,10 +399,8 @@ static void
 old_version(void)
 {
     char dir[] = "/tmp/exante-dedupruns-XXXXXX", path[128];
-    if (!mkdtemp(dir)) {
-        CHECK(0);
+    if (!made(dir))
         return;
-    }
     snprintf(path, sizeof path, "%s/run-old001", dir);
     FILE *f = fopen(path, "wb");
     uint64_t slots[4] = {0x1000000000000001ULL, 1, 0x2000000000000001ULL, 2};
