@@ -68,9 +68,10 @@ log "bench_block L/ledger.db $batch $runs -1 1 3 6 9 16"
 section="$work/section.md"
 {
     printf '## Blocks\n\n'
-    printf 'Written by `bench/block.sh%s` on %s (%d s); exante commit %s, Release build.\n\n' \
+    printf 'Written by `bench/block.sh%s` on %s (%d s); exante commit %s%s, Release build.\n\n' \
         "${argv:+ $argv}" "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" $(($(date +%s) - t_start)) \
-        "$(git -C "$src" rev-parse --short HEAD)"
+        "$(git -C "$src" rev-parse --short HEAD)" \
+        "$(git -C "$src" status --porcelain | grep -q . && echo ' plus the working tree' || true)"
     printf -- '- machine: %s\n' "$(machine_notes "$work")"
     printf -- '- records: the item and decision records of a fresh ledger of %s `bench_ingest gen-small` items (one decision each), read back plain; blocks of %s records (ingest'"'"'s decisions per batch; "both": %s, each item followed by its decision)\n' \
         "$items" "$batch" "$((2 * batch))"
