@@ -158,6 +158,7 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         json_object_set_new(j, "batches", json_integer((json_int_t)n.batches));
         json_object_set_new(j, "decisions", json_integer((json_int_t)n.decisions));
         json_object_set_new(j, "items", json_integer((json_int_t)n.items));
+        json_object_set_new(j, "indexed", json_integer((json_int_t)n.indexed));
         json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
         json_object_set_new(j, "root", cli_b64(root));
         cli_print_json(j);
@@ -170,6 +171,9 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
             printf("ok: %llu sources, %llu batches, %llu decisions, %llu items match the log\n",
                    (unsigned long long)n.sources, (unsigned long long)n.batches,
                    (unsigned long long)n.decisions, (unsigned long long)n.items);
+        if (n.indexed)
+            printf("ok: %llu items found in the saved indexes by digest and URL\n",
+                   (unsigned long long)n.indexed);
         if (n.signals)
             printf("ok: %llu policies, captures and opt-outs match the log\n",
                    (unsigned long long)n.signals);

@@ -12,6 +12,10 @@
  * last block opened is kept, so reading each record of one block in turn decompresses it
  * once.
  *
+ * A ledger of schema 8 keeps items and decisions in blocks; the module's tables exante_items
+ * and exante_decisions (sqlite_blocks.c) give them back as rows (id, key, record), and on such
+ * a ledger it makes the temporary views items and decisions over them.
+ *
  * A damaged frame is an SQL error naming what is wrong; NULL gives NULL. */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -21,6 +25,9 @@ SQLITE_EXTENSION_INIT1
 
 #include "store/block.h"
 #include "store/pack.h"
+
+/* sqlite_blocks.c: the exante_items and exante_decisions tables, and the views over them */
+int exante_blocks_init(sqlite3 *db);
 
 typedef struct ext {
     ex_packer *pk;
@@ -148,5 +155,7 @@ sqlite3_exantesqlite_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines
                                         fns[i].fn, NULL, NULL, release);
     }
     release(x);
+    if (rc == SQLITE_OK && (rc = exante_blocks_init(db)) != SQLITE_OK)
+        *errmsg = sqlite3_mprintf("exante_sqlite: %s", sqlite3_errmsg(db));
     return rc;
 }

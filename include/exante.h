@@ -518,6 +518,7 @@ typedef struct ex_ledger_counts {
     uint64_t signals; /* policies, captures and opt-outs checked against their entries */
     uint64_t snapshots; /* snapshot records checked against their entries */
     uint64_t attestations; /* envelopes and retirements checked against their entries */
+    uint64_t indexed; /* items found in the saved lookup indexes (by digest, by URL) */
 } ex_ledger_counts;
 
 /* Verify the log (ex_log_verify) and every ledger table it commits to: source and batch rows

@@ -87,6 +87,19 @@ int ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key);
 int ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
                         void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key);
 
+/* A saved index opened read-only (nothing in dir changes), for many lookups: log verify's
+ * check of every item against it. EX_ENOTFOUND if there is no usable manifest; EX_EIO (err
+ * names the run file and why) if a run it names is refused, or EX_ENOTFOUND (err names it) if
+ * one is gone or of another size; EX_ENOMEM. *covered and *cover_key as ex_dedup_saved_find gives them. */
+typedef struct ex_dedup_saved ex_dedup_saved;
+int ex_dedup_saved_open(const char *dir, ex_dedup_saved **out, uint64_t *covered,
+                        uint64_t *cover_key, ex_err *err);
+/* As ex_dedup_saved_find: the smallest id among the runs' first for which same returns 1. */
+uint64_t ex_dedup_saved_lookup(const ex_dedup_saved *s, uint64_t key,
+                               int (*same)(void *ctx, uint64_t id), void *ctx);
+/* Accepts NULL. */
+void ex_dedup_saved_close(ex_dedup_saved *s);
+
 /* Forget every run (and delete their files and the manifest): the caller rebuilds. */
 void ex_dedup_reset(ex_dedup *d);
 

@@ -213,29 +213,85 @@ ex_dedup_load(ex_dedup *d, uint64_t *covered, uint64_t *cover_key)
     return EX_OK;
 }
 
+struct ex_dedup_saved {
+    run runs[MAX_RUNS];
+    size_t n;
+};
+
 int
-ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
-                    void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
+ex_dedup_saved_open(const char *dir, ex_dedup_saved **out, uint64_t *covered,
+                    uint64_t *cover_key, ex_err *err)
 {
-    *id = *covered = *cover_key = 0;
+    *out = NULL;
+    *covered = *cover_key = 0;
     manifest m;
     int rc = manifest_read(dir, &m);
+    if (rc != EX_OK)
+        return rc == EX_ENOMEM ? ex_fail(err, rc, "out of memory") : EX_ENOTFOUND;
+    ex_dedup_saved *s = calloc(1, sizeof *s);
+    if (s)
+        for (size_t i = 0; i < MAX_RUNS; i++)
+            s->runs[i].fd = -1;
+    if (!s)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
     for (size_t i = 0; rc == EX_OK && i < m.nruns; i++) {
-        run r;
-        /* gone: merged away meanwhile; another size: not ours */
-        if ((rc = ex_dedup_run_open(dir, m.runs[i].name, &r, NULL)) == EX_OK &&
-            r.n != m.runs[i].n)
-            rc = EX_ENOTFOUND;
-        uint64_t got = rc == EX_OK ? ex_dedup_run_find(&r, key, same, ctx) : 0;
-        if (got && (!*id || got < *id))
-            *id = got;
-        ex_dedup_run_close(&r);
+        ex_err e = {0};
+        /* gone: merged away meanwhile, or refused: not a whole run file of this version */
+        if ((rc = ex_dedup_run_open(dir, m.runs[i].name, &s->runs[i], &e)) != EX_OK) {
+            rc = ex_fail(err, rc == EX_ENOTFOUND ? rc : EX_EIO, "%s/%s: %s", dir,
+                         m.runs[i].name, e.msg[0] ? e.msg : "cannot open it");
+            break;
+        }
+        s->n = i + 1;
+        if (s->runs[i].n != m.runs[i].n)
+            rc = ex_fail(err, EX_ENOTFOUND, "%s/%s: %llu keys, the manifest says %llu", dir,
+                         m.runs[i].name, (unsigned long long)s->runs[i].n,
+                         (unsigned long long)m.runs[i].n);
     }
     if (rc != EX_OK) {
-        *id = 0;
+        ex_dedup_saved_close(s);
         return rc;
     }
     *covered = m.covered;
     *cover_key = m.cover_key;
+    *out = s;
+    return EX_OK;
+}
+
+uint64_t
+ex_dedup_saved_lookup(const ex_dedup_saved *s, uint64_t key, int (*same)(void *ctx, uint64_t id),
+                      void *ctx)
+{
+    uint64_t id = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        uint64_t got = ex_dedup_run_find(&s->runs[i], key, same, ctx);
+        if (got && (!id || got < id))
+            id = got;
+    }
+    return id;
+}
+
+void
+ex_dedup_saved_close(ex_dedup_saved *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        ex_dedup_run_close(&s->runs[i]);
+    free(s);
+}
+
+int
+ex_dedup_saved_find(const char *dir, uint64_t key, int (*same)(void *ctx, uint64_t id),
+                    void *ctx, uint64_t *id, uint64_t *covered, uint64_t *cover_key)
+{
+    ex_dedup_saved *s;
+    ex_err e = {0};
+    *id = 0;
+    int rc = ex_dedup_saved_open(dir, &s, covered, cover_key, &e);
+    if (rc != EX_OK)
+        return rc;
+    *id = ex_dedup_saved_lookup(s, key, same, ctx);
+    ex_dedup_saved_close(s);
     return EX_OK;
 }

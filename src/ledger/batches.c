@@ -106,41 +106,35 @@ bat_item(const batcher *w, uint64_t id, const char **rec, size_t *len)
 
 /* ---- committing (the writer thread, or inline) ---- */
 
-/* The stored forms (the store's encoding: SQLite packs items and decisions) of bt's records,
- * from the first not yet encoded on. Packing costs about a microsecond per record, as much as
- * the rest of a small item's commit. The sequencer encodes while it would otherwise wait for
- * the writer (while_busy: it stops as soon as the writer is free) and the writer encodes the
- * rest: a run bound by the writer (small items) shares the work out, one bound by its readers
- * leaves it to the writer. */
+/* The stored form of bt's items and decisions (the store's encoding: SQLite makes one block
+ * of them, the first ni decisions being the items' own), into bt->packed. Compressing them
+ * together costs about 0.35 us a record (bench/RESULTS.md "Blocks"), a third of packing each
+ * on its own; the writer does it before its transaction, while the sequencer fills the next
+ * batch. */
 static int
-encode_batch(batcher *w, batch *bt, ex_store_enc *enc, int while_busy)
+encode_batch(batcher *w, batch *bt, ex_store_enc *enc)
 {
-    size_t from = bt->npacked;
-    for (size_t i = from; i < bt->np; i++) {
-        if (while_busy && (i - from) % 32 == 0) {
-            pthread_mutex_lock(&w->mu);
-            int busy = w->busy;
-            pthread_mutex_unlock(&w->mu);
-            if (!busy)
-                break;
-        }
-        pending *p = &bt->p[i];
-        int rc = EX_OK;
-        p->zitem = bt->packed.len;
-        if (!w->no_items && p->item_len) /* extra decisions have no item */
-            rc = w->l->st->ops->encode(enc, EX_TAB_ITEMS, bt->arena.data + p->item, p->item_len,
-                                       &bt->packed);
-        p->zitem_len = bt->packed.len - p->zitem;
-        p->zdec = bt->packed.len;
-        if (rc == EX_OK)
-            rc = w->l->st->ops->encode(enc, EX_TAB_DECISIONS, bt->arena.data + p->decision,
-                                       p->decision_len, &bt->packed);
-        p->zdec_len = bt->packed.len - p->zdec;
-        if (rc != EX_OK)
-            return rc;
-        bt->npacked = i + 1;
+    bt->packed.len = 0;
+    if (bt->np == 0)
+        return EX_OK;
+    size_t ni = w->no_items ? 0 : bt->ni;
+    const void **items = malloc((ni + 1) * sizeof *items);
+    size_t *ilens = malloc((ni + 1) * sizeof *ilens);
+    int rc = items && ilens ? EX_OK : EX_ENOMEM;
+    for (size_t i = 0; rc == EX_OK && i < ni; i++) {
+        items[i] = bt->arena.data + bt->p[i].item;
+        ilens[i] = bt->p[i].item_len;
     }
-    return EX_OK;
+    for (size_t i = 0; rc == EX_OK && i < bt->np; i++) {
+        bt->data[i] = bt->arena.data + bt->p[i].decision;
+        bt->lens[i] = bt->p[i].decision_len;
+    }
+    if (rc == EX_OK)
+        rc = w->l->st->ops->encode_batch(enc, ni, items, ilens, bt->np, bt->data, bt->lens, ni,
+                                         &bt->packed);
+    free(items);
+    free(ilens);
+    return rc;
 }
 
 /* write the inputs the batch advances (in->id is the writer's: only it reads and sets it) */
@@ -183,17 +177,16 @@ commit_in_tx(ex_ledger *l, void *ctx)
     ex_store *st = l->st;
     int rc = EX_OK;
     /* items and decisions get the ids predicted when their records were written; an id
-     * taken meanwhile by another writer makes the insert fail, and the batch roll back */
+     * taken meanwhile by another writer makes the write fail, and the batch roll back */
     int64_t *keys = bt->keys;
     const void **data = bt->data;
     size_t *lens = bt->lens;
-    for (size_t i = 0; i < bt->ni; i++) {
-        keys[i] = bt->p[i].key;
-        data[i] = bt->packed.data + bt->p[i].zitem;
-        lens[i] = bt->p[i].zitem_len;
-    }
-    if (!w->no_items)
-        rc = st->ops->rec_insert_many(st, EX_TAB_ITEMS, bt->first_item, bt->ni, keys, data, lens);
+    size_t ni = w->no_items ? 0 : bt->ni;
+    for (size_t i = 0; i < bt->np; i++)
+        keys[i] = (int64_t)bt->p[i].item_id;
+    if (bt->np)
+        rc = st->ops->batch_put(st, bt->first_item, ni, bt->first_dec, bt->np, keys, ni,
+                                bt->packed.data, bt->packed.len);
     /* the items' near-duplicate fingerprints, one row each (a byte for one without text) */
     for (size_t i = 0; i < bt->ni && bt->nearrec.len; i++) {
         keys[i] = (int64_t)bt->p[i].iscc;
@@ -202,14 +195,6 @@ commit_in_tx(ex_ledger *l, void *ctx)
     }
     if (rc == EX_OK && !w->no_items && bt->ni && bt->nearrec.len)
         rc = st->ops->rec_insert_many(st, EX_TAB_NEAR, bt->first_item, bt->ni, keys, data, lens);
-    for (size_t i = 0; rc == EX_OK && i < bt->np; i++) {
-        keys[i] = (int64_t)bt->p[i].item_id;
-        data[i] = bt->packed.data + bt->p[i].zdec;
-        lens[i] = bt->p[i].zdec_len;
-    }
-    if (rc == EX_OK)
-        rc = st->ops->rec_insert_many(st, EX_TAB_DECISIONS, bt->first_dec, bt->np, keys, data,
-                                      lens);
     if (rc == EX_EDB)
         return ex_fail(&l->err, rc, "cannot store the batch (is another process ingesting "
                                     "into this ledger?): %s", ex_store_errmsg(st));
@@ -256,9 +241,9 @@ commit(batcher *w, batch *bt, ex_store_enc *enc)
 {
     committing c = {w, bt};
     ex_err_clear(&w->l->err);
-    int rc = encode_batch(w, bt, enc, 0);
+    int rc = encode_batch(w, bt, enc);
     if (rc != EX_OK)
-        return bat_fail(w, rc, "cannot encode a record: %s", ex_strerror(rc));
+        return bat_fail(w, rc, "cannot encode the batch's records: %s", ex_strerror(rc));
     if ((rc = ex_ledger_atomic(w->l, commit_in_tx, &c)) != EX_OK)
         bat_fail(w, rc, "%s", w->l->err.msg[0] ? w->l->err.msg : ex_strerror(rc));
     return rc;
@@ -300,7 +285,6 @@ clear_batch(batch *bt)
     bt->nearrec.len = 0;
     bt->arena.len = 0;
     bt->packed.len = 0;
-    bt->npacked = 0;
     bt->quarantine.len = 0;
     bt->nq = 0;
     bt->nins = 0;
@@ -398,9 +382,7 @@ bat_flush(batcher *w)
     batch *bt = w->b;
     if (bt->np == 0 && bt->nq == 0 && !w->dirty)
         return EX_OK;
-    int rc = w->fly && w->started ? encode_batch(w, bt, w->enc, 1) : EX_OK;
-    if (rc != EX_OK)
-        return bat_fail(w, rc, "cannot encode a record: %s", ex_strerror(rc));
+    int rc;
     if ((rc = bat_land(w)) != EX_OK)
         return rc;
     /* the extra decisions (about earlier items) follow the items' */

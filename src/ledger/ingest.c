@@ -135,7 +135,7 @@ take_item(run *r, const ent *e, const char *rec)
     if (fp && !copy_of && !e->revisit && (rc = near_put(r, fp, id)) != EX_OK)
         return rc;
     ex_err err = {0};
-    if (e->ukey && !e->revisit && r->urls && (rc = ex_dedup_put(r->urls, e->ukey, id, &err)))
+    if (e->pkey && r->urls && (rc = ex_dedup_put(r->urls, e->pkey, id, &err)))
         return bat_fail(w, rc, "%s", err.msg);
     if (copy_of || e->revisit) {
         r->st.duplicates++;

@@ -41,6 +41,27 @@ int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, 
  * is its record, malloc'd. EX_ENOTFOUND with a message if there is none, EX_EINVAL for a
  * malformed digest. */
 int ex_ledger_find_item(ex_ledger *l, const char *q, uint64_t *id, char **record);
+/* *key: item id's duplicate-index key (the first 8 bytes of its content digest, dedup.h), from
+ * its record: what a saved index records of the last item it covers, so that a reader can
+ * check the index was made from this ledger. EX_ENOTFOUND if there is no such item, EX_EFORMAT
+ * if its record has no digest; the message in l->err. */
+int ex_ledger_item_key(ex_ledger *l, uint64_t id, uint64_t *key);
+/* log verify's check of the saved lookup indexes (verify_index.c): open them read-only
+ * (*out NULL for an in-memory ledger; an index never saved is not checked), then give it the
+ * first decision of each item with the item's record, in item order. EX_EVERIFY naming what
+ * an index lacks, or a run file refused; the message in l->err. */
+typedef struct ex_vindex ex_vindex;
+int ex_vindex_open(ex_ledger *l, ex_vindex **out);
+int ex_vindex_item(ex_vindex *v, uint64_t item, const char *irec, size_t ilen, const char *drec,
+                   size_t dlen);
+/* Items looked up so far. */
+uint64_t ex_vindex_checked(const ex_vindex *v);
+/* Accepts NULL. */
+void ex_vindex_close(ex_vindex *v);
+
+/* The URL index's directory in the ledger's: every item by the first 8 bytes of its URL's
+ * SHA-256 (lookups.c; "urls", of WARC records alone, was its name before schema 8). */
+#define URL_INDEX "by-url"
 /* The near-duplicate parameters of the adopted policy (k, bands, the Jaccard threshold), or
  * the defaults (112, 14, 0.8) without one. */
 int ex_ledger_near_params(ex_ledger *l, unsigned *k, unsigned *bands, double *near);

@@ -1,15 +1,17 @@
 /* lookups.c - exact duplicates and WARC revisit targets (pipeline.h). Two indexes (dedup.h)
- * map keys to item ids: the first 8 bytes of each content digest, and of each WARC record's
- * URL. A candidate is confirmed against its item record, read from the batch being filled or
- * in flight, else from the store; a record that cannot be read fails the run with the item
- * named (never "not a copy": that would turn a duplicate into a fresh decision). Both indexes
- * are kept between ingests in the ledger's directory. */
+ * map keys to item ids: the first 8 bytes of each content digest (dedup/), and of the SHA-256
+ * of each item's URL (by-url/). A candidate is confirmed against its item record, read from
+ * the batch being filled or in flight, else from the store; a record that cannot be read fails
+ * the run with the item named (never "not a copy": that would turn a duplicate into a fresh
+ * decision). Both indexes are kept between ingests in the ledger's directory, and are the
+ * lookup paths of `why DIGEST` and `why URL` (why.c). */
 #include "pipeline.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ingest/jsonscan.h"
 
@@ -122,6 +124,34 @@ lookup_revisit(run *r, uint64_t ukey, const char *url, const char *rid, uint64_t
 /* ---- keeping the indexes ---- */
 
 int
+ex_ledger_item_key(ex_ledger *l, uint64_t id, uint64_t *key)
+{
+    static const char *const path[1] = {"digest"};
+    uint8_t *rec = NULL, d[EX_HASH_BYTES];
+    size_t len;
+    ex_fields f;
+    int rc = l->st->ops->rec_get_dup(l->st, EX_TAB_ITEMS, id, NULL, &rec, &len);
+    if (rc != EX_OK)
+        return rc == EX_ENOTFOUND ? ex_fail(&l->err, rc, "no item %llu", (unsigned long long)id)
+                                  : ex_ledger_fail_store(l, rc);
+    if ((rc = ex_fields_init(&f, path, 1)) != EX_OK) {
+        free(rec);
+        return ex_fail(&l->err, rc, "out of memory");
+    }
+    rc = ex_fields_read(&f, (const char *)rec, len);
+    if (rc == EX_OK && (!f.str[0] || ex_digest_parse(f.str[0], d) != EX_OK))
+        rc = EX_EFORMAT;
+    if (rc == EX_OK)
+        *key = ex_dedup_key(d);
+    else
+        ex_fail(&l->err, rc, "item %llu: %s", (unsigned long long)id,
+                rc == EX_ENOMEM ? "out of memory" : "its record has no digest");
+    ex_fields_free(&f);
+    free(rec);
+    return rc;
+}
+
+int
 index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t *from)
 {
     ex_ledger *l = r->l;
@@ -139,21 +169,36 @@ index_start(run *r, const char *name, size_t mem_items, ex_dedup **out, uint64_t
     }
     int rc = ex_dedup_open(dir, mem_items, out, &l->err);
     free(dir);
-    uint64_t covered, key;
+    uint64_t covered, key, k = 0;
     if (rc != EX_OK || ex_dedup_load(*out, &covered, &key) != EX_OK)
         return rc; /* none saved, or not usable: every item is read */
     /* the item it ends with must be here, with the same key: the ledger it indexed */
-    int64_t k = 0;
-    uint8_t *data = NULL;
-    size_t len;
-    if (covered == 0 ||
-        (l->st->ops->rec_get_dup(l->st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
-         (uint64_t)k == key))
+    if (covered == 0 || (ex_ledger_item_key(l, covered, &k) == EX_OK && k == key))
         *from = covered + 1;
     else
         ex_dedup_reset(*out);
-    free(data);
+    ex_err_clear(&l->err);
     return EX_OK;
+}
+
+/* "urls", the index of WARC records alone that builds before schema 8 kept: by-url replaces
+ * it (its runs and manifest deleted, then the directory) */
+static void
+drop_old_url_index(ex_ledger *l)
+{
+    char *dir = l->dir ? ex_join(l->dir, '/', "urls") : NULL;
+    struct stat sb;
+    ex_dedup *old = NULL;
+    ex_err e = {0};
+    if (dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+        ex_dedup_open(dir, 1024, &old, &e) == EX_OK) {
+        uint64_t covered, key;
+        (void)ex_dedup_load(old, &covered, &key);
+        ex_dedup_reset(old);
+        ex_dedup_close(old);
+        rmdir(dir);
+    }
+    free(dir);
 }
 
 typedef struct load_ctx {
@@ -170,18 +215,19 @@ load_key(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     ex_ledger *l = c->r->l;
     c->max = id;
     int rc = EX_OK;
-    if (id >= c->from && (rc = ex_dedup_put(c->r->map, (uint64_t)key, id, &l->err)) != EX_OK)
-        return rc;
-    /* WARC records (not revisits) by URL. `"warc_type":` can only be a key in canonical JSON
-     * (a quote inside a string is escaped), so records without it need no parse */
-    if (id < c->from_u || !c->r->urls || !memmem(data, len, "\"warc_type\":", 12))
-        return EX_OK;
+    (void)key; /* items have none in the store: the digest is read from the record */
     ex_fields *f = &c->r->itemf;
+    uint8_t d[EX_HASH_BYTES];
     if ((rc = ex_fields_read(f, data, len)) != EX_OK)
         return ex_fail(&l->err, rc, "item %llu is not an item record%s", (unsigned long long)id,
                        rc == EX_ENOMEM ? " (out of memory)" : "");
-    const char *u = f->str[R_URL], *t = f->str[R_WARC_TYPE];
-    if (!u || !t || strcmp(t, "revisit") == 0)
+    if (!f->str[R_DIGEST] || ex_digest_parse(f->str[R_DIGEST], d) != EX_OK)
+        return ex_fail(&l->err, EX_EFORMAT, "item %llu has no digest", (unsigned long long)id);
+    if (id >= c->from && (rc = ex_dedup_put(c->r->map, ex_dedup_key(d), id, &l->err)) != EX_OK)
+        return rc;
+    /* every item by its URL */
+    const char *u = f->str[R_URL];
+    if (id < c->from_u || !c->r->urls || !u)
         return EX_OK;
     uint64_t uk = url_key(c->r->h, u);
     if (!uk)
@@ -199,8 +245,9 @@ lookups_start(run *r)
     static const char *const fields[R_COUNT] = {"digest", "url", "warc_type", "record_id"};
     if ((rc = ex_fields_init(&r->itemf, fields, R_COUNT)) != EX_OK)
         return ex_fail(&l->err, rc, "cannot compile the item fields");
+    drop_old_url_index(l);
     if ((rc = index_start(r, "dedup", mem, &r->map, &from)) != EX_OK ||
-        (rc = index_start(r, "urls", mem / 4, &r->urls, &from_u)) != EX_OK)
+        (rc = index_start(r, URL_INDEX, mem, &r->urls, &from_u)) != EX_OK)
         return rc;
     load_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -221,16 +268,13 @@ lookups_start(run *r)
 void
 index_save(run *r, ex_dedup *ix)
 {
-    uint64_t covered = r->w.next_item - 1;
-    int64_t k = 0;
-    uint8_t *data = NULL;
-    size_t len;
-    if (!ix || (covered && r->l->st->ops->rec_get_dup(r->l->st, EX_TAB_ITEMS, covered, &k, &data,
-                                                      &len) != EX_OK))
+    uint64_t covered = r->w.next_item - 1, k = 0;
+    if (!ix || (covered && ex_ledger_item_key(r->l, covered, &k) != EX_OK)) {
+        ex_err_clear(&r->l->err);
         return;
-    free(data);
+    }
     ex_err e = {0};
-    (void)ex_dedup_save(ix, covered, (uint64_t)k, &e);
+    (void)ex_dedup_save(ix, covered, k, &e);
 }
 
 void

@@ -133,8 +133,6 @@ int inputs_jobs(imap *m, const char *source, int format, const char *const *path
 typedef struct pending {
     size_t item, item_len;         /* item record */
     size_t decision, decision_len; /* decision record */
-    size_t zitem, zitem_len;       /* the two in the store's encoding: in `packed` */
-    size_t zdec, zdec_len;
     int64_t key;                   /* digest prefix */
     uint64_t item_id;              /* the item the decision is about */
     size_t nrec, nrec_len;         /* its near-duplicate fingerprint record, in `nearrec` */
@@ -168,8 +166,7 @@ typedef struct batch {
     const void **data;
     size_t *lens;
     ex_buf arena;           /* the batch's records, back to back */
-    ex_buf packed;          /* their stored forms, for the pending records before npacked */
-    size_t npacked;
+    ex_buf packed;          /* its items and decisions in the store's encoding (one block) */
     ex_buf quarantine;      /* its quarantine reports, NUL-separated */
     size_t nq;
     uint64_t first_item, first_dec; /* ids of its first item and decision (at hand-over) */
@@ -290,6 +287,7 @@ typedef struct ent {
      * offset 0 when absent */
     size_t f_off[F_COUNT], f_len[F_COUNT];
     uint64_t ukey; /* WARC: the URL index key of its URL (a revisit: of the one it refers to) */
+    uint64_t pkey; /* the URL index key of its own URL, 0 without one: every item is indexed */
     size_t fp_off, fp_len; /* its near-duplicate fingerprint record in the body (fp_off 0: the
                               run keeps none) */
     uint64_t iscc;         /* its ISCC Text-Code's first 64 bits, 0: none */

@@ -156,6 +156,7 @@ typedef struct bctx {
     int64_t batch_index;
     uint64_t items_seen;
     int64_t max_item; /* the largest item id a decision names */
+    ex_vindex *vx;    /* the saved lookup indexes, checked item by item */
 } bctx;
 
 typedef struct ictx {
@@ -230,6 +231,7 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
     char want[EX_DIGEST_STR_BYTES];
     int64_t item = 0;
     const char *prov = ex_decision_fields(data, len, &item, want);
+    int first = item > b->max_item; /* the item's first decision (items are decided in order) */
     if (item > b->max_item)
         b->max_item = item;
     if (!prov || item != key)
@@ -246,16 +248,18 @@ check_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len
     uint8_t dg[EX_HASH_BYTES];
     char got[EX_DIGEST_STR_BYTES];
     rc = ex_sha256_digest(l->h, rec, rlen, dg);
+    if (rc == EX_OK) {
+        ex_digest_format(dg, got);
+        if (strcmp(got, want) != 0)
+            rc = ex_fail(&l->err, EX_EVERIFY,
+                         "item %lld: its record does not match the provenance digest in "
+                         "decision %llu",
+                         (long long)item, (unsigned long long)id);
+    }
+    if (rc == EX_OK && first)
+        rc = ex_vindex_item(b->vx, (uint64_t)item, (const char *)rec, rlen, data, len);
     free(rec);
-    if (rc != EX_OK)
-        return rc;
-    ex_digest_format(dg, got);
-    if (strcmp(got, want) != 0)
-        return ex_fail(&l->err, EX_EVERIFY,
-                       "item %lld: its record does not match the provenance digest in decision "
-                       "%llu",
-                       (long long)item, (unsigned long long)id);
-    return EX_OK;
+    return rc;
 }
 
 static int
@@ -280,8 +284,14 @@ check_batch(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     b->n = 0;
     b->first = first;
     int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, first, first + count, check_decision, b);
-    if (rc != EX_OK)
-        return store_fail(l, rc);
+    if (rc != EX_OK) {
+        /* whatever failed, it is named with the batch it is in */
+        store_fail(l, rc);
+        char msg[sizeof l->err.msg];
+        snprintf(msg, sizeof msg, "%s", l->err.msg);
+        return ex_fail(&l->err, l->err.code, "batch %llu (log entry %lld): %s",
+                       (unsigned long long)id, (long long)key, msg);
+    }
     if (b->n != count)
         return ex_fail(&l->err, EX_EVERIFY, "batch %llu (log entry %lld): %llu of %llu decisions",
                        (unsigned long long)id, (long long)key, (unsigned long long)b->n,
@@ -347,10 +357,17 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
             return store_fail(l, rc);
     }
     c.signals = v.rows;
-    bctx b = {l, NULL, 0, 0, 0, 0, 0};
+    bctx b = {l, NULL, 0, 0, 0, 0, 0, NULL};
+    if ((rc = ex_vindex_open(l, &b.vx)) != EX_OK)
+        return rc;
     rc = l->st->ops->rec_scan(l->st, EX_TAB_BATCHES, 1, UINT64_MAX, check_batch, &b);
     free(b.leaves);
+    c.indexed = ex_vindex_checked(b.vx);
+    ex_vindex_close(b.vx);
     if (rc != EX_OK)
+        return store_fail(l, rc);
+    /* the store's own indexes (SQLite: of the blocks, and of decisions by item) */
+    if ((rc = l->st->ops->check_indexes(l->st)) != EX_OK)
         return store_fail(l, rc);
     c.decisions = b.items_seen;
     /* nothing outside the batches: every decision and item row is covered */

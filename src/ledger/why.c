@@ -1,8 +1,8 @@
 /* why.c - answers about recorded items: the chain and proof for one item, decision
- * listings. A digest is looked up in the duplicate index the last ingest saved (a few reads),
- * then among the items after it; a URL by a pass over the items from the newest back, and a
- * digest without a saved index by a pass from the oldest (they are stored append-only for
- * ingest speed, with no secondary index). */
+ * listings. A digest is looked up in the duplicate index the last ingest saved, a URL in its
+ * URL index (a few reads each: lookups.c), then among the items after the last one the index
+ * covers; without a saved index, by a pass over the items (a URL from the newest back, a
+ * digest from the oldest). */
 #include "ledger.h"
 
 #include <stdio.h>
@@ -23,6 +23,16 @@ typedef struct item_find {
     uint64_t id;
     char *record;
 } item_find;
+
+/* 1 if s has a control character (a URL that records escape) */
+static int
+has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return 1;
+    return 0;
+}
 
 static int
 match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
@@ -53,12 +63,14 @@ match_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 
 typedef struct saved_ctx {
     ex_store *st;
-    const char *digest;
-    int rc;       /* a candidate that cannot be read: the search stops */
-    uint64_t bad; /* that candidate */
+    const char *digest, *url; /* what is looked for: one of the two */
+    int rc;                   /* a candidate that cannot be read: the search stops */
+    uint64_t bad;             /* that candidate */
+    uint64_t best;            /* a URL: the latest item with it so far */
 } saved_ctx;
 
-/* is item id the one with this digest? (1 also on a failure, to stop the search: c->rc) */
+/* is item id the one with this digest (1), or one with this URL (recorded in c->best, 0: the
+ * search goes on to the latest)? 1 also on a failure, to stop the search: c->rc */
 static int
 saved_same(void *ctx, uint64_t id)
 {
@@ -69,7 +81,9 @@ saved_same(void *ctx, uint64_t id)
         c->bad = id;
         return 1;
     }
-    item_find f = {.digest = c->digest, .len = strlen(c->digest)};
+    const char *q = c->digest ? c->digest : c->url;
+    item_find f = {.digest = c->digest, .url = c->url, .len = strlen(q)};
+    f.url_raw = c->url && strcspn(q, "\"\\") == f.len && !has_control(q);
     int rc = match_item(&f, id, 0, data, len);
     free(data);
     free(f.record);
@@ -77,7 +91,9 @@ saved_same(void *ctx, uint64_t id)
         c->rc = rc, c->bad = id;
         return 1;
     }
-    return rc == EX_EEXIST;
+    if (c->url && f.id && id > c->best)
+        c->best = id;
+    return c->digest && rc == EX_EEXIST;
 }
 
 /* The first item with digest dig (f->digest): from the saved duplicate index if it fits this
@@ -89,21 +105,17 @@ find_digest(ex_ledger *l, const uint8_t d[EX_HASH_BYTES], item_find *f)
     uint64_t from = 1;
     if (l->dir) {
         char dir[4096];
-        uint64_t id, covered, ckey;
-        int64_t k;
+        uint64_t id, covered, ckey, k = 0;
         uint8_t *data = NULL;
         size_t len;
-        saved_ctx c = {st, f->digest, EX_OK, 0};
+        saved_ctx c = {st, f->digest, NULL, EX_OK, 0, 0};
         snprintf(dir, sizeof dir, "%s/dedup", l->dir);
         int frc = ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey);
         if (frc == EX_OK && c.rc != EX_OK)
             return ex_fail(&l->err, c.rc, "cannot read item %llu: %s", (unsigned long long)c.bad,
                            c.rc == EX_ENOMEM ? "out of memory" : ex_store_errmsg(st));
         if (frc == EX_OK &&
-            (covered == 0 ||
-             (st->ops->rec_get_dup(st, EX_TAB_ITEMS, covered, &k, &data, &len) == EX_OK &&
-              (uint64_t)k == ckey))) {
-            free(data);
+            (covered == 0 || (ex_ledger_item_key(l, covered, &k) == EX_OK && k == ckey))) {
             if (id) {
                 int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, id, NULL, &data, &len);
                 if (rc != EX_OK)
@@ -114,12 +126,50 @@ find_digest(ex_ledger *l, const uint8_t d[EX_HASH_BYTES], item_find *f)
                 return f->record ? EX_OK : EX_ENOMEM;
             }
             from = covered + 1;
-        } else {
-            free(data);
         }
+        ex_err_clear(&l->err);
     }
     int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, from, UINT64_MAX, match_item, f);
     return rc == EX_EEXIST ? EX_OK : rc;
+}
+
+/* The latest item with URL f->url: from the saved URL index if it fits this ledger, then
+ * among the items after the last it covers; *done 0 if there is no usable index (the caller
+ * searches every item). */
+static int
+find_url(ex_ledger *l, item_find *f, int *done)
+{
+    ex_store *st = l->st;
+    char dir[4096];
+    uint64_t id, covered, ckey, k = 0;
+    uint8_t d[EX_HASH_BYTES];
+    *done = 0;
+    if (!l->dir || ex_sha256_digest(l->h, f->url, strlen(f->url), d) != EX_OK)
+        return EX_OK;
+    saved_ctx c = {st, NULL, f->url, EX_OK, 0, 0};
+    snprintf(dir, sizeof dir, "%s/" URL_INDEX, l->dir);
+    int frc = ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey);
+    if (frc == EX_OK && c.rc != EX_OK)
+        return ex_fail(&l->err, c.rc, "cannot read item %llu: %s", (unsigned long long)c.bad,
+                       c.rc == EX_ENOMEM ? "out of memory" : ex_store_errmsg(st));
+    if (frc != EX_OK ||
+        (covered != 0 && (ex_ledger_item_key(l, covered, &k) != EX_OK || k != ckey))) {
+        ex_err_clear(&l->err);
+        return EX_OK;
+    }
+    *done = 1;
+    /* the items after the index, in order: the last match is the latest */
+    int rc = st->ops->rec_scan(st, EX_TAB_ITEMS, covered + 1, UINT64_MAX, match_item, f);
+    if (rc != EX_OK || f->record || !c.best)
+        return rc;
+    uint8_t *data;
+    size_t len;
+    if ((rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, c.best, NULL, &data, &len)) != EX_OK)
+        return rc;
+    f->record = strndup((const char *)data, len);
+    f->id = c.best;
+    free(data);
+    return f->record ? EX_OK : EX_ENOMEM;
 }
 
 typedef struct last {
@@ -229,14 +279,15 @@ ex_ledger_find_item(ex_ledger *l, const char *q, uint64_t *id, char **record)
     } else {
         f.url = q;
         f.len = strlen(q);
-        f.url_raw = strcspn(q, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
-                                "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f") ==
-                    strlen(q);
-        /* the latest item with the URL: chunks from the newest back, the first with a match
-         * has it (within a chunk, the last match wins) */
+        f.url_raw = strcspn(q, "\"\\") == f.len && !has_control(q);
+        int done = 0;
+        int rc = find_url(l, &f, &done);
+        /* without an index: chunks from the newest back, the first with a match has the latest
+         * item with the URL (within a chunk, the last match wins) */
         uint64_t max = 0;
-        int rc = st->ops->rec_max(st, EX_TAB_ITEMS, &max);
-        for (uint64_t to = max + 1; rc == EX_OK && !f.record && to > 1;) {
+        if (rc == EX_OK && !done)
+            rc = st->ops->rec_max(st, EX_TAB_ITEMS, &max);
+        for (uint64_t to = max + 1; rc == EX_OK && !done && !f.record && to > 1;) {
             uint64_t from = to > URL_CHUNK ? to - URL_CHUNK : 1;
             rc = st->ops->rec_scan(st, EX_TAB_ITEMS, from, to, match_item, &f);
             to = from;

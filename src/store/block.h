@@ -1,5 +1,5 @@
-/* block.h - the records of one batch as one block (issue 14: the codec; the store does not use
- * it yet).
+/* block.h - the records of one batch as one block (the SQLite store's items and decisions from
+ * ledger schema 8 on: sqlite_block.c).
  *
  * Packed one by one (pack.h), a ~350-byte record is compressed without the context of its
  * neighbours, and compressing each on its own was about half of ingest's CPU. A block is the

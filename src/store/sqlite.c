@@ -53,6 +53,16 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
      * Text-Code's first 64 bits (0 without text); items recorded before have none */
     ("CREATE TABLE IF NOT EXISTS near(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
      " record BLOB NOT NULL);"),
+    /* v8: items and decisions in blocks, one row per batch (sqlite_block.c); the decisions
+     * that are not their item's first, by item. The rows of items and decisions move into
+     * blocks (sqb_migrate) and their tables go. */
+    "CREATE TABLE blocks(id INTEGER PRIMARY KEY, item_first INTEGER NOT NULL,"
+    " item_n INTEGER NOT NULL, dec_first INTEGER NOT NULL, dec_n INTEGER NOT NULL,"
+    " paired INTEGER NOT NULL, keys BLOB NOT NULL, block BLOB NOT NULL);"
+    "CREATE INDEX blocks_items ON blocks(item_first) WHERE item_n > 0;"
+    "CREATE INDEX blocks_decisions ON blocks(dec_first) WHERE dec_n > 0;"
+    "CREATE TABLE decision_keys(key INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " PRIMARY KEY(key, id)) WITHOUT ROWID;",
 };
 
 const char *const sq_tables[EX_TAB_COUNT] = {
@@ -137,6 +147,7 @@ sq_close(ex_store *s)
 {
     sq_store *st = SQ(s);
     sq_blob_close(st);
+    sqb_close(st);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(st->q[i]);
     for (int t = 0; t < EX_TAB_COUNT; t++)
@@ -264,7 +275,9 @@ static const ex_store_ops sqlite_ops = {
     .decode = sq_decode,
     .enc_new = sq_enc_new,
     .enc_free = sq_enc_free,
-    .encode = sq_encode,
+    .encode_batch = sqb_encode_batch,
+    .batch_put = sqb_batch_put,
+    .check_indexes = sqb_check,
     .bulk = sq_bulk_mode,
 };
 
@@ -295,7 +308,9 @@ migrate(ex_store *s, int read_only, ex_err *err)
     for (int v = version; rc == EX_OK && v < EX_STORE_SCHEMA; v++) {
         char pragma[48];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if ((rc = sq_exec(s, migrations[v])) == EX_OK)
+        if ((rc = sq_exec(s, migrations[v])) == EX_OK && v == 7)
+            rc = sqb_migrate(s);
+        if (rc == EX_OK)
             rc = sq_exec(s, pragma);
     }
     if (rc == EX_OK)

@@ -4,6 +4,7 @@
  *                  statement cache and the ops table
  *   sqlite_log.c   the log's rows: entries, tiles, checkpoints
  *   sqlite_rec.c   the record tables, and the encoder and decoder of their records (pack.h)
+ *   sqlite_block.c items and decisions in blocks (schema 8: block.h), and the migration to them
  *   sqlite_bulk.c  bulk writes: WAL checkpoints on a thread of their own
  */
 #ifndef EX_SQLITE_INT_H
@@ -47,13 +48,36 @@ enum {
     R_COUNT
 };
 
+/* Statements on the blocks (sqlite_block.c has their text). */
+enum {
+    B_ITEM_AT,
+    B_DEC_AT,
+    B_ITEM_SCAN,
+    B_DEC_SCAN,
+    B_DEC_DESC,
+    B_ITEM_MAX,
+    B_DEC_MAX,
+    B_DEC_KEYS,
+    B_PUT,
+    B_KEY_PUT,
+    B_KEY_GET,
+    B_COUNT
+};
+
+/* The zstd level of blocks: bench/RESULTS.md "Blocks" (levels 3 to 9 made larger blocks, and
+ * slower; 16 9% smaller at 150 times the CPU) */
+#define SQ_BLOCK_LEVEL 1
+
 struct sq_bulk;
+struct sq_block;
 
 typedef struct sq_store {
     ex_store base;
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
     sqlite3_stmt *r[EX_TAB_COUNT][R_COUNT];
+    sqlite3_stmt *b[B_COUNT];
+    struct sq_block *blk; /* the block gets read last (sqlite_block.c) */
     int depth;  /* open transactions: the outermost is BEGIN, inner ones savepoints */
     char *path; /* file stores: for the checkpointer's connection */
     int durable;
@@ -71,6 +95,18 @@ typedef struct sq_store {
 } sq_store;
 
 #define SQ(s) ((sq_store *)(s))
+
+/* Items and decisions are in blocks (sqlite_block.c) from schema 8 on. */
+#define SQ_BLOCKED(s, table)                                                                  \
+    ((s)->schema >= 8 && ((table) == EX_TAB_ITEMS || (table) == EX_TAB_DECISIONS))
+
+/* The encoder: a packer for records of old ledgers' kind (tests), a block writer for batches. */
+struct ex_store_enc {
+    ex_packer *pk;
+    struct ex_block_enc *blk;
+    const void **recs;
+    size_t *lens, cap;
+};
 
 /* WAL checkpoints: every WAL_CKPT_PAGES (64 MiB of 16 KiB pages) rather than SQLite's 1000
  * (16 MiB here): each checkpoint syncs the WAL and the database, and one ingest batch of
@@ -146,7 +182,26 @@ int sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t 
               const void **rec, size_t *rlen, ex_err *err);
 int sq_enc_new(ex_store *s, ex_store_enc **out);
 void sq_enc_free(ex_store_enc *e);
-int sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);
+
+/* sqlite_block.c: the ops above for items and decisions (SQ_BLOCKED), and the batch writes */
+int sqb_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, size_t *len);
+int sqb_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn, void *ctx);
+int sqb_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
+int sqb_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_want want,
+                    ex_record_visit fn, void *ctx);
+int sqb_max(ex_store *s, int table, uint64_t *id);
+int sqb_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
+int sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens,
+                     size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
+                     ex_buf *out);
+int sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
+                  const int64_t *dkeys, size_t paired, const void *block, size_t blen);
+/* check_indexes (store.h) */
+int sqb_check(ex_store *s);
+/* Statements and the cached block, at close. */
+void sqb_close(sq_store *st);
+/* Schema 7 to 8: every item and decision row into blocks, the old tables dropped. */
+int sqb_migrate(ex_store *s);
 
 /* sqlite_bulk.c */
 void sq_bulk_mode(ex_store *s, int on);

@@ -1,6 +1,7 @@
 /* sqlite_rec.c - the record tables in the SQLite store: rows (id, key, record) appended in id
  * order. Item and decision records are stored packed (pack.h) and unpacked on every read, or
  * by a decoder for rec_scan_stored's rows. */
+#include "store/block.h"
 #include "store/sqlite_int.h"
 
 #include <stdio.h>
@@ -76,6 +77,8 @@ rstmt(ex_store *s, int table, int q)
 int
 sq_rec_append(ex_store *s, int table, int64_t key, const void *data, size_t len, uint64_t *id)
 {
+    if (SQ_BLOCKED(s, table))
+        return ex_fail(&s->err, EX_EINVAL, "%s records are written in blocks", sq_tables[table]);
     sqlite3_stmt *q = rstmt(s, table, R_APPEND);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -90,6 +93,8 @@ sq_rec_append(ex_store *s, int table, int64_t key, const void *data, size_t len,
 int
 sq_rec_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, size_t *len)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_get_dup(s, table, id, key, data, len);
     sqlite3_stmt *q = rstmt(s, table, R_GET);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -136,6 +141,8 @@ visit_rows(ex_store *s, int table, sqlite3_stmt *q, ex_record_visit fn, void *ct
 int
 sq_rec_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn, void *ctx)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_scan(s, table, from, to, fn, ctx);
     sqlite3_stmt *q = rstmt(s, table, R_SCAN);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -147,6 +154,8 @@ sq_rec_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit 
 int
 sq_rec_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_scan_key(s, table, key, fn, ctx);
     sqlite3_stmt *q = rstmt(s, table, R_SCAN_KEY);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -157,6 +166,8 @@ sq_rec_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *c
 int
 sq_rec_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_keys(s, table, fn, ctx);
     sqlite3_stmt *q = rstmt(s, table, R_KEYS);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -244,6 +255,8 @@ int
 sq_rec_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_want want,
                    ex_record_visit fn, void *ctx)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_scan_stored(s, table, from, to, want, fn, ctx);
     sqlite3_stmt *q = rstmt(s, table, R_SCAN_DESC);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -271,6 +284,8 @@ sq_rec_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_record
 int
 sq_rec_max(ex_store *s, int table, uint64_t *id)
 {
+    if (SQ_BLOCKED(s, table))
+        return sqb_max(s, table, id);
     sqlite3_stmt *q = rstmt(s, table, R_MAX);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -291,6 +306,8 @@ int
 sq_rec_insert_many(ex_store *s, int table, uint64_t first, size_t n, const int64_t *keys,
                    const void *const *data, const size_t *lens)
 {
+    if (SQ_BLOCKED(s, table))
+        return ex_fail(&s->err, EX_EINVAL, "%s records are written in blocks", sq_tables[table]);
     int own = SQ(s)->depth == 0, rc = own ? sq_begin(s) : EX_OK;
     size_t i = 0;
     while (rc == EX_OK && i < n) {
@@ -322,6 +339,8 @@ sq_rec_insert_many(ex_store *s, int table, uint64_t first, size_t n, const int64
 int
 sq_rec_put(ex_store *s, int table, uint64_t id, int64_t key, const void *data, size_t len)
 {
+    if (SQ_BLOCKED(s, table))
+        return ex_fail(&s->err, EX_EINVAL, "%s records are written in blocks", sq_tables[table]);
     sqlite3_stmt *q = rstmt(s, table, R_PUT);
     if (!q)
         return sq_dberr(s, "prepare");
@@ -367,11 +386,7 @@ sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t len,
     return unpack_row(&d->pk, table, id, rec, rlen, err);
 }
 
-/* ---- the encoder: SQLite stores what ex_pack makes (pack.h), so ledgers keep their bytes ---- */
-
-struct ex_store_enc {
-    ex_packer *pk;
-};
+/* ---- the encoder: blocks of batches (sqlite_block.c), and ex_pack for old ledgers' kind ---- */
 
 int
 sq_enc_new(ex_store *s, ex_store_enc **out)
@@ -389,13 +404,11 @@ sq_enc_new(ex_store *s, ex_store_enc **out)
 void
 sq_enc_free(ex_store_enc *e)
 {
-    if (e)
-        ex_packer_free(e->pk);
+    if (!e)
+        return;
+    ex_packer_free(e->pk);
+    ex_block_enc_free(e->blk);
+    free(e->recs);
+    free(e->lens);
     free(e);
-}
-
-int
-sq_encode(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out)
-{
-    return ex_pack(e->pk, table, rec, len, out);
 }

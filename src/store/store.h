@@ -21,13 +21,15 @@
  * store's ops, one encoder or decoder per thread.
  *
  * Record encoding: a record table's rows hold records in the store's encoding, which only the
- * store knows (SQLite: item and decision records as zstd frames, pack.h; other tables' as they
- * are). rec_insert_many takes records already encoded, by encode, which callers run ahead of
- * time and on other threads (the ingest sequencer encodes the next batch while the writer
- * thread commits one). rec_append and rec_put take plain records. Every read (rec_get_dup,
- * rec_scan, rec_scan_key) gives back plain records: the bytes that were encoded; only
- * rec_scan_stored gives the stored forms, which a decoder (dec_new) turns back into them, on any
- * thread, like an encoder. */
+ * store knows. Items and decisions are written a batch at a time: encode_batch makes the
+ * stored form of a batch's records (SQLite: one block, block.h), which callers run ahead of
+ * time and on other threads (the ingest's writer thread encodes a batch before its
+ * transaction, while the sequencer fills the next), and batch_put stores it; the other tables
+ * take plain records (rec_append, rec_put, rec_insert_many) and keep them as they are. Every
+ * read (rec_get_dup, rec_scan, rec_scan_key) gives back plain records: the bytes that were
+ * encoded; rec_scan_stored gives the stored forms, which a decoder (dec_new) turns back into
+ * them, on any thread, like an encoder (SQLite: its blocks are decompressed by the scan, so a
+ * decoder has nothing left to do but for the packed rows of ledgers of schema 4 to 7). */
 #ifndef EX_STORE_H
 #define EX_STORE_H
 
@@ -51,8 +53,9 @@ typedef int (*ex_checkpoint_visit)(void *ctx, uint64_t size, const char *note, s
  * that is not one of these fails with EX_EDB. */
 enum {
     EX_TAB_SOURCES,    /* key: log index of the source's entry */
-    EX_TAB_ITEMS,      /* key: first 8 bytes of the content digest (big-endian, signed) */
-    EX_TAB_DECISIONS,  /* key: item id (indexed) */
+    EX_TAB_ITEMS,      /* key: 0 (schema 8, blocks: ex_ledger_item_key reads the digest's from
+                          the record); schemas 3-7: first 8 bytes of the content digest */
+    EX_TAB_DECISIONS,  /* key: item id (an item's decisions: rec_scan_key) */
     EX_TAB_BATCHES,    /* key: log index of the batch's entry */
     EX_TAB_QUARANTINE, /* key: 0 */
     EX_TAB_INPUTS,     /* key: 0; rows are rewritten as inputs progress (rec_put) */
@@ -207,12 +210,31 @@ typedef struct ex_store_ops {
     int (*enc_new)(ex_store *s, ex_store_enc **out);
     /* Free an encoder; accepts NULL. */
     void (*enc_free)(ex_store_enc *e);
-    /* Append the stored form of rec (len bytes, a plain record of table) to out, for
-     * rec_insert_many (SQLite: ex_pack's bytes, pack.h). EX_ENOMEM, or EX_EINVAL for a
-     * record over the store's limit (SQLite: an item or decision over EX_PACK_MAX); no
+    /* Append to out the stored form of one batch's records, for batch_put: ni item records
+     * (items[i], ilens[i] bytes) and nd decision records, the first `paired` decisions being
+     * the first `paired` items' (SQLite: one block, block.h, in the order sqlite_block.c
+     * describes). EX_ENOMEM, or EX_EINVAL for paired over ni or nd, no records, or a batch
+     * over the store's limit (SQLite: EX_BLOCK_MAX_RECORDS records, EX_BLOCK_MAX_BYTES); no
      * message, and out keeps its length. Never touches a store: runs on the encoder's
      * thread, beside any store op. */
-    int (*encode)(ex_store_enc *e, int table, const void *rec, size_t len, ex_buf *out);
+    int (*encode_batch)(ex_store_enc *e, size_t ni, const void *const *items,
+                        const size_t *ilens, size_t nd, const void *const *decs,
+                        const size_t *dlens, size_t paired, ex_buf *out);
+
+    /* Store a batch that encode_batch made (data, len bytes): its items get ids first_item ..
+     * first_item + ni - 1, its decisions first_dec .. with keys dkeys[0..nd) (dkeys[k] =
+     * first_item + k for k < paired). The items and decisions of a ledger are only ever
+     * written this way. EX_EDB if those ids do not follow the ones stored (another writer
+     * took them: roll back); EX_EINVAL for keys that do not pair. */
+    int (*batch_put)(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
+                     const int64_t *dkeys, size_t paired, const void *data, size_t len);
+
+    /* Check what the store keeps beside the records to find them against the records' rows
+     * (SQLite: the blocks' indexes by item and by decision id give the blocks in the table's
+     * order, their ranges following each other from 1; decision_keys holds exactly the
+     * decisions that are not their item's first, under the item their block names). EX_EVERIFY
+     * with the first misfit in the message; EX_EDB. */
+    int (*check_indexes)(ex_store *s);
 
     /* A long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
      * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints, on a thread and
@@ -240,12 +262,13 @@ typedef struct ex_store_opts {
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 7
+#define EX_STORE_SCHEMA 8
 /* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed
  * records, which readers tell apart from plain ones, 5 the snapshot tables, 6 the
- * attestation tables and 7 the near-duplicate fingerprints, which a ledger that never had them has no use for (reading them fails:
- * no such table). Older ones are
- * migrated by the next command that writes. */
+ * attestation tables and 7 the near-duplicate fingerprints, which a ledger that never had
+ * them has no use for (reading them fails: no such table); 8 moved items and decisions into
+ * blocks, and a store below 8 reads them from their old tables. Older ones are migrated by
+ * the next command that writes. */
 #define EX_STORE_READ_MIN 3
 
 static inline void

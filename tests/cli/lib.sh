@@ -17,6 +17,14 @@ sql() {
     sqlite3 -cmd ".load ${EXANTE_SQLITE:?EXANTE_SQLITE must name the exante_sqlite module}" "$@"
 }
 
+# damage DB items|decisions ID : cut the last 3 bytes off the block that holds record ID (its
+# zstd frame then fails to open: the store names the block and its records)
+damage() {
+    local f=item_first n=item_n
+    [ "$2" = decisions ] && f=dec_first n=dec_n
+    sql "$1" "UPDATE blocks SET block = substr(block, 1, length(block) - 3) WHERE id = (SELECT id FROM blocks WHERE $n > 0 AND $f <= $3 ORDER BY $f DESC LIMIT 1)"
+}
+
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 

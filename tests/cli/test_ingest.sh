@@ -138,7 +138,7 @@ rv=$(q "SELECT id FROM items WHERE json_extract(record(record), '\$.warc_type') 
 [ -n "$resp" ] && [ -n "$rv" ] && ok || bad "example.warc: want a response and a revisit"
 got=$(q "SELECT json_extract(record(record), '\$.copy_of') || ' ' || json_extract(record(record), '\$.verdict') FROM decisions WHERE key = $rv")
 [ "$got" = "$resp duplicate" ] && ok || bad "revisit $rv: copy_of and verdict '$got', want '$resp duplicate'"
-[ -f "$EXANTE_DIR/urls/manifest" ] && ok || bad "no urls/manifest after an ingest"
+[ -f "$EXANTE_DIR/by-url/manifest" ] && ok || bad "no by-url/manifest after an ingest"
 # the same crawl again, gzipped: its response is a copy of the first, its revisit refers to the
 # newest response with that URL
 expect 0 $EXANTE --json ingest --source w "$SHARED"/samples/warc/example.warc.gz
@@ -214,49 +214,90 @@ sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"provena
 expect 1 $EXANTE log verify
 contains "$T/err" "decision 3: malformed or indexed under item 3"
 restore
-sql "$DB" "DELETE FROM decisions WHERE id = (SELECT max(id) FROM decisions)"
+# a block row removed: the last batch's items and decisions are missing (the saved indexes,
+# checked first, end with one of those items)
+sql "$DB" "DELETE FROM blocks WHERE id = (SELECT max(id) FROM blocks)"
 expect 1 $EXANTE log verify
+contains "$T/err" "which this ledger does not have"
+mv "$EXANTE_DIR/dedup" dedup.away; mv "$EXANTE_DIR/by-url" by-url.away
+expect 1 $EXANTE log verify
+contains "$T/err" "decisions"
+mv dedup.away "$EXANTE_DIR/dedup"; mv by-url.away "$EXANTE_DIR/by-url"
 restore
 sql "$DB" "UPDATE sources SET record = CAST(replace(record(record), 'crawl', 'licensed') AS BLOB) WHERE id = 1"
 expect 1 $EXANTE log verify
 contains "$T/err" "source 1: differs from log entry"
 restore
-sql "$DB" "INSERT INTO items(key, record) VALUES(0, CAST('{}' AS BLOB))"
+# a block that no batch in the log covers
+sql "$DB" "INSERT INTO blocks(item_first, item_n, dec_first, dec_n, paired, keys, block) SELECT item_first + item_n, item_n, dec_first + dec_n, dec_n, paired, keys, block FROM blocks WHERE id = (SELECT max(id) FROM blocks)"
 expect 1 $EXANTE log verify
-contains "$T/err" "items:"
+contains "$T/err" "covered by batches in the log"
 restore
-# item and decision records are stored packed (zstd frames, src/store/pack.h), a third of
-# their size; a damaged frame is refused with the record it is in
-[ "$(sql "$DB" "SELECT count(*) FROM items WHERE hex(substr(record, 1, 4)) = '28B52FFD'")" = "$(sql "$DB" "SELECT count(*) FROM items")" ] && ok || bad "item records are not all packed"
-[ "$(sql "$DB" "SELECT count(*) FROM decisions WHERE hex(substr(record, 1, 4)) = '28B52FFD'")" -gt 0 ] && ok || bad "decision records are not packed"
-sql "$DB" "SELECT sum(length(record)) < sum(length(record(record))) / 2 FROM items" > ratio.txt
+# items and decisions are stored in blocks (one zstd frame per batch, src/store/block.h), a
+# third of their size or less; a damaged frame is refused with the block and the batch it is in
+[ "$(sql "$DB" "SELECT count(*) FROM blocks WHERE hex(substr(block, 1, 4)) = '28B52FFD'")" = "$(sql "$DB" "SELECT count(*) FROM blocks")" ] && ok || bad "blocks are not all zstd frames"
+sql "$DB" "SELECT (SELECT sum(length(block)) FROM blocks) * 3 < (SELECT sum(length(record)) FROM items) + (SELECT sum(length(record)) FROM decisions)" > ratio.txt
 contains ratio.txt 1
-sql "$DB" "UPDATE decisions SET record = substr(record, 1, length(record) - 3) WHERE id = 2"
+damage "$DB" decisions 2
 expect 1 $EXANTE log verify
-contains "$T/err" "decisions record 2: damaged record"
+contains "$T/err" "batch 1 (log entry"
+contains "$T/err" "block 1 (items 1-"
+contains "$T/err" "damaged block"
 restore
-sql "$DB" "UPDATE items SET record = substr(record, 1, 5) || x'07' || substr(record, 7) WHERE id = 3"
+# the offset table, altered and compressed again (a valid frame): records move by a byte, and
+# item 1's decision, which follows it, loses its first
+sql "$DB" "SELECT writefile('blk.zst', block) FROM blocks WHERE id = 1" >/dev/null
+zstd -q -d -f blk.zst -o blk.raw
+shift_offset() { # shift_offset FILE I DELTA : offset[I] of the block content += DELTA
+    local at=$((12 + 4 * $2)) o
+    o=$(od -An -tu4 -j"$at" -N4 "$1" | tr -d ' ')
+    o=$((o + $3))
+    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((o & 255)) $((o >> 8 & 255)) $((o >> 16 & 255)) $((o >> 24 & 255)))" |
+        dd of="$1" bs=1 seek="$at" conv=notrunc 2>/dev/null
+}
+cp blk.raw blk1.raw
+shift_offset blk1.raw 1 1
+zstd -q -1 --check -f blk1.raw -o blk1.zst
+sql "$DB" "UPDATE blocks SET block = readfile('blk1.zst') WHERE id = 1"
 expect 1 $EXANTE log verify
-contains "$T/err" "items record 3: record packed with dictionary 7"
+contains "$T/err" "batch 1 (log entry"
+contains "$T/err" "decision 1: malformed"
 restore
-# a ledger of schema 3 (before packing: every record plain) is read as it is, and migrated by
-# the next command that writes
-sql "$DB" "UPDATE items SET record = CAST(record(record) AS BLOB); UPDATE decisions SET record = CAST(record(record) AS BLOB); DELETE FROM meta WHERE key = 'packed-records'; PRAGMA user_version = 3"
-expect 0 $EXANTE log verify
-expect 0 $EXANTE why "$(sql "$DB" "SELECT json_extract(record, '\$.digest') FROM items WHERE id = 2")"
-[ "$(sql "$DB" "PRAGMA user_version")" = 3 ] && ok || bad "a read-only command migrated the ledger"
-printf '{"text":"after the upgrade"}\n' > upgrade.jsonl
-expect 0 $EXANTE ingest --source web upgrade.jsonl
-[ "$(sql "$DB" "PRAGMA user_version")" = 7 ] && ok || bad "ingest did not migrate the ledger to schema 7"
-[ "$(sql "$DB" "SELECT hex(substr(record, 1, 4)) FROM items ORDER BY id DESC LIMIT 1")" = 28B52FFD ] && ok || bad "the new item is not packed"
-expect 0 $EXANTE log verify
+# one past the records' end: the block is refused
+n=$(od -An -tu4 -j8 -N4 blk.raw | tr -d ' ')
+cp blk.raw blk2.raw
+shift_offset blk2.raw "$n" 1
+zstd -q -1 --check -f blk2.raw -o blk2.zst
+sql "$DB" "UPDATE blocks SET block = readfile('blk2.zst') WHERE id = 1"
+expect 1 $EXANTE log verify
+contains "$T/err" "damaged block"
 restore
-# records stored as they are (ledgers written before packing) read the same
-sql "$DB" "UPDATE items SET record = CAST(record(record) AS BLOB); UPDATE decisions SET record = CAST(record(record) AS BLOB) WHERE id < 5"
-expect 0 $EXANTE log verify
-$EXANTE why --json "$(sql "$DB" "SELECT json_extract(record(record), '\$.digest') FROM items WHERE id = 2")" > proof.json && ok || bad "why on an unpacked record"
-expect 0 $EXANTE verify-proof proof.json
+# the indexes are checked, not trusted: the blocks' own (a range moved), decision_keys (an
+# item's later decision filed under another item), the saved duplicate and URL indexes (an
+# entry altered in a run file)
+sql "$DB" "UPDATE blocks SET item_first = item_first + 1 WHERE id = (SELECT max(id) FROM blocks)"
+expect 1 $EXANTE log verify
 restore
+printf 'admit *\n' > all.txt
+expect 0 $EXANTE policy adopt all.txt
+expect 0 $EXANTE reevaluate
+[ "$(sql "$DB" "SELECT count(*) FROM decision_keys")" -gt 0 ] && ok || bad "no decision is indexed by item"
+expect 0 $EXANTE log verify
+sql "$DB" "UPDATE decision_keys SET key = key + 1 WHERE id = (SELECT max(id) FROM decision_keys)"
+expect 1 $EXANTE log verify
+contains "$T/err" "decision_keys: decision"
+restore
+for ix in dedup by-url; do
+    cp -r "$EXANTE_DIR/$ix" "$ix.saved"
+    run=$(ls "$EXANTE_DIR/$ix"/run-* | head -n 1)
+    # the first entry's id (docs/FORMATS.md: entries from byte 40, the key's 32 bits, then
+    # the id less the run's smallest)
+    b=$(od -An -tu1 -j44 -N1 "$run" | tr -d ' ')
+    printf "$(printf '\\x%02x' $(((b + 1) & 255)))" | dd of="$run" bs=1 seek=44 conv=notrunc 2>/dev/null
+    expect 1 $EXANTE log verify
+    contains "$T/err" "index lacks item"
+    rm -rf "$EXANTE_DIR/$ix"; mv "$ix.saved" "$EXANTE_DIR/$ix"
+done
 expect 0 $EXANTE log verify
 
 # resuming: a run killed between batches, then run again, ends with the same decisions as an

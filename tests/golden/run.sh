@@ -60,5 +60,5 @@ size=$($X --json log verify | sed -n 's/.*"entries":\([0-9]*\).*/\1/p')
     echo "== quarantine"
     $X quarantine list
     echo "== items"
-    sqlite3 -cmd ".load $MOD" ledger/ledger.db "select id, key, record(record) from items order by id"
+    sqlite3 -cmd ".load $MOD" ledger/ledger.db "select id, record(record) from items order by id"
 } >"$OUT"

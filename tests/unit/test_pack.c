@@ -1,11 +1,14 @@
 /* test_pack.c - packed records (src/store/pack.c): what is packed unpacks to the same bytes;
  * records of other tables and unpacked records pass through; damaged, truncated or foreign
  * frames are refused with a reason, never read past; the dictionaries are the ones every
- * packed record in every ledger depends on; a store hands packed and unpacked rows back the
- * same. */
+ * packed record in every ledger of schema 4 to 7 depends on; the store hands such a ledger's
+ * packed and unpacked rows back the same, and migrating it puts them into blocks unchanged. */
 #include "t.h"
 
 #include <openssl/sha.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "store/pack.h"
 #include "store/store.h"
@@ -90,6 +93,43 @@ keep(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
+/* Turn the new (empty) database at path into one of schema 7 (before blocks) holding item 1
+ * (packed: item, ilen bytes), item 2 (records[4], plain) and decision 1 (packed, about item
+ * 2): the tables an older build made, written with SQLite alone. */
+static int
+make_v7(const char *path, const void *item, size_t ilen, const void *dec, size_t dlen)
+{
+    sqlite3 *c;
+    sqlite3_stmt *q = NULL;
+    int ok = sqlite3_open(path, &c) == SQLITE_OK;
+    if (ok)
+        ok = sqlite3_exec(c,
+                          "DROP TABLE blocks; DROP TABLE decision_keys;"
+                          "CREATE TABLE items(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+                          " record BLOB NOT NULL);"
+                          "CREATE TABLE decisions(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+                          " record BLOB NOT NULL);"
+                          "CREATE INDEX decisions_item ON decisions(key);"
+                          "PRAGMA user_version = 7;",
+                          NULL, NULL, NULL) == SQLITE_OK;
+    const void *recs[3] = {item, records[4], dec};
+    size_t lens[3] = {ilen, strlen(records[4]), dlen};
+    for (int i = 0; ok && i < 3; i++) {
+        ok = sqlite3_prepare_v2(c,
+                                i < 2 ? "INSERT OR REPLACE INTO items(id, key, record) VALUES(?1, 7, ?2)"
+                                      : "INSERT OR REPLACE INTO decisions(id, key, record) VALUES(1, 2, ?2)",
+                                -1, &q, NULL) == SQLITE_OK;
+        if (ok) {
+            sqlite3_bind_int64(q, 1, i + 1);
+            sqlite3_bind_blob(q, 2, recs[i], (int)lens[i], SQLITE_STATIC);
+            ok = sqlite3_step(q) == SQLITE_DONE;
+        }
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(c);
+    return ok ? EX_OK : EX_EDB;
+}
+
 int
 main(void)
 {
@@ -157,49 +197,85 @@ main(void)
     CHECK_RC(ex_unpack(p, big, 8, &out, &n, &e), EX_EFORMAT);
     CHECK(strstr(e.msg, "size and checksum") != NULL);
 
-    /* a store reads packed and unpacked rows of one table alike, in scans and gets */
-    ex_store *st;
-    CHECK_RC(ex_store_open_sqlite(":memory:", &(ex_store_opts){.create = 1}, &st, &e), EX_OK);
-    ex_buf rows = {0};
-    CHECK_RC(ex_pack(p, EX_TAB_ITEMS, records[0], strlen(records[0]), &rows), EX_OK);
-    size_t plen = rows.len;
-    const void *data[2] = {rows.data, records[4]};
-    size_t lens[2] = {plen, strlen(records[4])};
-    int64_t keys[2] = {1, 2};
-    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_ITEMS, 1, 2, keys, data, lens), EX_OK);
-    seen s = {0};
-    CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, keep, &s), EX_OK);
-    CHECK(s.n == 2);
-    CHECK_STR(s.got[0], records[0]);
-    CHECK_STR(s.got[1], records[4]);
-    uint8_t *got;
-    size_t glen;
-    CHECK_RC(st->ops->rec_get_dup(st, EX_TAB_ITEMS, 1, NULL, &got, &glen), EX_OK);
-    CHECK(glen == strlen(records[0]) && memcmp(got, records[0], glen) == 0);
-    free(got);
-    /* reads nested inside a scan leave the scanned record alone */
-    ex_buf drow = {0};
-    CHECK_RC(ex_pack(p, EX_TAB_DECISIONS, records[1], strlen(records[1]), &drow), EX_OK);
-    const void *ddata[1] = {drow.data};
-    size_t dlen[1] = {drow.len};
-    int64_t dkey[1] = {1};
-    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_DECISIONS, 1, 1, dkey, ddata, dlen), EX_OK);
-    ex_buf_free(&drow);
-    nested nn = {st, 0, 0};
-    CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, reenter, &nn), EX_OK);
-    CHECK(nn.visits == 2 && nn.ok == 2);
-    /* a damaged row: the read fails and names the table and row */
-    rows.data[plen - 2] ^= 0x55;
-    const void *bad[1] = {rows.data};
-    keys[0] = 3;
-    CHECK_RC(st->ops->rec_insert_many(st, EX_TAB_ITEMS, 3, 1, keys, bad, &plen), EX_OK);
-    int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, 3, NULL, &got, &glen);
-    CHECK(rc == EX_EFORMAT);
-    if (rc == EX_OK)
-        free(got);
-    CHECK(strstr(ex_store_errmsg(st), "items record 3: damaged record") != NULL);
-    ex_buf_free(&rows);
+    /* a store reads an older ledger's packed and unpacked rows of one table alike, in scans
+     * and gets; migrating it moves them into blocks, byte for byte */
+    char dir[] = "/tmp/exante-test-pack.XXXXXX", db[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(db, sizeof db, "%s/v7.db", dir);
+    ex_store *st = NULL;
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.create = 1}, &st, &e), EX_OK);
     ex_store_close(st);
+    ex_buf rows = {0}, drow = {0};
+    CHECK_RC(ex_pack(p, EX_TAB_ITEMS, records[0], strlen(records[0]), &rows), EX_OK);
+    CHECK_RC(ex_pack(p, EX_TAB_DECISIONS, records[1], strlen(records[1]), &drow), EX_OK);
+    size_t plen = rows.len;
+    CHECK_RC(make_v7(db, rows.data, plen, drow.data, drow.len), EX_OK);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &st, &e), EX_OK);
+    if (st) {
+        CHECK(st->schema == 7);
+        seen s = {0};
+        CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, keep, &s), EX_OK);
+        CHECK(s.n == 2);
+        CHECK_STR(s.got[0], records[0]);
+        CHECK_STR(s.got[1], records[4]);
+        uint8_t *got;
+        size_t glen;
+        CHECK_RC(st->ops->rec_get_dup(st, EX_TAB_ITEMS, 1, NULL, &got, &glen), EX_OK);
+        CHECK(glen == strlen(records[0]) && memcmp(got, records[0], glen) == 0);
+        free(got);
+        /* reads nested inside a scan leave the scanned record alone */
+        nested nn = {st, 0, 0};
+        CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, reenter, &nn), EX_OK);
+        CHECK(nn.visits == 2 && nn.ok == 2);
+        ex_store_close(st);
+    }
+    /* opened for writing, it is migrated: the same records, now in a block */
+    CHECK_RC(ex_store_open_sqlite(db, NULL, &st, &e), EX_OK);
+    if (st) {
+        CHECK(st->schema == EX_STORE_SCHEMA);
+        seen s = {0}, d = {0};
+        CHECK_RC(st->ops->rec_scan(st, EX_TAB_ITEMS, 1, 3, keep, &s), EX_OK);
+        CHECK(s.n == 2);
+        CHECK_STR(s.got[0], records[0]);
+        CHECK_STR(s.got[1], records[4]);
+        CHECK_RC(st->ops->rec_scan_key(st, EX_TAB_DECISIONS, 2, keep, &d), EX_OK);
+        CHECK(d.n == 1);
+        CHECK_STR(d.got[0], records[1]);
+        uint64_t max = 0;
+        CHECK_RC(st->ops->rec_max(st, EX_TAB_DECISIONS, &max), EX_OK);
+        CHECK(max == 1);
+        ex_store_close(st);
+    }
+    /* a damaged row: a read fails and names the table and row; so does the migration, which
+     * then leaves the ledger as it was */
+    rows.data[plen - 2] ^= 0x55;
+    unlink(db);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.create = 1}, &st, &e), EX_OK);
+    ex_store_close(st);
+    CHECK_RC(make_v7(db, rows.data, plen, drow.data, drow.len), EX_OK);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &st, &e), EX_OK);
+    if (st) {
+        uint8_t *got;
+        size_t glen;
+        int rc = st->ops->rec_get_dup(st, EX_TAB_ITEMS, 1, NULL, &got, &glen);
+        CHECK(rc == EX_EFORMAT);
+        if (rc == EX_OK)
+            free(got);
+        CHECK(strstr(ex_store_errmsg(st), "items record 1: damaged record") != NULL);
+        ex_store_close(st);
+    }
+    st = NULL;
+    CHECK_RC(ex_store_open_sqlite(db, NULL, &st, &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "cannot migrate ledger schema: items record 1: damaged record") != NULL);
+    ex_store_close(st);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &st, &e), EX_OK);
+    if (st)
+        CHECK(st->schema == 7);
+    ex_store_close(st);
+    ex_buf_free(&rows);
+    ex_buf_free(&drow);
+    unlink(db);
+    rmdir(dir);
     ex_packer_free(p);
     return t_done("test_pack");
 }

@@ -1,11 +1,11 @@
 /* test_store.c - the SQLite store.
  *
- * Its record encoding: records encoded with the store's encoder (on a thread of its own, as
- * the ingest does) and inserted with rec_insert_many read back byte for byte through
- * rec_get_dup, rec_scan and rec_scan_key; item and decision rows hold packed records (the
- * bytes ex_pack makes, so ledgers do not change), other tables' rows the records as they are.
- * rec_scan_stored gives the rows a filter wants, newest first, as stored, and a decoder on
- * another thread reads them back byte for byte; a damaged one it refuses, naming the row.
+ * Items and decisions in blocks: batches encoded with the store's encoder (on a thread of its
+ * own, as the ingest does) and stored with batch_put read back byte for byte through
+ * rec_get_dup, rec_scan, rec_scan_key (an item's own decision and the others about it) and
+ * rec_keys; rec_scan_stored gives the decisions a filter wants, newest first, for a decoder on
+ * another thread. Ids already taken, keys that do not pair and other writes are refused; a
+ * damaged block, or a row whose counts do not fit, is refused naming the block.
  *
  * Its bulk mode: with WAL checkpoints on their own thread, a long run of batches keeps the WAL
  * bounded (it starts over again and again), every record lands, and after bulk mode ends
@@ -55,48 +55,66 @@ count_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
-/* ---- the record encoding ---- */
+/* ---- items and decisions in blocks ---- */
 
-#define NREC 300 /* more than one multi-row insert (256 rows) */
+#define NREC 300
 
 typedef struct plain {
-    int table;
     char rec[NREC][400];
     size_t len[NREC];
 } plain;
 
-/* record i of a table: canonical JSON like the ledger's, different from record to record */
+/* record i (from 0) of items or decisions: canonical JSON like the ledger's */
 static void
-make_records(plain *p, int table)
+make_records(plain *p, int items)
 {
-    p->table = table;
     for (int i = 0; i < NREC; i++) {
         int n;
-        if (table == EX_TAB_ITEMS)
+        if (items)
             n = snprintf(p->rec[i], sizeof p->rec[i],
                          "{\"digest\":\"sha256:%064x\",\"fetched\":\"2025-06-22T17:26:31Z\","
                          "\"file\":\"s.jsonl\",\"license\":\"MIT\",\"line\":%d,\"offset\":%d,"
                          "\"size\":%d,\"source\":\"web\",\"type\":\"item\","
                          "\"url\":\"https://www.site%d.example/%d.html\"}",
                          i * 7919, i + 1, i * 165, 100 + i, i % 13, i);
-        else if (table == EX_TAB_DECISIONS)
+        else
             n = snprintf(p->rec[i], sizeof p->rec[i],
                          "{\"item\":%d,\"policy\":null,\"provenance\":\"sha256:%064x\","
                          "\"reason\":\"no policy adopted yet\",\"rule\":\"no-policy\","
                          "\"source\":\"web\",\"type\":\"decision\",\"verdict\":\"pending\"}",
                          i + 1, i * 104729);
-        else
-            n = snprintf(p->rec[i], sizeof p->rec[i],
-                         "{\"name\":\"source-%d\",\"type\":\"source\"}", i);
         p->len[i] = (size_t)n;
     }
 }
 
+/* The batches: items [if, if+ni), decisions [df, df+nd); the first `paired` decisions are
+ * their items', the others about item key_of(decision id). */
+static const struct {
+    uint64_t ifirst, ni, dfirst, nd, paired;
+} batches[] = {
+    {1, 120, 1, 130, 120},  /* an ingest batch with ten copies' decisions */
+    {121, 0, 131, 40, 0},   /* a reevaluation: decisions alone */
+    {121, 180, 171, 130, 130}, /* more items than decisions: 50 without one */
+};
+#define NBATCH (sizeof batches / sizeof batches[0])
+static plain items, decs;
+
+/* the key of decision id: its item's id for a paired one, else (id * 7) % 120 + 1 */
+static int64_t
+key_of(uint64_t id)
+{
+    for (size_t b = 0; b < NBATCH; b++)
+        if (id >= batches[b].dfirst && id < batches[b].dfirst + batches[b].nd) {
+            uint64_t k = id - batches[b].dfirst;
+            return k < batches[b].paired ? (int64_t)(batches[b].ifirst + k)
+                                         : (int64_t)((id * 7) % 120 + 1);
+        }
+    return -1;
+}
+
 typedef struct encoding {
     ex_store *s;
-    const plain *p;
-    ex_buf out;     /* the stored forms, back to back */
-    size_t off[NREC], len[NREC];
+    ex_buf out[NBATCH];
     int rc;
 } encoding;
 
@@ -107,17 +125,22 @@ encode_main(void *arg)
     encoding *c = arg;
     ex_store_enc *e = NULL;
     c->rc = c->s->ops->enc_new(c->s, &e);
-    for (int i = 0; c->rc == EX_OK && i < NREC; i++) {
-        c->off[i] = c->out.len;
-        c->rc = c->s->ops->encode(e, c->p->table, c->p->rec[i], c->p->len[i], &c->out);
-        c->len[i] = c->out.len - c->off[i];
+    for (size_t b = 0; c->rc == EX_OK && b < NBATCH; b++) {
+        const void *ip[NREC], *dp[NREC];
+        for (uint64_t k = 0; k < batches[b].ni; k++)
+            ip[k] = items.rec[batches[b].ifirst + k - 1];
+        for (uint64_t k = 0; k < batches[b].nd; k++)
+            dp[k] = decs.rec[batches[b].dfirst + k - 1];
+        c->rc = c->s->ops->encode_batch(e, batches[b].ni, ip, &items.len[batches[b].ifirst - 1],
+                                        batches[b].nd, dp, &decs.len[batches[b].dfirst - 1],
+                                        batches[b].paired, &c->out[b]);
     }
     c->s->ops->enc_free(e);
     return NULL;
 }
 
 typedef struct reading {
-    const plain *p;
+    int table;
     uint64_t next; /* the id expected next */
     int bad;
 } reading;
@@ -126,18 +149,45 @@ static int
 read_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     reading *r = ctx;
+    const plain *p = r->table == EX_TAB_ITEMS ? &items : &decs;
     size_t i = (size_t)id - 1;
-    if (id != r->next++ || i >= NREC || key != (int64_t)id * 3 || len != r->p->len[i] ||
-        memcmp(data, r->p->rec[i], len) != 0)
+    int64_t want = r->table == EX_TAB_ITEMS ? 0 : key_of(id);
+    if (id != r->next++ || i >= NREC || key != want || len != p->len[i] ||
+        memcmp(data, p->rec[i], len) != 0)
         r->bad++;
     return EX_OK;
 }
 
-/* rec_scan_stored: the rows wanted, as stored, newest first; decoded on another thread */
+typedef struct keyed {
+    int64_t key;
+    uint64_t last;
+    int n, bad;
+} keyed;
+
+static int
+keyed_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    keyed *k = ctx;
+    if (key != k->key || key_of(id) != key || id <= k->last || len != decs.len[id - 1] ||
+        memcmp(data, decs.rec[id - 1], len) != 0)
+        k->bad++;
+    k->last = id;
+    k->n++;
+    return EX_OK;
+}
+
+static int
+keys_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    int *n = ctx;
+    if (key == key_of(id) && !data && !len)
+        ++*n;
+    return EX_OK;
+}
+
+/* rec_scan_stored: the rows wanted, newest first, for a decoder on another thread */
 typedef struct stored {
     ex_store *s;
-    const plain *p;
-    int table;
     uint64_t asked, stop_at; /* the last id asked about; stop_at: want stops the scan there */
     int bad;
     ex_buf rows; /* the stored forms visited, back to back */
@@ -150,7 +200,7 @@ static int
 want_odd(void *ctx, uint64_t id, int64_t key)
 {
     stored *c = ctx;
-    if ((c->asked && id != c->asked - 1) || key != (int64_t)id * 3)
+    if ((c->asked && id != c->asked - 1) || key != key_of(id))
         c->bad++;
     c->asked = id;
     if (id == c->stop_at)
@@ -162,7 +212,7 @@ static int
 keep_stored(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
     stored *c = ctx;
-    if (id % 2 != 1 || key != (int64_t)id * 3 || c->n == NREC)
+    if (id % 2 != 1 || key != key_of(id) || c->n == NREC)
         c->bad++;
     else {
         c->off[c->n] = c->rows.len;
@@ -185,9 +235,9 @@ decode_main(void *arg)
         const void *rec;
         size_t rlen;
         size_t k = (size_t)c->id[i] - 1;
-        c->rc = o->decode(d, c->table, c->id[i], c->rows.data + c->off[i], c->len[i], &rec, &rlen,
-                          NULL);
-        if (c->rc == EX_OK && rlen == c->p->len[k] && memcmp(rec, c->p->rec[k], rlen) == 0)
+        c->rc = o->decode(d, EX_TAB_DECISIONS, c->id[i], c->rows.data + c->off[i], c->len[i],
+                          &rec, &rlen, NULL);
+        if (c->rc == EX_OK && rlen == decs.len[k] && memcmp(rec, decs.rec[k], rlen) == 0)
             c->decoded_ok++;
     }
     o->dec_free(d);
@@ -195,163 +245,189 @@ decode_main(void *arg)
 }
 
 static void
-test_stored(ex_store *s, const plain *p, int table)
+test_stored(ex_store *s, uint64_t nd)
 {
-    stored c = {.s = s, .p = p, .table = table};
-    CHECK_RC(s->ops->rec_scan_stored(s, table, 2, NREC, want_odd, keep_stored, &c), EX_OK);
-    /* asked about NREC-1 down to 2, newest first; visited the odd ones, as stored */
-    CHECK(c.bad == 0 && c.asked == 2 && c.n == (NREC - 2) / 2);
-    CHECK(c.n > 0 && c.id[0] == NREC - 1 && c.id[c.n - 1] == 3);
-    CHECK(c.n > 0 && ex_packed(c.rows.data, c.len[0]) == (table != EX_TAB_SOURCES));
+    stored c = {.s = s};
+    CHECK_RC(s->ops->rec_scan_stored(s, EX_TAB_DECISIONS, 2, nd, want_odd, keep_stored, &c),
+             EX_OK);
+    /* asked about nd-1 down to 2, newest first; visited the odd ones */
+    CHECK(c.bad == 0 && c.asked == 2 && c.n == (nd - 2) / 2);
+    CHECK(c.n > 0 && c.id[0] == nd - 1 && c.id[c.n - 1] == 3);
     pthread_t th;
     CHECK(pthread_create(&th, NULL, decode_main, &c) == 0);
     pthread_join(th, NULL);
     CHECK_RC(c.rc, EX_OK);
     CHECK(c.decoded_ok == (int)c.n);
     /* want stops the scan with its code */
-    stored d = {.s = s, .p = p, .table = table, .stop_at = 100};
-    CHECK_RC(s->ops->rec_scan_stored(s, table, 1, UINT64_MAX, want_odd, keep_stored, &d),
+    stored d = {.s = s, .stop_at = 100};
+    CHECK_RC(s->ops->rec_scan_stored(s, EX_TAB_DECISIONS, 1, UINT64_MAX, want_odd, keep_stored,
+                                     &d),
              EX_ERANGE);
-    CHECK(d.bad == 0 && d.asked == 100 && d.n == (NREC - 100) / 2);
+    CHECK(d.bad == 0 && d.asked == 100 && d.n == (nd - 100) / 2);
     ex_buf_free(&c.rows);
     ex_buf_free(&d.rows);
 }
 
-/* the row as SQLite holds it, through a connection of the test's own */
+/* run SQL on the database through a connection of the test's own */
 static int
-raw_row(const char *db, const char *table, int id, ex_buf *out)
+sql(const char *db, const char *text)
 {
     sqlite3 *c;
-    sqlite3_stmt *q = NULL;
-    char text[80];
-    snprintf(text, sizeof text, "SELECT record FROM %s WHERE id = %d", table, id);
-    int rc = EX_EDB;
-    if (sqlite3_open_v2(db, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(c, text, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(q, 0);
-        rc = ex_buf_put(out, p, (size_t)sqlite3_column_bytes(q, 0));
-    }
-    sqlite3_finalize(q);
+    int rc = sqlite3_open(db, &c) == SQLITE_OK &&
+                     sqlite3_exec(c, text, NULL, NULL, NULL) == SQLITE_OK
+                 ? EX_OK
+                 : EX_EDB;
     sqlite3_close(c);
     return rc;
 }
 
 static void
-test_encoding(const char *dir)
+test_blocks(const char *dir)
 {
     char db[128];
-    snprintf(db, sizeof db, "%s/encoding.db", dir);
+    snprintf(db, sizeof db, "%s/blocks.db", dir);
     ex_err e = {0};
     ex_store *s = NULL;
     CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.create = 1}, &s, &e), EX_OK);
     if (!s)
         return;
-    CHECK(s->ops->enc_new && s->ops->enc_free && s->ops->encode);
-    static plain recs[3];
-    static const int tables[3] = {EX_TAB_ITEMS, EX_TAB_DECISIONS, EX_TAB_SOURCES};
-    static const char *const names[3] = {"items", "decisions", "sources"};
-    ex_packer *pk;
-    CHECK_RC(ex_packer_new(&pk), EX_OK);
-    for (int t = 0; t < 3; t++) {
-        plain *p = &recs[t];
-        make_records(p, tables[t]);
-        encoding c = {.s = s, .p = p};
-        pthread_t th;
-        CHECK(pthread_create(&th, NULL, encode_main, &c) == 0);
-        pthread_join(th, NULL);
-        CHECK_RC(c.rc, EX_OK);
-        if (c.rc != EX_OK)
-            continue;
-        int stored_packed = tables[t] != EX_TAB_SOURCES;
-        const void *data[NREC];
+    make_records(&items, 1);
+    make_records(&decs, 0);
+    encoding c = {.s = s};
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, encode_main, &c) == 0);
+    pthread_join(th, NULL);
+    CHECK_RC(c.rc, EX_OK);
+    uint64_t ni = 0, nd = 0;
+    for (size_t b = 0; c.rc == EX_OK && b < NBATCH; b++) {
         int64_t keys[NREC];
-        int same_as_pack = 0, as_packed = 0;
-        for (int i = 0; i < NREC; i++) {
-            data[i] = c.out.data + c.off[i];
-            keys[i] = (i + 1) * 3;
-            as_packed += ex_packed(data[i], c.len[i]) == stored_packed;
-            /* ex_pack's bytes exactly: the stored form of ledgers written before */
-            ex_buf b = {0};
-            if (ex_pack(pk, tables[t], p->rec[i], p->len[i], &b) == EX_OK && b.len == c.len[i] &&
-                memcmp(b.data, data[i], b.len) == 0)
-                same_as_pack++;
-            ex_buf_free(&b);
-        }
-        CHECK(as_packed == NREC);
-        CHECK(same_as_pack == NREC);
-        if (!stored_packed)
-            CHECK(c.len[7] == p->len[7] && memcmp(data[7], p->rec[7], p->len[7]) == 0);
-        CHECK_RC(s->ops->rec_insert_many(s, tables[t], 1, NREC, keys, data, c.len), EX_OK);
-
-        /* the rows hold the encoded forms */
-        for (int id = 1; id <= NREC; id += NREC - 1) {
-            ex_buf row = {0};
-            CHECK_RC(raw_row(db, names[t], id, &row), EX_OK);
-            CHECK(row.len == c.len[id - 1] && memcmp(row.data, data[id - 1], row.len) == 0);
-            CHECK(ex_packed(row.data, row.len) == stored_packed);
-            ex_buf_free(&row);
-        }
-        /* and every read gives back the plain records */
-        int got_ok = 0;
-        for (int i = 0; i < NREC; i++) {
+        for (uint64_t k = 0; k < batches[b].nd; k++)
+            keys[k] = key_of(batches[b].dfirst + k);
+        CHECK_RC(s->ops->batch_put(s, batches[b].ifirst, batches[b].ni, batches[b].dfirst,
+                                   batches[b].nd, keys, batches[b].paired, c.out[b].data,
+                                   c.out[b].len),
+                 EX_OK);
+        /* the same ids again: taken */
+        CHECK_RC(s->ops->batch_put(s, batches[b].ifirst, batches[b].ni, batches[b].dfirst,
+                                   batches[b].nd, keys, batches[b].paired, c.out[b].data,
+                                   c.out[b].len),
+                 EX_EDB);
+        ni += batches[b].ni, nd += batches[b].nd;
+    }
+    /* one block per batch, a third or less of the records' bytes */
+    size_t plain_bytes = 0, stored_bytes = 0;
+    for (uint64_t i = 0; i < ni; i++)
+        plain_bytes += items.len[i];
+    for (uint64_t i = 0; i < nd; i++)
+        plain_bytes += decs.len[i];
+    for (size_t b = 0; b < NBATCH; b++)
+        stored_bytes += c.out[b].len;
+    CHECK(stored_bytes * 3 < plain_bytes);
+    uint64_t max = 0;
+    CHECK_RC(s->ops->rec_max(s, EX_TAB_ITEMS, &max), EX_OK);
+    CHECK(max == ni);
+    CHECK_RC(s->ops->rec_max(s, EX_TAB_DECISIONS, &max), EX_OK);
+    CHECK(max == nd);
+    /* every record, byte for byte, by id */
+    int got_ok = 0, tries = 0;
+    for (int t = 0; t < 2; t++) {
+        const plain *p = t ? &decs : &items;
+        uint64_t n = t ? nd : ni;
+        for (uint64_t id = n; id >= 1; id -= id % 3 ? 1 : 2) { /* backwards, skipping */
             uint8_t *got = NULL;
             size_t glen = 0;
-            int64_t key = 0;
-            if (s->ops->rec_get_dup(s, tables[t], (uint64_t)i + 1, &key, &got, &glen) == EX_OK &&
-                key == keys[i] && glen == p->len[i] && memcmp(got, p->rec[i], glen) == 0 &&
-                got[glen] == 0)
+            int64_t key = 99;
+            tries++;
+            if (s->ops->rec_get_dup(s, t ? EX_TAB_DECISIONS : EX_TAB_ITEMS, id, &key, &got,
+                                    &glen) == EX_OK &&
+                key == (t ? key_of(id) : 0) && glen == p->len[id - 1] &&
+                memcmp(got, p->rec[id - 1], glen) == 0 && got[glen] == 0)
                 got_ok++;
+            else
+                fprintf(stderr, "record %d/%llu\n", t, (unsigned long long)id);
             free(got);
         }
-        CHECK(got_ok == NREC);
-        reading r = {p, 1, 0};
-        CHECK_RC(s->ops->rec_scan(s, tables[t], 1, UINT64_MAX, read_cb, &r), EX_OK);
-        CHECK(r.next == NREC + 1 && r.bad == 0);
-        r = (reading){p, 42, 0};
-        CHECK_RC(s->ops->rec_scan_key(s, tables[t], 42 * 3, read_cb, &r), EX_OK);
-        CHECK(r.next == 43 && r.bad == 0);
-        test_stored(s, p, tables[t]);
-        ex_buf_free(&c.out);
     }
-    ex_packer_free(pk);
-
-    /* a record over the limit is refused and leaves out as it was; enc_free takes NULL */
+    CHECK(tries > 300 && got_ok == tries);
+    uint8_t *none = NULL;
+    size_t nlen;
+    CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_ITEMS, ni + 1, NULL, &none, &nlen), EX_ENOTFOUND);
+    CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_DECISIONS, nd + 1, NULL, &none, &nlen), EX_ENOTFOUND);
+    /* scans in id order, across blocks, from anywhere */
+    reading r = {EX_TAB_ITEMS, 1, 0};
+    CHECK_RC(s->ops->rec_scan(s, EX_TAB_ITEMS, 1, UINT64_MAX, read_cb, &r), EX_OK);
+    CHECK(r.next == ni + 1 && r.bad == 0);
+    r = (reading){EX_TAB_ITEMS, 100, 0};
+    CHECK_RC(s->ops->rec_scan(s, EX_TAB_ITEMS, 100, 130, read_cb, &r), EX_OK);
+    CHECK(r.next == 130 && r.bad == 0);
+    r = (reading){EX_TAB_DECISIONS, 125, 0};
+    CHECK_RC(s->ops->rec_scan(s, EX_TAB_DECISIONS, 125, UINT64_MAX, read_cb, &r), EX_OK);
+    CHECK(r.next == nd + 1 && r.bad == 0);
+    /* an item's decisions: its own, and the others about it, in id order */
+    for (int64_t key = 1; key <= (int64_t)ni; key += 17) {
+        keyed k = {.key = key};
+        CHECK_RC(s->ops->rec_scan_key(s, EX_TAB_DECISIONS, key, keyed_cb, &k), EX_OK);
+        int want = 0;
+        for (uint64_t id = 1; id <= nd; id++)
+            want += key_of(id) == key;
+        CHECK(k.bad == 0 && k.n == want);
+    }
+    int nkeys = 0;
+    CHECK_RC(s->ops->rec_keys(s, EX_TAB_DECISIONS, keys_cb, &nkeys), EX_OK);
+    CHECK(nkeys == (int)nd);
+    test_stored(s, nd);
+    /* the other writes to items and decisions are refused */
+    const void *one[1] = {"{}"};
+    size_t onelen[1] = {2};
+    int64_t onekey[1] = {0};
+    CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_ITEMS, ni + 1, 1, onekey, one, onelen), EX_EINVAL);
+    CHECK_RC(s->ops->rec_append(s, EX_TAB_DECISIONS, 0, "{}", 2, NULL), EX_EINVAL);
+    /* keys that do not pair, and encodings that cannot be made, are refused */
+    CHECK_RC(s->ops->batch_put(s, ni + 1, 1, nd + 1, 1, onekey, 1, c.out[0].data, c.out[0].len),
+             EX_EINVAL);
     ex_store_enc *enc = NULL;
     CHECK_RC(s->ops->enc_new(s, &enc), EX_OK);
     if (enc) {
         ex_buf out = {0};
         CHECK_RC(ex_buf_put(&out, "x", 1), EX_OK);
-        CHECK_RC(s->ops->encode(enc, EX_TAB_ITEMS, "", (size_t)EX_PACK_MAX + 1, &out), EX_EINVAL);
+        CHECK_RC(s->ops->encode_batch(enc, 1, one, onelen, 1, one, onelen, 2, &out), EX_EINVAL);
+        CHECK_RC(s->ops->encode_batch(enc, 0, one, onelen, 0, one, onelen, 0, &out), EX_EINVAL);
         CHECK(out.len == 1);
         ex_buf_free(&out);
     }
     s->ops->enc_free(enc);
     s->ops->enc_free(NULL);
-    /* a damaged stored form is refused by a decoder, naming the row */
-    ex_store_dec *dec = NULL;
-    CHECK_RC(s->ops->dec_new(s, &dec), EX_OK);
-    if (dec) {
-        ex_buf packed = {0};
-        ex_packer *pk2;
-        CHECK_RC(ex_packer_new(&pk2), EX_OK);
-        CHECK_RC(ex_pack(pk2, EX_TAB_DECISIONS, recs[1].rec[0], recs[1].len[0], &packed), EX_OK);
-        packed.data[packed.len - 1] ^= 1; /* the checksum */
-        const void *rec = NULL;
-        size_t rlen = 0;
-        ex_err de = {0};
-        CHECK_RC(s->ops->decode(dec, EX_TAB_DECISIONS, 7, packed.data, packed.len, &rec, &rlen,
-                                &de),
-                 EX_EFORMAT);
-        CHECK(strstr(de.msg, "decisions record 7: damaged record") == de.msg);
-        /* a plain record is given back as it is */
-        CHECK_RC(s->ops->decode(dec, EX_TAB_SOURCES, 1, "{}", 2, &rec, &rlen, NULL), EX_OK);
-        CHECK(rlen == 2 && memcmp(rec, "{}", 2) == 0);
-        ex_packer_free(pk2);
-        ex_buf_free(&packed);
-    }
-    s->ops->dec_free(dec);
-    s->ops->dec_free(NULL);
     ex_store_close(s);
+    for (size_t b = 0; b < NBATCH; b++)
+        ex_buf_free(&c.out[b]);
+
+    /* a damaged block is refused, naming the block and its records */
+    CHECK_RC(sql(db, "UPDATE blocks SET block = substr(block, 1, 40) || "
+                     "x'00' || substr(block, 42) WHERE id = 2"),
+             EX_OK);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    if (s) {
+        uint8_t *got = NULL;
+        size_t glen;
+        CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_DECISIONS, 140, NULL, &got, &glen), EX_EFORMAT);
+        CHECK(strstr(ex_store_errmsg(s), "block 2 (items 121-120, decisions 131-170)") != NULL);
+        CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_DECISIONS, 1, NULL, &got, &glen), EX_OK);
+        free(got);
+        reading rr = {EX_TAB_DECISIONS, 1, 0};
+        CHECK_RC(s->ops->rec_scan(s, EX_TAB_DECISIONS, 1, UINT64_MAX, read_cb, &rr), EX_EFORMAT);
+        CHECK(rr.next == 131 && rr.bad == 0);
+        ex_store_close(s);
+    }
+    /* and so is a row whose counts do not fit its keys */
+    CHECK_RC(sql(db, "UPDATE blocks SET paired = 119 WHERE id = 1"), EX_OK);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    if (s) {
+        uint8_t *got = NULL;
+        size_t glen;
+        CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_ITEMS, 3, NULL, &got, &glen), EX_EFORMAT);
+        CHECK(strstr(ex_store_errmsg(s), "its counts do not fit its keys") != NULL);
+        ex_store_close(s);
+    }
     unlink(db);
 }
 
@@ -362,7 +438,7 @@ main(void)
 {
     char dir[] = "/tmp/exante-test-store.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    test_encoding(dir);
+    test_blocks(dir);
     char db[128], wal[140];
     snprintf(db, sizeof db, "%s/ledger.db", dir);
     snprintf(wal, sizeof wal, "%s-wal", db);
@@ -389,7 +465,7 @@ main(void)
             keys[i] = (int64_t)(id + (uint64_t)i);
         }
         CHECK_RC(s->ops->begin(s), EX_OK);
-        CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_ITEMS, id, PER_BATCH, keys, data, lens), EX_OK);
+        CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_SOURCES, id, PER_BATCH, keys, data, lens), EX_OK);
         CHECK_RC(s->ops->commit(s), EX_OK);
         id += PER_BATCH;
         off_t w = file_size(wal);
@@ -411,7 +487,7 @@ main(void)
         keys[i] = (int64_t)(id + (uint64_t)i);
     }
     CHECK_RC(s->ops->begin(s), EX_OK);
-    CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_ITEMS, id, PER_BATCH, keys, data, lens), EX_OK);
+    CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_SOURCES, id, PER_BATCH, keys, data, lens), EX_OK);
     CHECK_RC(s->ops->commit(s), EX_OK);
     id += PER_BATCH;
     s->ops->close(s);
@@ -421,7 +497,7 @@ main(void)
     CHECK_RC(ex_store_open_sqlite(db, &ro, &s, &e), EX_OK);
     uint64_t n = 0;
     if (s) {
-        CHECK_RC(s->ops->rec_scan(s, EX_TAB_ITEMS, 1, UINT64_MAX, count_cb, &n), EX_OK);
+        CHECK_RC(s->ops->rec_scan(s, EX_TAB_SOURCES, 1, UINT64_MAX, count_cb, &n), EX_OK);
         s->ops->close(s);
     }
     CHECK(n == id - 1);
@@ -432,7 +508,7 @@ main(void)
     if (s) {
         s->ops->bulk(s, 1);
         CHECK_RC(s->ops->begin(s), EX_OK);
-        CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_ITEMS, 1, PER_BATCH, keys, data, lens), EX_OK);
+        CHECK_RC(s->ops->rec_insert_many(s, EX_TAB_SOURCES, 1, PER_BATCH, keys, data, lens), EX_OK);
         CHECK_RC(s->ops->commit(s), EX_OK);
         s->ops->bulk(s, 0);
         s->ops->close(s);
