@@ -5,7 +5,8 @@
  *   SELECT json_extract(record, '$.url') FROM exante_items WHERE id = 42
  *
  * A condition `id = N` goes straight to the block that holds N; anything else scans in id
- * order. Loaded into a ledger of schema 8, the module also makes the temporary views items and
+ * order; a paired decision comes with its provenance put back (elide.h), as exante reads it.
+ * Loaded into a ledger of schema 8, the module also makes the temporary views items and
  * decisions over them, so that queries written for the tables of older ledgers still run; an
  * UPDATE of a view's record rewrites the block that holds it (block_replace(BLOCK, I, RECORD):
  * the block with its record I replaced). */
@@ -17,6 +18,7 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 #include "store/block.h"
+#include "store/elide.h"
 
 typedef struct btab {
     sqlite3_vtab base;
@@ -33,6 +35,8 @@ typedef struct bcur {
     unsigned char *keys; /* the row's keys (unpaired decisions'), copied */
     size_t klen;
     sqlite3_int64 only; /* id = only (0: every row) */
+    ex_buf scratch;     /* a paired decision put back together (elide.h) */
+    ex_sha256 *h;       /* for that */
 } bcur;
 
 static int
@@ -91,7 +95,8 @@ b_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
     if (!c)
         return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
-    if (ex_block_dec_new(&c->dec) != EX_OK) {
+    if (ex_block_dec_new(&c->dec) != EX_OK || ex_sha256_new(&c->h) != EX_OK) {
+        ex_block_dec_free(c->dec);
         sqlite3_free(c);
         return SQLITE_NOMEM;
     }
@@ -105,6 +110,8 @@ b_close(sqlite3_vtab_cursor *cur)
     bcur *c = (bcur *)cur;
     sqlite3_finalize(c->q);
     ex_block_dec_free(c->dec);
+    ex_buf_free(&c->scratch);
+    ex_sha256_free(c->h);
     free(c->keys);
     sqlite3_free(c);
     return SQLITE_OK;
@@ -258,8 +265,18 @@ b_column(sqlite3_vtab_cursor *cur, sqlite3_context *cx, int col)
                                   : (k < c->paired ? 2 * k + 1 : c->item_n + k);
         const void *rec;
         size_t n;
-        if (ex_block_get(c->dec, (size_t)pos, &rec, &n) != EX_OK) {
+        const void *item;
+        size_t ilen;
+        if (ex_block_get(c->dec, (size_t)pos, &rec, &n) != EX_OK ||
+            (!items && k < c->paired &&
+             ex_block_get(c->dec, (size_t)(2 * k), &item, &ilen) != EX_OK)) {
             sqlite3_result_error(cx, "no such record in the block", -1);
+            return SQLITE_ERROR;
+        }
+        /* a paired decision's provenance, left out of the block, from its item */
+        if (!items && k < c->paired &&
+            ex_elide_get(c->h, item, ilen, rec, n, &c->scratch, &rec, &n) != EX_OK) {
+            sqlite3_result_error_nomem(cx);
             return SQLITE_ERROR;
         }
         sqlite3_result_text(cx, n ? rec : "", (int)n, SQLITE_TRANSIENT);

@@ -131,6 +131,7 @@ encode_batch(batcher *w, batch *bt, ex_store_enc *enc)
     }
     if (rc == EX_OK)
         rc = w->l->st->ops->encode_batch(enc, ni, items, ilens, bt->np, bt->data, bt->lens, ni,
+                                         (const uint8_t(*)[EX_HASH_BYTES])bt->leaves,
                                          &bt->packed);
     free(items);
     free(ilens);

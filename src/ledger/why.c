@@ -213,19 +213,77 @@ match_batch(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return EX_OK;
 }
 
+/* The leaves of one batch tree, read as a proof needs them: the store's groups of decisions
+ * (dec_roots) give the roots of whole subtrees, so only the groups the proof's path goes
+ * through are read and hashed (one or two of a batch's, rather than all of its decisions). */
+typedef struct group {
+    uint64_t first, n; /* decisions [first, first + n): may reach outside the batch (a ledger
+                          migrated from before blocks cut them elsewhere) */
+    uint8_t root[EX_HASH_BYTES];
+    int read; /* its leaves in the batch are in v */
+} group;
+
 typedef struct leaves {
+    ex_ledger *l;
     ex_sha256 *h;
+    uint64_t first, count; /* the batch's decisions */
     uint8_t (*v)[EX_HASH_BYTES];
-    size_t n;
+    group *g;
+    size_t ng, cap;
+    uint64_t at; /* the next leaf a group read fills */
+    int rc;      /* a read that failed */
 } leaves;
+
+static int
+add_group(void *ctx, uint64_t first, uint64_t n, const uint8_t *root)
+{
+    leaves *lv = ctx;
+    if (lv->ng == lv->cap) {
+        size_t c = lv->cap ? 2 * lv->cap : 16;
+        group *g = realloc(lv->g, c * sizeof *g);
+        if (!g)
+            return EX_ENOMEM;
+        lv->g = g, lv->cap = c;
+    }
+    group *g = &lv->g[lv->ng++];
+    g->first = first;
+    g->n = n;
+    g->read = 0;
+    memcpy(g->root, root, EX_HASH_BYTES);
+    return EX_OK;
+}
 
 static int
 hash_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
-    (void)id;
     (void)key;
     leaves *lv = ctx;
-    return ex_merkle_leaf(lv->h, data, len, lv->v[lv->n++]);
+    if (id < lv->first || id - lv->first >= lv->count)
+        return EX_ERANGE;
+    return ex_merkle_leaf(lv->h, data, len, lv->v[id - lv->first]);
+}
+
+/* the group holding leaf i, its leaves in the batch read */
+static int
+read_group(leaves *lv, uint64_t i)
+{
+    uint64_t id = lv->first + i;
+    for (size_t k = 0; k < lv->ng; k++) {
+        group *g = &lv->g[k];
+        if (id < g->first || id - g->first >= g->n)
+            continue;
+        if (g->read)
+            return EX_OK;
+        ex_store *st = lv->l->st;
+        uint64_t from = g->first > lv->first ? g->first : lv->first;
+        uint64_t to = g->first + g->n < lv->first + lv->count ? g->first + g->n
+                                                               : lv->first + lv->count;
+        int rc = st->ops->rec_scan(st, EX_TAB_DECISIONS, from, to, hash_decision, lv);
+        if (rc == EX_OK)
+            g->read = 1;
+        return rc;
+    }
+    return EX_ERANGE;
 }
 
 static int
@@ -233,9 +291,55 @@ leaf_reader(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES
 {
     leaves *lv = ctx;
     uint64_t lo = index << level, w = (uint64_t)1 << level;
-    if (lo + w > lv->n)
+    if (lo + w > lv->count)
         return EX_ERANGE;
-    return ex_merkle_root(lv->h, (const uint8_t(*)[EX_HASH_BYTES])lv->v + lo, w, out);
+    /* a stored group that is exactly this subtree */
+    for (size_t k = 0; k < lv->ng; k++)
+        if (lv->g[k].first == lv->first + lo && lv->g[k].n == w) {
+            memcpy(out, lv->g[k].root, EX_HASH_BYTES);
+            return EX_OK;
+        }
+    if (level == 0) {
+        int rc = read_group(lv, lo);
+        if (rc != EX_OK)
+            lv->rc = rc;
+        return rc == EX_OK ? (memcpy(out, lv->v[lo], EX_HASH_BYTES), EX_OK) : rc;
+    }
+    uint8_t l[EX_HASH_BYTES], r[EX_HASH_BYTES];
+    int rc = leaf_reader(ctx, level - 1, 2 * index, l);
+    if (rc == EX_OK)
+        rc = leaf_reader(ctx, level - 1, 2 * index + 1, r);
+    return rc == EX_OK ? ex_merkle_node(lv->h, l, r, out) : rc;
+}
+
+/* The batch (by binary search on the batches in log order, whose decisions follow each other)
+ * holding decision b->decision. EX_EEXIST when found, as match_batch says it. */
+static int
+find_batch(ex_store *st, batch_find *b)
+{
+    uint64_t lo = 1, hi = 0;
+    int rc = st->ops->rec_max(st, EX_TAB_BATCHES, &hi);
+    while (rc == EX_OK && lo <= hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint8_t *data;
+        size_t len;
+        int64_t key;
+        if ((rc = st->ops->rec_get_dup(st, EX_TAB_BATCHES, mid, &key, &data, &len)) != EX_OK)
+            break;
+        json_t *o = json_loadb((const char *)data, len, 0, NULL);
+        uint64_t first = (uint64_t)json_integer_value(json_object_get(o, "first"));
+        json_decref(o);
+        if (b->decision < first) {
+            free(data);
+            hi = mid - 1;
+        } else {
+            rc = match_batch(b, mid, key, data, len);
+            free(data);
+            if (rc == EX_OK)
+                lo = mid + 1;
+        }
+    }
+    return rc;
 }
 
 static json_t *
@@ -315,7 +419,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         return frc;
     last dec = {0};
     batch_find b = {0};
-    leaves lv = {l->h, NULL, 0};
+    leaves lv = {.l = l, .h = l->h};
     uint8_t bproof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES], lproof[EX_MERKLE_MAX_PROOF][EX_HASH_BYTES];
     uint8_t root[EX_HASH_BYTES];
     size_t bn = 0, ln = 0;
@@ -330,29 +434,39 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
         goto out;
     }
     b.decision = dec.id;
-    rc = st->ops->rec_scan(st, EX_TAB_BATCHES, 1, UINT64_MAX, match_batch, &b);
+    rc = find_batch(st, &b);
     if (rc != EX_EEXIST) {
         rc = rc != EX_OK ? ex_ledger_fail_store(l, rc)
                          : ex_fail(&l->err, EX_EVERIFY, "decision %llu is in no batch",
                                    (unsigned long long)dec.id);
         goto out;
     }
-    /* the decision's path in its batch tree, rebuilt from the batch's decision records */
+    /* the decision's path in its batch tree, from the store's groups of the batch's decisions
+     * and the records of those the path goes through */
+    lv.first = b.first;
+    lv.count = b.count;
     if (!(lv.v = malloc((b.count ? b.count : 1) * EX_HASH_BYTES))) {
         rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = st->ops->rec_scan(st, EX_TAB_DECISIONS, b.first, b.first + b.count, hash_decision,
-                                &lv)) != EX_OK ||
-        lv.n != b.count) {
+    rc = st->ops->dec_roots(st, b.first, b.first + b.count, add_group, &lv);
+    /* the groups must hold every decision of the batch */
+    uint64_t next = b.first;
+    for (size_t k = 0; rc == EX_OK && k < lv.ng; k++)
+        if (lv.g[k].first <= next && lv.g[k].first + lv.g[k].n > next)
+            next = lv.g[k].first + lv.g[k].n;
+    if (rc != EX_OK || next < b.first + b.count) {
         rc = rc != EX_OK ? ex_ledger_fail_store(l, rc)
                          : ex_fail(&l->err, EX_EVERIFY, "batch at log index %llu lacks decisions",
                                    (unsigned long long)b.log_index);
         goto out;
     }
     if ((rc = ex_merkle_prove_inclusion(l->h, leaf_reader, &lv, dec.id - b.first, b.count,
-                                        bproof, &bn)) != EX_OK)
+                                        bproof, &bn)) != EX_OK) {
+        if (lv.rc != EX_OK)
+            ex_ledger_fail_store(l, lv.rc);
         goto out;
+    }
     ex_log *g = l->log;
     uint64_t size = ex_log_size(g);
     if ((rc = ex_log_prove_inclusion(g, b.log_index, size, lproof, &ln)) != EX_OK ||
@@ -391,6 +505,7 @@ out:
     json_decref(out);
     free(note);
     free(lv.v);
+    free(lv.g);
     free(b.record);
     free(dec.record);
     free(f.record);

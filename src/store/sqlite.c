@@ -58,7 +58,7 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
      * blocks (sqb_migrate) and their tables go. */
     "CREATE TABLE blocks(id INTEGER PRIMARY KEY, item_first INTEGER NOT NULL,"
     " item_n INTEGER NOT NULL, dec_first INTEGER NOT NULL, dec_n INTEGER NOT NULL,"
-    " paired INTEGER NOT NULL, keys BLOB NOT NULL, block BLOB NOT NULL);"
+    " paired INTEGER NOT NULL, keys BLOB NOT NULL, block BLOB NOT NULL, root BLOB);"
     "CREATE INDEX blocks_items ON blocks(item_first) WHERE item_n > 0;"
     "CREATE INDEX blocks_decisions ON blocks(dec_first) WHERE dec_n > 0;"
     "CREATE TABLE decision_keys(key INTEGER NOT NULL, id INTEGER NOT NULL,"
@@ -278,6 +278,7 @@ static const ex_store_ops sqlite_ops = {
     .encode_batch = sqb_encode_batch,
     .batch_put = sqb_batch_put,
     .check_indexes = sqb_check,
+    .dec_roots = sqb_dec_roots,
     .bulk = sq_bulk_mode,
 };
 

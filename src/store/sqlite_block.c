@@ -12,21 +12,33 @@
  *
  * An item next to its decision is what makes the block small: the decision repeats the
  * item's digest, which zstd then finds 300 bytes back (bench/RESULTS.md "Blocks": 120 bytes
- * per item against 147 with one block per kind). `keys` holds the keys of the other decisions
- * (dec_n - paired of them, 8 bytes little-endian each), and decision_keys(key, id) indexes
- * them: an item's decisions are its paired one, found from its block, and its indexed ones.
+ * per item against 147 with one block per kind), and a paired decision's provenance, the
+ * SHA-256 of the item beside it, is left out and put back on reading (elide.h: 85 bytes).
+ * `keys` holds the keys of the other decisions (dec_n - paired of them, 8 bytes little-endian
+ * each), and decision_keys(key, id) indexes them: an item's decisions are its paired one,
+ * found from its block, and its indexed ones.
+ *
+ * A batch is stored as several blocks (rows) when it is large: SQ_BLOCK_PAIRS items with their
+ * decisions a block, then its other items, then its other decisions, 2 * SQ_BLOCK_PAIRS
+ * records a block. A read of one record decompresses its block: a bounded block keeps that to
+ * a few hundred KB whatever the batch size.
  *
  * Reads decode a block once and keep it: the store keeps the last one for gets, each scan one
  * of its own (its visitor may read the store meanwhile). */
 #include "store/block.h"
+#include "store/elide.h"
 #include "store/sqlite_int.h"
+
+#include "merkle/merkle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* the columns every block query selects, in this order */
-#define COLS "id, item_first, item_n, dec_first, dec_n, paired, keys, block"
+/* the columns every block query selects, in this order; not the block itself, which SQLite
+ * would copy out at every step (1 MB and more for a batch of 10,000 items): B_BLOCK reads it
+ * when a record of the row is first wanted */
+#define COLS "id, item_first, item_n, dec_first, dec_n, paired, keys"
 static const char *const bsql[B_COUNT] = {
     [B_ITEM_AT] = "SELECT " COLS " FROM blocks WHERE item_n > 0 AND item_first <= ?1"
                   " ORDER BY item_first DESC LIMIT 1",
@@ -43,10 +55,13 @@ static const char *const bsql[B_COUNT] = {
     [B_DEC_MAX] = "SELECT dec_first + dec_n - 1 FROM blocks WHERE dec_n > 0"
                   " ORDER BY dec_first DESC LIMIT 1",
     [B_DEC_KEYS] = "SELECT item_first, dec_first, dec_n, paired, keys FROM blocks WHERE dec_n > 0",
-    [B_PUT] = "INSERT INTO blocks(item_first, item_n, dec_first, dec_n, paired, keys, block)"
-              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [B_PUT] = "INSERT INTO blocks(item_first, item_n, dec_first, dec_n, paired, keys, block, root)"
+              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [B_ROOTS] = "SELECT dec_first, dec_n, root FROM blocks WHERE dec_n > 0 AND dec_first >= ?1"
+                " AND dec_first < ?2 ORDER BY dec_first",
     [B_KEY_PUT] = "INSERT INTO decision_keys(key, id) VALUES(?1, ?2)",
     [B_KEY_GET] = "SELECT id FROM decision_keys WHERE key = ?1 ORDER BY id",
+    [B_BLOCK] = "SELECT block FROM blocks WHERE id = ?1",
 };
 
 static sqlite3_stmt *
@@ -74,6 +89,8 @@ typedef struct sq_block {
     size_t kcap;
     int opened; /* the block's records are decompressed into dec */
     ex_block_dec *dec;
+    ex_buf scratch; /* a paired decision put back together (elide.h) */
+    ex_sha256 *h;   /* for that */
 } sq_block;
 
 static void
@@ -82,6 +99,8 @@ blk_free(sq_block *b)
     if (!b)
         return;
     ex_block_dec_free(b->dec);
+    ex_buf_free(&b->scratch);
+    ex_sha256_free(b->h);
     free(b->keys);
     free(b);
 }
@@ -90,7 +109,9 @@ static int
 blk_new(ex_store *s, sq_block **out)
 {
     sq_block *b = calloc(1, sizeof *b);
-    if (!b || ex_block_dec_new(&b->dec) != EX_OK) {
+    if (!b || ex_block_dec_new(&b->dec) != EX_OK || ex_sha256_new(&b->h) != EX_OK) {
+        if (b)
+            ex_block_dec_free(b->dec);
         free(b);
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
     }
@@ -158,22 +179,34 @@ blk_dec_key(const sq_block *b, uint64_t k)
     return k < b->paired ? (int64_t)(b->item_first + k) : b->keys[k - b->paired];
 }
 
-/* Record id of table (in b's range) from b, whose row q is on: decompressed at first use. */
+/* Record id of table (in b's range) from b: its block read and decompressed at first use. */
 static int
-blk_record(ex_store *s, sqlite3_stmt *q, sq_block *b, int table, uint64_t id, const void **rec,
-           size_t *len)
+blk_record(ex_store *s, sqlite3_stmt *unused, sq_block *b, int table, uint64_t id,
+           const void **rec, size_t *len)
 {
+    (void)unused;
     if (!b->opened) {
-        size_t n;
-        const void *p = sq_column(q, 7, &n);
+        sqlite3_stmt *q = bstmt(s, B_BLOCK);
+        if (!q)
+            return sq_dberr(s, "prepare");
+        sqlite3_bind_int64(q, 1, b->row);
+        int r = sqlite3_step(q), rc = EX_OK;
         ex_err e = {0};
-        if (ex_block_open(b->dec, p, n, &e) != EX_OK) {
-            int rc = damaged(s, b, e.msg);
+        if (r != SQLITE_ROW) {
+            rc = r == SQLITE_DONE ? damaged(s, b, "its row is gone") : sq_dberr(s, "read a block");
+        } else {
+            size_t n;
+            const void *p = sq_column(q, 0, &n);
+            if (ex_block_open(b->dec, p, n, &e) != EX_OK)
+                rc = damaged(s, b, e.msg);
+        }
+        sqlite3_reset(q);
+        if (rc != EX_OK) {
             b->row = 0;
             return rc;
         }
         if (ex_block_count(b->dec) != b->item_n + b->dec_n) {
-            int rc = damaged(s, b, "its record count does not match its row");
+            rc = damaged(s, b, "its record count does not match its row");
             b->row = 0;
             return rc;
         }
@@ -187,8 +220,19 @@ blk_record(ex_store *s, sqlite3_stmt *q, sq_block *b, int table, uint64_t id, co
         k = id - b->dec_first;
         pos = k < b->paired ? 2 * k + 1 : b->item_n + k;
     }
-    return ex_block_get(b->dec, (size_t)pos, rec, len) == EX_OK ? EX_OK
-                                                                 : damaged(s, b, "no record");
+    if (ex_block_get(b->dec, (size_t)pos, rec, len) != EX_OK)
+        return damaged(s, b, "no record");
+    if (is_items(table) || k >= b->paired)
+        return EX_OK;
+    /* a paired decision: its provenance from the item before it */
+    const void *item;
+    size_t ilen;
+    if (ex_block_get(b->dec, (size_t)(2 * k), &item, &ilen) != EX_OK)
+        return damaged(s, b, "no record");
+    int rc = ex_elide_get(b->h, item, ilen, *rec, *len, &b->scratch, rec, len);
+    return rc == EX_OK ? EX_OK
+                       : ex_fail(&s->err, rc, "%s", rc == EX_ENOMEM ? "out of memory"
+                                                                      : "cannot hash an item");
 }
 
 static int
@@ -454,24 +498,34 @@ sqb_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
 
 /* ---- writes ---- */
 
-/* The stored form of a batch: its records in the block's order (above), as one block. */
-int
-sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens,
-                 size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
-                 ex_buf *out)
+/* The store's encoding of a batch: its blocks back to back, each behind a header of four
+ * 32-bit little-endian numbers (items, decisions, paired, the block's bytes) and the root of
+ * its decisions (zeros without any). */
+#define CHUNK_HEAD (16 + EX_HASH_BYTES)
+
+static void
+put32le(unsigned char *p, uint32_t v)
 {
-    size_t n = ni + nd;
-    if (paired > ni || paired > nd || n == 0 || n > EX_BLOCK_MAX_RECORDS)
-        return EX_EINVAL;
-    if (n > e->cap) {
-        const void **r = realloc(e->recs, n * sizeof *r);
-        size_t *l = r ? realloc(e->lens, n * sizeof *l) : NULL;
-        if (r)
-            e->recs = r;
-        if (!l)
-            return EX_ENOMEM;
-        e->lens = l, e->cap = n;
-    }
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t
+get32le(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* One block of ni items and nd decisions, the first `paired` of each a pair, in the layout
+ * above, appended to out behind its header. */
+static int
+put_chunk(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens, size_t nd,
+          const void *const *decs, const size_t *dlens, size_t paired,
+          const uint8_t (*leaves)[EX_HASH_BYTES], ex_buf *out)
+{
+    uint8_t root[EX_HASH_BYTES] = {0};
+    if (nd && ex_merkle_root(e->h, leaves, nd, root) != EX_OK)
+        return EX_ECRYPTO;
     for (size_t k = 0; k < ni; k++) {
         size_t pos = k < paired ? 2 * k : paired + k;
         e->recs[pos] = items[k], e->lens[pos] = ilens[k];
@@ -480,14 +534,128 @@ sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const siz
         size_t pos = k < paired ? 2 * k + 1 : ni + k;
         e->recs[pos] = decs[k], e->lens[pos] = dlens[k];
     }
-    if (!e->blk && ex_block_enc_new(&e->blk) != EX_OK)
+    size_t at = out->len;
+    if (ex_buf_reserve(out, CHUNK_HEAD) != EX_OK)
         return EX_ENOMEM;
-    return ex_block_enc_build(e->blk, e->recs, e->lens, n, SQ_BLOCK_LEVEL, out);
+    out->len += CHUNK_HEAD;
+    int rc = ex_block_enc_build(e->blk, e->recs, e->lens, ni + nd, SQ_BLOCK_LEVEL, out);
+    if (rc != EX_OK)
+        return rc;
+    unsigned char *h = (unsigned char *)out->data + at;
+    put32le(h, (uint32_t)ni);
+    put32le(h + 4, (uint32_t)nd);
+    put32le(h + 8, (uint32_t)paired);
+    put32le(h + 12, (uint32_t)(out->len - at - CHUNK_HEAD));
+    memcpy(h + 16, root, EX_HASH_BYTES);
+    return EX_OK;
+}
+
+/* The stored form of a batch: blocks of SQ_BLOCK_PAIRS pairs (their decisions' provenance left
+ * out), then of the other items, then of the other decisions. */
+int
+sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens,
+                 size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
+                 const uint8_t (*leaves)[EX_HASH_BYTES], ex_buf *out)
+{
+    size_t chunk = 2 * SQ_BLOCK_PAIRS;
+    if (paired > ni || paired > nd || ni + nd == 0 || ni > UINT32_MAX || nd > UINT32_MAX)
+        return EX_EINVAL;
+    if (e->cap < chunk + paired + 1) {
+        size_t c = chunk + paired + 1;
+        const void **r = realloc(e->recs, c * sizeof *r);
+        if (r)
+            e->recs = r;
+        size_t *l = realloc(e->lens, c * sizeof *l);
+        if (l)
+            e->lens = l;
+        size_t *o = realloc(e->eoff, c * sizeof *o);
+        if (o)
+            e->eoff = o;
+        if (!r || !l || !o)
+            return EX_ENOMEM;
+        e->cap = c;
+    }
+    if ((!e->blk && ex_block_enc_new(&e->blk) != EX_OK) || (!e->h && ex_sha256_new(&e->h) != EX_OK))
+        return EX_ENOMEM;
+    /* the paired decisions as stored, back to back in e->elided */
+    e->elided.len = 0;
+    for (size_t k = 0; k < paired; k++) {
+        e->eoff[k] = e->elided.len;
+        int rc = ex_elide_put(e->h, items[k], ilens[k], decs[k], dlens[k], &e->elided);
+        if (rc != EX_OK)
+            return rc;
+    }
+    e->eoff[paired] = e->elided.len;
+    size_t start = out->len;
+    int rc = EX_OK;
+    /* pointers into e->elided, made now that it has stopped growing: after the recs used by
+     * put_chunk (chunk of them) */
+    const void **ep = e->recs + chunk;
+    size_t *el = e->eoff; /* lengths, in place of the offsets (each read before it is written) */
+    for (size_t k = 0; k < paired; k++)
+        ep[k] = e->elided.data + e->eoff[k];
+    for (size_t k = 0; k < paired; k++)
+        el[k] = e->eoff[k + 1] - e->eoff[k];
+    for (size_t at = 0; rc == EX_OK && at < paired; at += SQ_BLOCK_PAIRS) {
+        size_t m = paired - at < SQ_BLOCK_PAIRS ? paired - at : SQ_BLOCK_PAIRS;
+        rc = put_chunk(e, m, items + at, ilens + at, m, ep + at, el + at, m, leaves + at, out);
+    }
+    for (size_t at = paired; rc == EX_OK && at < ni; at += chunk) {
+        size_t m = ni - at < chunk ? ni - at : chunk;
+        rc = put_chunk(e, m, items + at, ilens + at, 0, NULL, NULL, 0, NULL, out);
+    }
+    for (size_t at = paired; rc == EX_OK && at < nd; at += chunk) {
+        size_t m = nd - at < chunk ? nd - at : chunk;
+        rc = put_chunk(e, 0, NULL, NULL, m, decs + at, dlens + at, 0, leaves + at, out);
+    }
+    if (rc != EX_OK)
+        out->len = start;
+    return rc;
+}
+
+/* One block row and the decision_keys rows of its unpaired decisions. */
+static int
+put_row(ex_store *s, uint64_t item_first, size_t ni, uint64_t dec_first, size_t nd,
+        const int64_t *dkeys, size_t paired, const void *block, size_t blen, const uint8_t *root)
+{
+    unsigned char *keys = malloc(8 * (nd - paired) + 1);
+    if (!keys)
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
+    for (size_t k = paired; k < nd; k++)
+        for (int j = 0; j < 8; j++)
+            keys[8 * (k - paired) + (size_t)j] = (unsigned char)((uint64_t)dkeys[k] >> (8 * j));
+    sqlite3_stmt *q = bstmt(s, B_PUT);
+    int rc;
+    if (!q)
+        rc = sq_dberr(s, "prepare");
+    else {
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)item_first);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)ni);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)dec_first);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)nd);
+        sqlite3_bind_int64(q, 5, (sqlite3_int64)paired);
+        sqlite3_bind_blob(q, 6, keys, (int)(8 * (nd - paired)), SQLITE_STATIC);
+        sqlite3_bind_blob(q, 7, block, (int)blen, SQLITE_STATIC);
+        if (nd)
+            sqlite3_bind_blob(q, 8, root, EX_HASH_BYTES, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, 8);
+        rc = sq_run(s, q, "store a block");
+    }
+    free(keys);
+    for (size_t k = paired; rc == EX_OK && k < nd; k++) {
+        if (!(q = bstmt(s, B_KEY_PUT)))
+            return sq_dberr(s, "prepare");
+        sqlite3_bind_int64(q, 1, dkeys[k]);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)(dec_first + k));
+        rc = sq_run(s, q, "index a decision");
+    }
+    return rc;
 }
 
 int
 sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
-              const int64_t *dkeys, size_t paired, const void *block, size_t blen)
+              const int64_t *dkeys, size_t paired, const void *data, size_t len)
 {
     if (paired > ni || paired > nd || ni + nd == 0)
         return ex_fail(&s->err, EX_EINVAL, "batch_put: %zu paired of %zu items, %zu decisions",
@@ -506,33 +674,99 @@ sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, s
         return ex_fail(&s->err, EX_EDB, "batch_put: ids taken (items from %llu, decisions from "
                                         "%llu are next)",
                        (unsigned long long)(mi + 1), (unsigned long long)(md + 1));
-    unsigned char *keys = malloc(8 * (nd - paired) + 1);
-    if (!keys)
-        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
-    for (size_t k = paired; k < nd; k++)
-        for (int j = 0; j < 8; j++)
-            keys[8 * (k - paired) + (size_t)j] = (unsigned char)((uint64_t)dkeys[k] >> (8 * j));
-    sqlite3_stmt *q = bstmt(s, B_PUT);
+    /* the blocks encode_batch made, each with its share of the ids */
+    const unsigned char *p = data, *end = p + len;
+    uint64_t it = mi + 1, dc = md + 1;
+    size_t di = 0, ii = 0, pp = 0;
+    while (rc == EX_OK && p < end) {
+        if ((size_t)(end - p) < CHUNK_HEAD)
+            return ex_fail(&s->err, EX_EINVAL, "batch_put: not encode_batch's form");
+        size_t cni = get32le(p), cnd = get32le(p + 4), cp = get32le(p + 8), blen = get32le(p + 12);
+        p += CHUNK_HEAD;
+        if (blen > (size_t)(end - p) || cni > ni - ii || cnd > nd - di || cp > cni || cp > cnd ||
+            (cp && (ii != pp || di != pp)))
+            return ex_fail(&s->err, EX_EINVAL, "batch_put: not encode_batch's form");
+        rc = put_row(s, it, cni, dc, cnd, dkeys + di, cp, p, blen, p - EX_HASH_BYTES);
+        p += blen;
+        it += cni, dc += cnd, ii += cni, di += cnd, pp += cp;
+    }
+    if (rc == EX_OK && (ii != ni || di != nd || pp != paired))
+        return ex_fail(&s->err, EX_EINVAL, "batch_put: its blocks hold %zu items, %zu decisions, "
+                                           "not %zu and %zu",
+                       ii, di, ni, nd);
+    return rc;
+}
+
+/* A ledger before blocks (schema 3-7, read as it is): one group, its root from its records. */
+typedef struct old_roots {
+    ex_sha256 *h;
+    uint8_t (*v)[EX_HASH_BYTES];
+    uint64_t from, n, cap;
+} old_roots;
+
+static int
+old_leaf(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)key;
+    old_roots *o = ctx;
+    if (id != o->from + o->n || o->n == o->cap)
+        return EX_ERANGE;
+    return ex_merkle_leaf(o->h, data, len, o->v[o->n++]);
+}
+
+int
+sqb_dec_roots(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *ctx)
+{
+    if (s->schema < 8) {
+        old_roots o = {.from = from};
+        uint64_t max = 0;
+        int rc = sq_rec_max(s, EX_TAB_DECISIONS, &max);
+        if (rc != EX_OK || from > max || from >= to)
+            return rc;
+        o.cap = (to - 1 < max ? to - 1 : max) - from + 1;
+        uint8_t root[EX_HASH_BYTES];
+        if (ex_sha256_new(&o.h) != EX_OK || !(o.v = malloc(o.cap * EX_HASH_BYTES)))
+            rc = ex_fail(&s->err, EX_ENOMEM, "out of memory");
+        if (rc == EX_OK)
+            rc = sq_rec_scan(s, EX_TAB_DECISIONS, from, from + o.cap, old_leaf, &o);
+        if (rc == EX_OK && o.n &&
+            (rc = ex_merkle_root(o.h, (const uint8_t(*)[EX_HASH_BYTES])o.v, o.n, root)) == EX_OK)
+            rc = fn(ctx, from, o.n, root);
+        free(o.v);
+        ex_sha256_free(o.h);
+        return rc;
+    }
+    /* from the block holding `from` */
+    sq_block *b = NULL;
+    sqlite3_stmt *q = NULL;
+    int src = blk_new(s, &b);
+    if (src == EX_OK && (src = seek(s, EX_TAB_DECISIONS, from, b, &q)) == EX_OK)
+        from = b->dec_first;
+    if (q)
+        sqlite3_reset(q);
+    blk_free(b);
+    if (src != EX_OK && src != EX_ENOTFOUND)
+        return src;
+    q = bstmt(s, B_ROOTS);
     if (!q)
-        rc = sq_dberr(s, "prepare");
-    else {
-        sqlite3_bind_int64(q, 1, (sqlite3_int64)(ni ? first_item : mi + 1));
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)ni);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)(nd ? first_dec : md + 1));
-        sqlite3_bind_int64(q, 4, (sqlite3_int64)nd);
-        sqlite3_bind_int64(q, 5, (sqlite3_int64)paired);
-        sqlite3_bind_blob(q, 6, keys, (int)(8 * (nd - paired)), SQLITE_STATIC);
-        sqlite3_bind_blob(q, 7, block, (int)blen, SQLITE_STATIC);
-        rc = sq_run(s, q, "store a block");
+        return sq_dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(q, 2, to > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)to);
+    int r, rc = EX_OK;
+    while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t n;
+        const void *root = sq_column(q, 2, &n);
+        uint64_t first = (uint64_t)sqlite3_column_int64(q, 0);
+        uint64_t cnt = (uint64_t)sqlite3_column_int64(q, 1);
+        if (n != EX_HASH_BYTES)
+            rc = ex_fail(&s->err, EX_EFORMAT, "the block of decisions %llu-%llu has no root",
+                         (unsigned long long)first, (unsigned long long)(first + cnt - 1));
+        else
+            rc = fn(ctx, first, cnt, root);
     }
-    free(keys);
-    for (size_t k = paired; rc == EX_OK && k < nd; k++) {
-        if (!(q = bstmt(s, B_KEY_PUT)))
-            return sq_dberr(s, "prepare");
-        sqlite3_bind_int64(q, 1, dkeys[k]);
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)(first_dec + k));
-        rc = sq_run(s, q, "index a decision");
-    }
+    if (rc == EX_OK)
+        rc = step_err(s, r, "read the blocks' roots");
+    sqlite3_reset(q);
     return rc;
 }
 
@@ -663,6 +897,7 @@ sqb_close(sq_store *st)
 typedef struct mig {
     ex_store *s;
     ex_store_enc *enc;
+    ex_sha256 *h;
     ex_packer *pk;
     ex_buf arena, out;
     size_t *ioff, *ilen, *doff, *dlen;
@@ -685,8 +920,15 @@ mig_flush(mig *m)
     for (size_t i = 0; rc == EX_OK && i < m->nd; i++)
         dp[i] = m->arena.data + m->doff[i];
     m->out.len = 0;
+    uint8_t(*leaves)[EX_HASH_BYTES] = rc == EX_OK ? malloc((m->nd + 1) * EX_HASH_BYTES) : NULL;
+    if (rc == EX_OK && !leaves)
+        rc = ex_fail(&m->s->err, EX_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == EX_OK && i < m->nd; i++)
+        if (ex_merkle_leaf(m->h, dp[i], m->dlen[i], leaves[i]) != EX_OK)
+            rc = ex_fail(&m->s->err, EX_ECRYPTO, "cannot hash a decision");
     if (rc == EX_OK && (rc = sqb_encode_batch(m->enc, m->ni, ip, m->ilen, m->nd, dp, m->dlen,
-                                              m->paired, &m->out)) != EX_OK)
+                                              m->paired, (const uint8_t(*)[EX_HASH_BYTES])leaves,
+                                              &m->out)) != EX_OK)
         rc = ex_fail(&m->s->err, rc, "cannot make a block of items %llu.. and decisions %llu..",
                      (unsigned long long)m->first_item, (unsigned long long)m->first_dec);
     if (rc == EX_OK)
@@ -694,6 +936,7 @@ mig_flush(mig *m)
                            m->out.data, m->out.len);
     free(ip);
     free(dp);
+    free(leaves);
     m->first_item += m->ni;
     m->first_dec += m->nd;
     m->ni = m->nd = m->paired = 0;
@@ -746,7 +989,8 @@ sqb_migrate(ex_store *s)
     mig m = {.s = s, .first_item = 1, .first_dec = 1};
     sqlite3_stmt *qi = NULL, *qd = NULL;
     int rc = EX_OK;
-    if (sq_enc_new(s, &m.enc) != EX_OK || ex_packer_new(&m.pk) != EX_OK)
+    if (sq_enc_new(s, &m.enc) != EX_OK || ex_packer_new(&m.pk) != EX_OK ||
+        ex_sha256_new(&m.h) != EX_OK)
         rc = ex_fail(&s->err, EX_ENOMEM, "out of memory");
     if (rc == EX_OK &&
         (sqlite3_prepare_v2(st->db, "SELECT id, record FROM items ORDER BY id", -1, &qi, NULL) !=
@@ -824,6 +1068,7 @@ sqb_migrate(ex_store *s)
     if (rc == EX_OK)
         rc = sq_exec(s, "DROP TABLE items; DROP TABLE decisions");
     sq_enc_free(m.enc);
+    ex_sha256_free(m.h);
     ex_packer_free(m.pk);
     ex_buf_free(&m.arena);
     ex_buf_free(&m.out);

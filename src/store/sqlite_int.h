@@ -61,12 +61,19 @@ enum {
     B_PUT,
     B_KEY_PUT,
     B_KEY_GET,
+    B_BLOCK,
+    B_ROOTS,
     B_COUNT
 };
 
 /* The zstd level of blocks: bench/RESULTS.md "Blocks" (levels 3 to 9 made larger blocks, and
  * slower; 16 9% smaller at 150 times the CPU) */
 #define SQ_BLOCK_LEVEL 1
+/* Items (with their decisions) a block: reading one record decompresses its block, about 700
+ * KB of records at this size; blocks of 10,000 were 2% smaller (bench/RESULTS.md "Ledger
+ * storage") but made every lookup of an old item, a copy's original or a `why`, decompress
+ * 7 MB */
+#define SQ_BLOCK_PAIRS 1024
 
 struct sq_bulk;
 struct sq_block;
@@ -105,7 +112,9 @@ struct ex_store_enc {
     ex_packer *pk;
     struct ex_block_enc *blk;
     const void **recs;
-    size_t *lens, cap;
+    size_t *lens, *eoff, cap;
+    ex_buf elided; /* a batch's paired decisions as stored (elide.h) */
+    ex_sha256 *h;
 };
 
 /* WAL checkpoints: every WAL_CKPT_PAGES (64 MiB of 16 KiB pages) rather than SQLite's 1000
@@ -193,7 +202,8 @@ int sqb_max(ex_store *s, int table, uint64_t *id);
 int sqb_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
 int sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens,
                      size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
-                     ex_buf *out);
+                     const uint8_t (*leaves)[EX_HASH_BYTES], ex_buf *out);
+int sqb_dec_roots(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *ctx);
 int sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
                   const int64_t *dkeys, size_t paired, const void *block, size_t blen);
 /* check_indexes (store.h) */

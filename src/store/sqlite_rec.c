@@ -410,5 +410,8 @@ sq_enc_free(ex_store_enc *e)
     ex_block_enc_free(e->blk);
     free(e->recs);
     free(e->lens);
+    free(e->eoff);
+    ex_buf_free(&e->elided);
+    ex_sha256_free(e->h);
     free(e);
 }

@@ -73,6 +73,9 @@ enum {
     EX_TAB_COUNT
 };
 
+/* A visitor of groups of decisions (dec_roots): ids first .. first + n - 1, their root. */
+typedef int (*ex_root_visit)(void *ctx, uint64_t first, uint64_t n, const uint8_t *root);
+
 /* A record visitor: data is the plain record (len bytes; for rec_keys NULL and 0; for
  * rec_scan_stored the stored form). */
 typedef int (*ex_record_visit)(void *ctx, uint64_t id, int64_t key, const void *data, size_t len);
@@ -211,15 +214,17 @@ typedef struct ex_store_ops {
     /* Free an encoder; accepts NULL. */
     void (*enc_free)(ex_store_enc *e);
     /* Append to out the stored form of one batch's records, for batch_put: ni item records
-     * (items[i], ilens[i] bytes) and nd decision records, the first `paired` decisions being
-     * the first `paired` items' (SQLite: one block, block.h, in the order sqlite_block.c
-     * describes). EX_ENOMEM, or EX_EINVAL for paired over ni or nd, no records, or a batch
+     * (items[i], ilens[i] bytes) and nd decision records with their Merkle leaf hashes
+     * (leaves[i], RFC 9162: the store keeps subtree roots of them for dec_roots), the first
+     * `paired` decisions being the first `paired` items' (SQLite: blocks, block.h, in the
+     * order sqlite_block.c describes). EX_ENOMEM, or EX_EINVAL for paired over ni or nd, no records, or a batch
      * over the store's limit (SQLite: EX_BLOCK_MAX_RECORDS records, EX_BLOCK_MAX_BYTES); no
      * message, and out keeps its length. Never touches a store: runs on the encoder's
      * thread, beside any store op. */
     int (*encode_batch)(ex_store_enc *e, size_t ni, const void *const *items,
                         const size_t *ilens, size_t nd, const void *const *decs,
-                        const size_t *dlens, size_t paired, ex_buf *out);
+                        const size_t *dlens, size_t paired, const uint8_t (*leaves)[EX_HASH_BYTES],
+                        ex_buf *out);
 
     /* Store a batch that encode_batch made (data, len bytes): its items get ids first_item ..
      * first_item + ni - 1, its decisions first_dec .. with keys dkeys[0..nd) (dkeys[k] =
@@ -235,6 +240,13 @@ typedef struct ex_store_ops {
      * decisions that are not their item's first, under the item their block names). EX_EVERIFY
      * with the first misfit in the message; EX_EDB. */
     int (*check_indexes)(ex_store *s);
+
+    /* The groups of decisions the store keeps (SQLite: its blocks, in id order) that hold a
+     * decision with from <= id < to (the first and last may reach outside): for each, its first
+     * id, its count and the RFC 9162 root of their leaf hashes, as encode_batch was given them (a proof of one decision in its batch then reads
+     * one group's records, not the batch's: why.c). Derived data: log verify checks them.
+     * EX_EFORMAT for a group without its root. */
+    int (*dec_roots)(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *ctx);
 
     /* A long run of batched writes begins (on = 1) or ends (on = 0): the store may move its
      * housekeeping off the writing thread meanwhile (SQLite: WAL checkpoints, on a thread and

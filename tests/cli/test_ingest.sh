@@ -198,9 +198,12 @@ grep -q "policies, captures and opt-outs" "$T/out" && bad "log verify counts bat
 DB="$EXANTE_DIR/ledger.db"
 cp "$DB" pristine.db
 restore() { cp pristine.db "$DB"; rm -f "$DB-wal" "$DB-shm"; }
+# (an item: its decision's provenance is kept in the block as the item's own digest, left out
+# and put back on reading, src/store/elide.h; an altered item alters its decision, and the
+# batch's root no longer matches)
 sql "$DB" "UPDATE items SET record = CAST(replace(record(record), 'b.txt', 'x.txt') AS BLOB) WHERE id = 2"
 expect 1 $EXANTE log verify
-contains "$T/err" "item 2: its record does not match the provenance digest"
+contains "$T/err" "batch 1 (log entry 2): its decisions do not hash to its root"
 restore
 sql "$DB" "UPDATE decisions SET record = CAST(replace(record(record), '\"pending\"', '\"reject\"') AS BLOB) WHERE id = 2"
 expect 1 $EXANTE log verify
@@ -277,6 +280,11 @@ restore
 # entry altered in a run file)
 sql "$DB" "UPDATE blocks SET item_first = item_first + 1 WHERE id = (SELECT max(id) FROM blocks)"
 expect 1 $EXANTE log verify
+restore
+# a block's stored root of its decisions (the subtree `why` proofs use)
+sql "$DB" "UPDATE blocks SET root = zeroblob(32) WHERE id = 1"
+expect 1 $EXANTE log verify
+contains "$T/err" "the stored root of decisions 1-"
 restore
 printf 'admit *\n' > all.txt
 expect 0 $EXANTE policy adopt all.txt

@@ -98,6 +98,7 @@ static const struct {
 };
 #define NBATCH (sizeof batches / sizeof batches[0])
 static plain items, decs;
+static uint8_t leaves[NREC][EX_HASH_BYTES]; /* the decisions' Merkle leaf hashes */
 
 /* the key of decision id: its item's id for a paired one, else (id * 7) % 120 + 1 */
 static int64_t
@@ -133,7 +134,9 @@ encode_main(void *arg)
             dp[k] = decs.rec[batches[b].dfirst + k - 1];
         c->rc = c->s->ops->encode_batch(e, batches[b].ni, ip, &items.len[batches[b].ifirst - 1],
                                         batches[b].nd, dp, &decs.len[batches[b].dfirst - 1],
-                                        batches[b].paired, &c->out[b]);
+                                        batches[b].paired,
+                                        (const uint8_t(*)[EX_HASH_BYTES])leaves[batches[b].dfirst - 1],
+                                        &c->out[b]);
     }
     c->s->ops->enc_free(e);
     return NULL;
@@ -182,6 +185,26 @@ keys_cb(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     int *n = ctx;
     if (key == key_of(id) && !data && !len)
         ++*n;
+    return EX_OK;
+}
+
+typedef struct roots {
+    ex_sha256 *h;
+    uint64_t next;
+    int groups, bad;
+} roots;
+
+static int
+roots_cb(void *ctx, uint64_t first, uint64_t n, const uint8_t *root)
+{
+    roots *r = ctx;
+    uint8_t want[EX_HASH_BYTES];
+    if (first != r->next || n == 0 || first + n - 1 > NREC ||
+        ex_merkle_root(r->h, (const uint8_t(*)[EX_HASH_BYTES])leaves[first - 1], n, want) != EX_OK ||
+        memcmp(want, root, EX_HASH_BYTES) != 0)
+        r->bad++;
+    r->next = first + n;
+    r->groups++;
     return EX_OK;
 }
 
@@ -293,6 +316,10 @@ test_blocks(const char *dir)
         return;
     make_records(&items, 1);
     make_records(&decs, 0);
+    ex_sha256 *h = NULL;
+    CHECK_RC(ex_sha256_new(&h), EX_OK);
+    for (int i = 0; i < NREC; i++)
+        CHECK_RC(ex_merkle_leaf(h, decs.rec[i], decs.len[i], leaves[i]), EX_OK);
     encoding c = {.s = s};
     pthread_t th;
     CHECK(pthread_create(&th, NULL, encode_main, &c) == 0);
@@ -372,6 +399,13 @@ test_blocks(const char *dir)
             want += key_of(id) == key;
         CHECK(k.bad == 0 && k.n == want);
     }
+    /* the roots of the decisions' groups: every decision in one, each root its leaves' */
+    roots rt = {.h = h, .next = 1};
+    CHECK_RC(s->ops->dec_roots(s, 1, UINT64_MAX, roots_cb, &rt), EX_OK);
+    CHECK(rt.next == nd + 1 && rt.bad == 0 && rt.groups >= (int)NBATCH);
+    rt = (roots){.h = h, .next = 131};
+    CHECK_RC(s->ops->dec_roots(s, 131, 171, roots_cb, &rt), EX_OK);
+    CHECK(rt.next == 171 && rt.bad == 0 && rt.groups == 1);
     int nkeys = 0;
     CHECK_RC(s->ops->rec_keys(s, EX_TAB_DECISIONS, keys_cb, &nkeys), EX_OK);
     CHECK(nkeys == (int)nd);
@@ -390,8 +424,12 @@ test_blocks(const char *dir)
     if (enc) {
         ex_buf out = {0};
         CHECK_RC(ex_buf_put(&out, "x", 1), EX_OK);
-        CHECK_RC(s->ops->encode_batch(enc, 1, one, onelen, 1, one, onelen, 2, &out), EX_EINVAL);
-        CHECK_RC(s->ops->encode_batch(enc, 0, one, onelen, 0, one, onelen, 0, &out), EX_EINVAL);
+        CHECK_RC(s->ops->encode_batch(enc, 1, one, onelen, 1, one, onelen, 2,
+                                      (const uint8_t(*)[EX_HASH_BYTES])leaves, &out),
+                 EX_EINVAL);
+        CHECK_RC(s->ops->encode_batch(enc, 0, one, onelen, 0, one, onelen, 0,
+                                      (const uint8_t(*)[EX_HASH_BYTES])leaves, &out),
+                 EX_EINVAL);
         CHECK(out.len == 1);
         ex_buf_free(&out);
     }
@@ -402,15 +440,16 @@ test_blocks(const char *dir)
         ex_buf_free(&c.out[b]);
 
     /* a damaged block is refused, naming the block and its records */
+    /* (block 1: batch 1's pairs, 2: its other decisions, 3: batch 2) */
     CHECK_RC(sql(db, "UPDATE blocks SET block = substr(block, 1, 40) || "
-                     "x'00' || substr(block, 42) WHERE id = 2"),
+                     "x'00' || substr(block, 42) WHERE id = 3"),
              EX_OK);
     CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
     if (s) {
         uint8_t *got = NULL;
         size_t glen;
         CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_DECISIONS, 140, NULL, &got, &glen), EX_EFORMAT);
-        CHECK(strstr(ex_store_errmsg(s), "block 2 (items 121-120, decisions 131-170)") != NULL);
+        CHECK(strstr(ex_store_errmsg(s), "block 3 (items 121-120, decisions 131-170)") != NULL);
         CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_DECISIONS, 1, NULL, &got, &glen), EX_OK);
         free(got);
         reading rr = {EX_TAB_DECISIONS, 1, 0};
@@ -428,6 +467,7 @@ test_blocks(const char *dir)
         CHECK(strstr(ex_store_errmsg(s), "its counts do not fit its keys") != NULL);
         ex_store_close(s);
     }
+    ex_sha256_free(h);
     unlink(db);
 }
 
