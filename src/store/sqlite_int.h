@@ -4,7 +4,9 @@
  *                  statement cache and the ops table
  *   sqlite_log.c   the log's rows: entries, tiles, checkpoints
  *   sqlite_rec.c   the record tables, and the encoder and decoder of their records (pack.h)
- *   sqlite_block.c items and decisions in blocks (schema 8: block.h), and the migration to them
+ *   sqlite_block.c items and decisions in blocks (schema 8: block.h): reading them; writing
+ *                  them in sqlite_blockw.c, checking their indexes in sqlite_check.c, the
+ *                  migration to them in sqlite_migrate.c (sqlite_block.h: what those share)
  *   sqlite_bulk.c  bulk writes: WAL checkpoints on a thread of their own
  */
 #ifndef EX_SQLITE_INT_H
@@ -192,7 +194,7 @@ int sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t 
 int sq_enc_new(ex_store *s, ex_store_enc **out);
 void sq_enc_free(ex_store_enc *e);
 
-/* sqlite_block.c: the ops above for items and decisions (SQ_BLOCKED), and the batch writes */
+/* sqlite_block*.c: the ops above for items and decisions (SQ_BLOCKED), and the batch writes */
 int sqb_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, size_t *len);
 int sqb_scan(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit fn, void *ctx);
 int sqb_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx);
