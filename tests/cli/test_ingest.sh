@@ -247,6 +247,12 @@ contains "$T/err" "batch 1 (log entry"
 contains "$T/err" "block 1 (items 1-"
 contains "$T/err" "damaged block"
 restore
+# one byte changed inside a frame: its checksum (or its decoding) fails
+sql "$DB" "UPDATE blocks SET block = substr(block, 1, 60) || CASE WHEN substr(block, 61, 1) = x'00' THEN x'01' ELSE x'00' END || substr(block, 62) WHERE id = 1"
+expect 1 $EXANTE log verify
+contains "$T/err" "batch 1 (log entry"
+contains "$T/err" "damaged block"
+restore
 # the offset table, altered and compressed again (a valid frame): records move by a byte, and
 # item 1's decision, which follows it, loses its first
 sql "$DB" "SELECT writefile('blk.zst', block) FROM blocks WHERE id = 1" >/dev/null
