@@ -1,6 +1,6 @@
-/* bench_block.c - what blocks (src/store/block.h, issue 14) would store and cost, against the
- * records packed one by one as the store keeps them today (src/store/pack.h), on a ledger's
- * own item and decision records (bench/block.sh).
+/* bench_block.c - what blocks (src/store/block.h) store and cost by zstd level, against the
+ * records packed one by one as the store kept them before schema 8 (src/store/pack.h), on a
+ * ledger's own item and decision records (bench/block.sh).
  *
  *   bench_block LEDGER.db BATCH RUNS [LEVEL...]
  *

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# block.sh - what blocks (src/store/block.h, issue 14) would store and cost per record, by
-# zstd level, against the records packed one by one as the store keeps them today, on the
+# block.sh - what blocks (src/store/block.h) store and cost per record, by
+# zstd level, against the records packed one by one as the store kept them before schema 8, on the
 # item and decision records of a real ledger; written to bench/RESULTS.md ("## Blocks").
 #
 #   bench/block.sh [--build-dir DIR] [--out FILE] [--items N] [--batch N] [--runs N] [--keep]
