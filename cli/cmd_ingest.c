@@ -286,6 +286,13 @@ static const char dec_usage[] =
     "\n"
     "Decision records and quarantine reports as JSONL, oldest first.\n";
 
+static int
+print_line(void *ctx, const char *rec, size_t len)
+{
+    (void)ctx;
+    return fwrite(rec, 1, len, stdout) == len && putchar('\n') != EOF ? EX_OK : EX_EIO;
+}
+
 int
 cmd_decisions(cli *c, int argc, char **argv)
 {
@@ -318,10 +325,12 @@ cmd_decisions(cli *c, int argc, char **argv)
     int x = cli_open(c, 1, &l);
     if (x != EXIT_OKAY)
         return x;
-    char *jsonl = NULL;
-    size_t len = 0;
-    int rc = ex_ledger_decisions_dup(l, verdict, rule, source, limit, &jsonl, &len);
-    return cli_emit(l, rc, jsonl, len);
+    /* streamed: memory stays flat whatever the ledger holds */
+    int rc = ex_ledger_decisions_each(l, verdict, rule, source, limit, print_line, NULL);
+    if (rc != EX_OK)
+        cli_err("%s", ex_ledger_errmsg(l)[0] ? ex_ledger_errmsg(l) : "cannot write the output");
+    ex_ledger_close(l);
+    return cli_exit(rc);
 }
 
 int

@@ -513,6 +513,12 @@ int ex_ledger_dups_dup(ex_ledger *l, const char *digest_or_url, char **json, siz
 /* Decision records as JSONL, filtered (NULL: any) and limited (0: no limit); caller frees. */
 int ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule,
                             const char *source, uint64_t limit, char **jsonl, size_t *len);
+/* The same records handed to fn one at a time, in id order (rec: len bytes, no newline, valid
+ * during the call), in memory that does not grow with the ledger; fn's non-EX_OK return stops
+ * and is returned (with l's message left as fn left it: empty). */
+typedef int (*ex_decision_fn)(void *ctx, const char *rec, size_t len);
+int ex_ledger_decisions_each(ex_ledger *l, const char *verdict, const char *rule,
+                             const char *source, uint64_t limit, ex_decision_fn fn, void *ctx);
 typedef struct ex_ledger_counts {
     uint64_t entries, checkpoints, sources, batches, decisions, items;
     uint64_t signals; /* policies, captures and opt-outs checked against their entries */

@@ -515,7 +515,8 @@ out:
 typedef struct dfilter {
     const char *verdict, *rule, *source;
     uint64_t limit, n;
-    ex_buf out;
+    ex_decision_fn fn;
+    void *ctx;
 } dfilter;
 
 static int
@@ -537,22 +538,43 @@ filter_decision(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
     json_decref(o);
     if (!keep)
         return EX_OK;
-    if (ex_buf_put(&f->out, data, len) != EX_OK || ex_buf_putc(&f->out, '\n') != EX_OK)
-        return EX_ENOMEM;
+    int rc = f->fn(f->ctx, data, len);
+    if (rc != EX_OK)
+        return rc;
     return ++f->n == f->limit ? EX_EEXIST : EX_OK; /* EEXIST: enough */
+}
+
+int
+ex_ledger_decisions_each(ex_ledger *l, const char *verdict, const char *rule, const char *source,
+                         uint64_t limit, ex_decision_fn fn, void *ctx)
+{
+    ex_err_clear(&l->err);
+    dfilter f = {verdict, rule, source, limit, 0, fn, ctx};
+    int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, 1, UINT64_MAX, filter_decision, &f);
+    if (rc == EX_OK || rc == EX_EEXIST)
+        return EX_OK;
+    if (l->err.msg[0])
+        return rc;
+    return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory") : ex_ledger_fail_store(l, rc);
+}
+
+static int
+collect(void *ctx, const char *rec, size_t len)
+{
+    ex_buf *b = ctx;
+    return ex_buf_put(b, rec, len) == EX_OK && ex_buf_putc(b, '\n') == EX_OK ? EX_OK : EX_ENOMEM;
 }
 
 int
 ex_ledger_decisions_dup(ex_ledger *l, const char *verdict, const char *rule, const char *source,
                         uint64_t limit, char **jsonl, size_t *len)
 {
-    dfilter f = {verdict, rule, source, limit, 0, {0}};
-    int rc = l->st->ops->rec_scan(l->st, EX_TAB_DECISIONS, 1, UINT64_MAX, filter_decision, &f);
-    if (rc != EX_OK && rc != EX_EEXIST) {
-        ex_buf_free(&f.out);
-        return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory")
-                               : ex_ledger_fail_store(l, rc);
+    ex_buf out = {0};
+    int rc = ex_ledger_decisions_each(l, verdict, rule, source, limit, collect, &out);
+    if (rc != EX_OK) {
+        ex_buf_free(&out);
+        return rc;
     }
-    *jsonl = ex_buf_take(&f.out, len);
+    *jsonl = ex_buf_take(&out, len);
     return *jsonl ? EX_OK : ex_fail(&l->err, EX_ENOMEM, "out of memory");
 }
