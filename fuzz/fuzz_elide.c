@@ -14,7 +14,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *nul = memchr(data, 0, size);
+    const uint8_t *nul = size ? memchr(data, 0, size) : NULL;
     const uint8_t *item = data, *dec = nul ? nul + 1 : data;
     size_t ilen = nul ? (size_t)(nul - data) : 0, dlen = nul ? size - ilen - 1 : size;
     static ex_sha256 *h;

@@ -23,7 +23,7 @@ hex_sha256(ex_sha256 *h, const void *p, size_t n, char out[64])
 static const char *
 only_key(const char *dec, size_t dlen)
 {
-    const char *k = memmem(dec, dlen, KEY, KEY_LEN);
+    const char *k = dlen >= KEY_LEN ? memmem(dec, dlen, KEY, KEY_LEN) : NULL;
     if (!k)
         return NULL;
     size_t after = (size_t)(k - dec) + KEY_LEN;

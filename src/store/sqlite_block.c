@@ -407,7 +407,8 @@ sqb_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx)
             rc = sqb_step_err(s, r, "read decision keys");
         sqlite3_reset(q);
     }
-    qsort(ids, n, sizeof *ids, cmp_u64);
+    if (n > 1)
+        qsort(ids, n, sizeof *ids, cmp_u64);
     b->row = 0;
     for (size_t i = 0; rc == EX_OK && i < n; i++) {
         const void *p = NULL;
