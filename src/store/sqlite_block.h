@@ -42,4 +42,15 @@ int sqb_step_err(ex_store *s, int r, const char *what);
  * has it. The caller resets *qp (when not NULL). */
 int sqb_seek(ex_store *s, int table, uint64_t id, sq_block *b, sqlite3_stmt **qp);
 
+/* Resize array p to hold cap elements; ok becomes 0 if it cannot be (p stays as it was). For
+ * the parallel arrays of a batch, grown one after the other and checked once. */
+#define SQB_GROW(p, cap, ok)                                                                    \
+    do {                                                                                        \
+        void *grown_ = realloc((p), (cap) * sizeof *(p));                                       \
+        if (grown_)                                                                             \
+            (p) = grown_;                                                                       \
+        else                                                                                    \
+            (ok) = 0;                                                                           \
+    } while (0)
+
 #endif

@@ -74,16 +74,11 @@ sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const siz
         return EX_EINVAL;
     if (e->cap < chunk + paired + 1) {
         size_t c = chunk + paired + 1;
-        const void **r = realloc(e->recs, c * sizeof *r);
-        if (r)
-            e->recs = r;
-        size_t *l = realloc(e->lens, c * sizeof *l);
-        if (l)
-            e->lens = l;
-        size_t *o = realloc(e->eoff, c * sizeof *o);
-        if (o)
-            e->eoff = o;
-        if (!r || !l || !o)
+        int ok = 1;
+        SQB_GROW(e->recs, c, ok);
+        SQB_GROW(e->lens, c, ok);
+        SQB_GROW(e->eoff, c, ok);
+        if (!ok)
             return EX_ENOMEM;
         e->cap = c;
     }

@@ -69,22 +69,13 @@ mig_take(mig *m, int table, uint64_t id, const void *p, size_t n, size_t *off, s
 {
     if (m->ni == m->cap || m->nd == m->cap) {
         size_t c = m->cap ? 2 * m->cap : 1024;
-        size_t *a = realloc(m->ioff, c * sizeof *a);
-        if (a)
-            m->ioff = a;
-        size_t *b = realloc(m->ilen, c * sizeof *b);
-        if (b)
-            m->ilen = b;
-        size_t *d = realloc(m->doff, c * sizeof *d);
-        if (d)
-            m->doff = d;
-        size_t *e = realloc(m->dlen, c * sizeof *e);
-        if (e)
-            m->dlen = e;
-        int64_t *k = realloc(m->dkeys, c * sizeof *k);
-        if (k)
-            m->dkeys = k;
-        if (!a || !b || !d || !e || !k)
+        int ok = 1;
+        SQB_GROW(m->ioff, c, ok);
+        SQB_GROW(m->ilen, c, ok);
+        SQB_GROW(m->doff, c, ok);
+        SQB_GROW(m->dlen, c, ok);
+        SQB_GROW(m->dkeys, c, ok);
+        if (!ok)
             return ex_fail(&m->s->err, EX_ENOMEM, "out of memory");
         m->cap = c;
     }
