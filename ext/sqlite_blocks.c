@@ -253,11 +253,7 @@ b_column(sqlite3_vtab_cursor *cur, sqlite3_context *cx, int col)
         if (!items && k < c->paired) {
             key = c->item_first + k;
         } else if (!items) {
-            const unsigned char *p = c->keys + 8 * (k - c->paired);
-            sqlite3_uint64 x = 0;
-            for (int j = 7; j >= 0; j--)
-                x = x << 8 | p[j];
-            key = (sqlite3_int64)x;
+            key = (sqlite3_int64)ex_get_le(c->keys + 8 * (k - c->paired), 8);
         }
         sqlite3_result_int64(cx, key);
     } else {

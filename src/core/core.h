@@ -20,6 +20,23 @@ int ex_fail(ex_err *err, int code, const char *fmt, ...) EX_PRINTF(3, 4);
 int ex_vfail(ex_err *err, int code, const char *fmt, va_list ap);
 void ex_err_clear(ex_err *err);
 
+/* Little-endian integers of `bytes` bytes (1 to 8) in file and row formats. */
+static inline void
+ex_put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint64_t
+ex_get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
 /* A growable byte buffer; data is NUL-terminated whenever len < cap. */
 typedef struct ex_buf {
     char *data;

@@ -26,22 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void
-put_le(uint8_t *p, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t
-get_le(const uint8_t *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = bytes; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static int
 write_all(int fd, const void *p, size_t n)
 {
@@ -143,8 +127,8 @@ directory(const run_writer *w, uint8_t **out, uint32_t *m, int *sparse, int *wid
         if (*sparse && !w->count[b])
             continue;
         if (*sparse)
-            put_le(*out + at, b, 2), at += 2;
-        put_le(*out + at, w->count[b], cw), at += (size_t)cw;
+            ex_put_le(*out + at, b, 2), at += 2;
+        ex_put_le(*out + at, w->count[b], cw), at += (size_t)cw;
     }
     if (!*sparse)
         *m = BUCKETS;
@@ -159,11 +143,11 @@ ex_dedup_writer_end(ex_dedup *d, run_writer *w, run **out, ex_err *err)
     int sparse, width, rc = EX_OK;
     *out = NULL;
     size_t len = directory(w, &dir, &m, &sparse, &width);
-    put_le(head + 4, RUN_VERSION, 4);
-    put_le(head + 8, w->n, 8);
-    put_le(head + 16, w->base, 8);
-    put_le(head + 24, w->hi - w->base, 4);
-    put_le(head + 28, m, 4);
+    ex_put_le(head + 4, RUN_VERSION, 4);
+    ex_put_le(head + 8, w->n, 8);
+    ex_put_le(head + 16, w->base, 8);
+    ex_put_le(head + 24, w->hi - w->base, 4);
+    ex_put_le(head + 28, m, 4);
     head[32] = (uint8_t)sparse;
     head[33] = (uint8_t)width;
     if (len == (size_t)-1)
@@ -208,12 +192,12 @@ expand(run *r, const uint8_t *dir, uint32_t m, int sparse, int cw, char *why, si
     uint64_t sum = 0;
     size_t b = 0, rec = (size_t)(sparse ? 2 + cw : cw);
     for (uint32_t i = 0; i < m; i++, dir += rec) {
-        size_t bucket = sparse ? (size_t)get_le(dir, 2) : i;
+        size_t bucket = sparse ? (size_t)ex_get_le(dir, 2) : i;
         if (bucket < b)
             return "its directory's buckets are not ascending";
         while (b <= bucket)
             r->start[b++] = (uint32_t)sum;
-        if ((sum += get_le(dir + (sparse ? 2 : 0), cw)) > r->n)
+        if ((sum += ex_get_le(dir + (sparse ? 2 : 0), cw)) > r->n)
             break;
     }
     while (b <= BUCKETS)
@@ -243,17 +227,17 @@ ex_dedup_run_map(run *r, int fd, const char *dir, const char *name, ex_err *err)
     else
         r->maplen = (size_t)sb.st_size;
     const uint8_t *h = r->map;
-    uint32_t m = h ? (uint32_t)get_le(h + 28, 4) : 0;
+    uint32_t m = h ? (uint32_t)ex_get_le(h + 28, 4) : 0;
     int sparse = h ? h[32] : 0, cw = h ? h[33] : 0;
     if (!bad && memcmp(h, "EXRN", 4) != 0)
         bad = "no run file's magic";
-    else if (!bad && get_le(h + 4, 4) != RUN_VERSION)
+    else if (!bad && ex_get_le(h + 4, 4) != RUN_VERSION)
         bad = why, snprintf(why, sizeof why, "version %llu, not %d",
-                            (unsigned long long)get_le(h + 4, 4), RUN_VERSION);
+                            (unsigned long long)ex_get_le(h + 4, 4), RUN_VERSION);
     if (!bad) {
-        r->n = get_le(h + 8, 8);
-        r->base = get_le(h + 16, 8);
-        r->span = get_le(h + 24, 4);
+        r->n = ex_get_le(h + 8, 8);
+        r->base = ex_get_le(h + 16, 8);
+        r->span = ex_get_le(h + 24, 4);
         uint64_t want = RUN_HEAD + r->n * sizeof(entry) +
                         (uint64_t)m * (uint64_t)(sparse ? 2 + cw : cw);
         if (r->n >= RUN_LIMIT || sparse > 1 || (cw != 1 && cw != 2 && cw != 4) ||

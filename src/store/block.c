@@ -17,16 +17,13 @@ struct ex_block_dec {
 static void
 put32(unsigned char *p, uint32_t v)
 {
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
+    ex_put_le(p, v, 4);
 }
 
 static uint32_t
 get32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)ex_get_le(p, 4);
 }
 
 struct ex_block_enc {

@@ -152,12 +152,8 @@ sqb_blk_load(ex_store *s, sqlite3_stmt *q, sq_block *b)
         }
         b->keys = p, b->kcap = nk;
     }
-    for (size_t i = 0; i < nk; i++) {
-        uint64_t x = 0;
-        for (int j = 7; j >= 0; j--)
-            x = x << 8 | k[8 * i + (size_t)j];
-        b->keys[i] = (int64_t)x;
-    }
+    for (size_t i = 0; i < nk; i++)
+        b->keys[i] = (int64_t)ex_get_le(k + 8 * i, 8);
     return EX_OK;
 }
 
@@ -469,13 +465,8 @@ sqb_keys(ex_store *s, int table, ex_record_visit fn, void *ctx)
             break;
         }
         for (uint64_t i = 0; rc == EX_OK && i < n; i++) {
-            int64_t key = (int64_t)(item_first + i);
-            if (i >= paired) {
-                uint64_t x = 0;
-                for (int j = 7; j >= 0; j--)
-                    x = x << 8 | k[8 * (i - paired) + (size_t)j];
-                key = (int64_t)x;
-            }
+            int64_t key = i < paired ? (int64_t)(item_first + i)
+                                     : (int64_t)ex_get_le(k + 8 * (i - paired), 8);
             rc = fn(ctx, dec_first + i, key, NULL, 0);
         }
     }

@@ -15,19 +15,6 @@
  * its decisions (zeros without any). */
 #define CHUNK_HEAD (16 + EX_HASH_BYTES)
 
-static void
-put32le(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t
-get32le(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* One block of ni items and nd decisions, the first `paired` of each a pair, in the layout
  * above, appended to out behind its header. */
 static int
@@ -54,10 +41,10 @@ put_chunk(ex_store_enc *e, size_t ni, const void *const *items, const size_t *il
     if (rc != EX_OK)
         return rc;
     unsigned char *h = (unsigned char *)out->data + at;
-    put32le(h, (uint32_t)ni);
-    put32le(h + 4, (uint32_t)nd);
-    put32le(h + 8, (uint32_t)paired);
-    put32le(h + 12, (uint32_t)(out->len - at - CHUNK_HEAD));
+    ex_put_le(h, (uint32_t)ni, 4);
+    ex_put_le(h + 4, (uint32_t)nd, 4);
+    ex_put_le(h + 8, (uint32_t)paired, 4);
+    ex_put_le(h + 12, (uint32_t)(out->len - at - CHUNK_HEAD), 4);
     memcpy(h + 16, root, EX_HASH_BYTES);
     return EX_OK;
 }
@@ -129,8 +116,7 @@ put_row(ex_store *s, uint64_t item_first, size_t ni, uint64_t dec_first, size_t 
     if (!keys)
         return ex_fail(&s->err, EX_ENOMEM, "out of memory");
     for (size_t k = paired; k < nd; k++)
-        for (int j = 0; j < 8; j++)
-            keys[8 * (k - paired) + (size_t)j] = (unsigned char)((uint64_t)dkeys[k] >> (8 * j));
+        ex_put_le(keys + 8 * (k - paired), (uint64_t)dkeys[k], 8);
     sqlite3_stmt *q = sqb_stmt(s, B_PUT);
     int rc;
     if (!q)
@@ -188,7 +174,8 @@ sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, s
     while (rc == EX_OK && p < end) {
         if ((size_t)(end - p) < CHUNK_HEAD)
             return ex_fail(&s->err, EX_EINVAL, "batch_put: not encode_batch's form");
-        size_t cni = get32le(p), cnd = get32le(p + 4), cp = get32le(p + 8), blen = get32le(p + 12);
+        size_t cni = (size_t)ex_get_le(p, 4), cnd = (size_t)ex_get_le(p + 4, 4);
+        size_t cp = (size_t)ex_get_le(p + 8, 4), blen = (size_t)ex_get_le(p + 12, 4);
         p += CHUNK_HEAD;
         if (blen > (size_t)(end - p) || cni > ni - ii || cnd > nd - di || cp > cni || cp > cnd ||
             (cp && (ii != pp || di != pp)))
