@@ -308,7 +308,7 @@ batch_free(batch *bt)
 }
 
 int
-bat_extra(batcher *w, uint64_t item, int64_t key, size_t decision, size_t len,
+bat_extra(batcher *w, uint64_t item, size_t decision, size_t len,
           const uint8_t leaf[EX_HASH_BYTES])
 {
     batch *b = w->b;
@@ -322,7 +322,6 @@ bat_extra(batcher *w, uint64_t item, int64_t key, size_t decision, size_t len,
     extra *x = &b->x[b->nx++];
     memset(x, 0, sizeof *x);
     x->p.item_id = item;
-    x->p.key = key;
     x->p.decision = decision;
     x->p.decision_len = len;
     memcpy(x->leaf, leaf, EX_HASH_BYTES);

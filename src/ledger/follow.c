@@ -225,7 +225,7 @@ reject_earlier(run *r, const uint8_t *prov, uint64_t from, const dec *d, const r
     uint8_t leaf[EX_HASH_BYTES];
     if ((rc = ex_merkle_leaf(r->h, w->b->arena.data + off, w->b->arena.len - off, leaf)) != EX_OK)
         return bat_fail(w, rc, "hashing failed");
-    if ((rc = bat_extra(w, q->id, 0, off, w->b->arena.len - off, leaf)) != EX_OK)
+    if ((rc = bat_extra(w, q->id, off, w->b->arena.len - off, leaf)) != EX_OK)
         return rc;
     r->st.followed++;
     return EX_OK;

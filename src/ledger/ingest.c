@@ -127,7 +127,6 @@ take_item(run *r, const ent *e, const char *rec)
     if ((rc = ex_merkle_leaf(r->h, w->b->arena.data + pd->decision, pd->decision_len,
                              w->b->leaves[w->b->np])) != EX_OK)
         return bat_fail(w, rc, "hashing failed");
-    pd->key = (int64_t)e->key;
     w->b->np++;
     w->next_item++;
     if (d.reservation && (rc = follow_spread(r, e->prov, fp, id, copy_of, &d)) != EX_OK)

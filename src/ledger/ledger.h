@@ -59,6 +59,9 @@ uint64_t ex_vindex_checked(const ex_vindex *v);
 /* Accepts NULL. */
 void ex_vindex_close(ex_vindex *v);
 
+/* The URL index key of a URL (lookups.c): the first 8 bytes of its SHA-256 (never 0; 0 only if
+ * hashing fails). Ingest, `why URL` and log verify's check of the index use this one. */
+uint64_t url_key(ex_sha256 *h, const char *url);
 /* The URL index's directory in the ledger's: every item by the first 8 bytes of its URL's
  * SHA-256 (lookups.c; "urls", of WARC records alone, was its name before schema 8). */
 #define URL_INDEX "by-url"

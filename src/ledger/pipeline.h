@@ -133,7 +133,6 @@ int inputs_jobs(imap *m, const char *source, int format, const char *const *path
 typedef struct pending {
     size_t item, item_len;         /* item record */
     size_t decision, decision_len; /* decision record */
-    int64_t key;                   /* digest prefix */
     uint64_t item_id;              /* the item the decision is about */
     size_t nrec, nrec_len;         /* its near-duplicate fingerprint record, in `nearrec` */
     uint64_t iscc;                 /* its ISCC Text-Code's first 64 bits, 0: none */
@@ -218,7 +217,7 @@ int bat_touch(batcher *w, input *in);
 int bat_flush(batcher *w);
 /* An extra decision (its record at arena offset decision, len bytes, with its leaf hash)
  * about earlier item `item` in the batch being filled. EX_ENOMEM. */
-int bat_extra(batcher *w, uint64_t item, int64_t key, size_t decision, size_t len,
+int bat_extra(batcher *w, uint64_t item, size_t decision, size_t len,
               const uint8_t leaf[EX_HASH_BYTES]);
 /* Wait for the batch in flight; its result. */
 int bat_land(batcher *w);
@@ -300,9 +299,6 @@ int readers_run(run *r, size_t nreaders);
 
 /* ---- lookups.c ---- */
 
-/* The URL index key of a URL: the first 8 bytes of its SHA-256 (never 0; 0 only if hashing
- * fails). */
-uint64_t url_key(ex_sha256 *h, const char *url);
 /* Open the indexes (content digests, WARC URLs) with what the last ingest saved, and add the
  * items recorded after it; r->w.next_item is then the next item's id. */
 int lookups_start(run *r);

@@ -255,7 +255,10 @@ on_item(void *ctx, const ex_item *it)
         e->ukey = url_key(p->h, refers);
     else if (used->url && used->warc_type)
         e->ukey = url_key(p->h, used->url);
-    e->pkey = !used->url ? 0 : refers || !used->warc_type ? url_key(p->h, used->url) : e->ukey;
+    /* every item by its own URL (for a WARC record that is not a revisit, ukey already) */
+    e->pkey = 0;
+    if (used->url)
+        e->pkey = refers || !used->warc_type ? url_key(p->h, used->url) : e->ukey;
     e->offset = it->offset;
     e->member = it->member;
     e->size = it->size;

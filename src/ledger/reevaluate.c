@@ -77,7 +77,7 @@ count_rule(ex_ingest_stats *st, const char *rule)
 
 /* d as item id's new decision in the batch being filled */
 static int
-add_decision(reeval *v, uint64_t id, int64_t key, const dec *d)
+add_decision(reeval *v, uint64_t id, const dec *d)
 {
     batcher *w = &v->r.w;
     pending *p;
@@ -86,7 +86,6 @@ add_decision(reeval *v, uint64_t id, int64_t key, const dec *d)
         return rc;
     memset(p, 0, sizeof *p);
     p->item_id = id;
-    p->key = key;
     p->decision = w->b->arena.len;
     if ((rc = rec_decision(NULL, w->source, d, &w->b->arena)) != EX_OK)
         return bat_fail(w, rc, "cannot record decision: %s", ex_strerror(rc));
@@ -141,7 +140,7 @@ still_carried(reeval *v, uint64_t from)
 
 /* pass 1 for item id (record data), whose latest decision is od */
 static int
-redecide(reeval *v, uint64_t id, int64_t key, const void *data, size_t len, json_t *od,
+redecide(reeval *v, uint64_t id, const void *data, size_t len, json_t *od,
          json_t *it, const ex_pdecision *pd)
 {
     const char *verdict = jstr(od, "verdict", NULL), *opol = jstr(od, "policy", NULL),
@@ -169,13 +168,14 @@ redecide(reeval *v, uint64_t id, int64_t key, const void *data, size_t len, json
     dec d = {id, 0, v->latest[id], jstr(it, "digest", NULL), prov, v->r.pdig, nv, pd->rule,
              pd->reason, (const char(*)[EX_DIGEST_STR_BYTES])pd->evidence, pd->nevidence,
              TAIL_NONE, follows ? ex_policy_cond_name(pd->cond) : NULL, 0, 0, NULL};
-    return add_decision(v, id, key, &d);
+    return add_decision(v, id, &d);
 }
 
 /* decide item `id` again (pass 1), or note it as a carrier (pass 2) */
 static int
 reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
 {
+    (void)key; /* items have none in the store */
     reeval *v = ctx;
     run *r = &v->r;
     if (id >= v->nlatest || !v->latest[id])
@@ -234,7 +234,7 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
                       (unsigned long long)id,
                       rc == EX_ENOTFOUND ? "its source is unknown" : ex_strerror(rc));
     } else if (v->pass == 1) {
-        rc = redecide(v, id, key, data, len, od, it, &pdd);
+        rc = redecide(v, id, data, len, od, it, &pdd);
     } else if (pdd.verdict == EX_VERDICT_REJECT && ex_policy_follows(r->pol, pdd.cond)) {
         carrier *c = &v->cs[v->ncs++];
         c->id = id;
@@ -270,7 +270,7 @@ spread(reeval *v)
             dec own = {c->id, c->copy_of, s.id, s.digest, prov, r->pdig, "reject", c->pd.rule,
                        c->pd.reason, (const char(*)[EX_DIGEST_STR_BYTES])c->pd.evidence,
                        c->pd.nevidence, TAIL_NONE, res, 0, 0, NULL};
-            if (rc == 1 && s.id && (rc = add_decision(v, c->id, 0, &own)) != EX_OK)
+            if (rc == 1 && s.id && (rc = add_decision(v, c->id, &own)) != EX_OK)
                 break;
         }
         uint8_t fp[EX_NEAR_K_MAX];

@@ -113,10 +113,11 @@ ex_vindex_item(ex_vindex *v, uint64_t item, const char *irec, size_t ilen, const
                            (unsigned long long)v->want);
     }
     if (v->ix[1] && item <= v->covered[1] && url) {
-        if ((rc = ex_sha256_digest(l->h, url, strlen(url), d)) != EX_OK)
-            return ex_fail(&l->err, rc, "cannot hash a URL");
+        uint64_t uk = url_key(l->h, url);
+        if (!uk)
+            return ex_fail(&l->err, EX_ECRYPTO, "cannot hash a URL");
         v->want = item;
-        if (ex_dedup_saved_lookup(v->ix[1], ex_dedup_key(d), is_want, v) != item)
+        if (ex_dedup_saved_lookup(v->ix[1], uk, is_want, v) != item)
             return ex_fail(&l->err, EX_EVERIFY, "the URL index lacks item %llu under its URL",
                            (unsigned long long)item);
     }

@@ -141,14 +141,13 @@ find_url(ex_ledger *l, item_find *f, int *done)
 {
     ex_store *st = l->st;
     char dir[4096];
-    uint64_t id, covered, ckey, k = 0;
-    uint8_t d[EX_HASH_BYTES];
+    uint64_t id, covered, ckey, k = 0, uk = l->dir ? url_key(l->h, f->url) : 0;
     *done = 0;
-    if (!l->dir || ex_sha256_digest(l->h, f->url, strlen(f->url), d) != EX_OK)
+    if (!uk)
         return EX_OK;
     saved_ctx c = {st, NULL, f->url, EX_OK, 0, 0};
     snprintf(dir, sizeof dir, "%s/" URL_INDEX, l->dir);
-    int frc = ex_dedup_saved_find(dir, ex_dedup_key(d), saved_same, &c, &id, &covered, &ckey);
+    int frc = ex_dedup_saved_find(dir, uk, saved_same, &c, &id, &covered, &ckey);
     if (frc == EX_OK && c.rc != EX_OK)
         return ex_fail(&l->err, c.rc, "cannot read item %llu: %s", (unsigned long long)c.bad,
                        c.rc == EX_ENOMEM ? "out of memory" : ex_store_errmsg(st));
@@ -230,7 +229,6 @@ typedef struct leaves {
     uint8_t (*v)[EX_HASH_BYTES];
     group *g;
     size_t ng, cap;
-    uint64_t at; /* the next leaf a group read fills */
     int rc;      /* a read that failed */
 } leaves;
 
