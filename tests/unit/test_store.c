@@ -419,6 +419,23 @@ test_blocks(const char *dir)
     /* keys that do not pair, and encodings that cannot be made, are refused */
     CHECK_RC(s->ops->batch_put(s, ni + 1, 1, nd + 1, 1, onekey, 1, c.out[0].data, c.out[0].len),
              EX_EINVAL);
+    /* and so are stored forms that are not what encode_batch made of these counts: blocks
+     * holding more than the batch, or fewer (inside the caller's transaction, rolled back) */
+    CHECK_RC(s->ops->batch_put(s, ni + 1, 1, nd + 1, 1, onekey, 0, c.out[0].data, c.out[0].len),
+             EX_EINVAL);
+    CHECK(strstr(ex_store_errmsg(s), "not encode_batch's form") != NULL);
+    int64_t more[NREC];
+    for (int k = 0; k < NREC; k++)
+        more[k] = (int64_t)ni + 1 + k;
+    CHECK_RC(s->ops->begin(s), EX_OK);
+    CHECK_RC(s->ops->batch_put(s, ni + 1, 181, nd + 1, 130, more, 130, c.out[2].data,
+                               c.out[2].len),
+             EX_EINVAL);
+    CHECK(strstr(ex_store_errmsg(s), "its blocks hold 180 items, 130 decisions, not 181") != NULL);
+    CHECK_RC(s->ops->rollback(s), EX_OK);
+    CHECK_RC(s->ops->rec_max(s, EX_TAB_ITEMS, &max), EX_OK);
+    CHECK(max == ni);
+    CHECK_RC(s->ops->check_indexes(s), EX_OK);
     ex_store_enc *enc = NULL;
     CHECK_RC(s->ops->enc_new(s, &enc), EX_OK);
     if (enc) {
@@ -439,8 +456,58 @@ test_blocks(const char *dir)
     for (size_t b = 0; b < NBATCH; b++)
         ex_buf_free(&c.out[b]);
 
+    /* check_indexes finds what does not fit the rows (each change undone after) */
+    /* (blocks: 1 batch 1's pairs, 2 its other decisions, 3 batch 2, 4 batch 3's pairs, 5 its
+     * other items) */
+    char undo[160];
+    snprintf(undo, sizeof undo, "INSERT INTO decision_keys(key, id) VALUES(%lld, 121)",
+             (long long)key_of(121));
+    static const struct {
+        const char *change, *undo, *says;
+    } misfits[] = {
+        {"UPDATE blocks SET item_first = item_first + 1 WHERE id = 5",
+         "UPDATE blocks SET item_first = item_first - 1 WHERE id = 5",
+         "block 5: its items start at 252, not 251"},
+        {"UPDATE decision_keys SET key = key + 1000 WHERE id = 121",
+         "UPDATE decision_keys SET key = key - 1000 WHERE id = 121",
+         "decision_keys: decision 121 under item"},
+        {"DELETE FROM decision_keys WHERE id = 121", NULL, "decision_keys: 49 rows for 50"},
+        {"INSERT INTO decision_keys(key, id) VALUES(5, 1)",
+         "DELETE FROM decision_keys WHERE id = 1", "decision 1 under item 5, its block 1"},
+    };
+    for (size_t i = 0; i < sizeof misfits / sizeof misfits[0]; i++) {
+        CHECK_RC(sql(db, misfits[i].change), EX_OK);
+        CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+        if (s) {
+            CHECK_RC(s->ops->check_indexes(s), EX_EVERIFY);
+            CHECK(strstr(ex_store_errmsg(s), misfits[i].says) != NULL);
+            ex_store_close(s);
+        }
+        CHECK_RC(sql(db, misfits[i].undo ? misfits[i].undo : undo), EX_OK);
+    }
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    if (s) {
+        CHECK_RC(s->ops->check_indexes(s), EX_OK);
+        ex_store_close(s);
+    }
+    /* a row without its root, or with more records than its block */
+    CHECK_RC(sql(db, "UPDATE blocks SET root = NULL WHERE id = 4;"
+                     "UPDATE blocks SET item_n = 51 WHERE id = 5"),
+             EX_OK);
+    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    if (s) {
+        rt = (roots){.h = h, .next = 1};
+        CHECK_RC(s->ops->dec_roots(s, 1, UINT64_MAX, roots_cb, &rt), EX_EFORMAT);
+        CHECK(strstr(ex_store_errmsg(s), "decisions 171-300 has no root") != NULL);
+        uint8_t *got = NULL;
+        size_t glen;
+        CHECK_RC(s->ops->rec_get_dup(s, EX_TAB_ITEMS, 251, NULL, &got, &glen), EX_EFORMAT);
+        CHECK(strstr(ex_store_errmsg(s), "block 5 (items 251-301, decisions 301-300): its "
+                                         "record count does not match its row") != NULL);
+        ex_store_close(s);
+    }
+
     /* a damaged block is refused, naming the block and its records */
-    /* (block 1: batch 1's pairs, 2: its other decisions, 3: batch 2) */
     CHECK_RC(sql(db, "UPDATE blocks SET block = substr(block, 1, 40) || "
                      "x'00' || substr(block, 42) WHERE id = 3"),
              EX_OK);
