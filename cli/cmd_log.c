@@ -21,7 +21,9 @@ static const char usage[] =
     "prove-consistency  JSON: old, new, proof, old_root, new_root, old_checkpoint, checkpoint\n"
     "entry              entry INDEX's bytes exactly as hashed into its leaf\n"
     "verify             recompute every entry hash and tree level from storage and check\n"
-    "                   every stored checkpoint; exit 1 naming the first mismatch\n"
+    "                   every stored checkpoint; then the ledger's records against the log\n"
+    "                   and its indexes against the records (never trusted); exit 1\n"
+    "                   naming the first mismatch and the batch it is in\n"
     "tiles              write the log as static C2SP tlog-tiles under DIR\n"
     "\n"
     "Hashes in JSON are standard base64, as in checkpoints.\n";
