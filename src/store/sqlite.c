@@ -2,6 +2,7 @@
  * transactions, metadata and the ops table. Rows are appended in key order wherever possible
  * (integer primary keys that only grow), which keeps SQLite's B-trees append-only. The other
  * rows live in sqlite_log.c and sqlite_rec.c, bulk mode in sqlite_bulk.c (sqlite_int.h). */
+#include "store/batch.h"
 #include "store/sqlite_int.h"
 
 #include <stdio.h>
@@ -274,8 +275,8 @@ static const ex_store_ops sqlite_ops = {
     .dec_free = sq_dec_free,
     .decode = sq_decode,
     .enc_new = sq_enc_new,
-    .enc_free = sq_enc_free,
-    .encode_batch = sqb_encode_batch,
+    .enc_free = ex_batch_enc_free,
+    .encode_batch = ex_batch_encode,
     .batch_put = sqb_batch_put,
     .check_indexes = sqb_check,
     .dec_roots = sqb_dec_roots,

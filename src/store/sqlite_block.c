@@ -19,8 +19,8 @@
  * each), and decision_keys(key, id) indexes them: an item's decisions are its paired one,
  * found from its block, and its indexed ones.
  *
- * A batch is stored as several blocks (rows) when it is large: SQ_BLOCK_PAIRS items with their
- * decisions a block, then its other items, then its other decisions, 2 * SQ_BLOCK_PAIRS
+ * A batch is stored as several blocks (rows) when it is large: EX_BATCH_PAIRS items with their
+ * decisions a block, then its other items, then its other decisions, 2 * EX_BATCH_PAIRS
  * records a block. A read of one record decompresses its block: a bounded block keeps that to
  * a few hundred KB whatever the batch size.
  *
@@ -81,41 +81,10 @@ sqb_is_items(int table)
 
 /* ---- a decoded block ---- */
 
-
-void
-sqb_blk_free(sq_block *b)
-{
-    if (!b)
-        return;
-    ex_block_dec_free(b->dec);
-    ex_buf_free(&b->scratch);
-    ex_sha256_free(b->h);
-    free(b->keys);
-    free(b);
-}
-
 int
 sqb_blk_new(ex_store *s, sq_block **out)
 {
-    sq_block *b = calloc(1, sizeof *b);
-    if (!b || ex_block_dec_new(&b->dec) != EX_OK || ex_sha256_new(&b->h) != EX_OK) {
-        if (b)
-            ex_block_dec_free(b->dec);
-        free(b);
-        return ex_fail(&s->err, EX_ENOMEM, "out of memory");
-    }
-    *out = b;
-    return EX_OK;
-}
-
-int
-sqb_damaged(ex_store *s, const sq_block *b, const char *why)
-{
-    return ex_fail(&s->err, EX_EFORMAT, "block %lld (items %llu-%llu, decisions %llu-%llu): %s",
-                   (long long)b->row, (unsigned long long)b->item_first,
-                   (unsigned long long)(b->item_first + b->item_n - 1),
-                   (unsigned long long)b->dec_first,
-                   (unsigned long long)(b->dec_first + b->dec_n - 1), why);
+    return ex_blockrow_new(out) == EX_OK ? EX_OK : ex_fail(&s->err, EX_ENOMEM, "out of memory");
 }
 
 /* The row q is on, into b: its counts and keys now, its records when first asked for
@@ -123,45 +92,14 @@ sqb_damaged(ex_store *s, const sq_block *b, const char *why)
 int
 sqb_blk_load(ex_store *s, sqlite3_stmt *q, sq_block *b)
 {
-    int64_t row = sqlite3_column_int64(q, 0);
+    int64_t row = sqlite3_column_int64(q, 0), v[5];
     if (row == b->row && row)
         return EX_OK;
-    b->row = row;
-    b->opened = 0;
-    int64_t v[5];
     for (int i = 0; i < 5; i++)
         v[i] = sqlite3_column_int64(q, 1 + i);
-    b->item_first = (uint64_t)v[0], b->item_n = (uint64_t)v[1];
-    b->dec_first = (uint64_t)v[2], b->dec_n = (uint64_t)v[3], b->paired = (uint64_t)v[4];
     size_t klen;
-    const unsigned char *k = sq_column(q, 6, &klen);
-    int bad = v[0] < 1 || v[1] < 0 || v[2] < 1 || v[3] < 0 || v[4] < 0 || v[4] > v[1] ||
-              v[4] > v[3] || (uint64_t)(v[1] + v[3]) > EX_BLOCK_MAX_RECORDS ||
-              klen != 8 * (size_t)(v[3] - v[4]);
-    if (bad) {
-        b->row = 0;
-        b->item_n = b->dec_n = 0;
-        return sqb_damaged(s, b, "its counts do not fit its keys");
-    }
-    size_t nk = (size_t)(b->dec_n - b->paired);
-    if (nk > b->kcap) {
-        int64_t *p = realloc(b->keys, nk * sizeof *p);
-        if (!p) {
-            b->row = 0;
-            return ex_fail(&s->err, EX_ENOMEM, "out of memory");
-        }
-        b->keys = p, b->kcap = nk;
-    }
-    for (size_t i = 0; i < nk; i++)
-        b->keys[i] = (int64_t)ex_get_le(k + 8 * i, 8);
-    return EX_OK;
-}
-
-/* the key of decision k of b */
-int64_t
-sqb_dec_key(const sq_block *b, uint64_t k)
-{
-    return k < b->paired ? (int64_t)(b->item_first + k) : b->keys[k - b->paired];
+    const void *k = sq_column(q, 6, &klen);
+    return ex_blockrow_set(b, row, v, k, klen, &s->err);
 }
 
 /* Record id of table (in b's range) from b: its block read and decompressed at first use. */
@@ -174,49 +112,21 @@ sqb_blk_record(ex_store *s, sq_block *b, int table, uint64_t id, const void **re
         if (!q)
             return sq_dberr(s, "prepare");
         sqlite3_bind_int64(q, 1, b->row);
-        int r = sqlite3_step(q), rc = EX_OK;
-        ex_err e = {0};
+        int r = sqlite3_step(q), rc;
         if (r != SQLITE_ROW) {
-            rc = r == SQLITE_DONE ? sqb_damaged(s, b, "its row is gone") : sq_dberr(s, "read a block");
+            rc = r == SQLITE_DONE ? ex_blockrow_damaged(&s->err, b, "its row is gone")
+                                  : sq_dberr(s, "read a block");
+            b->row = 0;
         } else {
             size_t n;
             const void *p = sq_column(q, 0, &n);
-            if (ex_block_open(b->dec, p, n, &e) != EX_OK)
-                rc = sqb_damaged(s, b, e.msg);
+            rc = ex_blockrow_open(b, p, n, &s->err);
         }
         sqlite3_reset(q);
-        if (rc != EX_OK) {
-            b->row = 0;
+        if (rc != EX_OK)
             return rc;
-        }
-        if (ex_block_count(b->dec) != b->item_n + b->dec_n) {
-            rc = sqb_damaged(s, b, "its record count does not match its row");
-            b->row = 0;
-            return rc;
-        }
-        b->opened = 1;
     }
-    uint64_t k, pos;
-    if (sqb_is_items(table)) {
-        k = id - b->item_first;
-        pos = k < b->paired ? 2 * k : b->paired + k;
-    } else {
-        k = id - b->dec_first;
-        pos = k < b->paired ? 2 * k + 1 : b->item_n + k;
-    }
-    if (ex_block_get(b->dec, (size_t)pos, rec, len) != EX_OK)
-        return sqb_damaged(s, b, "no record");
-    if (sqb_is_items(table) || k >= b->paired)
-        return EX_OK;
-    /* a paired decision: its provenance from the item before it */
-    const void *item;
-    size_t ilen;
-    if (ex_block_get(b->dec, (size_t)(2 * k), &item, &ilen) != EX_OK)
-        return sqb_damaged(s, b, "no record");
-    int rc = ex_elide_get(b->h, item, ilen, *rec, *len, &b->scratch, rec, len);
-    return rc == EX_OK ? EX_OK
-                       : ex_fail(&s->err, rc, "%s", rc == EX_ENOMEM ? "out of memory"
-                                                                      : "cannot hash an item");
+    return ex_blockrow_record(b, sqb_is_items(table), id, rec, len, &s->err);
 }
 
 int
@@ -265,7 +175,7 @@ sqb_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, s
     size_t n;
     if (rc == EX_OK && (rc = sqb_blk_record(s, st->blk, table, id, &p, &n)) == EX_OK) {
         if (key)
-            *key = sqb_is_items(table) ? 0 : sqb_dec_key(st->blk, id - st->blk->dec_first);
+            *key = sqb_is_items(table) ? 0 : ex_blockrow_key(st->blk, id - st->blk->dec_first);
         rc = sq_copy_bytes(s, p, n, data, len);
     }
     if (q)
@@ -295,14 +205,14 @@ visit(ex_store *s, int table, uint64_t from, uint64_t to, int desc, ex_record_wa
     if (q)
         sqlite3_reset(q);
     if (rc != EX_OK && rc != EX_ENOTFOUND) {
-        sqb_blk_free(b);
+        ex_blockrow_free(b);
         return rc;
     }
     rc = EX_OK;
     b->row = 0;
     q = sqb_stmt(s, sqb_is_items(table) ? B_ITEM_SCAN : desc ? B_DEC_DESC : B_DEC_SCAN);
     if (!q) {
-        sqb_blk_free(b);
+        ex_blockrow_free(b);
         return sq_dberr(s, "prepare");
     }
     sqlite3_bind_int64(q, 1, (sqlite3_int64)start);
@@ -317,7 +227,7 @@ visit(ex_store *s, int table, uint64_t from, uint64_t to, int desc, ex_record_wa
             uint64_t k = desc ? n - 1 - i : i, id = first + k;
             if (id < from || id >= to)
                 continue;
-            int64_t key = sqb_is_items(table) ? 0 : sqb_dec_key(b, k);
+            int64_t key = sqb_is_items(table) ? 0 : ex_blockrow_key(b, k);
             int w = want ? want(ctx, id, key) : 1;
             if (w < 0) {
                 rc = w;
@@ -332,7 +242,7 @@ visit(ex_store *s, int table, uint64_t from, uint64_t to, int desc, ex_record_wa
     if (rc == EX_OK)
         rc = sqb_step_err(s, r, "scan blocks");
     sqlite3_reset(q);
-    sqb_blk_free(b);
+    ex_blockrow_free(b);
     return rc;
 }
 
@@ -412,8 +322,8 @@ sqb_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx)
         if ((rc = sqb_seek(s, table, ids[i], b, &q)) == EX_OK &&
             (rc = sqb_blk_record(s, b, table, ids[i], &p, &len)) == EX_OK) {
             /* a record read for the index under another key: the row is damaged */
-            if (sqb_dec_key(b, ids[i] - b->dec_first) != key)
-                rc = sqb_damaged(s, b, "a decision indexed under another item");
+            if (ex_blockrow_key(b, ids[i] - b->dec_first) != key)
+                rc = ex_blockrow_damaged(&s->err, b, "a decision indexed under another item");
         }
         if (q)
             sqlite3_reset(q);
@@ -422,7 +332,7 @@ sqb_scan_key(ex_store *s, int table, int64_t key, ex_record_visit fn, void *ctx)
             rc = fn(ctx, ids[i], key, p, len);
     }
     free(ids);
-    sqb_blk_free(b);
+    ex_blockrow_free(b);
     return rc;
 }
 
@@ -523,7 +433,7 @@ sqb_dec_roots(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *c
         from = b->dec_first;
     if (q)
         sqlite3_reset(q);
-    sqb_blk_free(b);
+    ex_blockrow_free(b);
     if (src != EX_OK && src != EX_ENOTFOUND)
         return src;
     q = sqb_stmt(s, B_ROOTS);
@@ -554,7 +464,7 @@ sqb_close(sq_store *st)
 {
     for (int i = 0; i < B_COUNT; i++)
         sqlite3_finalize(st->b[i]);
-    sqb_blk_free(st->blk);
+    ex_blockrow_free(st->blk);
     st->blk = NULL;
 }
 

@@ -92,7 +92,7 @@ sqb_check(ex_store *s)
         sqlite3_stmt *qs;
         rows++;
         rc = sqb_seek(s, EX_TAB_DECISIONS, id, b, &qs);
-        if (rc == EX_OK && (id - b->dec_first < b->paired || sqb_dec_key(b, id - b->dec_first) != key))
+        if (rc == EX_OK && (id - b->dec_first < b->paired || ex_blockrow_key(b, id - b->dec_first) != key))
             rc = ex_fail(&s->err, EX_EVERIFY, "decision_keys: decision %llu under item %lld, "
                                               "its block %lld says otherwise",
                          (unsigned long long)id, (long long)key, (long long)b->row);
@@ -109,7 +109,7 @@ sqb_check(ex_store *s)
                                           "not their item's first",
                      (long long)rows, (long long)want);
     sqlite3_finalize(q);
-    sqb_blk_free(b);
+    ex_blockrow_free(b);
     return rc;
 }
 

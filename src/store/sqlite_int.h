@@ -68,17 +68,8 @@ enum {
     B_COUNT
 };
 
-/* The zstd level of blocks: bench/RESULTS.md "Blocks" (levels 3 to 9 made larger blocks, and
- * slower; 16 9% smaller at 150 times the CPU) */
-#define SQ_BLOCK_LEVEL 1
-/* Items (with their decisions) a block: reading one record decompresses its block, about 700
- * KB of records at this size; blocks of 10,000 were 2% smaller (bench/RESULTS.md "Ledger
- * storage") but made every lookup of an old item, a copy's original or a `why`, decompress
- * 7 MB */
-#define SQ_BLOCK_PAIRS 1024
-
 struct sq_bulk;
-struct sq_block;
+struct ex_blockrow;
 
 typedef struct sq_store {
     ex_store base;
@@ -86,7 +77,7 @@ typedef struct sq_store {
     sqlite3_stmt *q[Q_COUNT];
     sqlite3_stmt *r[EX_TAB_COUNT][R_COUNT];
     sqlite3_stmt *b[B_COUNT];
-    struct sq_block *blk; /* the block gets read last (sqlite_block.c) */
+    struct ex_blockrow *blk; /* the block gets read last (sqlite_block.c) */
     int depth;  /* open transactions: the outermost is BEGIN, inner ones savepoints */
     char *path; /* file stores: for the checkpointer's connection */
     int durable;
@@ -108,16 +99,6 @@ typedef struct sq_store {
 /* Items and decisions are in blocks (sqlite_block.c) from schema 8 on. */
 #define SQ_BLOCKED(s, table)                                                                  \
     ((s)->schema >= 8 && ((table) == EX_TAB_ITEMS || (table) == EX_TAB_DECISIONS))
-
-/* The encoder: a packer for records of old ledgers' kind (tests), a block writer for batches. */
-struct ex_store_enc {
-    ex_packer *pk;
-    struct ex_block_enc *blk;
-    const void **recs;
-    size_t *lens, *eoff, cap;
-    ex_buf elided; /* a batch's paired decisions as stored (elide.h) */
-    ex_sha256 *h;
-};
 
 /* WAL checkpoints: every WAL_CKPT_PAGES (64 MiB of 16 KiB pages) rather than SQLite's 1000
  * (16 MiB here): each checkpoint syncs the WAL and the database, and one ingest batch of
@@ -192,7 +173,6 @@ void sq_dec_free(ex_store_dec *d);
 int sq_decode(ex_store_dec *d, int table, uint64_t id, const void *data, size_t len,
               const void **rec, size_t *rlen, ex_err *err);
 int sq_enc_new(ex_store *s, ex_store_enc **out);
-void sq_enc_free(ex_store_enc *e);
 
 /* sqlite_block*.c: the ops above for items and decisions (SQ_BLOCKED), and the batch writes */
 int sqb_get_dup(ex_store *s, int table, uint64_t id, int64_t *key, uint8_t **data, size_t *len);
@@ -202,9 +182,6 @@ int sqb_scan_stored(ex_store *s, int table, uint64_t from, uint64_t to, ex_recor
                     ex_record_visit fn, void *ctx);
 int sqb_max(ex_store *s, int table, uint64_t *id);
 int sqb_keys(ex_store *s, int table, ex_record_visit fn, void *ctx);
-int sqb_encode_batch(ex_store_enc *e, size_t ni, const void *const *items, const size_t *ilens,
-                     size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
-                     const uint8_t (*leaves)[EX_HASH_BYTES], ex_buf *out);
 int sqb_dec_roots(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *ctx);
 int sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
                   const int64_t *dkeys, size_t paired, const void *block, size_t blen);

@@ -44,7 +44,7 @@ mig_flush(mig *m)
     for (size_t i = 0; rc == EX_OK && i < m->nd; i++)
         if (ex_merkle_leaf(m->h, dp[i], m->dlen[i], leaves[i]) != EX_OK)
             rc = ex_fail(&m->s->err, EX_ECRYPTO, "cannot hash a decision");
-    if (rc == EX_OK && (rc = sqb_encode_batch(m->enc, m->ni, ip, m->ilen, m->nd, dp, m->dlen,
+    if (rc == EX_OK && (rc = ex_batch_encode(m->enc, m->ni, ip, m->ilen, m->nd, dp, m->dlen,
                                               m->paired, (const uint8_t(*)[EX_HASH_BYTES])leaves,
                                               &m->out)) != EX_OK)
         rc = ex_fail(&m->s->err, rc, "cannot make a block of items %llu.. and decisions %llu..",
@@ -70,11 +70,11 @@ mig_take(mig *m, int table, uint64_t id, const void *p, size_t n, size_t *off, s
     if (m->ni == m->cap || m->nd == m->cap) {
         size_t c = m->cap ? 2 * m->cap : 1024;
         int ok = 1;
-        SQB_GROW(m->ioff, c, ok);
-        SQB_GROW(m->ilen, c, ok);
-        SQB_GROW(m->doff, c, ok);
-        SQB_GROW(m->dlen, c, ok);
-        SQB_GROW(m->dkeys, c, ok);
+        EX_GROW(m->ioff, c, ok);
+        EX_GROW(m->ilen, c, ok);
+        EX_GROW(m->doff, c, ok);
+        EX_GROW(m->dlen, c, ok);
+        EX_GROW(m->dkeys, c, ok);
         if (!ok)
             return ex_fail(&m->s->err, EX_ENOMEM, "out of memory");
         m->cap = c;
@@ -176,7 +176,7 @@ sqb_migrate(ex_store *s)
     sqlite3_finalize(qd);
     if (rc == EX_OK)
         rc = sq_exec(s, "DROP TABLE items; DROP TABLE decisions");
-    sq_enc_free(m.enc);
+    ex_batch_enc_free(m.enc);
     ex_sha256_free(m.h);
     ex_packer_free(m.pk);
     ex_buf_free(&m.arena);

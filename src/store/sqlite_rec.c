@@ -1,7 +1,7 @@
 /* sqlite_rec.c - the record tables in the SQLite store: rows (id, key, record) appended in id
  * order. Item and decision records are stored packed (pack.h) and unpacked on every read, or
  * by a decoder for rec_scan_stored's rows. */
-#include "store/block.h"
+#include "store/batch.h"
 #include "store/sqlite_int.h"
 
 #include <stdio.h>
@@ -392,26 +392,5 @@ int
 sq_enc_new(ex_store *s, ex_store_enc **out)
 {
     (void)s;
-    ex_store_enc *e = calloc(1, sizeof *e);
-    if (!e || ex_packer_new(&e->pk) != EX_OK) {
-        free(e);
-        return EX_ENOMEM;
-    }
-    *out = e;
-    return EX_OK;
-}
-
-void
-sq_enc_free(ex_store_enc *e)
-{
-    if (!e)
-        return;
-    ex_packer_free(e->pk);
-    ex_block_enc_free(e->blk);
-    free(e->recs);
-    free(e->lens);
-    free(e->eoff);
-    ex_buf_free(&e->elided);
-    ex_sha256_free(e->h);
-    free(e);
+    return ex_batch_enc_new(1, out);
 }
