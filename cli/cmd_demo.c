@@ -209,11 +209,11 @@ cmd_demo(cli *c, int argc, char **argv)
     }
     fprintf(out, "== log verify: %llu entries and %llu checkpoints recomputed from storage: ok\n",
             (unsigned long long)ne, (unsigned long long)nc);
-    uint64_t files;
-    if ((rc = ex_log_write_tiles(g, tiles, &files)) != EX_OK)
+    ex_tiles_count files;
+    if ((rc = ex_log_write_tiles(g, tiles, 0, &files)) != EX_OK)
         goto logfail;
     fprintf(out, "== exported %llu static C2SP tlog-tiles files to %s\n",
-            (unsigned long long)files, tiles);
+            (unsigned long long)files.written, tiles);
 
     /* ingest: a generated sample corpus (JSONL.zst and a WARC crawl) under two sources */
     char sample[4200], jsonl[4300], crawl[4300];

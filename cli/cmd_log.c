@@ -13,7 +13,7 @@ static const char usage[] =
     "       exante log prove-consistency OLD NEW\n"
     "       exante log entry INDEX\n"
     "       exante log verify [--vkey KEY]\n"
-    "       exante log tiles --out DIR\n"
+    "       exante log tiles --out DIR [--incremental]\n"
     "\n"
     "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim, or\n"
     "                   the one signed at size N\n"
@@ -24,7 +24,11 @@ static const char usage[] =
     "                   every stored checkpoint; then the ledger's records against the log\n"
     "                   and its indexes against the records (never trusted); exit 1\n"
     "                   naming the first mismatch and the batch it is in\n"
-    "tiles              write the log as static C2SP tlog-tiles under DIR\n"
+    "tiles              write the log as static C2SP tlog-tiles under DIR, every file\n"
+    "                   atomically and the checkpoint last; --incremental updates DIR:\n"
+    "                   writes only new and grown tiles (DIR's checkpoint must be this\n"
+    "                   log's past: exit 1 otherwise, nothing written), keeps the rest and\n"
+    "                   deletes partial tiles whose full tile is there (docs/SERVING.md)\n"
     "\n"
     "Hashes in JSON are standard base64, as in checkpoints.\n";
 
@@ -188,22 +192,29 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
 }
 
 static int
-tiles_cmd(cli *c, ex_ledger *l, const char *out)
+tiles_cmd(cli *c, ex_ledger *l, const char *out, int incremental)
 {
     ex_log *g = ex_ledger_log(l);
-    uint64_t files;
-    int rc = ex_log_write_tiles(g, out, &files);
+    ex_tiles_count n;
+    int rc = ex_log_write_tiles(g, out, incremental ? EX_TILES_INCREMENTAL : 0, &n);
     if (rc != EX_OK)
         return log_fail(l, rc);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "dir", json_string(out));
-        json_object_set_new(j, "files", json_integer((json_int_t)files));
+        json_object_set_new(j, "files", json_integer((json_int_t)n.written));
+        json_object_set_new(j, "kept", json_integer((json_int_t)n.kept));
+        json_object_set_new(j, "removed", json_integer((json_int_t)n.removed));
         json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
         cli_print_json(j);
+    } else if (!c->quiet && incremental) {
+        printf("wrote %llu files (%llu kept, %llu partial tiles removed) for a log of %llu "
+               "entries to %s\n",
+               (unsigned long long)n.written, (unsigned long long)n.kept,
+               (unsigned long long)n.removed, (unsigned long long)ex_log_size(g), out);
     } else if (!c->quiet) {
-        printf("wrote %llu files for a log of %llu entries to %s\n", (unsigned long long)files,
-               (unsigned long long)ex_log_size(g), out);
+        printf("wrote %llu files for a log of %llu entries to %s\n",
+               (unsigned long long)n.written, (unsigned long long)ex_log_size(g), out);
     }
     ex_ledger_close(l);
     return EXIT_OKAY;
@@ -216,6 +227,7 @@ cmd_log(cli *c, int argc, char **argv)
         {"size", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
         {"vkey", required_argument, NULL, 'k'},
+        {"incremental", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -224,12 +236,13 @@ cmd_log(cli *c, int argc, char **argv)
     if (go != CLI_GO)
         return go;
     const char *size_arg = NULL, *out = NULL, *vkey = NULL;
-    int ch;
+    int ch, incremental = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 's': size_arg = optarg; break;
         case 'o': out = optarg; break;
         case 'k': vkey = optarg; break;
+        case 'i': incremental = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "log %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -254,6 +267,8 @@ cmd_log(cli *c, int argc, char **argv)
                          sub);
     if (out && strcmp(sub, "tiles"))
         return cli_usage(usage, "log %s: --out is for 'log tiles'", sub);
+    if (incremental && strcmp(sub, "tiles"))
+        return cli_usage(usage, "log %s: --incremental is for 'log tiles'", sub);
     if (vkey && strcmp(sub, "verify"))
         return cli_usage(usage, "log %s: --vkey is for 'log verify'", sub);
     if (strcmp(sub, "tiles") == 0 && !out)
@@ -279,7 +294,7 @@ cmd_log(cli *c, int argc, char **argv)
         return entry_cmd(c, l, a);
     if (strcmp(sub, "verify") == 0)
         return verify_cmd(c, l, vkey);
-    return tiles_cmd(c, l, out);
+    return tiles_cmd(c, l, out, incremental);
 }
 
 static const char vp_usage[] =

@@ -11,7 +11,7 @@ static const char usage[] =
     "       exante snapshot show NAME\n"
     "       exante snapshot diff A B\n"
     "       exante snapshot export NAME\n"
-    "       exante snapshot tiles NAME --out DIR\n"
+    "       exante snapshot tiles NAME --out DIR [--incremental]\n"
     "       exante snapshot audit NAME [--tiles DIR]\n"
     "\n"
     "A snapshot is the frozen set of content a training run may read: the digests whose\n"
@@ -23,8 +23,11 @@ static const char usage[] =
     "digests one per line, and 'audit' recomputes the members from the ledger as of the\n"
     "record's log size and checks the stored leaves and root (exit 1 names the first\n"
     "difference). 'tiles' writes the tree as C2SP tlog-tiles (entries: the 32-byte digests)\n"
-    "with the record beside them (DIR/snapshot); 'audit --tiles DIR' checks such published\n"
-    "tiles alone, no ledger needed: hash tiles, strictly ascending entries, the record's root.\n"
+    "with the record beside them (DIR/snapshot), every file atomically and the record last;\n"
+    "with --incremental, files already in DIR with the right size are kept (a second export\n"
+    "writes nothing; another snapshot's record there: exit 1, nothing written).\n"
+    "'audit --tiles DIR' checks such published tiles alone, no ledger needed: hash tiles,\n"
+    "strictly ascending entries, the record's root.\n"
     "'exante prove' and 'exante verify-proof' give and check proofs.\n";
 
 static int
@@ -64,7 +67,8 @@ audit_ok(cli *c, const char *name, uint64_t n, const char *text)
 
 /* run one subcommand on the open ledger; the exit code */
 static int
-run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const char *dir)
+run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const char *dir,
+    int incremental)
 {
     char *out = NULL;
     size_t len = 0;
@@ -83,15 +87,20 @@ run(cli *c, ex_ledger *l, const char *sub, char **args, const char *from, const 
     else if (strcmp(sub, "diff") == 0)
         rc = ex_ledger_snapshot_diff(l, args[0], args[1], print_change, NULL, NULL, NULL);
     else if (strcmp(sub, "tiles") == 0) {
-        uint64_t files = 0;
-        rc = ex_ledger_snapshot_tiles(l, args[0], dir, &files);
+        ex_tiles_count n = {0};
+        rc = ex_ledger_snapshot_tiles(l, args[0], dir, incremental ? EX_TILES_INCREMENTAL : 0,
+                                      &n);
         if (rc == EX_OK && c->json) {
             json_t *j = json_object();
             json_object_set_new(j, "dir", json_string(dir));
-            json_object_set_new(j, "files", json_integer((json_int_t)files));
+            json_object_set_new(j, "files", json_integer((json_int_t)n.written));
+            json_object_set_new(j, "kept", json_integer((json_int_t)n.kept));
             cli_print_json(j);
-        } else if (rc == EX_OK)
-            printf("wrote %llu files under %s\n", (unsigned long long)files, dir);
+        } else if (rc == EX_OK && incremental)
+            printf("wrote %llu files (%llu kept) under %s\n", (unsigned long long)n.written,
+                   (unsigned long long)n.kept, dir);
+        else if (rc == EX_OK)
+            printf("wrote %llu files under %s\n", (unsigned long long)n.written, dir);
     } else if (strcmp(sub, "audit") == 0) {
         uint64_t n = 0;
         char text[512];
@@ -127,6 +136,7 @@ cmd_snapshot(cli *c, int argc, char **argv)
         {"from", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"tiles", required_argument, NULL, 't'},
+        {"incremental", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -141,12 +151,13 @@ cmd_snapshot(cli *c, int argc, char **argv)
     if (go != CLI_GO)
         return go;
     const char *from = NULL, *dir = NULL, *tiles = NULL;
-    int ch;
+    int ch, incremental = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'f': from = optarg; break;
         case 'o': dir = optarg; break;
         case 't': tiles = optarg; break;
+        case 'i': incremental = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "snapshot %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -167,6 +178,8 @@ cmd_snapshot(cli *c, int argc, char **argv)
         return cli_usage(usage, "snapshot %s: --out DIR goes with tiles (and it needs one)", sub);
     if (tiles && strcmp(sub, "audit") != 0)
         return cli_usage(usage, "snapshot %s: --tiles goes with audit", sub);
+    if (incremental && strcmp(sub, "tiles") != 0)
+        return cli_usage(usage, "snapshot %s: --incremental goes with tiles", sub);
     if (tiles) { /* published tiles alone: no ledger */
         ex_err e = {0};
         uint64_t n = 0;
@@ -187,7 +200,7 @@ cmd_snapshot(cli *c, int argc, char **argv)
     int x = cli_open(c, !subs[k].writes, &l);
     if (x != EXIT_OKAY)
         return x;
-    return run(c, l, sub, argv + optind, from, dir);
+    return run(c, l, sub, argv + optind, from, dir, incremental);
 }
 
 static const char prove_usage[] =

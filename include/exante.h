@@ -346,15 +346,35 @@ int ex_log_checkpoint_at_dup(ex_log *g, uint64_t size, char **note, size_t *len)
  * root at its size). EX_EVERIFY with the first mismatch named in ex_log_errmsg(). */
 EX_MUST_CHECK int ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries,
                                 uint64_t *checkpoints);
-/* Write the log as C2SP tlog-tiles under dir: checkpoint (latest), tile/<L>/<N>[.p/<W>],
- * tile/entries/<N>[.p/<W>]. *files (may be NULL) counts the files written. */
-int ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files);
+/* Tiles exports (ex_log_write_tiles, ex_tiles_write_digests, ex_ledger_snapshot_tiles) write
+ * every file atomically: into a hidden temporary file beside it, renamed over it. With
+ * EX_TILES_INCREMENTAL an existing directory is brought up to date rather than rewritten: a
+ * tile or entry bundle already in place with the right size is kept (a C2SP tile path names
+ * its content), so an unchanged export writes nothing and one after growth writes only new
+ * and grown tiles. */
+#define EX_TILES_INCREMENTAL 1u
+typedef struct ex_tiles_count {
+    uint64_t written; /* files written */
+    uint64_t kept;    /* incremental: files of this export in place already, left alone */
+    uint64_t removed; /* incremental (log): partial tiles deleted, their full tile in place */
+} ex_tiles_count;
+/* Write the log as C2SP tlog-tiles under dir: tile/<L>/<N>[.p/<W>], tile/entries/<N>[.p/<W>]
+ * and, last, checkpoint (of the handle's size). flags: 0 (every file written) or
+ * EX_TILES_INCREMENTAL: dir/checkpoint, when it is this log's past (same origin, size at most
+ * this one, same root at that size), says which files are there, and only entries and tiles
+ * from its rightmost tiles on are read; without one (or unreadable as a checkpoint) every file
+ * is checked by size. Then the partial tiles of tiles that became full are deleted (C2SP
+ * allows it; a still-partial tile's earlier widths stay for clients of earlier checkpoints).
+ * EX_EVERIFY, nothing written, if dir/checkpoint is another log's (origin), past this size, or
+ * a fork (another root), or if dir holds a snapshot's tiles. *n (may be NULL) counts files. */
+int ex_log_write_tiles(ex_log *g, const char *dir, unsigned flags, ex_tiles_count *n);
 /* The RFC 9162 tree of the sorted digests d[0..n) (a snapshot's) as C2SP tlog-tiles under
  * dir: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>] whose
- * entries are the 32-byte digests. *files (may be NULL) counts them. EX_EIO with the cause in
- * err. */
+ * entries are the 32-byte digests. flags: 0 or EX_TILES_INCREMENTAL (a file in place with the
+ * right size is kept). *count (may be NULL) counts them. EX_EIO with the cause in err. */
 int ex_tiles_write_digests(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
-                           const char *dir, uint64_t *files, ex_err *err);
+                           const char *dir, unsigned flags, ex_tiles_count *count,
+                           ex_err *err);
 /* The n digests of such tiles under dir (malloc'd into *d; caller frees), every hash tile
  * checked against them: EX_EIO for a missing file, EX_EFORMAT for a malformed entry bundle,
  * EX_EVERIFY for a hash tile that differs, the file named in err. Their order and root are
@@ -595,9 +615,13 @@ int ex_snapshot_prove_dup(ex_snapshot *s, const uint8_t digest[EX_HASH_BYTES], c
 int ex_ledger_snapshot_prove_dup(ex_ledger *l, const char *name,
                                  const uint8_t digest[EX_HASH_BYTES], char **json, size_t *len,
                                  int *member);
-/* Write snapshot `name` as C2SP tlog-tiles under dir (ex_tiles_write_digests) and its record
- * beside them, as dir/snapshot; *files (may be NULL) counts the files. */
-int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, uint64_t *files);
+/* Write snapshot `name` as C2SP tlog-tiles under dir (ex_tiles_write_digests) and, last, its
+ * record beside them, as dir/snapshot; *n (may be NULL) counts the files. flags: 0 or
+ * EX_TILES_INCREMENTAL: files in place with the right size are kept (a snapshot never changes,
+ * so a second export writes nothing); EX_EVERIFY, nothing written, if dir/snapshot is another
+ * snapshot's record or dir holds a log's tiles (a checkpoint). */
+int ex_ledger_snapshot_tiles(ex_ledger *l, const char *name, const char *dir, unsigned flags,
+                             ex_tiles_count *n);
 /* What a monitor checks of published tiles alone, no ledger needed: dir/snapshot is a
  * snapshot record (named `name`, when not NULL), the entry bundles hold its size of digests,
  * every hash tile is the one they give, the digests are strictly ascending, and their tree's

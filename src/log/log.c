@@ -701,89 +701,34 @@ out:
     return rc;
 }
 
-/* ---- C2SP tlog-tiles export ------------------------------------------------------------- */
+/* ---- for the tiles export (logtiles.c) ------------------------------------------------ */
 
-/* a tile file under dir, with the failure on g */
-static int
-write_file(ex_log *g, char *path, const void *data, size_t len)
+const char *
+ex_log_origin(const ex_log *g)
 {
-    ex_err e = {0};
-    int rc = ex_file_write(path, data, len, &e);
-    return rc == EX_OK ? EX_OK : fail(g, rc, "%s", e.msg);
+    return g->origin;
 }
 
-typedef struct tiles_out {
-    ex_log *g;
-    const char *dir;
-    ex_buf bundle;
-    uint64_t files;
-} tiles_out;
-
-static int
-bundle_entry(void *ctx, uint64_t index, const void *data, size_t len)
+int
+ex_log_tile_row(ex_log *g, unsigned s, uint64_t t, unsigned w,
+                uint8_t out[EX_TILE_WIDTH * EX_HASH_BYTES])
 {
-    tiles_out *o = ctx;
-    uint8_t pre[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-    if (ex_buf_put(&o->bundle, pre, 2) != EX_OK || ex_buf_put(&o->bundle, data, len) != EX_OK)
-        return fail(o->g, EX_ENOMEM, "out of memory");
-    unsigned w = (unsigned)(index % EX_TILE_WIDTH) + 1;
-    if (w == EX_TILE_WIDTH || index + 1 == o->g->size) {
-        char path[4096];
-        ex_tile_path(path, sizeof path, o->dir, "entries", index / EX_TILE_WIDTH, w);
-        int rc = write_file(o->g, path, o->bundle.data, o->bundle.len);
-        o->bundle.len = 0;
-        o->files++;
-        return rc;
-    }
+    static __thread uint8_t buf[TILE_BYTES];
+    size_t len;
+    int rc = g->st->ops->tile_get(g->st, s, t, buf, sizeof buf, &len);
+    if (rc != EX_OK)
+        return store_fail(g, rc);
+    /* a concurrent append that widened the tile since this handle's size is caught here */
+    if (w == 0 || w > EX_TILE_WIDTH || len != packed_size(w))
+        return fail(g, EX_EVERIFY, "stored tile %u/%llu has the wrong size", s,
+                    (unsigned long long)t);
+    memcpy(out, buf, (size_t)w * EX_HASH_BYTES); /* level 8s comes first in the packed form */
     return EX_OK;
 }
 
 int
-ex_log_write_tiles(ex_log *g, const char *dir, uint64_t *files)
+ex_log_entry_scan(ex_log *g, uint64_t from, ex_entry_visit fn, void *ctx)
 {
-    char path[4096], *note = NULL;
-    size_t nlen;
-    static __thread uint8_t buf[TILE_BYTES];
-    tiles_out o = {g, dir, {0}, 0};
-    /* the checkpoint of the size this handle holds: the tiles below match it (a concurrent
-     * append that rewrites a partial tile is caught by the size check) */
-    int rc = ex_log_checkpoint_at_dup(g, g->size, &note, &nlen);
-    if (rc != EX_OK)
-        goto out;
-    for (unsigned s = 0; rc == EX_OK && s < STRATA; s++) {
-        uint64_t count = s * EX_TILE_HEIGHT < 64 ? g->size >> (s * EX_TILE_HEIGHT) : 0;
-        for (uint64_t t = 0; rc == EX_OK && t * EX_TILE_WIDTH < count; t++) {
-            unsigned w = count - t * EX_TILE_WIDTH >= EX_TILE_WIDTH
-                             ? EX_TILE_WIDTH
-                             : (unsigned)(count - t * EX_TILE_WIDTH);
-            size_t len;
-            if ((rc = g->st->ops->tile_get(g->st, s, t, buf, sizeof buf, &len)) != EX_OK) {
-                store_fail(g, rc);
-                break;
-            }
-            if (len != packed_size(w)) {
-                rc = fail(g, EX_EVERIFY, "stored tile %u/%llu has the wrong size", s,
-                          (unsigned long long)t);
-                break;
-            }
-            char what[8];
-            snprintf(what, sizeof what, "%u", s);
-            ex_tile_path(path, sizeof path, dir, what, t, w);
-            rc = write_file(g, path, buf, (size_t)w * EX_HASH_BYTES);
-            o.files++;
-        }
-    }
-    if (rc == EX_OK && (rc = g->st->ops->entry_scan(g->st, 0, bundle_entry, &o)) == EX_EDB)
-        store_fail(g, rc);
-    if (rc == EX_OK) {
-        snprintf(path, sizeof path, "%s/checkpoint", dir);
-        rc = write_file(g, path, note, nlen);
-        o.files++;
-    }
-    if (rc == EX_OK && files)
-        *files = o.files;
-out:
-    free(note);
-    ex_buf_free(&o.bundle);
-    return rc;
+    int rc = g->st->ops->entry_scan(g->st, from, fn, ctx);
+    return rc == EX_EDB ? store_fail(g, rc) : rc;
 }

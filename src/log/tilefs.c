@@ -1,11 +1,16 @@
-/* tilefs.c - tile files: C2SP tlog-tiles paths and writing them (log.h). */
+/* tilefs.c - tile files: C2SP tlog-tiles paths, writing them atomically, removing partial
+ * tiles a full one replaced (log.h). */
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void
 ex_tile_path(char *out, size_t cap, const char *dir, const char *what, uint64_t n, unsigned w)
@@ -50,19 +55,105 @@ mkdirs(const char *path, ex_err *err)
     return EX_OK;
 }
 
+/* write all of data to fd; 0 or an errno */
+static int
+write_all(int fd, const uint8_t *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        data += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 int
 ex_file_write(const char *path, const void *data, size_t len, ex_err *err)
 {
+    static atomic_uint seq;
     int rc = mkdirs(path, err);
     if (rc != EX_OK)
         return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return ex_fail(err, EX_EIO, "cannot create '%s': %s", path, strerror(errno));
-    size_t w = len ? fwrite(data, 1, len, f) : 0;
-    if (fclose(f) != 0 || w != len)
-        return ex_fail(err, EX_EIO, "cannot write '%s': %s", path, strerror(errno));
+    /* the temporary file beside path (a rename within one directory is atomic), hidden, named
+     * by process and sequence so that concurrent writers never share one */
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    char tmp[4200];
+    int fd = -1, e = 0;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        int n = snprintf(tmp, sizeof tmp, "%.*s.%s.tmp.%ld.%u", (int)dl, path, path + dl,
+                         (long)getpid(), atomic_fetch_add(&seq, 1));
+        if (n < 0 || (size_t)n >= sizeof tmp)
+            return ex_fail(err, EX_EIO, "cannot create '%s': path too long", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        e = errno;
+        if (fd < 0 && e != EEXIST)
+            break;
+    }
+    if (fd < 0)
+        return ex_fail(err, EX_EIO, "cannot create '%s': %s", path, strerror(e));
+    e = write_all(fd, data, len);
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        return ex_fail(err, EX_EIO, "cannot write '%s': %s", path, strerror(e));
+    }
     return EX_OK;
+}
+
+int
+ex_file_has(const char *path, size_t len)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == len;
+}
+
+/* "1".."255" without leading zeros: a partial tile's width */
+static int
+is_width(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 3 || s[0] == '0' || strspn(s, "0123456789") != n)
+        return 0;
+    return atoi(s) < EX_TILE_WIDTH;
+}
+
+int
+ex_tiles_remove_partials(const char *dir, const char *what, uint64_t n, uint64_t *removed,
+                         ex_err *err)
+{
+    char pdir[4096], path[4400];
+    ex_tile_path(pdir, sizeof pdir, dir, what, n, 1);
+    *strrchr(pdir, '/') = '\0'; /* <N>.p */
+    DIR *d = opendir(pdir);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? EX_OK
+                   : ex_fail(err, EX_EIO, "cannot open '%s': %s", pdir, strerror(errno));
+    int rc = EX_OK;
+    struct dirent *de;
+    while (rc == EX_OK && (de = readdir(d)) != NULL) {
+        if (!is_width(de->d_name))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", pdir, de->d_name);
+        if (unlink(path) == 0)
+            (*removed)++;
+        else if (errno != ENOENT)
+            rc = ex_fail(err, EX_EIO, "cannot remove '%s': %s", path, strerror(errno));
+    }
+    closedir(d);
+    /* anything else left in it (not ours) keeps the directory */
+    if (rc == EX_OK && rmdir(pdir) != 0 && errno != ENOTEMPTY && errno != EEXIST &&
+        errno != ENOENT)
+        rc = ex_fail(err, EX_EIO, "cannot remove '%s': %s", pdir, strerror(errno));
+    return rc;
 }
 
 int

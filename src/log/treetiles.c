@@ -16,7 +16,8 @@ typedef struct tiler {
     uint8_t t[STRATA][EX_TILE_WIDTH][EX_HASH_BYTES];
     unsigned cnt[STRATA];
     uint64_t idx[STRATA];
-    uint64_t files;
+    int incremental;   /* writing: keep a file in place with the right size */
+    ex_tiles_count n;  /* writing: files written and kept */
     const char *check; /* reading: the directory whose tiles must equal these */
     ex_err *err;
 } tiler;
@@ -38,6 +39,18 @@ tile_root(ex_sha256 *h, uint8_t (*v)[EX_HASH_BYTES], uint8_t out[EX_HASH_BYTES])
     return rc;
 }
 
+/* path written with data, or (incremental) kept if it is in place with len bytes */
+static int
+put(tiler *x, const char *path, const void *data, size_t len)
+{
+    if (x->incremental && ex_file_has(path, len)) {
+        x->n.kept++;
+        return EX_OK;
+    }
+    x->n.written++;
+    return ex_file_write(path, data, len, x->err);
+}
+
 /* the tile of stratum s at its current index, w hashes: written, or compared with the file */
 static int
 emit(tiler *x, unsigned s, unsigned w)
@@ -47,9 +60,8 @@ emit(tiler *x, unsigned s, unsigned w)
     const char *dir = x->dir ? x->dir : x->check;
     ex_tile_path(path, sizeof path, dir, what, x->idx[s], w);
     size_t len = (size_t)w * EX_HASH_BYTES;
-    x->files++;
     if (x->dir)
-        return ex_file_write(path, x->t[s], len, x->err);
+        return put(x, path, x->t[s], len);
     uint8_t *got = NULL;
     size_t glen = 0;
     int rc = ex_file_read(path, len + 1, &got, &glen, x->err);
@@ -88,8 +100,7 @@ bundle(tiler *x, const uint8_t (*d)[EX_HASH_BYTES], uint64_t from, unsigned w)
     }
     char path[4096];
     ex_tile_path(path, sizeof path, x->dir, "entries", from / EX_TILE_WIDTH, w);
-    x->files++;
-    return ex_file_write(path, b, (size_t)w * 34, x->err);
+    return put(x, path, b, (size_t)w * 34);
 }
 
 /* every tile of d[0..n): written under x->dir, or compared with those under x->check */
@@ -113,17 +124,18 @@ tiles(tiler *x, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n)
 
 int
 ex_tiles_write_digests(ex_sha256 *h, const uint8_t (*d)[EX_HASH_BYTES], uint64_t n,
-                       const char *dir, uint64_t *files, ex_err *err)
+                       const char *dir, unsigned flags, ex_tiles_count *count, ex_err *err)
 {
     tiler *x = calloc(1, sizeof *x);
     if (!x)
         return ex_fail(err, EX_ENOMEM, "out of memory");
     x->h = h;
     x->dir = dir;
+    x->incremental = (flags & EX_TILES_INCREMENTAL) != 0;
     x->err = err;
     int rc = tiles(x, d, n);
-    if (rc == EX_OK && files)
-        *files = x->files;
+    if (rc == EX_OK && count)
+        *count = x->n;
     free(x);
     return rc;
 }

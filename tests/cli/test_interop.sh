@@ -12,6 +12,7 @@ for i in $(seq 1 20); do echo "evidence $i" > e$i.txt; $EXANTE -q evidence add e
 expect 0 $EXANTE log tiles --out tiles
 expect 0 "$CHECK" tiles tiles "$VKEY"
 contains "$T/out" "ok tiles size=20"
+cp -r tiles inc
 for idx in 0 7 19; do
     $EXANTE log prove-inclusion $idx > inc.json
     $EXANTE log entry $idx > entry.bin
@@ -39,5 +40,14 @@ expect 1 "$CHECK" tiles tiles "$VKEY"
 EXANTE_DIR="$T/big" expect 0 $EXANTE log tiles --out bigtiles
 expect 0 "$CHECK" tiles bigtiles "$(cat "$T/big/vkey")"
 contains "$T/out" "ok tiles size=70001"
+
+# an incremental export after growth past a tile boundary (docs/SERVING.md): 300 captures
+for i in $(seq 1 300); do printf 'User-agent: *\nDisallow: /%d\n' "$i" > "r$i.txt"; done
+$EXANTE -q signals add --host interop.example --fetched 2026-06-01T00:00:00Z --kind robots r*.txt \
+    >/dev/null || bad "signals add"
+expect 0 $EXANTE log tiles --out inc --incremental
+contains "$T/out" "wrote 6 files (0 kept, 2 partial tiles removed) for a log of 320 entries"
+expect 0 "$CHECK" tiles inc "$VKEY"
+contains "$T/out" "ok tiles size=320"
 
 finish

@@ -305,6 +305,38 @@ proof_docs(const char *dir)
     ex_ledger_close(l);
 }
 
+/* ex_log_write_tiles with EX_TILES_INCREMENTAL into tdir, which holds the tiles of the
+ * 70001-entry log (`files` of them): an unchanged log writes nothing; after 300 more entries
+ * (tile 273 fills, level-1 tile 1 grows to 18) only the grown tiles are written, the tiles
+ * full before kept unopened, and tile 273's partial versions removed, tile 1's not. */
+static void
+incremental_tiles(ex_log *g, const char *tdir, uint64_t files)
+{
+    ex_tiles_count n = {0};
+    char path[512], b[300][16];
+    const void *p[300];
+    size_t len[300];
+    CHECK_RC(ex_log_write_tiles(g, tdir, EX_TILES_INCREMENTAL, &n), EX_OK);
+    CHECK(n.written == 0 && n.kept == files && n.removed == 0);
+    for (int i = 0; i < 300; i++) {
+        len[i] = (size_t)snprintf(b[i], sizeof b[i], "grown %d", i);
+        p[i] = b[i];
+    }
+    CHECK_RC(ex_log_append(g, p, len, 300, NULL), EX_OK);
+    CHECK_RC(ex_log_write_tiles(g, tdir, EX_TILES_INCREMENTAL, &n), EX_OK);
+    /* written: 0/273, 0/274.p/157, 1/001.p/18, entries/273, entries/274.p/157, checkpoint;
+     * kept: 273 + 273 full below the old checkpoint, 1/000, 2/000.p/1 */
+    CHECK(n.written == 6 && n.kept == 273 + 273 + 1 + 1 && n.removed == 2);
+    snprintf(path, sizeof path, "%s/tile/0/274.p/157", tdir);
+    CHECK(file_size(path) == 157 * 32);
+    snprintf(path, sizeof path, "%s/tile/0/273.p/113", tdir);
+    CHECK(file_size(path) < 0);
+    snprintf(path, sizeof path, "%s/tile/entries/273.p", tdir);
+    CHECK(file_size(path) < 0);
+    snprintf(path, sizeof path, "%s/tile/1/001.p/17", tdir);
+    CHECK(file_size(path) == 17 * 32);
+}
+
 int
 main(void)
 {
@@ -382,9 +414,9 @@ main(void)
 
     /* C2SP tiles layout for 70001 entries: 273 full level-0 tiles + 113 wide partial,
      * level 1: 1 full + 17, level 2: 1 */
-    uint64_t files = 0;
-    CHECK_RC(ex_log_write_tiles(g, tdir, &files), EX_OK);
-    CHECK(files == 274 + 2 + 1 + 274 + 1);
+    ex_tiles_count files = {0};
+    CHECK_RC(ex_log_write_tiles(g, tdir, 0, &files), EX_OK);
+    CHECK(files.written == 274 + 2 + 1 + 274 + 1);
     snprintf(path, sizeof path, "%s/tile/0/273.p/113", tdir);
     CHECK(file_size(path) == 113 * 32);
     snprintf(path, sizeof path, "%s/tile/0/272", tdir);
@@ -415,6 +447,7 @@ main(void)
         CHECK_RC(ex_log_root(g, size, r2), EX_OK);
         CHECK(memcmp(root, r2, EX_HASH_BYTES) == 0);
         check_size(g, 65537, 9);
+        incremental_tiles(g, tdir, files.written);
         ex_ledger_close(l);
     }
     char msg[512];
