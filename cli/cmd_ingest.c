@@ -11,6 +11,7 @@ static const char usage[] =
     "usage: exante ingest --source NAME [--format auto|files|jsonl|warc] [--text-field F]\n"
     "                     [--url-field F] [--id-field F] [--license-field F]\n"
     "                     [--fetched-field F] [--batch N] [--jobs N] [--strict] PATH...\n"
+    "       exante ingest --source NAME [options] --inputs LIST_FILE [--shard I/N | --shards N]\n"
     "\n"
     "Record every item of the inputs (files, directories, .jsonl[.gz|.zst], .warc[.gz]) with\n"
     "its provenance and a decision, in batches committed to the log. JSONL fields default to\n"
@@ -19,10 +20,30 @@ static const char usage[] =
     "(then the first one stops it, exit 2). Running the same inputs again adds nothing, and\n"
     "completes a run that was interrupted.\n"
     "\n"
+    "--inputs LIST_FILE takes the inputs from a list ('-': standard input) instead of PATHs:\n"
+    "one path a line (relative to the current directory), blank lines and lines starting\n"
+    "with '#' left out. --shard I/N ingests only shard I of N (0-based): the k-th entry of\n"
+    "the list (from 0, entries only) belongs to shard k mod N, so entries appended to a list\n"
+    "keep the others where they were. Without --shard, a Slurm job array task takes its\n"
+    "shard from SLURM_ARRAY_TASK_ID, _MIN, _STEP and _COUNT, and a Kubernetes Indexed Job\n"
+    "from JOB_COMPLETION_INDEX and --shards N (its completions); otherwise the whole list.\n"
+    "\n"
     "JSON summary keys: items, admitted, rejected, pending, duplicates, quarantined, skipped,\n"
-    "bytes, seconds, by_rule, checkpoint (size, root).\n"
+    "bytes, seconds, by_rule, checkpoint (size, root); with --inputs also shard (\"I/N\"),\n"
+    "inputs_selected and inputs_listed.\n"
     "Each item is decided by the adopted policy (first matching rule); with no policy adopted\n"
     "new items are recorded as pending until 'exante reevaluate'.\n";
+
+/* the inputs of an --inputs run: this shard's entries of the list */
+typedef struct listed {
+    char **paths;
+    size_t n;
+    uint64_t total; /* entries in the whole list */
+    ex_shard shard;
+} listed;
+
+static void summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc,
+                    const listed *ls);
 
 typedef struct bar {
     int on;
@@ -67,12 +88,16 @@ cmd_ingest(cli *c, int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"jobs", required_argument, NULL, 'j'},
         {"strict", no_argument, NULL, 'S'},
+        {"inputs", required_argument, NULL, 'l'},
+        {"shard", required_argument, NULL, 'x'},
+        {"shards", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     ex_ingest_opts o = {0};
     cli_inputs in = {0};
-    uint64_t n;
+    const char *list = NULL, *spec = NULL;
+    uint64_t n, shards = 0;
     int ch, got;
     optind = 1;
     opterr = 0;
@@ -94,40 +119,74 @@ cmd_ingest(cli *c, int argc, char **argv)
             o.jobs = (int)n;
             break;
         case 'S': o.strict = 1; break;
+        case 'l': list = optarg; break;
+        case 'x': spec = optarg; break;
+        case 'N':
+            if (cli_parse_u64(optarg, &shards) || shards == 0)
+                return cli_usage(usage, "ingest: --shards takes a count of at least 1");
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "ingest: bad option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
+    if (list && optind < argc)
+        return cli_usage(usage, "ingest: give PATHs or --inputs LIST_FILE, not both");
+    if (!list && (spec || shards))
+        return cli_usage(usage, "ingest: --%s needs --inputs LIST_FILE", spec ? "shard" : "shards");
+    if (!list && optind >= argc)
         return cli_usage(usage, "ingest: no PATH given");
     o.format = in.format;
     o.text_field = in.text, o.url_field = in.url, o.id_field = in.id;
     o.license_field = in.license, o.fetched_field = in.fetched;
     if (!o.source)
         return cli_usage(usage, "ingest: --source NAME is required (see 'exante source add')");
+    listed ls = {NULL, 0, 0, {0, 1}};
+    const char *const *paths = (const char *const *)argv + optind;
+    size_t np = (size_t)(argc - optind);
+    if (list) {
+        ex_err e = {0};
+        if (ex_shard_choose(spec, shards, &ls.shard, &e) != EX_OK) {
+            cli_err("ingest: %s", e.msg); /* it names the option or variable at fault */
+            return EXIT_USAGE;
+        }
+        int rc = ex_shard_list_read(list, &ls.shard, &ls.paths, &ls.n, &ls.total, &e);
+        if (rc != EX_OK) {
+            cli_err("%s", e.msg);
+            return cli_exit(rc);
+        }
+        paths = (const char *const *)ls.paths, np = ls.n;
+    }
     ex_ledger *l;
     int x = cli_open(c, 0, &l);
-    if (x != EXIT_OKAY)
+    if (x != EXIT_OKAY) {
+        ex_shard_list_free(ls.paths, ls.n);
         return x;
+    }
     bar b = {!c->quiet && isatty(2), {0, 0}};
     clock_gettime(CLOCK_MONOTONIC, &b.t0);
     o.progress = progress;
     o.progress_ctx = &b;
     ex_ingest_stats st = {0};
-    int rc = ex_ledger_ingest(l, (const char *const *)argv + optind, (size_t)(argc - optind), &o,
-                              &st);
+    int rc = ex_ledger_ingest(l, paths, np, &o, &st);
     double secs = since(&b.t0);
     if (b.on)
         fputs("\r\033[K", stderr);
     if (rc != EX_OK)
         cli_err("%s", ex_ledger_errmsg(l));
-    cli_summary(c, l, &st, secs, rc);
+    summary(c, l, &st, secs, rc, list ? &ls : NULL);
     ex_ledger_close(l);
+    ex_shard_list_free(ls.paths, ls.n);
     return cli_exit(rc);
 }
 
 void
 cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc)
+{
+    summary(c, l, st, secs, rc, NULL);
+}
+
+static void
+summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc, const listed *ls)
 {
     ex_log *g = ex_ledger_log(l);
     uint8_t root[EX_HASH_BYTES];
@@ -156,9 +215,21 @@ cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc
         json_object_set_new(cp, "root", json_string(rb));
         json_object_set_new(j, "checkpoint", cp);
         json_object_set_new(j, "ok", json_boolean(rc == EX_OK));
+        if (ls) {
+            char sh[48];
+            snprintf(sh, sizeof sh, "%llu/%llu", (unsigned long long)ls->shard.index,
+                     (unsigned long long)ls->shard.count);
+            json_object_set_new(j, "shard", json_string(sh));
+            json_object_set_new(j, "inputs_selected", json_integer((json_int_t)ls->n));
+            json_object_set_new(j, "inputs_listed", json_integer((json_int_t)ls->total));
+        }
         cli_print_json(j);
         return;
     }
+    if (ls)
+        printf("shard %llu/%llu: %llu of %llu inputs\n", (unsigned long long)ls->shard.index,
+               (unsigned long long)ls->shard.count, (unsigned long long)ls->n,
+               (unsigned long long)ls->total);
     printf("%llu items: %llu admitted, %llu rejected, %llu pending, %llu duplicates, "
            "%llu quarantined%s, %llu already recorded\n",
            (unsigned long long)st->items, (unsigned long long)st->admitted,

@@ -520,6 +520,41 @@ int ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *st);
  * (also on failure: what was committed). */
 int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_ingest_opts *o,
                      ex_ingest_stats *st);
+
+/* ---- workers: shards of an input list ----------------------------------- */
+
+/* Shard `index` of `count` (0 <= index < count). The rule, a contract users rely on when they
+ * append to a list: entry k of an input list (0-based, counting entries only, not blank or
+ * comment lines) belongs to shard k mod count. Appending entries moves no earlier entry to
+ * another shard, and shard sizes differ by at most one. */
+typedef struct ex_shard {
+    uint64_t index, count;
+} ex_shard;
+
+/* 1 if entry k of a list belongs to shard s (k % s->count == s->index), else 0. */
+int ex_shard_has(const ex_shard *s, uint64_t k);
+/* Parse "I/N": two decimal numbers, nothing else, 0 <= I < N. EX_EINVAL with a message
+ * ("'3/3': the index must be below the count (0-based)"); *out untouched then. */
+int ex_shard_parse(const char *s, ex_shard *out, ex_err *err);
+/* The shard a worker takes. spec ("I/N", from --shard; NULL: none) wins; else a Slurm job
+ * array task's SLURM_ARRAY_TASK_ID, numbered from SLURM_ARRAY_TASK_MIN (default 0) in steps
+ * of SLURM_ARRAY_TASK_STEP (default 1), of SLURM_ARRAY_TASK_COUNT; else a Kubernetes Indexed
+ * Job's JOB_COMPLETION_INDEX, which is 0-based and comes without a count: `shards` (from
+ * --shards N, 0: not given) is the count. A given `shards` must agree with the count from
+ * spec or Slurm, and needs an index from one of them. With none of these the shard is 0/1,
+ * the whole list. EX_EINVAL with a message naming the option or variable at fault. */
+int ex_shard_choose(const char *spec, uint64_t shards, ex_shard *out, ex_err *err);
+/* Read the input list `file` ("-": standard input): one path a line, taken as it is (a path
+ * relative to the current directory stays so) but for a trailing "\r"; blank lines (empty, or
+ * spaces and tabs only) and lines starting with '#' are not entries. Every line is checked,
+ * whatever the shard: EX_EFORMAT naming the file and line for a NUL byte or invalid UTF-8;
+ * EX_EIO if the file cannot be opened or read; EX_ENOMEM. On success *paths holds the entries
+ * of shard s (NULL: all) in list order, *n of them, and *total counts the list's entries;
+ * free with ex_shard_list_free. */
+int ex_shard_list_read(const char *file, const ex_shard *s, char ***paths, size_t *n,
+                       uint64_t *total, ex_err *err);
+/* Accepts NULL. */
+void ex_shard_list_free(char **paths, size_t n);
 /* The chain for one item, by content digest ("sha256:<hex>") or URL: its item record, its
  * latest decision, and the proof that the decision is in a batch committed to the log, as
  * one JSON document (malloc'd; docs/FORMATS.md) that ex_log_proof_verify checks offline.
