@@ -14,6 +14,7 @@ typedef struct cli {
     int json;          /* --json */
     int quiet;         /* -q */
     const char *dir;   /* ledger directory: $EXANTE_DIR or ./.exante */
+    const char *db;    /* --db URL or $EXANTE_DB: the PostgreSQL store; NULL: as dir says */
 } cli;
 
 typedef struct cli_command {

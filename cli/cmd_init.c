@@ -7,12 +7,15 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: exante init [--origin NAME] [--passphrase-file FILE]\n"
+    "usage: exante init [--origin NAME] [--passphrase-file FILE] [--db URL]\n"
     "\n"
     "Create a ledger in $EXANTE_DIR (else ./.exante): database, Ed25519 signing key\n"
     "(key.pem, mode 0600) and C2SP verifier key (vkey). The origin names the log in its\n"
     "checkpoints and the key; default exante.local/<random>. The key is encrypted with\n"
-    "the passphrase from --passphrase-file or $EXANTE_PASSPHRASE when one is given.\n";
+    "the passphrase from --passphrase-file or $EXANTE_PASSPHRASE when one is given.\n"
+    "With --db postgresql://... (or $EXANTE_DB) the database is that PostgreSQL database\n"
+    "(its tables in the schema 'exante'), and the directory records its URL (file\n"
+    "'store', mode 0600) beside the keys; later commands in the directory use it.\n";
 
 int
 cmd_init(cli *c, int argc, char **argv)
@@ -51,7 +54,7 @@ cmd_init(cli *c, int argc, char **argv)
         pass[strcspn(pass, "\r\n")] = '\0';
         passphrase = pass;
     }
-    ex_ledger_opts o = {.origin = origin, .passphrase = passphrase};
+    ex_ledger_opts o = {.origin = origin, .passphrase = passphrase, .db = c->db};
     ex_err e = {0};
     ex_ledger *l;
     int rc = ex_ledger_init(c->dir, &o, &l, &e);

@@ -26,7 +26,8 @@ static const char usage_tail[] =
     "  --version     print the version\n"
     "\n"
     "The ledger lives in $EXANTE_DIR, else ./.exante. EXANTE_PASSPHRASE unlocks an\n"
-    "encrypted signing key.\n"
+    "encrypted signing key. --db postgresql://... (anywhere on the line) or $EXANTE_DB\n"
+    "puts its database in PostgreSQL ('exante init --db URL' records it in the directory).\n"
     "\n"
     "exit status: 0 ok; 1 a verification failed or the answer is no; 2 usage error or\n"
     "invalid input; 3 i/o or database error.\n";
@@ -266,7 +267,8 @@ int
 cli_open(cli *c, int read_only, ex_ledger **out)
 {
     ex_err e = {0};
-    ex_ledger_opts o = {.read_only = read_only, .passphrase = getenv("EXANTE_PASSPHRASE")};
+    ex_ledger_opts o = {.read_only = read_only, .passphrase = getenv("EXANTE_PASSPHRASE"),
+                        .db = c->db};
     int rc = ex_ledger_open(c->dir, &o, out, &e);
     if (rc != EX_OK) {
         cli_err("%s", e.msg);
@@ -282,7 +284,7 @@ cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
     char buf[EX_VKEY_MAX + 2];
     if (!arg) {
         ex_ledger *l;
-        ex_ledger_opts o = {.read_only = 1};
+        ex_ledger_opts o = {.read_only = 1, .db = c->db};
         if (ex_ledger_open(c->dir, &o, &l, &e) != EX_OK) {
             cli_err("no verifier key: give --vkey KEY (or run inside a ledger): %s", e.msg);
             return EXIT_USAGE;
@@ -353,7 +355,7 @@ main(int argc, char **argv)
 {
     cli c = {0};
     const char *chdir_to = NULL;
-    /* --json and -q may stand anywhere before "--"; they are taken out here */
+    /* --json, -q and --db URL may stand anywhere before "--"; they are taken out here */
     int n = 1;
     int i = 1;
     for (; i < argc; i++) {
@@ -363,7 +365,15 @@ main(int argc, char **argv)
             c.json = 1;
         else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
             c.quiet = 1;
-        else
+        else if (strncmp(argv[i], "--db=", 5) == 0)
+            c.db = argv[i] + 5;
+        else if (strcmp(argv[i], "--db") == 0) {
+            if (i + 1 >= argc) {
+                cli_err("--db needs a postgresql:// URL");
+                return EXIT_USAGE;
+            }
+            c.db = argv[++i];
+        } else
             argv[n++] = argv[i];
     }
     for (; i < argc; i++)
@@ -376,10 +386,6 @@ main(int argc, char **argv)
         if (strcmp(argv[a], "-C") == 0 && a + 1 < argc) {
             chdir_to = argv[a + 1];
             a += 2;
-        } else if (strncmp(argv[a], "--db", 4) == 0) {
-            cli_err("the PostgreSQL store is not available in this build yet; the ledger uses "
-                    "SQLite");
-            return EXIT_USAGE;
         } else if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0) {
             usage(stdout);
             return EXIT_OKAY;
@@ -402,6 +408,8 @@ main(int argc, char **argv)
     }
     const char *env = getenv("EXANTE_DIR");
     c.dir = env && *env ? env : ".exante";
+    if (!c.db && (env = getenv("EXANTE_DB")) && *env)
+        c.db = env;
     if (strcmp(argv[a], "help") == 0) {
         usage(stdout);
         return EXIT_OKAY;

@@ -283,12 +283,17 @@ typedef struct ex_ledger_opts {
     int read_only;          /* open the database read-only and do not load the signing key */
     int in_memory;          /* init only: keep the database in memory (benchmarks, tests) */
     int durable;            /* fsync on every commit (synchronous=FULL); default NORMAL */
+    const char *db;         /* a PostgreSQL URL (postgresql://...): the ledger's database is
+                               there, not in dir (which keeps the keys and the file indexes);
+                               NULL: init uses dir's SQLite file, open what init recorded */
 } ex_ledger_opts;
 
 /* Create a ledger in `dir` (made if missing; must not already hold one): database, signing
  * key (mode 0600), verifier key, and the signed checkpoint of the empty log. */
 int ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err);
-/* Open the ledger in `dir`; EX_ENOLEDGER if there is none, EX_EDB if the database is corrupt. */
+/* Open the ledger in `dir`; EX_ENOLEDGER if there is none, EX_EDB if the database is corrupt.
+ * Its database: opts->db if given, else the PostgreSQL URL init recorded in dir (file
+ * `store`), else dir's SQLite file. */
 int ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_err *err);
 void ex_ledger_close(ex_ledger *l);
 const char *ex_ledger_errmsg(const ex_ledger *l);

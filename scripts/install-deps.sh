@@ -16,6 +16,7 @@ pkgs=(
   openssl                            # `openssl speed` in bench/
   python3                            # scripts/gen-spdx.sh (the SPDX id table) and its drift test
   faketime                           # a fixed clock for the byte-for-byte ledger test (tests/golden)
+  postgresql libpq-dev               # PostgreSQL 15 store: libpq; the tests' throwaway server
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,6 +19,8 @@
 #define DB_FILE "ledger.db"
 #define KEY_FILE "key.pem"
 #define VKEY_FILE "vkey"
+/* a ledger whose database is PostgreSQL: its URL (ledger.h) */
+#define STORE_FILE "store"
 
 static int
 write_text(const char *path, const char *text, ex_err *err)
@@ -65,6 +67,7 @@ ex_ledger_close(ex_ledger *l)
     ex_key_free(l->key);
     ex_sha256_free(l->h);
     free(l->dir);
+    free(l->db);
     free(l);
 }
 
@@ -92,8 +95,17 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
     int rc = ledger_new(opts->in_memory ? NULL : dir, &l, err);
     if (rc != EX_OK)
         return rc;
-    char *db = NULL, *keyp = NULL, *vkeyp = NULL;
-    int made_dir = 0, made_key = 0, made_vkey = 0, made_db = 0;
+    char *db = NULL, *keyp = NULL, *vkeyp = NULL, *storep = NULL;
+    int made_dir = 0, made_key = 0, made_vkey = 0, made_db = 0, made_store = 0;
+    if (opts->db && (opts->in_memory || !ex_store_is_url(opts->db))) {
+        rc = ex_fail(err, EX_EINVAL, "--db takes a postgresql:// URL%s",
+                     opts->in_memory ? ", not with an in-memory ledger" : "");
+        goto out;
+    }
+    if (opts->db && !(l->db = strdup(opts->db))) {
+        rc = ex_fail(err, EX_ENOMEM, "out of memory");
+        goto out;
+    }
 
     if (opts->origin) {
         if (!ex_key_name_valid(opts->origin, strlen(opts->origin))) {
@@ -130,11 +142,11 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
             goto out;
         }
         if (!(db = ex_join(dir, '/', DB_FILE)) || !(keyp = ex_join(dir, '/', KEY_FILE)) ||
-            !(vkeyp = ex_join(dir, '/', VKEY_FILE))) {
+            !(vkeyp = ex_join(dir, '/', VKEY_FILE)) || !(storep = ex_join(dir, '/', STORE_FILE))) {
             rc = ex_fail(err, EX_ENOMEM, "out of memory");
             goto out;
         }
-        if (stat(db, &sb) == 0 || stat(keyp, &sb) == 0) {
+        if (stat(db, &sb) == 0 || stat(keyp, &sb) == 0 || stat(storep, &sb) == 0) {
             rc = ex_fail(err, EX_EEXIST, "a ledger already exists at '%s'", dir);
             goto out;
         }
@@ -146,11 +158,23 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         if ((rc = write_text(vkeyp, line, err)) != EX_OK)
             goto out;
         made_vkey = 1;
+        if (l->db) {
+            char uline[4096];
+            snprintf(uline, sizeof uline, "%s\n", l->db);
+            if ((rc = write_text(storep, uline, err)) != EX_OK)
+                goto out;
+            chmod(storep, 0600); /* the URL may hold a password */
+            made_store = 1;
+        }
     }
     ex_store_opts so = {.create = 1, .durable = opts->durable};
-    if ((rc = ex_store_open_sqlite(opts->in_memory ? ":memory:" : db, &so, &l->st, err)) != EX_OK)
+    if (l->db)
+        rc = ex_store_open_pg(l->db, &so, &l->st, err);
+    else
+        rc = ex_store_open_sqlite(opts->in_memory ? ":memory:" : db, &so, &l->st, err);
+    if (rc != EX_OK)
         goto out;
-    made_db = 1;
+    made_db = !l->db;
     if ((rc = ex_log_open(l->st, l->origin, l->key, &l->log, err)) != EX_OK)
         goto out;
     char now[32];
@@ -183,6 +207,8 @@ out:
         }
         if (made_vkey)
             unlink(vkeyp);
+        if (made_store)
+            unlink(storep);
         if (made_key)
             unlink(keyp);
         if (made_dir)
@@ -194,6 +220,37 @@ out:
     free(db);
     free(keyp);
     free(vkeyp);
+    free(storep);
+    return rc;
+}
+
+/* The URL of the ledger's PostgreSQL store recorded in dir into *url (malloc'd), NULL if
+ * there is none. */
+static int
+read_store_file(const char *dir, char **url, ex_err *err)
+{
+    *url = NULL;
+    char *path = ex_join(dir, '/', STORE_FILE);
+    if (!path)
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    FILE *f = fopen(path, "r");
+    int rc = EX_OK;
+    if (!f) {
+        if (errno != ENOENT)
+            rc = ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+        free(path);
+        return rc;
+    }
+    char line[4096] = "";
+    if (!fgets(line, sizeof line, f))
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!ex_store_is_url(line))
+        rc = ex_fail(err, EX_EFORMAT, "'%s' does not hold a postgresql:// URL", path);
+    else if (!(*url = strdup(line)))
+        rc = ex_fail(err, EX_ENOMEM, "out of memory");
+    free(path);
     return rc;
 }
 
@@ -215,12 +272,33 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         rc = ex_fail(err, EX_ENOMEM, "out of memory");
         goto out;
     }
-    if (stat(db, &sb) != 0) {
+    if (opts->db) {
+        if (!ex_store_is_url(opts->db)) {
+            rc = ex_fail(err, EX_EINVAL, "--db takes a postgresql:// URL");
+            goto out;
+        }
+        if (!(l->db = strdup(opts->db))) {
+            rc = ex_fail(err, EX_ENOMEM, "out of memory");
+            goto out;
+        }
+    } else if ((rc = read_store_file(dir, &l->db, err)) != EX_OK) {
+        goto out;
+    }
+    if (!l->db && stat(db, &sb) != 0) {
         rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init')", dir);
         goto out;
     }
+    if (l->db && stat(vkeyp, &sb) != 0) {
+        rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init --db URL' there, or "
+                                        "copy its vkey and key.pem)", dir);
+        goto out;
+    }
     ex_store_opts so = {.read_only = opts->read_only, .durable = opts->durable};
-    if ((rc = ex_store_open_sqlite(db, &so, &l->st, err)) != EX_OK)
+    if (l->db)
+        rc = ex_store_open_pg(l->db, &so, &l->st, err);
+    else
+        rc = ex_store_open_sqlite(db, &so, &l->st, err);
+    if (rc != EX_OK)
         goto out;
     if ((rc = l->st->ops->meta_get_dup(l->st, "origin", &origin)) != EX_OK ||
         (rc = l->st->ops->meta_get_dup(l->st, "vkey", &vk)) != EX_OK) {
@@ -440,13 +518,15 @@ int
 ex_ledger_reader(ex_ledger *l, ex_store **out)
 {
     *out = NULL;
+    ex_store_opts so = {.read_only = 1};
+    ex_err e = {0};
+    if (l->db)
+        return ex_store_open_pg(l->db, &so, out, &e);
     if (!l->dir)
         return EX_EINVAL; /* in memory: there is no file to open twice */
     char *db = ex_join(l->dir, '/', DB_FILE);
     if (!db)
         return EX_ENOMEM;
-    ex_store_opts so = {.read_only = 1};
-    ex_err e = {0};
     int rc = ex_store_open_sqlite(db, &so, out, &e);
     free(db);
     return rc;

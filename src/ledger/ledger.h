@@ -8,6 +8,7 @@
 
 struct ex_ledger {
     char *dir;
+    char *db; /* the PostgreSQL store's URL; NULL: the SQLite file in dir */
     char origin[EX_NAME_MAX + 1];
     char vkey[EX_VKEY_MAX];
     ex_store *st;

@@ -273,6 +273,16 @@ typedef struct ex_store_opts {
  * its schema to the current version. EX_EDB with SQLite's reason on a corrupt file. */
 int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
+/* Open (or with opts->create, create) the PostgreSQL store at a libpq connection URL
+ * (postgresql://...; pg.c): its tables in the schema `exante` of that database, brought to the
+ * current version. EX_EINVAL for a URL libpq cannot parse; EX_EDB for a server that cannot be
+ * reached or refuses (libpq's reason) or a schema newer than this build's; EX_EEXIST (create)
+ * if the database holds a ledger; EX_ENOLEDGER if it holds none. */
+int ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_err *err);
+
+/* 1 if where names a PostgreSQL database (postgresql:// or postgres://), else 0 (a path). */
+int ex_store_is_url(const char *where);
+
 /* Latest schema version this build reads and writes. */
 #define EX_STORE_SCHEMA 8
 /* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed

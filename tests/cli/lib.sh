@@ -4,7 +4,22 @@ set -u
 : "${EXANTE:?EXANTE must name the exante binary}"
 : "${SHARED:=$(cd "$(dirname "$0")/../../.." && pwd)/shared}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/exante-cli-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# at exit: the PostgreSQL databases pg_url made (or its private cluster), then $T. A test
+# with more to do at exit calls lib_exit from its own trap rather than dropping this one.
+lib_exit() {
+    if [ -d "$T/pg" ]; then
+        bash "$SRC/scripts/pg-cluster.sh" stop "$T/pg"
+    elif [ -s "$T/pg.dbs" ] && [ -n "${EXANTE_TEST_PG:-}" ]; then
+        local drops=() db
+        while read -r db; do drops+=(-c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"); done <"$T/pg.dbs"
+        psql -X -q "$EXANTE_TEST_PG" "${drops[@]}" >/dev/null 2>&1
+    fi
+    rm -rf "$T"
+}
+trap lib_exit EXIT
+trap 'exit 129' HUP # a signalled test cleans up too (bash skips the EXIT trap otherwise)
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cd "$T" || exit 1
 export EXANTE_DIR="$T/ledger"
 unset EXANTE_PASSPHRASE
@@ -47,4 +62,40 @@ contains() {
 finish() {
     echo "$(basename "$0" .sh): $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
+}
+
+# pg_admin_url : the libpq URI of the PostgreSQL maintenance database the tests use:
+# $EXANTE_TEST_PG (scripts/with-pg.sh sets it for `make test`), else a private cluster in
+# $T/pg, started by the first call (a test run by hand with ctest) and stopped at exit. State
+# lives in files under $T, so calls in $(...) subshells share it.
+pg_admin_url() {
+    if [ -n "${EXANTE_TEST_PG:-}" ]; then echo "$EXANTE_TEST_PG"; return 0; fi
+    if [ ! -s "$T/pg.uri" ]; then
+        chmod 711 "$T" # as root, the cluster's user (postgres) must get through to $T/pg
+        bash "${SRC:?SRC must name the project directory}/scripts/pg-cluster.sh" start "$T/pg" >"$T/pg.uri.new" &&
+            mv "$T/pg.uri.new" "$T/pg.uri" || return 1
+    fi
+    cat "$T/pg.uri"
+}
+
+# pg_url NAME : a new, empty database, named after NAME, this shell's PID and a counter
+# ([a-z0-9_], lowercase), in pg_admin_url's cluster; prints its URI (same host and user).
+# Dropped at exit. Fails (status 1, a message on stderr) if it cannot be made:
+#   url=$(pg_url store) || exit 1
+pg_url() {
+    local admin n db
+    admin=$(pg_admin_url) || { echo "pg_url: no PostgreSQL cluster" >&2; return 1; }
+    touch "$T/pg.dbs"
+    n=$(($(wc -l <"$T/pg.dbs") + 1))
+    db="$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_' '_' | cut -c 1-40)_$$_$n"
+    echo "$db" >>"$T/pg.dbs"
+    # a database of this name is a dead test's (PIDs are reused): drop it
+    PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$admin" \
+        -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" \
+        -c "CREATE DATABASE \"$db\"" >/dev/null || { echo "pg_url: cannot create database $db" >&2; return 1; }
+    case $admin in
+    postgres://* | postgresql://*) # the URI's path is the database name
+        echo "$admin" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$db#" ;;
+    *) echo "$admin dbname=$db" ;; # a key=value string: the last dbname counts
+    esac
 }

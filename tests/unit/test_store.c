@@ -1,6 +1,6 @@
-/* test_store.c - the SQLite store.
+/* test_store.c - the stores.
  *
- * Items and decisions in blocks: batches encoded with the store's encoder (on a thread of its
+ * Items and decisions in blocks, in SQLite and in PostgreSQL (backends.h): batches encoded with the store's encoder (on a thread of its
  * own, as the ingest does) and stored with batch_put read back byte for byte through
  * rec_get_dup, rec_scan, rec_scan_key (an item's own decision and the others about it) and
  * rec_keys; rec_scan_stored gives the decisions a filter wants, newest first, for a decoder on
@@ -19,6 +19,7 @@
 #include "exante.h"
 #include "store/pack.h"
 #include "store/store.h"
+#include "backends.h"
 #include "t.h"
 
 #define BATCHES 240
@@ -291,27 +292,18 @@ test_stored(ex_store *s, uint64_t nd)
     ex_buf_free(&d.rows);
 }
 
-/* run SQL on the database through a connection of the test's own */
-static int
-sql(const char *db, const char *text)
-{
-    sqlite3 *c;
-    int rc = sqlite3_open(db, &c) == SQLITE_OK &&
-                     sqlite3_exec(c, text, NULL, NULL, NULL) == SQLITE_OK
-                 ? EX_OK
-                 : EX_EDB;
-    sqlite3_close(c);
-    return rc;
-}
-
 static void
-test_blocks(const char *dir)
+test_blocks(const char *dir, int pg)
 {
-    char db[128];
-    snprintf(db, sizeof db, "%s/blocks.db", dir);
+    backend be;
+    if (be_new(&be, pg, dir, "blocks") != 0) {
+        CHECK(!"a store to test");
+        return;
+    }
+    fprintf(stderr, "blocks in %s\n", be.name);
     ex_err e = {0};
     ex_store *s = NULL;
-    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.create = 1}, &s, &e), EX_OK);
+    CHECK_RC(be_open(&be, 1, 0, &s, &e), EX_OK);
     if (!s)
         return;
     make_records(&items, 1);
@@ -476,25 +468,25 @@ test_blocks(const char *dir)
          "DELETE FROM decision_keys WHERE id = 1", "decision 1 under item 5, its block 1"},
     };
     for (size_t i = 0; i < sizeof misfits / sizeof misfits[0]; i++) {
-        CHECK_RC(sql(db, misfits[i].change), EX_OK);
-        CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+        CHECK_RC(be_sql(&be, misfits[i].change), EX_OK);
+        CHECK_RC(be_open(&be, 0, 1, &s, &e), EX_OK);
         if (s) {
             CHECK_RC(s->ops->check_indexes(s), EX_EVERIFY);
             CHECK(strstr(ex_store_errmsg(s), misfits[i].says) != NULL);
             ex_store_close(s);
         }
-        CHECK_RC(sql(db, misfits[i].undo ? misfits[i].undo : undo), EX_OK);
+        CHECK_RC(be_sql(&be, misfits[i].undo ? misfits[i].undo : undo), EX_OK);
     }
-    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    CHECK_RC(be_open(&be, 0, 1, &s, &e), EX_OK);
     if (s) {
         CHECK_RC(s->ops->check_indexes(s), EX_OK);
         ex_store_close(s);
     }
     /* a row without its root, or with more records than its block */
-    CHECK_RC(sql(db, "UPDATE blocks SET root = NULL WHERE id = 4;"
+    CHECK_RC(be_sql(&be, "UPDATE blocks SET root = NULL WHERE id = 4;"
                      "UPDATE blocks SET item_n = 51 WHERE id = 5"),
              EX_OK);
-    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    CHECK_RC(be_open(&be, 0, 1, &s, &e), EX_OK);
     if (s) {
         rt = (roots){.h = h, .next = 1};
         CHECK_RC(s->ops->dec_roots(s, 1, UINT64_MAX, roots_cb, &rt), EX_EFORMAT);
@@ -508,10 +500,11 @@ test_blocks(const char *dir)
     }
 
     /* a damaged block is refused, naming the block and its records */
-    CHECK_RC(sql(db, "UPDATE blocks SET block = substr(block, 1, 40) || "
-                     "x'00' || substr(block, 42) WHERE id = 3"),
-             EX_OK);
-    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    char damage[160];
+    snprintf(damage, sizeof damage, "UPDATE blocks SET block = substr(block, 1, 40) || %s || "
+                                    "substr(block, 42) WHERE id = 3", be.zero);
+    CHECK_RC(be_sql(&be, damage), EX_OK);
+    CHECK_RC(be_open(&be, 0, 1, &s, &e), EX_OK);
     if (s) {
         uint8_t *got = NULL;
         size_t glen;
@@ -525,8 +518,8 @@ test_blocks(const char *dir)
         ex_store_close(s);
     }
     /* and so is a row whose counts do not fit its keys */
-    CHECK_RC(sql(db, "UPDATE blocks SET paired = 119 WHERE id = 1"), EX_OK);
-    CHECK_RC(ex_store_open_sqlite(db, &(ex_store_opts){.read_only = 1}, &s, &e), EX_OK);
+    CHECK_RC(be_sql(&be, "UPDATE blocks SET paired = 119 WHERE id = 1"), EX_OK);
+    CHECK_RC(be_open(&be, 0, 1, &s, &e), EX_OK);
     if (s) {
         uint8_t *got = NULL;
         size_t glen;
@@ -535,7 +528,7 @@ test_blocks(const char *dir)
         ex_store_close(s);
     }
     ex_sha256_free(h);
-    unlink(db);
+    be_drop(&be);
 }
 
 /* ---- bulk mode ---- */
@@ -545,7 +538,8 @@ main(void)
 {
     char dir[] = "/tmp/exante-test-store.XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    test_blocks(dir);
+    test_blocks(dir, 0);
+    test_blocks(dir, 1);
     char db[128], wal[140];
     snprintf(db, sizeof db, "%s/ledger.db", dir);
     snprintf(wal, sizeof wal, "%s-wal", db);
