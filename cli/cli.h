@@ -45,6 +45,13 @@ int cli_emit(ex_ledger *l, int rc, char *out, size_t len);
 int cli_parse_u64(const char *s, uint64_t *out);
 /* Open the ledger at c->dir, printing any error; returns EXIT_OKAY or an exit code. */
 int cli_open(cli *c, int read_only, ex_ledger **out);
+/* cli_open, as a worker (a shared ledger without its signing key) when worker is 1. */
+int cli_open_as(cli *c, int read_only, int worker, ex_ledger **out);
+/* A worker's run (cmd_worker.c): stage shard s of the list in shared ledger l (closed). */
+int cli_stage(cli *c, ex_ledger *l, const ex_ingest_opts *o, const char *list,
+              const ex_shard *s, const ex_worker_opts *wo);
+/* exante log sequence (cmd_worker.c); argv after the subcommand's options. */
+int cli_sequence(cli *c, int follow, int discard_stale);
 /* A verifier key from a string or a file holding one; NULL: the ledger's own. */
 int cli_load_vkey(cli *c, const char *arg, ex_vkey *out);
 /* base64 of a hash, as a JSON string */

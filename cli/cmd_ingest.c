@@ -12,6 +12,7 @@ static const char usage[] =
     "                     [--url-field F] [--id-field F] [--license-field F]\n"
     "                     [--fetched-field F] [--batch N] [--jobs N] [--strict] PATH...\n"
     "       exante ingest --source NAME [options] --inputs LIST_FILE [--shard I/N | --shards N]\n"
+    "                     [--worker NAME] [--lease SECONDS]\n"
     "\n"
     "Record every item of the inputs (files, directories, .jsonl[.gz|.zst], .warc[.gz]) with\n"
     "its provenance and a decision, in batches committed to the log. JSONL fields default to\n"
@@ -31,6 +32,13 @@ static const char usage[] =
     "JSON summary keys: items, admitted, rejected, pending, duplicates, quarantined, skipped,\n"
     "bytes, seconds, by_rule, checkpoint (size, root); with --inputs also shard (\"I/N\"),\n"
     "inputs_selected and inputs_listed.\n"
+    "\n"
+    "In a shared ledger (--db postgresql://...), ingest --inputs is a worker: it stages its\n"
+    "shard for 'exante log sequence' rather than deciding and logging, one input at a time\n"
+    "under a lease (--lease SECONDS, default 60, renewed by every staged batch) that names\n"
+    "it (--worker NAME, default host:pid); it needs no signing key. It waits for inputs of\n"
+    "its shard that another worker holds, then takes over any input of the list whose lease\n"
+    "expired (its worker died) from where that worker's last staged batch ended.\n"
     "Each item is decided by the adopted policy (first matching rule); with no policy adopted\n"
     "new items are recorded as pending until 'exante reevaluate'.\n";
 
@@ -91,6 +99,8 @@ cmd_ingest(cli *c, int argc, char **argv)
         {"inputs", required_argument, NULL, 'l'},
         {"shard", required_argument, NULL, 'x'},
         {"shards", required_argument, NULL, 'N'},
+        {"worker", required_argument, NULL, 'W'},
+        {"lease", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -98,6 +108,7 @@ cmd_ingest(cli *c, int argc, char **argv)
     cli_inputs in = {0};
     const char *list = NULL, *spec = NULL;
     uint64_t n, shards = 0;
+    ex_worker_opts wo = {0};
     int ch, got;
     optind = 1;
     opterr = 0;
@@ -124,6 +135,12 @@ cmd_ingest(cli *c, int argc, char **argv)
         case 'N':
             if (cli_parse_u64(optarg, &shards) || shards == 0)
                 return cli_usage(usage, "ingest: --shards takes a count of at least 1");
+            break;
+        case 'W': wo.name = optarg; break;
+        case 'E':
+            if (cli_parse_u64(optarg, &n) || n == 0 || n > 86400)
+                return cli_usage(usage, "ingest: --lease takes 1..86400 seconds");
+            wo.lease = (unsigned)n;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "ingest: bad option '%s'", argv[optind - 1]);
@@ -157,10 +174,15 @@ cmd_ingest(cli *c, int argc, char **argv)
         paths = (const char *const *)ls.paths, np = ls.n;
     }
     ex_ledger *l;
-    int x = cli_open(c, 0, &l);
+    /* with a list, a shared ledger is a worker's: it stages, without the signing key */
+    int x = cli_open_as(c, 0, list != NULL, &l);
     if (x != EXIT_OKAY) {
         ex_shard_list_free(ls.paths, ls.n);
         return x;
+    }
+    if (list && ex_ledger_shared(l)) {
+        ex_shard_list_free(ls.paths, ls.n);
+        return cli_stage(c, l, &o, list, &ls.shard, &wo);
     }
     bar b = {!c->quiet && isatty(2), {0, 0}};
     clock_gettime(CLOCK_MONOTONIC, &b.t0);

@@ -14,6 +14,7 @@ static const char usage[] =
     "       exante log entry INDEX\n"
     "       exante log verify [--vkey KEY]\n"
     "       exante log tiles --out DIR [--incremental]\n"
+    "       exante log sequence [--follow] [--discard-stale]\n"
     "\n"
     "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim, or\n"
     "                   the one signed at size N\n"
@@ -29,6 +30,11 @@ static const char usage[] =
     "                   writes only new and grown tiles (DIR's checkpoint must be this\n"
     "                   log's past: exit 1 otherwise, nothing written), keeps the rest and\n"
     "                   deletes partial tiles whose full tile is there (docs/SERVING.md)\n"
+    "sequence           a shared ledger's sequencer: decide and log what workers staged\n"
+    "                   ('ingest --inputs'), one logged batch per staged batch, in staging\n"
+    "                   order; --follow waits for more until SIGTERM or SIGINT; one at a\n"
+    "                   time (a second is refused, exit 2); --discard-stale first hands\n"
+    "                   inputs staged under another policy back to the workers\n"
     "\n"
     "Hashes in JSON are standard base64, as in checkpoints.\n";
 
@@ -228,6 +234,8 @@ cmd_log(cli *c, int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"vkey", required_argument, NULL, 'k'},
         {"incremental", no_argument, NULL, 'i'},
+        {"follow", no_argument, NULL, 'f'},
+        {"discard-stale", no_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -236,13 +244,15 @@ cmd_log(cli *c, int argc, char **argv)
     if (go != CLI_GO)
         return go;
     const char *size_arg = NULL, *out = NULL, *vkey = NULL;
-    int ch, incremental = 0;
+    int ch, incremental = 0, follow = 0, discard = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 's': size_arg = optarg; break;
         case 'o': out = optarg; break;
         case 'k': vkey = optarg; break;
         case 'i': incremental = 1; break;
+        case 'f': follow = 1; break;
+        case 'd': discard = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "log %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -255,8 +265,11 @@ cmd_log(cli *c, int argc, char **argv)
                                                                                     : 0;
     if (strcmp(sub, "checkpoint") && strcmp(sub, "prove-inclusion") &&
         strcmp(sub, "prove-consistency") && strcmp(sub, "entry") && strcmp(sub, "verify") &&
-        strcmp(sub, "tiles"))
+        strcmp(sub, "tiles") && strcmp(sub, "sequence"))
         return cli_usage(usage, "log: unknown subcommand '%s'", sub);
+    if ((follow || discard) && strcmp(sub, "sequence"))
+        return cli_usage(usage, "log %s: --%s is for 'log sequence'", sub,
+                         follow ? "follow" : "discard-stale");
     if (nargs != want)
         return cli_usage(usage, "log %s: expected %d argument%s", sub, want, want == 1 ? "" : "s");
     if ((want >= 1 && cli_parse_u64(args[0], &a)) || (want == 2 && cli_parse_u64(args[1], &b)))
@@ -274,6 +287,8 @@ cmd_log(cli *c, int argc, char **argv)
     if (strcmp(sub, "tiles") == 0 && !out)
         return cli_usage(usage, "log tiles: --out DIR is required");
 
+    if (strcmp(sub, "sequence") == 0)
+        return cli_sequence(c, follow, discard);
     ex_ledger *l;
     int x = cli_open(c, 1, &l);
     if (x != EXIT_OKAY)

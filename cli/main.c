@@ -27,7 +27,8 @@ static const char usage_tail[] =
     "\n"
     "The ledger lives in $EXANTE_DIR, else ./.exante. EXANTE_PASSPHRASE unlocks an\n"
     "encrypted signing key. --db postgresql://... (anywhere on the line) or $EXANTE_DB\n"
-    "puts its database in PostgreSQL ('exante init --db URL' records it in the directory).\n"
+    "puts its database in PostgreSQL ('exante init --db URL' records it in the directory);\n"
+    "EXANTE_KEY names the signing key's file (default: key.pem in the directory).\n"
     "\n"
     "exit status: 0 ok; 1 a verification failed or the answer is no; 2 usage error or\n"
     "invalid input; 3 i/o or database error.\n";
@@ -266,9 +267,16 @@ cli_parse_u64(const char *s, uint64_t *out)
 int
 cli_open(cli *c, int read_only, ex_ledger **out)
 {
+    return cli_open_as(c, read_only, 0, out);
+}
+
+int
+cli_open_as(cli *c, int read_only, int worker, ex_ledger **out)
+{
     ex_err e = {0};
+    const char *kf = getenv("EXANTE_KEY");
     ex_ledger_opts o = {.read_only = read_only, .passphrase = getenv("EXANTE_PASSPHRASE"),
-                        .db = c->db};
+                        .db = c->db, .key_file = kf && *kf ? kf : NULL, .worker = worker};
     int rc = ex_ledger_open(c->dir, &o, out, &e);
     if (rc != EX_OK) {
         cli_err("%s", e.msg);

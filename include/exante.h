@@ -27,6 +27,7 @@
 #define EXANTE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -286,6 +287,10 @@ typedef struct ex_ledger_opts {
     const char *db;         /* a PostgreSQL URL (postgresql://...): the ledger's database is
                                there, not in dir (which keeps the keys and the file indexes);
                                NULL: init uses dir's SQLite file, open what init recorded */
+    const char *key_file;   /* the signing key's file; NULL: dir/key.pem */
+    int worker;             /* a PostgreSQL ledger opened to stage batches (ex_ledger_stage):
+                               no signing key; dir then needs no vkey file (the database's is
+                               used). Ignored for SQLite ledgers */
 } ex_ledger_opts;
 
 /* Create a ledger in `dir` (made if missing; must not already hold one): database, signing
@@ -298,6 +303,8 @@ int ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out,
 void ex_ledger_close(ex_ledger *l);
 const char *ex_ledger_errmsg(const ex_ledger *l);
 const char *ex_ledger_dir(const ex_ledger *l);
+/* 1 if the ledger's database is PostgreSQL (shared by workers and a sequencer), else 0. */
+int ex_ledger_shared(const ex_ledger *l);
 const char *ex_ledger_origin(const ex_ledger *l);
 /* The ledger's verifier key string (from its vkey file). */
 const char *ex_ledger_vkey(const ex_ledger *l);
@@ -527,6 +534,41 @@ int ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_
                      ex_ingest_stats *st);
 
 /* ---- workers: shards of an input list ----------------------------------- */
+
+/* The sequencer of a shared ledger (ex_ledger_sequence). */
+typedef struct ex_sequence_opts {
+    int follow;                  /* with nothing staged, wait for more (until *stop) */
+    volatile sig_atomic_t *stop; /* set (by a signal handler) to end after the batch in hand */
+    double poll;                 /* seconds between looks while following; 0: 0.5 */
+    int discard_stale;           /* first drop staged batches read under another policy than
+                                    the ledger's, handing their inputs back to the workers */
+} ex_sequence_opts;
+
+/* Log what workers staged in a shared ledger: each staged batch, in staging order, decided
+ * (duplicates, the adopted policy) and committed as one logged batch together with its
+ * removal from the staged ones, a checkpoint signed after each. One sequencer at a time:
+ * EX_EEXIST if another holds the ledger. A batch staged under another policy than the
+ * ledger's stops it (EX_EINVAL, nothing of that batch written). *st: what was decided
+ * (skipped: inputs handed back by discard_stale); *staged: staged batches taken. */
+int ex_ledger_sequence(ex_ledger *l, const ex_sequence_opts *o, ex_ingest_stats *st,
+                       uint64_t *staged);
+
+/* A worker of a shared ledger (ex_ledger_stage). */
+typedef struct ex_worker_opts {
+    const char *name; /* in leases and staged batches; NULL: "<host>:<pid>" */
+    unsigned lease;   /* seconds a lease lasts without a staged batch renewing it; 0: 60 */
+} ex_worker_opts;
+
+/* Stage the inputs `mine` (a worker's share of a list) in a shared ledger for the sequencer
+ * (ex_ledger_sequence), read as ingest reads them (o: source, format, fields, batch: entries
+ * per staged batch), one input at a time under a lease: an input another worker holds is
+ * waited for, one done is passed over. Then `others` (the rest of the list): an input whose
+ * lease expired (its worker died) is taken over from where its last staged batch ended. *st
+ * counts what was staged (items, quarantined, bytes; batches: staged batches). EX_EINVAL for
+ * a SQLite ledger. */
+int ex_ledger_stage(ex_ledger *l, const char *const *mine, size_t nmine,
+                    const char *const *others, size_t nothers, const ex_ingest_opts *o,
+                    const ex_worker_opts *wo, ex_ingest_stats *st);
 
 /* Shard `index` of `count` (0 <= index < count). The rule, a contract users rely on when they
  * append to a list: entry k of an input list (0-based, counting entries only, not blank or

@@ -232,7 +232,10 @@ commit_in_tx(ex_ledger *l, void *ctx)
             return rc;
     }
     /* how far each input is recorded, so that a re-run resumes after it */
-    return save_inputs(l, bt);
+    if ((rc = save_inputs(l, bt)) == EX_OK && bt->staged &&
+        (rc = st->ops->stage_delete(st, bt->staged)) != EX_OK)
+        ex_ledger_fail_store(l, rc);
+    return rc;
 }
 
 /* Commit batch bt (on the writer thread, or inline when there is none); a failure is the
@@ -289,6 +292,7 @@ clear_batch(batch *bt)
     bt->quarantine.len = 0;
     bt->nq = 0;
     bt->nins = 0;
+    bt->staged = 0;
 }
 
 static void
@@ -380,7 +384,7 @@ int
 bat_flush(batcher *w)
 {
     batch *bt = w->b;
-    if (bt->np == 0 && bt->nq == 0 && !w->dirty)
+    if (bt->np == 0 && bt->nq == 0 && !w->dirty && !bt->staged)
         return EX_OK;
     int rc;
     if ((rc = bat_land(w)) != EX_OK)

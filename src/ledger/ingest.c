@@ -204,7 +204,8 @@ take_done(run *r, const ent *e, const char *msg)
 int
 seq_take(run *r, const ent *e, const char *body)
 {
-    int rc = e->kind == E_ITEM         ? take_item(r, e, body)
+    int rc = r->take                   ? r->take(r, e, body)
+             : e->kind == E_ITEM         ? take_item(r, e, body)
              : e->kind == E_QUARANTINE ? take_quarantine(r, e, body)
                                        : take_done(r, e, body);
     if (rc != EX_OK && r->take_rc == EX_OK)

@@ -125,6 +125,21 @@ inputs_load(ex_store *st, imap *m, ex_err *err)
 }
 
 int
+inputs_known(imap *m, const char *key, uint64_t size, uint64_t mtime, input **out, ex_err *err)
+{
+    input *in = imap_get(m, key);
+    if (!in && !(in = imap_add(m, key)))
+        return ex_fail(err, EX_ENOMEM, "out of memory");
+    if (in->size != size || in->mtime != mtime) {
+        in->size = size;
+        in->mtime = mtime;
+        in->through = 0;
+    }
+    *out = in;
+    return EX_OK;
+}
+
+int
 inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *err)
 {
     char *real = realpath(path, NULL);
@@ -138,19 +153,9 @@ inputs_get(imap *m, const char *source, const char *path, input **out, ex_err *e
     free(real);
     if (!k)
         return ex_fail(err, EX_ENOMEM, "out of memory");
-    input *in = imap_get(m, k);
-    if (!in && !(in = imap_add(m, k))) {
-        free(k);
-        return ex_fail(err, EX_ENOMEM, "out of memory");
-    }
+    int rc = inputs_known(m, k, (uint64_t)sb.st_size, (uint64_t)sb.st_mtime, out, err);
     free(k);
-    if (in->size != (uint64_t)sb.st_size || in->mtime != (uint64_t)sb.st_mtime) {
-        in->size = (uint64_t)sb.st_size;
-        in->mtime = (uint64_t)sb.st_mtime;
-        in->through = 0;
-    }
-    *out = in;
-    return EX_OK;
+    return rc;
 }
 
 int

@@ -288,9 +288,11 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init')", dir);
         goto out;
     }
-    if (l->db && stat(vkeyp, &sb) != 0) {
-        rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init --db URL' there, or "
-                                        "copy its vkey and key.pem)", dir);
+    int no_key = opts->read_only || (l->db && opts->worker);
+    if (l->db && !no_key && stat(vkeyp, &sb) != 0 && !opts->key_file) {
+        rc = ex_fail(err, EX_ENOLEDGER, "no signing key for the ledger at '%s' (run 'exante "
+                                        "init --db URL' there, copy its vkey and key.pem, or "
+                                        "set EXANTE_KEY)", dir);
         goto out;
     }
     ex_store_opts so = {.read_only = opts->read_only, .durable = opts->durable};
@@ -307,21 +309,24 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         goto out;
     }
     snprintf(l->origin, sizeof l->origin, "%s", origin);
-    if ((rc = read_vkey_file(vkeyp, l->vkey, err)) != EX_OK)
+    if (l->db && stat(vkeyp, &sb) != 0) /* a worker's or reader's: the database's vkey */
+        snprintf(l->vkey, sizeof l->vkey, "%s", vk);
+    else if ((rc = read_vkey_file(vkeyp, l->vkey, err)) != EX_OK)
         goto out;
     if (strcmp(l->vkey, vk) != 0) {
         rc = ex_fail(err, EX_EVERIFY, "ledger '%s': the vkey file does not match the database",
                      dir);
         goto out;
     }
-    if (!opts->read_only) {
-        if ((rc = ex_key_load(keyp, l->origin, opts->passphrase, &l->key, err)) != EX_OK)
+    if (!no_key) {
+        const char *kf = opts->key_file ? opts->key_file : keyp;
+        if ((rc = ex_key_load(kf, l->origin, opts->passphrase, &l->key, err)) != EX_OK)
             goto out;
         char mine[EX_VKEY_MAX];
         ex_key_vkey_string(l->key, mine);
         if (strcmp(mine, l->vkey) != 0) {
-            rc = ex_fail(err, EX_EVERIFY, "ledger '%s': key.pem does not match the verifier key",
-                         dir);
+            rc = ex_fail(err, EX_EVERIFY, "ledger '%s': %s does not match the verifier key",
+                         dir, opts->key_file ? opts->key_file : "key.pem");
             goto out;
         }
     }
@@ -343,6 +348,12 @@ const char *
 ex_ledger_errmsg(const ex_ledger *l)
 {
     return l->err.msg;
+}
+
+int
+ex_ledger_shared(const ex_ledger *l)
+{
+    return l->db != NULL;
 }
 
 const char *

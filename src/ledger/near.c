@@ -33,13 +33,19 @@ load_fp(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     return near_put(c->r, fp, id);
 }
 
+void
+near_params(run *r)
+{
+    r->near_k = r->pol && r->pol->minhash_k ? r->pol->minhash_k : DEFAULT_K;
+    r->near_bands = r->pol && r->pol->minhash_bands ? r->pol->minhash_bands : DEFAULT_BANDS;
+    r->near_t = r->pol ? r->pol->near : DEFAULT_NEAR;
+}
+
 int
 near_start(run *r)
 {
     ex_ledger *l = r->l;
-    r->near_k = r->pol && r->pol->minhash_k ? r->pol->minhash_k : DEFAULT_K;
-    r->near_bands = r->pol && r->pol->minhash_bands ? r->pol->minhash_bands : DEFAULT_BANDS;
-    r->near_t = r->pol ? r->pol->near : DEFAULT_NEAR;
+    near_params(r);
     int rc = ex_near_new(r->near_k, r->near_bands, &r->near);
     if (rc != EX_OK)
         return ex_fail(&l->err, rc, "cannot make a fingerprinter");

@@ -169,6 +169,7 @@ typedef struct batch {
     ex_buf quarantine;      /* its quarantine reports, NUL-separated */
     size_t nq;
     uint64_t first_item, first_dec; /* ids of its first item and decision (at hand-over) */
+    uint64_t staged;        /* the staged batch it logs (sequence.c), removed with it; 0: none */
     insnap *ins;            /* the inputs it advances (at hand-over) */
     size_t nins, cins;
 } batch;
@@ -230,6 +231,8 @@ int bat_finish(batcher *w, int rc);
 
 /* ---- the run: what the sequencer and the readers share ---- */
 
+struct ent;
+
 typedef struct run {
     ex_ledger *l;
     const ex_ingest_opts *o;
@@ -261,6 +264,9 @@ typedef struct run {
     char nev[EX_PEVAL_EVIDENCE_MAX + 1][EX_DIGEST_STR_BYTES];
     char nsim[16];
     char nrule[EX_POLICY_ID_MAX], nres[32];
+    /* a worker's (stage.c): entries go to it instead of the sequencer */
+    int (*take)(struct run *r, const struct ent *e, const char *body);
+    void *take_ctx;
 } run;
 
 /* ---- readers.c ---- */
@@ -268,7 +274,8 @@ typedef struct run {
 enum { E_ITEM = 1, E_QUARANTINE, E_DONE };
 enum { F_URL, F_LICENSE, F_FETCHED, F_HEADERS, F_HTML, F_REFERS, F_REFERS_ID, F_COUNT };
 
-/* An entry: what a reader made of one record (or the end of an input), followed by its body. */
+/* An entry: what a reader made of one record (or the end of an input), followed by its body
+ * (8-byte aligned, back to back in the readers' chunks and in staged batches). */
 typedef struct ent {
     int kind;
     int revisit;
@@ -373,7 +380,17 @@ int follow_latest(run *r, uint64_t item, said *s);
 
 /* ---- ingest.c ---- */
 
-/* Take one entry (the sequencer); a non-EX_OK result ends the run. */
+/* Take one entry (the sequencer; a worker's r->take); a non-EX_OK result ends the run. */
 int seq_take(run *r, const ent *e, const char *body);
+/* The fingerprint parameters of the run's policy (near.c). */
+void near_params(run *r);
+
+/* ---- inputs.c ---- */
+
+/* The input record of key ("<source>\n<path>") as a worker saw it (size, mtime), without
+ * looking at the file (the sequencer may not see it): made if new; read again from its start
+ * if it changed. */
+int inputs_known(imap *m, const char *key, uint64_t size, uint64_t mtime, input **out,
+                 ex_err *err);
 
 #endif

@@ -182,7 +182,8 @@ on_item(void *ctx, const ex_item *it)
         return rc;
     /* the duplicate index is far larger than the caches: start loading its slot now, while
      * the item record is written (inline, the lookup follows right after) */
-    ex_dedup_prefetch(r->map, ex_dedup_key(it->digest));
+    if (r->map) /* a worker keeps no index */
+        ex_dedup_prefetch(r->map, ex_dedup_key(it->digest));
     static __thread char head[EX_HTML_HEAD_MAX];
     size_t headl = ex_html_head((const char *)it->content, it->content_len, it->content_type,
                                 head);

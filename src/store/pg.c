@@ -48,7 +48,16 @@ static const struct {
      "ALTER TABLE blocks ALTER COLUMN block SET STORAGE EXTERNAL;"
      "CREATE UNIQUE INDEX blocks_items ON blocks(item_first) WHERE item_n > 0;"
      "CREATE UNIQUE INDEX blocks_decisions ON blocks(dec_first) WHERE dec_n > 0;"
-     "CREATE TABLE decision_keys(key bigint NOT NULL, id bigint NOT NULL, PRIMARY KEY(key, id));"},
+     "CREATE TABLE decision_keys(key bigint NOT NULL, id bigint NOT NULL, PRIMARY KEY(key, id));"
+     /* workers and the sequencer (pg_stage.c): who reads which input, what they staged */
+     "CREATE TABLE leases(input text PRIMARY KEY, worker text NOT NULL,"
+     " expires timestamptz NOT NULL, through bigint NOT NULL DEFAULT 0,"
+     " done boolean NOT NULL DEFAULT false);"
+     "CREATE TABLE staged(id bigserial PRIMARY KEY, input text NOT NULL, source text NOT NULL,"
+     " path text NOT NULL, format int NOT NULL, size bigint NOT NULL, mtime bigint NOT NULL,"
+     " policy text NOT NULL, worker text NOT NULL, version text NOT NULL,"
+     " start bigint NOT NULL, through bigint NOT NULL, done boolean NOT NULL, n bigint NOT NULL, entries bytea NOT NULL);"
+     "ALTER TABLE staged ALTER COLUMN entries SET STORAGE EXTERNAL;"},
 };
 
 const char *const pg_sql[P_FIXED] = {
@@ -93,6 +102,39 @@ const char *const pg_sql[P_FIXED] = {
                   " AND dec_first >= $1::int8 AND dec_first < $2::int8 ORDER BY dec_first"
                   " LIMIT $3::int8",
     [P_B_ROW_MAX] = "SELECT coalesce(max(id), 0) FROM blocks",
+    /* a lease is taken if it is new, expired, or the worker's own, and not done */
+    [P_LEASE_CLAIM] = "INSERT INTO leases(input, worker, expires) VALUES($1::text, $2::text,"
+                      " now() + make_interval(secs => $3::int8)) ON CONFLICT (input) DO UPDATE"
+                      " SET worker = excluded.worker, expires = excluded.expires"
+                      " WHERE NOT leases.done AND (leases.expires < now()"
+                      " OR leases.worker = excluded.worker) RETURNING through",
+    [P_LEASE_TAKEOVER] = "UPDATE leases SET worker = $2::text,"
+                         " expires = now() + make_interval(secs => $3::int8) WHERE input = $1::text"
+                         " AND NOT done AND expires < now() RETURNING through",
+    [P_LEASE_SHOW] = "SELECT worker, done::int::int8, extract(epoch FROM expires - now())::float8::text"
+                     " FROM leases WHERE input = $1::text",
+    [P_STAGE_PUT] = "WITH l AS (UPDATE leases SET through = $3::int8, done = ($4::int8 <> 0),"
+                    " expires = now() + make_interval(secs => $5::int8)"
+                    " WHERE input = $1::text AND worker = $2::text RETURNING 1)"
+                    " INSERT INTO staged(input, worker, through, done, source, path, format,"
+                    " size, mtime, policy, version, n, entries, start) SELECT $1::text, $2::text,"
+                    " $3::int8, ($4::int8 <> 0), $6::text, $7::text, $8::int8::int, $9::int8,"
+                    " $10::int8, $11::text, $12::text, $13::int8, $14::bytea, $15::int8 FROM l"
+                    " RETURNING id",
+    [P_STAGE_SCAN] = "SELECT id, input, source, path, format::int8, size, mtime, policy, worker,"
+                     " version, through, done::int::int8, n, entries, start FROM staged"
+                     " WHERE id > $1::int8 ORDER BY id LIMIT $2::int8",
+    [P_STAGE_DISCARD] = "WITH s AS (SELECT input, min(id) AS first FROM staged"
+                        " WHERE policy <> $1::text GROUP BY input),"
+                        " d AS (DELETE FROM staged t USING s WHERE t.input = s.input"
+                        " AND t.id >= s.first RETURNING t.input, t.start),"
+                        " m AS (SELECT input, min(start) AS start FROM d GROUP BY input)"
+                        " UPDATE leases l SET through = m.start, done = false,"
+                        " expires = now() - interval '1 second' FROM m WHERE l.input = m.input"
+                        " RETURNING 1",
+    [P_STAGE_DELETE] = "DELETE FROM staged WHERE id = $1::int8",
+    [P_STAGE_COUNTS] = "SELECT (SELECT count(*) FROM staged)::int8,"
+                       " (SELECT count(*) FROM leases WHERE NOT done)::int8",
 #undef COLS
 };
 
@@ -389,6 +431,13 @@ static const ex_store_ops pg_ops = {
     .check_indexes = pgb_check,
     .dec_roots = pgb_dec_roots,
     .bulk = NULL,
+    .lease_claim = pg_lease_claim,
+    .stage_put = pg_stage_put,
+    .stage_scan = pg_stage_scan,
+    .stage_delete = pg_stage_delete,
+    .stage_discard = pg_stage_discard,
+    .seq_lock = pg_seq_lock,
+    .stage_counts = pg_stage_counts,
 };
 
 /* ---- opening ---- */

@@ -5,6 +5,7 @@
  *   pg_log.c    the log's rows: entries, tiles, checkpoints
  *   pg_rec.c    the record tables, COPY of many rows
  *   pg_block.c  items and decisions in blocks (batch.h): reading, writing, checking
+ *   pg_stage.c  workers' leases and staged batches, the sequencer's lock
  *
  * The tables are SQLite's (sqlite.c, schema 8) in a PostgreSQL schema of their own, `exante`,
  * with the same columns; records are stored plain (no packed records: they predate this
@@ -46,6 +47,14 @@ enum {
     P_B_BLOCK,
     P_B_ROOTS,
     P_B_ROW_MAX,
+    P_LEASE_CLAIM,
+    P_LEASE_TAKEOVER,
+    P_LEASE_SHOW,
+    P_STAGE_PUT,
+    P_STAGE_SCAN,
+    P_STAGE_DELETE,
+    P_STAGE_DISCARD,
+    P_STAGE_COUNTS,
     P_FIXED
 };
 
@@ -73,9 +82,9 @@ typedef struct pg_store {
 /* The parameters of one statement: int8, bytea and text values, each in binary but text. */
 typedef struct pg_args {
     int n;
-    const char *v[12];
-    int len[12], fmt[12];
-    unsigned char i8[12][8];
+    const char *v[16];
+    int len[16], fmt[16];
+    unsigned char i8[16][8];
 } pg_args;
 
 void pg_i64(pg_args *a, int64_t v);
@@ -167,6 +176,17 @@ int pgb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_de
                   const int64_t *dkeys, size_t paired, const void *data, size_t len);
 int pgb_check(ex_store *s);
 int pgb_dec_roots(ex_store *s, uint64_t from, uint64_t to, ex_root_visit fn, void *ctx);
+/* pg_stage.c */
+int pg_lease_claim(ex_store *s, const char *input, const char *worker, unsigned secs,
+                   int takeover, int *state, uint64_t *through, char *holder, size_t cap,
+                   double *left);
+int pg_stage_put(ex_store *s, const ex_staged *b, unsigned secs, uint64_t *id);
+int pg_stage_scan(ex_store *s, uint64_t after, size_t max, ex_staged_visit fn, void *ctx);
+int pg_stage_delete(ex_store *s, uint64_t id);
+int pg_stage_discard(ex_store *s, const char *policy, uint64_t *inputs);
+int pg_seq_lock(ex_store *s);
+int pg_stage_counts(ex_store *s, uint64_t *staged, uint64_t *open);
+
 /* The SQL text of fixed statement q (pg_block.c has the blocks', pg_log.c the log's). */
 extern const char *const pg_sql[P_FIXED];
 

@@ -87,6 +87,28 @@ typedef int (*ex_record_want)(void *ctx, uint64_t id, int64_t key);
 /* A record decoder: the store's per-thread state for reading stored forms back. */
 typedef struct ex_store_dec ex_store_dec;
 
+/* A staged batch (the shared store's workers and sequencer: pg_stage.c): the entries a worker
+ * read from one input, up to `through`, for the sequencer to decide and log. */
+typedef struct ex_staged {
+    uint64_t id;                 /* its row, in staging order */
+    const char *input;           /* the input's key: "<source>\n<path>" */
+    const char *source, *path;   /* the source and path the worker read */
+    const char *policy;          /* the digest of the policy it read under, "" for none */
+    const char *worker, *version; /* the worker's name and exante version */
+    int format;                  /* EX_FORMAT_* */
+    int done;                    /* the input is read to its end */
+    uint64_t size, mtime;        /* the input file's, when read */
+    uint64_t start, through;     /* it holds the records from offset start to below through */
+    uint64_t n;                  /* its entries */
+    const void *entries;         /* the entries, as the worker wrote them (stage.c) */
+    size_t len;
+} ex_staged;
+
+/* A lease's state after lease_claim. */
+enum { EX_LEASE_TAKEN, EX_LEASE_HELD, EX_LEASE_DONE };
+
+typedef int (*ex_staged_visit)(void *ctx, const ex_staged *b);
+
 typedef struct ex_store_ops {
     /* Close the connection: ends bulk mode, rolls back an open transaction. */
     void (*close)(ex_store *s);
@@ -254,6 +276,37 @@ typedef struct ex_store_ops {
      * or a read-only store). Best effort: without it the writes are the same, only slower.
      * Repeating on or off changes nothing. May be NULL. */
     void (*bulk)(ex_store *s, int on);
+
+    /* ---- workers and the sequencer (PostgreSQL; NULL in SQLite) ----
+     * Leases: an input is read by one worker at a time. Claim input for worker for secs
+     * seconds: *state EX_LEASE_TAKEN (now the worker's: a new lease, an expired one, or its
+     * own), with *through the offset staged so far; EX_LEASE_HELD by *holder (cap bytes) for
+     * *left more seconds; EX_LEASE_DONE: read to its end. With takeover, only a lease that
+     * exists and expired is taken (one never claimed is left to the worker whose share it
+     * is). */
+    int (*lease_claim)(ex_store *s, const char *input, const char *worker, unsigned secs,
+                       int takeover, int *state, uint64_t *through, char *holder, size_t cap,
+                       double *left);
+    /* Stage b (its id is ignored) and renew its input's lease for secs seconds, advancing it
+     * to b->through (b->done: finished), in one statement: EX_ENOTFOUND if the lease is not
+     * b->worker's any more (taken over after it expired; nothing staged). */
+    int (*stage_put)(ex_store *s, const ex_staged *b, unsigned secs, uint64_t *id);
+    /* Up to max staged batches with ids above after, in id order (the visitor may use the
+     * store). */
+    int (*stage_scan)(ex_store *s, uint64_t after, size_t max, ex_staged_visit fn, void *ctx);
+    /* Remove staged batch id (inside the transaction that logs it): EX_ENOTFOUND if it is
+     * not there (another sequencer took it). */
+    int (*stage_delete)(ex_store *s, uint64_t id);
+    /* Drop the staged batches of every input that has one read under another policy than
+     * `policy` ("" for none), from that one on, and hand those inputs back (their leases
+     * expired, rewound to where the first dropped batch started, not done): workers read
+     * them again. *inputs: how many. */
+    int (*stage_discard)(ex_store *s, const char *policy, uint64_t *inputs);
+    /* Become the ledger's one sequencer for the life of this connection: EX_EEXIST naming
+     * the other one's connection if it is taken. */
+    int (*seq_lock)(ex_store *s);
+    /* How many batches are staged, and inputs leased and not done. */
+    int (*stage_counts)(ex_store *s, uint64_t *staged, uint64_t *open);
 } ex_store_ops;
 
 struct ex_store {
