@@ -60,6 +60,10 @@ contains() {
 }
 
 finish() {
+    if [ "${EXANTE_STORE:-}" = pg ]; then # the ledgers were PostgreSQL's
+        [ -s "$T/pg.inits" ] && ok || bad "EXANTE_STORE=pg, but no ledger was made on PostgreSQL"
+        echo "$(wc -l <"$T/pg.inits") ledgers on PostgreSQL"
+    fi
     echo "$(basename "$0" .sh): $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
@@ -99,3 +103,29 @@ pg_url() {
     *) echo "$admin dbname=$db" ;; # a key=value string: the last dbname counts
     esac
 }
+
+# EXANTE_STORE=pg (the cli_pg_* tests): the same test on PostgreSQL. $EXANTE becomes a wrapper
+# that gives every `init` a database of its own (--db, recorded in the ledger's directory, so
+# the test's other commands use it unchanged).
+if [ "${EXANTE_STORE:-}" = pg ]; then
+    export T SRC EXANTE_TEST_PG
+    export -f pg_url pg_admin_url
+    pg_admin_url >/dev/null || { echo "no PostgreSQL cluster" >&2; exit 1; }
+    export EXANTE_REAL="$EXANTE"
+    EXANTE="$T/exante-pg"
+    cat >"$EXANTE" <<'WRAP'
+#!/usr/bin/env bash
+cmd= skip=0
+for a in "$@"; do
+    if [ $skip = 1 ]; then skip=0; continue; fi
+    case $a in -C|--db) skip=1 ;; -*) ;; *) cmd=$a; break ;; esac
+done
+if [ "$cmd" = init ] && [ -z "${EXANTE_DB:-}" ] && ! printf '%s\n' "$@" | grep -q '^--db'; then
+    url=$(pg_url ledger) || exit 3
+    echo "$url" >>"$T/pg.inits"
+    exec "$EXANTE_REAL" --db "$url" "$@"
+fi
+exec "$EXANTE_REAL" "$@"
+WRAP
+    chmod +x "$EXANTE"
+fi
