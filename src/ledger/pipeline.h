@@ -380,6 +380,10 @@ int follow_latest(run *r, uint64_t item, said *s);
 
 /* ---- ingest.c ---- */
 
+/* What a staged batch's entries were written by (stage.c, checked by sequence.c): the
+ * version and the entry header's size, whose layout they share. */
+void staged_version(char out[64]);
+
 /* Take one entry (the sequencer; a worker's r->take); a non-EX_OK result ends the run. */
 int seq_take(run *r, const ent *e, const char *body);
 /* The fingerprint parameters of the run's policy (near.c). */

@@ -19,7 +19,7 @@
 /* a staged batch, copied out of the store's result */
 typedef struct row {
     ex_staged b;
-    char *input, *source, *path, *policy, *worker;
+    char *input, *source, *path, *policy, *worker, *version;
     void *entries;
 } row;
 
@@ -36,6 +36,7 @@ row_free(row *w)
     free(w->path);
     free(w->policy);
     free(w->worker);
+    free(w->version);
     free(w->entries);
     memset(w, 0, sizeof *w);
 }
@@ -47,10 +48,11 @@ keep_row(void *ctx, const ex_staged *b)
     row *w = &rs->v[rs->n];
     w->b = *b;
     w->input = strdup(b->input), w->source = strdup(b->source), w->path = strdup(b->path);
-    w->policy = strdup(b->policy), w->worker = strdup(b->worker);
+    w->policy = strdup(b->policy), w->worker = strdup(b->worker), w->version = strdup(b->version);
     w->entries = malloc(b->len ? b->len : 1);
     rs->n++;
-    if (!w->input || !w->source || !w->path || !w->policy || !w->worker || !w->entries)
+    if (!w->input || !w->source || !w->path || !w->policy || !w->worker || !w->version ||
+        !w->entries)
         return EX_ENOMEM;
     memcpy(w->entries, b->entries, b->len);
     return EX_OK;
@@ -69,6 +71,12 @@ take_row(run *r, ex_ingest_opts *o, row *w, ex_buf *plain)
                        "%.19s...: 'exante log sequence --discard-stale' hands it back to the "
                        "workers", (unsigned long long)w->b.id, w->path,
                        w->policy[0] ? w->policy : "(none)", want[0] ? want : "(none)");
+    char mine[64];
+    staged_version(mine);
+    if (strcmp(w->version, mine) != 0)
+        return ex_fail(&l->err, EX_EINVAL, "staged batch %llu was written by exante %s, this "
+                                           "is %s: workers and sequencer must run the same "
+                                           "build", (unsigned long long)w->b.id, w->version, mine);
     int rc;
     if (strcmp(r->fix.source, w->source) != 0) { /* another source: its records' tails */
         if ((rc = bat_land(bt)) != EX_OK)

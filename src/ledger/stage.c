@@ -172,6 +172,12 @@ try_input(run *r, stager *g, const char *path, int takeover, int *state, double 
     return rc;
 }
 
+void
+staged_version(char out[64])
+{
+    snprintf(out, 64, "%s/ent-%zu", EX_VERSION, sizeof(ent));
+}
+
 static void
 worker_name(const ex_worker_opts *wo, char *out, size_t cap)
 {
@@ -226,7 +232,9 @@ ex_ledger_stage(ex_ledger *l, const char *const *mine, size_t nmine,
     g.b.source = o->source;
     g.b.policy = r.pe ? r.pdig : "";
     g.b.worker = g.worker;
-    g.b.version = EX_VERSION;
+    char version[64];
+    staged_version(version);
+    g.b.version = version;
     /* its own share until every input of it is done (waiting for the leases other workers
      * hold on them), then the rest of the list's inputs whose leases expired */
     char *left_mine = calloc(nmine + 1, 1), *left_other = calloc(nothers + 1, 1);
