@@ -384,6 +384,13 @@ int follow_latest(run *r, uint64_t item, said *s);
  * version and the entry header's size, whose layout they share. */
 void staged_version(char out[64]);
 
+/* Check the n entries of a staged batch (data, len bytes; tree: its input is a file tree,
+ * whose items name their files), then, if all are sound, give each to fn (with job 0):
+ * EX_EFORMAT with "entry K: why" in err at the first that is not, before fn sees any; else
+ * fn's first failure (staged.c). */
+int staged_walk(ex_sha256 *h, const void *data, size_t len, uint64_t n, int tree,
+                int (*fn)(void *ctx, const ent *e, const char *body), void *ctx, ex_err *err);
+
 /* Take one entry (the sequencer; a worker's r->take); a non-EX_OK result ends the run. */
 int seq_take(run *r, const ent *e, const char *body);
 /* The fingerprint parameters of the run's policy (near.c). */

@@ -58,6 +58,12 @@ keep_row(void *ctx, const ex_staged *b)
     return EX_OK;
 }
 
+static int
+take_one(void *ctx, const ent *e, const char *body)
+{
+    return seq_take(ctx, e, body);
+}
+
 /* Take staged batch w's entries into the run; the batch they fill logs it. */
 static int
 take_row(run *r, ex_ingest_opts *o, row *w, ex_buf *plain)
@@ -108,24 +114,12 @@ take_row(run *r, ex_ingest_opts *o, row *w, ex_buf *plain)
     r->jobs = &jb;
     r->njobs = 1;
     bt->b->staged = w->b.id;
-    rc = EX_OK;
-    uint64_t n = 0;
-    for (size_t off = 0; rc == EX_OK && off < got; n++) {
-        off += (8 - off % 8) % 8;
-        ent e;
-        if (got - off < sizeof e)
-            break;
-        memcpy(&e, plain->data + off, sizeof e);
-        if (e.body_len > got - off - sizeof e)
-            break;
-        e.job = 0;
-        rc = seq_take(r, &e, plain->data + off + sizeof e);
-        off += sizeof e + e.body_len;
-    }
-    if (rc == EX_OK && n != w->b.n)
-        rc = ex_fail(&l->err, EX_EFORMAT, "staged batch %llu holds %llu entries, not %llu",
-                     (unsigned long long)w->b.id, (unsigned long long)n,
-                     (unsigned long long)w->b.n);
+    ex_err e = {0};
+    rc = staged_walk(r->h, plain->data, got, w->b.n, jb.format == EX_FORMAT_FILES, take_one, r,
+                     &e);
+    if (rc == EX_EFORMAT && e.msg[0])
+        rc = ex_fail(&l->err, rc, "staged batch %llu (%s, from worker %s): %s",
+                     (unsigned long long)w->b.id, w->path, w->worker, e.msg);
     if (rc == EX_OK)
         rc = bat_flush(bt); /* a batch without an input's end: logged now, with its removal */
     r->jobs = NULL;

@@ -108,6 +108,12 @@ contains "$T/out" "ok: 1 sources"
 echo '{"text":"late one","url":"https://late.example/1","license":"MIT"}' > in/late.jsonl
 echo in/late.jsonl > late.list
 EXANTE_DIR="$T/w9" EXANTE_DB="$URL" expect 0 $EXANTE ingest --source dump --inputs late.list
+# a damaged staged batch is refused whole, naming it; nothing written
+psql -X -q "$URL" -c "UPDATE exante.staged SET n = n + 1" || bad psql
+expect 2 $EXANTE log sequence
+contains "$T/err" "entries, not the"
+contains "$T/err" "late.jsonl"
+psql -X -q "$URL" -c "UPDATE exante.staged SET n = n - 1" || bad psql
 printf 'admit license MIT\nreject * "no license"\n' > p2.policy
 expect 0 $EXANTE policy adopt p2.policy
 SIZE=$(psql -X -At "$URL" -c 'SELECT count(*) FROM exante.entries')
