@@ -180,12 +180,17 @@ ex_ledger_sequence(ex_ledger *l, const ex_sequence_opts *so, ex_ingest_stats *ou
     if (!l->key)
         return ex_fail(&l->err, EX_EINVAL, "the sequencer signs the log: it needs the signing "
                                            "key (key.pem in the ledger directory, or EXANTE_KEY)");
-    int rc = l->st->ops->seq_lock(l->st);
+    int rc = l->st->ops->seq_lock(l->st), lockfd = -1;
     if (rc != EX_OK)
         return ex_ledger_fail_store(l, rc);
+    /* and no ingest in this directory meanwhile (its batches would take the same ids) */
+    if ((rc = ex_ledger_lock(l, &lockfd)) != EX_OK)
+        return rc;
     ex_store *scan = NULL;
-    if (ex_ledger_reader(l, &scan) != EX_OK)
+    if (ex_ledger_reader(l, &scan) != EX_OK) {
+        ex_ledger_unlock(lockfd);
         return ex_fail(&l->err, EX_EDB, "cannot open a second connection to the database");
+    }
     run r;
     memset(&r, 0, sizeof r);
     ex_ingest_opts o = {.source = ""};
@@ -247,6 +252,7 @@ ex_ledger_sequence(ex_ledger *l, const ex_sequence_opts *so, ex_ingest_stats *ou
     ex_dedup_close(r.urls);
     near_stop(&r);
     inputs_free(&r.inputs);
+    ex_ledger_unlock(lockfd);
     if (staged)
         *staged = done;
     if (out) {
