@@ -213,6 +213,22 @@ seq_take(run *r, const ent *e, const char *body)
     return rc;
 }
 
+void
+run_free(run *r)
+{
+    ex_peval_free(r->pe);
+    ex_policy_free(r->pol);
+    ex_sha256_free(r->h);
+    if (r->rd)
+        r->rd->ops->close(r->rd);
+    recfix_free(&r->fix);
+    ex_fields_free(&r->itemf);
+    ex_dedup_close(r->map);
+    ex_dedup_close(r->urls);
+    near_stop(r);
+    inputs_free(&r->inputs);
+}
+
 /* after each batch: the totals, and progress */
 static void
 landed(void *ctx, const batch *bt)
@@ -314,17 +330,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     }
     bulk(l, 0);
     free(r.jobs);
-    ex_peval_free(r.pe);
-    ex_policy_free(r.pol);
-    ex_sha256_free(r.h);
-    if (r.rd)
-        r.rd->ops->close(r.rd);
-    recfix_free(&r.fix);
-    ex_fields_free(&r.itemf);
-    ex_dedup_close(r.map);
-    ex_dedup_close(r.urls);
-    near_stop(&r);
-    inputs_free(&r.inputs);
+    run_free(&r);
     ex_ledger_unlock(lockfd);
     if (out)
         *out = r.st;

@@ -269,6 +269,10 @@ typedef struct run {
     void *take_ctx;
 } run;
 
+/* Free what a run holds (its policy, hasher, second connection, record parts, indexes,
+ * inputs), not its jobs (ingest.c). */
+void run_free(run *r);
+
 /* ---- readers.c ---- */
 
 enum { E_ITEM = 1, E_QUARANTINE, E_DONE };

@@ -240,18 +240,8 @@ ex_ledger_sequence(ex_ledger *l, const ex_sequence_opts *so, ex_ingest_stats *ou
         near_save(&r);
     }
     ex_buf_free(&plain);
-    ex_peval_free(r.pe);
-    ex_policy_free(r.pol);
-    ex_sha256_free(r.h);
-    if (r.rd)
-        r.rd->ops->close(r.rd);
     scan->ops->close(scan);
-    recfix_free(&r.fix);
-    ex_fields_free(&r.itemf);
-    ex_dedup_close(r.map);
-    ex_dedup_close(r.urls);
-    near_stop(&r);
-    inputs_free(&r.inputs);
+    run_free(&r);
     ex_ledger_unlock(lockfd);
     if (staged)
         *staged = done;

@@ -282,10 +282,7 @@ ex_ledger_stage(ex_ledger *l, const char *const *mine, size_t nmine,
     ex_buf_free(&g.chunk);
     ex_buf_free(&g.packed);
     bat_finish(&r.w, rc);
-    ex_peval_free(r.pe);
-    ex_policy_free(r.pol);
-    recfix_free(&r.fix);
-    inputs_free(&r.inputs);
+    run_free(&r);
     if (out)
         *out = r.st;
     return rc;

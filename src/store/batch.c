@@ -133,6 +133,19 @@ ex_batch_encode(ex_store_enc *e, size_t ni, const void *const *items, const size
 }
 
 int
+ex_batch_check(uint64_t first_item, size_t ni, size_t nd, const int64_t *dkeys, size_t paired,
+               ex_err *err)
+{
+    if (paired > ni || paired > nd || ni + nd == 0)
+        return ex_fail(err, EX_EINVAL, "batch_put: %zu paired of %zu items, %zu decisions",
+                       paired, ni, nd);
+    for (size_t k = 0; k < paired; k++)
+        if (dkeys[k] != (int64_t)(first_item + k))
+            return ex_fail(err, EX_EINVAL, "batch_put: decision %zu is not item %zu's", k, k);
+    return EX_OK;
+}
+
+int
 ex_batch_walk(const void *data, size_t len, size_t ni, size_t nd, size_t paired,
               int (*put)(void *ctx, const ex_batch_chunk *c), void *ctx, ex_err *err)
 {
@@ -281,4 +294,28 @@ ex_blockrow_record(ex_blockrow *b, int items, uint64_t id, const void **rec, siz
     return rc == EX_OK ? EX_OK
                        : ex_fail(err, rc, "%s", rc == EX_ENOMEM ? "out of memory"
                                                                   : "cannot hash an item");
+}
+
+int
+ex_blockrow_visit(ex_blockrow *b, int items, uint64_t from, uint64_t to, int desc,
+                  ex_record_want want, ex_record_visit fn, void *ctx,
+                  int (*open)(void *octx, ex_blockrow *b), void *octx, ex_err *err)
+{
+    uint64_t first = items ? b->item_first : b->dec_first, n = items ? b->item_n : b->dec_n;
+    int rc = EX_OK;
+    for (uint64_t i = 0; rc == EX_OK && i < n; i++) {
+        uint64_t k = desc ? n - 1 - i : i, id = first + k;
+        if (id < from || id >= to)
+            continue;
+        int64_t key = items ? 0 : ex_blockrow_key(b, k);
+        int w = want ? want(ctx, id, key) : 1;
+        if (w < 0)
+            return w;
+        const void *p;
+        size_t len;
+        if (w && (b->opened || (rc = open(octx, b)) == EX_OK) &&
+            (rc = ex_blockrow_record(b, items, id, &p, &len, err)) == EX_OK)
+            rc = fn(ctx, id, key, p, len);
+    }
+    return rc;
 }

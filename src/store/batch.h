@@ -39,6 +39,11 @@ int ex_batch_encode(ex_store_enc *e, size_t ni, const void *const *items, const 
                     size_t nd, const void *const *decs, const size_t *dlens, size_t paired,
                     const uint8_t (*leaves)[EX_HASH_BYTES], ex_buf *out);
 
+/* batch_put's arguments (store.h) checked: EX_EINVAL into err for paired over ni or nd, no
+ * records, or paired decisions whose keys are not their items' ids. */
+int ex_batch_check(uint64_t first_item, size_t ni, size_t nd, const int64_t *dkeys,
+                   size_t paired, ex_err *err);
+
 /* One block of an encoded batch, with where its records fall in the batch. */
 typedef struct ex_batch_chunk {
     size_t item_at, ni, dec_at, nd, paired; /* its items are the batch's item_at .. +ni */
@@ -84,6 +89,15 @@ int ex_blockrow_open(ex_blockrow *b, const void *data, size_t len, ex_err *err);
  * call; a paired decision with its provenance put back. */
 int ex_blockrow_record(ex_blockrow *b, int items, uint64_t id, const void **rec, size_t *len,
                        ex_err *err);
+
+/* Visit the records from <= id < to of the items (items) or the decisions of b, in id order
+ * (desc: newest first), want (may be NULL) asked first with each id and key; a record wanted
+ * is read with ex_blockrow_record after open(octx, b) read b's block if it is not yet
+ * (the store's: b->opened set on success). The first failure, or want's negative code, ends
+ * it. */
+int ex_blockrow_visit(ex_blockrow *b, int items, uint64_t from, uint64_t to, int desc,
+                      ex_record_want want, ex_record_visit fn, void *ctx,
+                      int (*open)(void *octx, ex_blockrow *b), void *octx, ex_err *err);
 
 /* Resize array p to hold cap elements; ok becomes 0 if it cannot be (p stays as it was). For
  * the parallel arrays of a batch, grown one after the other and checked once. */

@@ -50,30 +50,35 @@ seek(ex_store *s, int table, uint64_t id, ex_blockrow *b)
     return id < first || id - first >= n ? no_record(s, table, id) : EX_OK;
 }
 
+/* b's block read and decompressed (ex_blockrow_visit's open) */
+static int
+open_block(void *ctx, ex_blockrow *b)
+{
+    ex_store *s = ctx;
+    pg_args a = {0};
+    pg_i64(&a, b->row);
+    int rc;
+    PGresult *r = pg_run(s, P_B_BLOCK, &a, "read a block", &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = ex_blockrow_damaged(&s->err, b, "its row is gone");
+        b->row = 0;
+    } else {
+        size_t n;
+        const void *p = pg_get_bytes(r, 0, 0, &n);
+        rc = ex_blockrow_open(b, p, n, &s->err);
+    }
+    PQclear(r);
+    return rc;
+}
+
 /* Record id of table from b, its block read at first use. */
 static int
 record(ex_store *s, ex_blockrow *b, int table, uint64_t id, const void **rec, size_t *len)
 {
-    if (!b->opened) {
-        pg_args a = {0};
-        pg_i64(&a, b->row);
-        int rc;
-        PGresult *r = pg_run(s, P_B_BLOCK, &a, "read a block", &rc);
-        if (!r)
-            return rc;
-        if (PQntuples(r) == 0) {
-            rc = ex_blockrow_damaged(&s->err, b, "its row is gone");
-            b->row = 0;
-        } else {
-            size_t n;
-            const void *p = pg_get_bytes(r, 0, 0, &n);
-            rc = ex_blockrow_open(b, p, n, &s->err);
-        }
-        PQclear(r);
-        if (rc != EX_OK)
-            return rc;
-    }
-    return ex_blockrow_record(b, is_items(table), id, rec, len, &s->err);
+    int rc = b->opened ? EX_OK : open_block(s, b);
+    return rc == EX_OK ? ex_blockrow_record(b, is_items(table), id, rec, len, &s->err) : rc;
 }
 
 static int
@@ -136,26 +141,12 @@ pgb_scan(ex_store *s, int table, uint64_t from, uint64_t to, int desc, ex_record
             if ((rc = load(s, res, i, b)) != EX_OK)
                 break;
             uint64_t first = is_items(table) ? b->item_first : b->dec_first;
-            uint64_t n = is_items(table) ? b->item_n : b->dec_n;
             if (desc)
                 hi = (int64_t)first;
             else
                 lo = (int64_t)first + 1;
-            for (uint64_t j = 0; rc == EX_OK && j < n; j++) {
-                uint64_t k = desc ? n - 1 - j : j, id = first + k;
-                if (id < from || id >= to)
-                    continue;
-                int64_t key = is_items(table) ? 0 : ex_blockrow_key(b, k);
-                int w = want ? want(ctx, id, key) : 1;
-                if (w < 0) {
-                    rc = w;
-                    break;
-                }
-                const void *p;
-                size_t len;
-                if (w && (rc = record(s, b, table, id, &p, &len)) == EX_OK)
-                    rc = fn(ctx, id, key, p, len);
-            }
+            rc = ex_blockrow_visit(b, is_items(table), from, to, desc, want, fn, ctx, open_block,
+                                   s, &s->err);
         }
         PQclear(res);
         if (rows < 64)
@@ -380,12 +371,8 @@ int
 pgb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
               const int64_t *dkeys, size_t paired, const void *data, size_t len)
 {
-    if (paired > ni || paired > nd || ni + nd == 0)
-        return ex_fail(&s->err, EX_EINVAL, "batch_put: %zu paired of %zu items, %zu decisions",
-                       paired, ni, nd);
-    for (size_t k = 0; k < paired; k++)
-        if (dkeys[k] != (int64_t)(first_item + k))
-            return ex_fail(&s->err, EX_EINVAL, "batch_put: decision %zu is not item %zu's", k, k);
+    if (ex_batch_check(first_item, ni, nd, dkeys, paired, &s->err) != EX_OK)
+        return EX_EINVAL;
     uint64_t mi = 0, md = 0;
     int rc = pgb_max(s, EX_TAB_ITEMS, &mi);
     if (rc == EX_OK)

@@ -103,30 +103,35 @@ sqb_blk_load(ex_store *s, sqlite3_stmt *q, sq_block *b)
 }
 
 /* Record id of table (in b's range) from b: its block read and decompressed at first use. */
+/* b's block read and decompressed (ex_blockrow_visit's open) */
+static int
+open_block(void *ctx, sq_block *b)
+{
+    ex_store *s = ctx;
+    sqlite3_stmt *q = sqb_stmt(s, B_BLOCK);
+    if (!q)
+        return sq_dberr(s, "prepare");
+    sqlite3_bind_int64(q, 1, b->row);
+    int r = sqlite3_step(q), rc;
+    if (r != SQLITE_ROW) {
+        rc = r == SQLITE_DONE ? ex_blockrow_damaged(&s->err, b, "its row is gone")
+                              : sq_dberr(s, "read a block");
+        b->row = 0;
+    } else {
+        size_t n;
+        const void *p = sq_column(q, 0, &n);
+        rc = ex_blockrow_open(b, p, n, &s->err);
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
 int
 sqb_blk_record(ex_store *s, sq_block *b, int table, uint64_t id, const void **rec,
                size_t *len)
 {
-    if (!b->opened) {
-        sqlite3_stmt *q = sqb_stmt(s, B_BLOCK);
-        if (!q)
-            return sq_dberr(s, "prepare");
-        sqlite3_bind_int64(q, 1, b->row);
-        int r = sqlite3_step(q), rc;
-        if (r != SQLITE_ROW) {
-            rc = r == SQLITE_DONE ? ex_blockrow_damaged(&s->err, b, "its row is gone")
-                                  : sq_dberr(s, "read a block");
-            b->row = 0;
-        } else {
-            size_t n;
-            const void *p = sq_column(q, 0, &n);
-            rc = ex_blockrow_open(b, p, n, &s->err);
-        }
-        sqlite3_reset(q);
-        if (rc != EX_OK)
-            return rc;
-    }
-    return ex_blockrow_record(b, sqb_is_items(table), id, rec, len, &s->err);
+    int rc = b->opened ? EX_OK : open_block(s, b);
+    return rc == EX_OK ? ex_blockrow_record(b, sqb_is_items(table), id, rec, len, &s->err) : rc;
 }
 
 int
@@ -221,23 +226,8 @@ visit(ex_store *s, int table, uint64_t from, uint64_t to, int desc, ex_record_wa
     while (rc == EX_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
         if ((rc = sqb_blk_load(s, q, b)) != EX_OK)
             break;
-        uint64_t first = sqb_is_items(table) ? b->item_first : b->dec_first;
-        uint64_t n = sqb_is_items(table) ? b->item_n : b->dec_n;
-        for (uint64_t i = 0; rc == EX_OK && i < n; i++) {
-            uint64_t k = desc ? n - 1 - i : i, id = first + k;
-            if (id < from || id >= to)
-                continue;
-            int64_t key = sqb_is_items(table) ? 0 : ex_blockrow_key(b, k);
-            int w = want ? want(ctx, id, key) : 1;
-            if (w < 0) {
-                rc = w;
-                break;
-            }
-            const void *p;
-            size_t len;
-            if (w && (rc = sqb_blk_record(s, b, table, id, &p, &len)) == EX_OK)
-                rc = fn(ctx, id, key, p, len);
-        }
+        rc = ex_blockrow_visit(b, sqb_is_items(table), from, to, desc, want, fn, ctx, open_block,
+                               s, &s->err);
     }
     if (rc == EX_OK)
         rc = sqb_step_err(s, r, "scan blocks");

@@ -63,12 +63,8 @@ int
 sqb_batch_put(ex_store *s, uint64_t first_item, size_t ni, uint64_t first_dec, size_t nd,
               const int64_t *dkeys, size_t paired, const void *data, size_t len)
 {
-    if (paired > ni || paired > nd || ni + nd == 0)
-        return ex_fail(&s->err, EX_EINVAL, "batch_put: %zu paired of %zu items, %zu decisions",
-                       paired, ni, nd);
-    for (size_t k = 0; k < paired; k++)
-        if (dkeys[k] != (int64_t)(first_item + k))
-            return ex_fail(&s->err, EX_EINVAL, "batch_put: decision %zu is not item %zu's", k, k);
+    if (ex_batch_check(first_item, ni, nd, dkeys, paired, &s->err) != EX_OK)
+        return EX_EINVAL;
     /* ids follow the ones stored: another writer that took them makes this batch fail */
     uint64_t mi, md;
     int rc = sqb_max(s, EX_TAB_ITEMS, &mi);
