@@ -134,6 +134,11 @@ expect 2 $EXANTE --db 'postgresql://h/db?colour=blue' log verify
 contains "$T/err" "not a PostgreSQL connection URL"
 expect 3 $EXANTE --db 'postgresql:///x?host=/nonexistent-exante' log verify
 contains "$T/err" "cannot connect to PostgreSQL"
+# ... and init leaves nothing behind: no directory, no key
+EXANTE_DIR="$T/nothing" expect 3 $EXANTE init --db 'postgresql:///x?host=/nonexistent-exante'
+[ ! -e "$T/nothing" ] && ok || bad "a failed init left $(ls "$T/nothing")"
+EXANTE_DIR="$T/nothing" expect 2 $EXANTE init --db 'postgresql://h/db?colour=blue'
+[ ! -e "$T/nothing" ] && ok || bad "a failed init left files"
 psql -X -q "$URL" -c "UPDATE exante.meta SET value = '99' WHERE key = 'schema'" || bad psql
 expect 3 $EXANTE log verify
 contains "$T/err" "ledger schema version 99 is newer than this exante"
