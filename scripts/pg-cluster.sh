@@ -5,6 +5,8 @@
 #   stop:  stop the server and remove DIR; does nothing if there is none (never fails).
 # initdb and pg_ctl refuse root: as root they run as the unprivileged `postgres` system user
 # (Debian's `postgresql` package creates it), DIR then owned by it; otherwise as the caller.
+# PG_FSYNC=on starts the server with fsync on (durable commits, as in production: the
+# benchmarks use it); the default, off, is for tests, whose clusters are thrown away.
 set -euo pipefail
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
@@ -34,6 +36,8 @@ as_owner() {
 case $cmd in
 start)
   [ -n "$bindir" ] || { echo "pg-cluster: no initdb/pg_ctl (install Debian 'postgresql': scripts/install-deps.sh)" >&2; exit 1; }
+  fsync=${PG_FSYNC:-off}
+  case $fsync in on | off) ;; *) echo "pg-cluster: PG_FSYNC must be on or off, not '$fsync'" >&2; exit 2 ;; esac
   # the path goes into pg_ctl's shell command line and the URI unquoted: keep it plain, and
   # within the 107 bytes of a Unix socket path
   [[ $dir =~ ^[A-Za-z0-9._/+-]+$ ]] || { echo "pg-cluster: unsupported characters in '$dir'" >&2; exit 1; }
@@ -57,8 +61,9 @@ start)
     exit 1
   fi
   # fsync=off: a test cluster, thrown away after the run; never for data that matters
+  # (PG_FSYNC=on for measurements that should pay for durable commits)
   opts="-c listen_addresses='' -c port=$PORT -c unix_socket_directories='$dir/sock'"
-  opts="$opts -c fsync=off -c max_connections=100"
+  opts="$opts -c fsync=$fsync -c max_connections=100"
   if ! as_owner "$owner" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -o "$opts" -w -t 60 start >/dev/null; then
     cat "$dir/log" >&2 || true
     exit 1
@@ -70,7 +75,7 @@ stop)
   [ -d "$dir" ] || exit 0
   if [ -f "$dir/data/postmaster.pid" ] && [ -n "$bindir" ]; then
     owner=$(stat -c %U "$dir/data")
-    # fast: sessions end, no checkpoint to wait for (fsync=off); immediate if that hangs
+    # fast: sessions end, a shutdown checkpoint (quick with fsync=off); immediate if that hangs
     as_owner "$owner" "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop >/dev/null 2>&1 ||
       as_owner "$owner" "$bindir/pg_ctl" -D "$dir/data" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
   fi
