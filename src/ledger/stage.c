@@ -32,6 +32,7 @@ typedef struct stager {
     ex_staged b;           /* what is being staged: the input's fields */
     size_t batch_max;
     int lost;              /* the lease went to another worker */
+    int staged_input;      /* try_input got as far as claiming (a failure then is real) */
     uint64_t staged;       /* batches staged this run */
     ex_ingest_stats *st;
 } stager;
@@ -132,6 +133,7 @@ try_input(run *r, stager *g, const char *path, int takeover, int *state, double 
 {
     ex_ledger *l = r->l;
     job jb = {.path = path};
+    g->staged_input = 0;
     int rc = inputs_detect(path, &jb.format, &l->err);
     if (rc == EX_OK && r->o->format != EX_FORMAT_AUTO)
         jb.format = r->o->format;
@@ -152,6 +154,7 @@ try_input(run *r, stager *g, const char *path, int takeover, int *state, double 
                                       holder, sizeof holder, left)) != EX_OK)
         ex_ledger_fail_store(l, rc);
     if (rc == EX_OK && *state == EX_LEASE_TAKEN) {
+        g->staged_input = 1;
         g->b.input = key;
         g->b.path = real;
         g->b.format = jb.format;
@@ -264,7 +267,12 @@ ex_ledger_stage(ex_ledger *l, const char *const *mine, size_t nmine,
             int state;
             double left = 0;
             rc = try_input(&r, &g, others[i], 1, &state, &left);
-            /* only an expired lease is taken over: one held, or never claimed, is another's */
+            /* only an expired lease is taken over: one held, or never claimed, is another's;
+             * an input this worker cannot open is its own worker's failure, not this one's */
+            if (rc == EX_EIO && !g.staged_input) {
+                ex_err_clear(&l->err);
+                rc = EX_OK;
+            }
             left_other[i] = 0;
         }
         if (rc != EX_OK || todo == 0)

@@ -129,6 +129,12 @@ expect 0 $EXANTE --json log sequence
 contains "$T/out" '"admitted":1'
 expect 0 $EXANTE log verify
 
+# a list input no worker can open fails the worker whose shard holds it, not the others
+printf 'in/late.jsonl\nin/missing.jsonl\n' > miss.list
+EXANTE_DIR="$T/w10" EXANTE_DB="$URL" expect 0 $EXANTE ingest --source dump --inputs miss.list --shard 0/2
+EXANTE_DIR="$T/w11" EXANTE_DB="$URL" expect 3 $EXANTE ingest --source dump --inputs miss.list --shard 1/2
+contains "$T/err" "cannot open 'in/missing.jsonl'"
+
 # bad input: clear errors, nothing written
 expect 2 $EXANTE --db 'postgresql://h/db?colour=blue' log verify
 contains "$T/err" "not a PostgreSQL connection URL"
