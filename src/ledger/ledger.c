@@ -102,6 +102,8 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
                      opts->in_memory ? ", not with an in-memory ledger" : "");
         goto out;
     }
+    if (opts->db && (rc = ex_store_url_check(opts->db, err)) != EX_OK)
+        goto out;
     if (opts->db && !(l->db = strdup(opts->db))) {
         rc = ex_fail(err, EX_ENOMEM, "out of memory");
         goto out;
@@ -284,6 +286,8 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
     } else if ((rc = read_store_file(dir, &l->db, err)) != EX_OK) {
         goto out;
     }
+    if (l->db && (rc = ex_store_url_check(l->db, err)) != EX_OK)
+        goto out;
     if (!l->db && stat(db, &sb) != 0) {
         rc = ex_fail(err, EX_ENOLEDGER, "no ledger at '%s' (run 'exante init')", dir);
         goto out;

@@ -517,11 +517,8 @@ migrate(ex_store *s, int create, int read_only, ex_err *err)
 }
 
 int
-ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_err *err)
+ex_store_url_check(const char *url, ex_err *err)
 {
-    static const ex_store_opts defaults = {0};
-    if (!opts)
-        opts = &defaults;
     char *perr = NULL;
     PQconninfoOption *info = PQconninfoParse(url, &perr);
     if (!info) {
@@ -532,6 +529,18 @@ ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_
         return rc;
     }
     PQconninfoFree(info);
+    return EX_OK;
+}
+
+int
+ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_err *err)
+{
+    static const ex_store_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    int rc = ex_store_url_check(url, err);
+    if (rc != EX_OK)
+        return rc;
     pg_store *st = calloc(1, sizeof *st);
     if (!st || !(st->url = strdup(url))) {
         free(st);
@@ -539,7 +548,6 @@ ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_
     }
     st->base.ops = &pg_ops;
     st->read_only = opts->read_only;
-    int rc = EX_OK;
     st->c = PQconnectdb(url);
     if (PQstatus(st->c) != CONNECTION_OK) {
         const char *m = st->c ? PQerrorMessage(st->c) : "out of memory";

@@ -333,6 +333,10 @@ int ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store *
  * if the database holds a ledger; EX_ENOLEDGER if it holds none. */
 int ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_err *err);
 
+/* EX_OK if libpq can parse url, else EX_EINVAL with its reason ("not a PostgreSQL connection
+ * URL: ..."): before anything is made or opened for it. */
+int ex_store_url_check(const char *url, ex_err *err);
+
 /* 1 if where names a PostgreSQL database (postgresql:// or postgres://), else 0 (a path). */
 int ex_store_is_url(const char *where);
 
