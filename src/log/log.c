@@ -204,9 +204,11 @@ read_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES])
     return EX_OK;
 }
 
-/* Set the open tiles for a tree of `size` leaves from storage. */
+/* Set the open tiles for a tree of `size` leaves from storage. *grew (may be NULL): set when
+ * a stored tile is wider than that size says, which a writer appending since the size was
+ * read explains (the reads are not one snapshot: a reader beside a sequencer or an ingest). */
 static int
-load_open(ex_log *g)
+load_open(ex_log *g, int *grew)
 {
     static __thread uint8_t buf[TILE_BYTES];
     for (unsigned s = 0; s < STRATA; s++) {
@@ -221,11 +223,30 @@ load_open(ex_log *g)
         int rc = g->st->ops->tile_get(g->st, s, t->index, buf, sizeof buf, &len);
         if (rc != EX_OK)
             return store_fail(g, rc);
+        if (unpack(buf, len, t) == EX_OK && t->width > w && grew) {
+            *grew = 1;
+            return EX_OK;
+        }
         if (unpack(buf, len, t) != EX_OK || t->width != w)
             return fail(g, EX_EVERIFY, "stored tile %u/%llu has %zu bytes, want width %u", s,
                         (unsigned long long)t->index, len, w);
     }
     return EX_OK;
+}
+
+/* The size and open tiles from storage; a log that grew between reading its size and its
+ * tiles is read again (a few times: a writer appends a batch at a time). */
+static int
+load_state(ex_log *g)
+{
+    int grew = 1, rc = EX_OK;
+    for (int tries = 0; rc == EX_OK && grew && tries < 16; tries++) {
+        grew = 0;
+        if ((rc = g->st->ops->entry_count(g->st, &g->size)) != EX_OK)
+            return store_fail(g, rc);
+        rc = load_open(g, tries < 15 ? &grew : NULL);
+    }
+    return rc;
 }
 
 /* a log over st with empty open tiles and size 0 */
@@ -260,8 +281,7 @@ ex_log_open(ex_store *st, const char *origin, const ex_key *key, ex_log **out, e
     int rc = log_new(st, origin, key, &g, err);
     if (rc != EX_OK)
         return rc;
-    if ((rc = st->ops->entry_count(st, &g->size)) != EX_OK ||
-        (rc = load_open(g)) != EX_OK) {
+    if ((rc = load_state(g)) != EX_OK) {
         ex_fail(err, rc, "%s", rc == EX_EDB ? ex_store_errmsg(st) : g->err.msg);
         ex_log_close(g);
         return rc;
@@ -363,8 +383,7 @@ refresh(ex_log *g, int force)
         return store_fail(g, rc);
     if (n == g->size && !force)
         return EX_OK;
-    g->size = n;
-    return load_open(g);
+    return load_state(g);
 }
 
 int
