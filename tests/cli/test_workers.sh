@@ -71,7 +71,12 @@ SEQ=$!
 sleep 0.5
 expect 2 $EXANTE log sequence
 contains "$T/err" "another sequencer is running"
+# readers meanwhile: every one opens the log while batches land
+( for i in $(seq 1 60); do $EXANTE -q log checkpoint >/dev/null 2>>readers.err || echo x >> readers.failed; done ) &
+RD=$!
 for p in $W0 $W1 $W2 $W3; do wait $p && ok || bad "worker $p failed"; done
+wait $RD
+[ ! -s readers.failed ] && ok || bad "a reader beside the sequencer failed: $(head -2 readers.err)"
 [ "$(cat killed.rc)" = 137 ] && ok || bad "worker 2 was not killed mid-input: $(cat killed.rc)"
 # every staged batch logged, then the sequencer stops on SIGTERM
 for i in $(seq 1 100); do
