@@ -38,7 +38,8 @@ static const char usage[] =
     "under a lease (--lease SECONDS, default 60, renewed by every staged batch) that names\n"
     "it (--worker NAME, default host:pid); it needs no signing key. It waits for inputs of\n"
     "its shard that another worker holds, then takes over any input of the list whose lease\n"
-    "expired (its worker died) from where that worker's last staged batch ended.\n"
+    "expired (its worker died) from where that worker's last staged batch ended. A worker\n"
+    "reads one input at a time on one thread (--jobs does not apply): run more workers.\n"
     "Each item is decided by the adopted policy (first matching rule); with no policy adopted\n"
     "new items are recorded as pending until 'exante reevaluate'.\n";
 
