@@ -23,9 +23,9 @@
 #define STORE_FILE "store"
 
 static int
-write_text(const char *path, const char *text, ex_err *err)
+write_text(const char *path, const char *text, mode_t mode, ex_err *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
     if (fd < 0)
         return ex_fail(err, EX_EIO, "cannot create '%s': %s", path, strerror(errno));
     size_t len = strlen(text);
@@ -157,15 +157,15 @@ ex_ledger_init(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         made_key = 1;
         char line[EX_VKEY_MAX + 1];
         snprintf(line, sizeof line, "%s\n", l->vkey);
-        if ((rc = write_text(vkeyp, line, err)) != EX_OK)
+        if ((rc = write_text(vkeyp, line, 0644, err)) != EX_OK)
             goto out;
         made_vkey = 1;
         if (l->db) {
             char uline[4096];
             snprintf(uline, sizeof uline, "%s\n", l->db);
-            if ((rc = write_text(storep, uline, err)) != EX_OK)
+            /* the URL may hold a password: never readable by others */
+            if ((rc = write_text(storep, uline, 0600, err)) != EX_OK)
                 goto out;
-            chmod(storep, 0600); /* the URL may hold a password */
             made_store = 1;
         }
     }

@@ -36,6 +36,7 @@ cp "$T/out" ref.decisions
 export EXANTE_DIR="$T/seq"
 expect 0 $EXANTE init --origin workers.example/log --db "$URL"
 [ -f "$T/seq/store" ] && [ -f "$T/seq/key.pem" ] && [ ! -f "$T/seq/ledger.db" ] && ok || bad "init --db: store file and key, no SQLite file"
+[ "$(stat -c %a "$T/seq/store")" = 600 ] && ok || bad "the store file (a URL, maybe a password) is readable by others"
 expect 2 $EXANTE --db "$URL" init --origin again.example/log
 EXANTE_DIR="$T/again" expect 2 $EXANTE init --db "$URL"
 contains "$T/err" "already holds an exante ledger"
