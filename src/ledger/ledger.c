@@ -197,6 +197,8 @@ out:
         /* leave nothing half-made behind */
         ex_log_close(l->log);
         l->log = NULL;
+        if (l->db && l->st && l->st->ops->drop_all) /* the schema made for it */
+            l->st->ops->drop_all(l->st);
         ex_store_close(l->st);
         l->st = NULL;
         if (made_db) {

@@ -393,6 +393,14 @@ rec_scan_all(ex_store *s, int table, uint64_t from, uint64_t to, ex_record_visit
                              : pg_rec_scan(s, table, from, to, fn, ctx);
 }
 
+static int
+pg_drop_all(ex_store *s)
+{
+    if (PG(s)->depth > 0)
+        return ex_fail(&s->err, EX_EDB, "drop_all inside a transaction");
+    return pg_exec(s, "DROP SCHEMA exante CASCADE");
+}
+
 static const ex_store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -438,6 +446,7 @@ static const ex_store_ops pg_ops = {
     .stage_discard = pg_stage_discard,
     .seq_lock = pg_seq_lock,
     .stage_counts = pg_stage_counts,
+    .drop_all = pg_drop_all,
 };
 
 /* ---- opening ---- */

@@ -307,6 +307,9 @@ typedef struct ex_store_ops {
     int (*seq_lock)(ex_store *s);
     /* How many batches are staged, and inputs leased and not done. */
     int (*stage_counts)(ex_store *s, uint64_t *staged, uint64_t *open);
+    /* Remove every table of the ledger (a failed init undone: PostgreSQL drops the schema;
+     * NULL in SQLite, whose file is unlinked instead). */
+    int (*drop_all)(ex_store *s);
 } ex_store_ops;
 
 struct ex_store {
