@@ -547,6 +547,7 @@ run(int pg)
         return;
     }
     CHECK(s->schema == EX_STORE_SCHEMA);
+    CHECK((s->ops->drop_all != NULL) == pg); /* SQLite's file is unlinked instead */
     test_log_rows(s);
     test_records(s);
     test_transactions(&be, s);
@@ -555,6 +556,17 @@ run(int pg)
     if (pg)
         test_pg_failures(&be);
     test_schema(&be);
+    if (pg) { /* a failed init's undoing: every table gone, no ledger left */
+        CHECK_RC(be_sql(&be, "UPDATE meta SET value = '8' WHERE key = 'schema'"), EX_OK);
+        e = (ex_err){0};
+        CHECK_RC(be_open(&be, 0, 0, &s, &e), EX_OK);
+        if (s) {
+            CHECK_RC(s->ops->drop_all(s), EX_OK);
+            ex_store_close(s);
+        }
+        e = (ex_err){0};
+        CHECK_RC(be_open(&be, 0, 0, &s, &e), EX_ENOLEDGER);
+    }
     be_drop(&be);
 }
 
