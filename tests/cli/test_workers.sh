@@ -120,6 +120,11 @@ expect 2 $EXANTE log sequence
 contains "$T/err" "entries, not the"
 contains "$T/err" "late.jsonl"
 psql -X -q "$URL" -c "UPDATE exante.staged SET n = n - 1" || bad psql
+# ... and so is one written by another build
+psql -X -q "$URL" -c "UPDATE exante.staged SET version = version || 'x'" || bad psql
+expect 2 $EXANTE log sequence
+contains "$T/err" "workers and sequencer must run the same build"
+psql -X -q "$URL" -c "UPDATE exante.staged SET version = rtrim(version, 'x')" || bad psql
 printf 'admit license MIT\nreject * "no license"\n' > p2.policy
 expect 0 $EXANTE policy adopt p2.policy
 SIZE=$(psql -X -At "$URL" -c 'SELECT count(*) FROM exante.entries')

@@ -4,7 +4,9 @@
  * schema checks (a ledger already there, none there, a newer schema); readers while another
  * store writes, and a second writer waiting for the first. PostgreSQL alone: a URL libpq
  * cannot parse, a server that refuses, and a connection dropped in the middle of a batch
- * (nothing of it written, a clear error, the next writer goes on). */
+ * (nothing of it written, a clear error, the next writer goes on); leases, staged batches and
+ * the sequencer's lock (a lease held, taken over once expired, lost by the slow worker; a
+ * second sequencer refused; stale batches handed back; a staged batch already gone). */
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -530,6 +532,86 @@ test_pg_failures(const backend *be)
     ex_store_close(s);
 }
 
+/* ---- PostgreSQL: leases, staged batches, the sequencer's lock ---- */
+
+static int
+count_staged(void *ctx, const ex_staged *b)
+{
+    uint64_t *n = ctx;
+    *n += b->len == 3 && memcmp(b->entries, "abc", 3) == 0 && strcmp(b->worker, "a") == 0;
+    return EX_OK;
+}
+
+static void
+test_pg_stage(const backend *be)
+{
+    ex_store *a = NULL, *b = NULL;
+    ex_err e = {0};
+    CHECK_RC(be_open(be, 0, 0, &a, &e), EX_OK);
+    CHECK_RC(be_open(be, 0, 0, &b, &e), EX_OK);
+    if (!a || !b) {
+        ex_store_close(a);
+        ex_store_close(b);
+        return;
+    }
+    int state = -1;
+    uint64_t through = 9, id = 0, n = 0, open = 0;
+    char holder[64];
+    double left = 0;
+    /* a claims the input; b finds it held, and cannot take it over while it lasts */
+    CHECK_RC(a->ops->lease_claim(a, "s\n/in", "a", 1, 0, &state, &through, holder, sizeof holder,
+                                 &left), EX_OK);
+    CHECK(state == EX_LEASE_TAKEN && through == 0);
+    CHECK_RC(b->ops->lease_claim(b, "s\n/in", "b", 60, 0, &state, &through, holder,
+                                 sizeof holder, &left), EX_OK);
+    CHECK(state == EX_LEASE_HELD && strcmp(holder, "a") == 0 && left > 0 && left <= 1);
+    CHECK_RC(b->ops->lease_claim(b, "s\n/other", "b", 60, 1, &state, &through, holder,
+                                 sizeof holder, &left), EX_OK);
+    CHECK(state == EX_LEASE_HELD); /* takeover: never claimed is not taken */
+    ex_staged st = {.input = "s\n/in", .source = "s", .path = "/in", .policy = "", .worker = "a",
+                    .version = "v", .format = 1, .start = 0, .through = 10, .n = 1,
+                    .entries = "abc", .len = 3};
+    CHECK_RC(a->ops->stage_put(a, &st, 1, &id), EX_OK);
+    CHECK(id > 0);
+    /* a's lease expires; b takes the input over from where a's batch ended */
+    usleep(1200000);
+    CHECK_RC(b->ops->lease_claim(b, "s\n/in", "b", 60, 1, &state, &through, holder,
+                                 sizeof holder, &left), EX_OK);
+    CHECK(state == EX_LEASE_TAKEN && through == 10);
+    /* a, slow, stages nothing more of it */
+    st.start = 10, st.through = 20;
+    CHECK_RC(a->ops->stage_put(a, &st, 1, NULL), EX_ENOTFOUND);
+    CHECK(strstr(ex_store_errmsg(a), "no longer a's") != NULL);
+    CHECK_RC(a->ops->stage_counts(a, &n, &open), EX_OK);
+    CHECK(n == 1 && open == 1);
+    n = 0;
+    CHECK_RC(a->ops->stage_scan(a, 0, 8, count_staged, &n), EX_OK);
+    CHECK(n == 1);
+    /* one sequencer: b is refused while a holds the lock */
+    CHECK_RC(a->ops->seq_lock(a), EX_OK);
+    CHECK_RC(b->ops->seq_lock(b), EX_EEXIST);
+    CHECK(strstr(ex_store_errmsg(b), "another sequencer is running") != NULL);
+    /* a batch staged under another policy: dropped, its input handed back, rewound */
+    CHECK_RC(b->ops->stage_discard(b, "sha256:other", &n), EX_OK);
+    CHECK(n == 1);
+    CHECK_RC(a->ops->stage_counts(a, &n, &open), EX_OK);
+    CHECK(n == 0 && open == 1);
+    CHECK_RC(a->ops->lease_claim(a, "s\n/in", "c", 60, 1, &state, &through, holder,
+                                 sizeof holder, &left), EX_OK);
+    CHECK(state == EX_LEASE_TAKEN && through == 0);
+    CHECK_RC(a->ops->stage_delete(a, id), EX_ENOTFOUND);
+    CHECK(strstr(ex_store_errmsg(a), "is gone") != NULL);
+    /* done: passed over */
+    st.worker = "c", st.done = 1, st.start = 0, st.through = 30;
+    CHECK_RC(a->ops->stage_put(a, &st, 60, &id), EX_OK);
+    CHECK_RC(b->ops->lease_claim(b, "s\n/in", "b", 60, 0, &state, &through, holder,
+                                 sizeof holder, &left), EX_OK);
+    CHECK(state == EX_LEASE_DONE);
+    CHECK_RC(a->ops->stage_delete(a, id), EX_OK);
+    ex_store_close(a);
+    ex_store_close(b);
+}
+
 static void
 run(int pg)
 {
@@ -553,8 +635,10 @@ run(int pg)
     test_transactions(&be, s);
     ex_store_close(s);
     test_concurrency(&be);
-    if (pg)
+    if (pg) {
         test_pg_failures(&be);
+        test_pg_stage(&be);
+    }
     test_schema(&be);
     if (pg) { /* a failed init's undoing: every table gone, no ledger left */
         CHECK_RC(be_sql(&be, "UPDATE meta SET value = '8' WHERE key = 'schema'"), EX_OK);
