@@ -42,7 +42,7 @@ test-tsan: deps
 	CC=gcc cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXANTE_TSAN=ON >/dev/null
 	cmake --build $(TSAN_BUILD) -j$(JOBS) --target exante-cli exante_sqlite kill_after_commits test_store test_stores test_dedup test_weights
 	TSAN_OPTIONS=halt_on_error=1 bash scripts/with-pg.sh ctest --test-dir $(TSAN_BUILD) --output-on-failure -j$(JOBS) \
-	  -R 'cli_test_(ingest|jobs|policy|demo|workers)$$|unit_(store|stores|dedup|weights)$$'
+	  -R 'cli_test_(ingest|jobs|policy|demo|workers|serve)$$|unit_(store|stores|dedup|weights)$$'
 
 bench: build
 	bash bench/run.sh

@@ -103,6 +103,7 @@ int cmd_models(cli *c, int argc, char **argv);
 int cmd_lineage(cli *c, int argc, char **argv);
 int cmd_model(cli *c, int argc, char **argv);
 int cmd_impact(cli *c, int argc, char **argv);
+int cmd_report(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_why(cli *c, int argc, char **argv);
 int cmd_dups(cli *c, int argc, char **argv);
@@ -112,5 +113,11 @@ int cmd_sample(cli *c, int argc, char **argv);
 int cmd_license(cli *c, int argc, char **argv);
 int cmd_robots(cli *c, int argc, char **argv);
 int cmd_iscc(cli *c, int argc, char **argv);
+int cmd_serve(cli *c, int argc, char **argv); /* server/serve.c */
+int cmd_token(cli *c, int argc, char **argv);
+int cmd_verify_receipt(cli *c, int argc, char **argv);
+/* optout requests and optout review (cmd_intake.c), after cmd_optout's subcommand */
+int cli_optout_requests(cli *c, int argc, char **argv, const char *usage);
+int cli_optout_review(cli *c, int argc, char **argv, const char *usage);
 
 #endif

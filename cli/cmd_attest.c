@@ -37,12 +37,14 @@ static const char models_usage[] =
     "usage: exante models\n"
     "       exante lineage MODEL\n"
     "       exante model retire MODEL --reason TEXT\n"
+    "       exante model show MODEL|INDEX\n"
     "\n"
     "models: every attested model as JSONL (model id, name, kind, parents, snapshots, retired).\n"
     "lineage: a model's ancestors and descendants, each with its depth and the model it is\n"
     "reached through (JSON; text without --json). model retire: log a remedy (after a\n"
     "deletion order, say); lineage and impact show the model as retired. MODEL is a name\n"
-    "(the latest attested with it) or an id (sha256:...).\n";
+    "(the latest attested with it) or an id (sha256:...). model show: the DSSE envelope of\n"
+    "its training run as it was logged (INDEX: the log index of the attestation's entry).\n";
 
 /* a growing list of option values */
 typedef struct list {
@@ -348,9 +350,26 @@ cmd_model(cli *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *sub;
-    int x = cli_subcommand(&argc, &argv, models_usage, "model", "retire", &sub);
+    int x = cli_subcommand(&argc, &argv, models_usage, "model", "'retire' or 'show'", &sub);
     if (x != CLI_GO)
         return x;
+    if (strcmp(sub, "show") == 0) {
+        if (argc != 2)
+            return cli_usage(models_usage, "model show: expected one MODEL or INDEX");
+        ex_ledger *l;
+        if ((x = cli_open(c, 1, &l)) != EXIT_OKAY)
+            return x;
+        char *env = NULL;
+        size_t len = 0;
+        int rc = ex_ledger_attestation_dup(l, argv[1], &env, &len, NULL);
+        if (rc == EX_OK)
+            printf("%.*s%s", (int)len, env, len && env[len - 1] == '\n' ? "" : "\n");
+        else
+            cli_err("model show: %s", ex_ledger_errmsg(l));
+        free(env);
+        ex_ledger_close(l);
+        return cli_exit(rc);
+    }
     if (strcmp(sub, "retire") != 0)
         return cli_usage(models_usage, "model: unknown subcommand '%s'", sub);
     const char *reason = NULL;

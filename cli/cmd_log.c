@@ -171,6 +171,7 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         json_object_set_new(j, "decisions", json_integer((json_int_t)n.decisions));
         json_object_set_new(j, "items", json_integer((json_int_t)n.items));
         json_object_set_new(j, "indexed", json_integer((json_int_t)n.indexed));
+        json_object_set_new(j, "submissions", json_integer((json_int_t)n.submissions));
         json_object_set_new(j, "size", json_integer((json_int_t)ex_log_size(g)));
         json_object_set_new(j, "root", cli_b64(root));
         cli_print_json(j);
@@ -192,6 +193,9 @@ verify_cmd(cli *c, ex_ledger *l, const char *vkey_arg)
         if (n.snapshots || n.attestations)
             printf("ok: %llu snapshot records, %llu attestations and retirements match the log\n",
                    (unsigned long long)n.snapshots, (unsigned long long)n.attestations);
+        if (n.submissions)
+            printf("ok: %llu submissions and reviews match the log\n",
+                   (unsigned long long)n.submissions);
     }
     ex_ledger_close(l);
     return EXIT_OKAY;

@@ -238,6 +238,8 @@ static const char optout_usage[] =
     "                          --work FILE | --text-file FILE | --iscc CODE)\n"
     "                         [--holder NAME] [--evidence FILE] [--near J] [--distance N]\n"
     "       exante optout list\n"
+    "       exante optout requests [--kind optout|complaint] [--status S]\n"
+    "       exante optout review ID accept|reject [--reason TEXT]\n"
     "\n"
     "Record a rights holder's opt-out; it is logged, and decisions made after it apply it\n"
     "(rule 'optout'): a URL prefix, a domain and its subdomains, a content digest, a work, or\n"
@@ -246,7 +248,12 @@ static const char optout_usage[] =
     "Jaccard similarity with the work's reaches --near (default: the policy's 'near'). --iscc\n"
     "matches items whose Text-Code is within --distance bits (default 8) of CODE. Earlier\n"
     "decisions are not rewritten: 'exante reevaluate' records new ones.\n"
-    "JSON keys (add): index, digest (of the opt-out record). list prints JSONL.\n";
+    "JSON keys (add): index, digest (of the opt-out record). list prints JSONL.\n"
+    "\n"
+    "requests: the opt-out requests and complaints 'exante serve' took in (JSONL: id, kind,\n"
+    "status unverified|accepted|rejected|received, trust, received, entry, body with who sent\n"
+    "it). review: decide one by its id (the log index of its entry), logged; accepting an\n"
+    "opt-out request logs its opt-out, naming the request.\n";
 
 int
 cmd_optout(cli *c, int argc, char **argv)
@@ -260,9 +267,14 @@ cmd_optout(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
     const char *sub;
-    int go = cli_subcommand(&argc, &argv, optout_usage, "optout", "'add' or 'list'", &sub);
+    int go = cli_subcommand(&argc, &argv, optout_usage, "optout",
+                            "'add', 'list', 'requests' or 'review'", &sub);
     if (go != CLI_GO)
         return go;
+    if (strcmp(sub, "requests") == 0)
+        return cli_optout_requests(c, argc, argv, optout_usage);
+    if (strcmp(sub, "review") == 0)
+        return cli_optout_review(c, argc, argv, optout_usage);
     ex_optout_opts o = {0};
     o.distance = -1;
     int ch;

@@ -308,6 +308,10 @@ int ex_ledger_shared(const ex_ledger *l);
 const char *ex_ledger_origin(const ex_ledger *l);
 /* The ledger's verifier key string (from its vkey file). */
 const char *ex_ledger_vkey(const ex_ledger *l);
+/* Catch up with what other handles and processes committed since this one last looked (a
+ * long-lived reader: the server); *size (may be NULL) gets the log's size now. Not inside a
+ * transaction. */
+int ex_ledger_refresh(ex_ledger *l, uint64_t *size);
 /* The ledger's log (borrowed, valid until ex_ledger_close). */
 ex_log *ex_ledger_log(ex_ledger *l);
 
@@ -380,6 +384,16 @@ typedef struct ex_tiles_count {
  * EX_EVERIFY, nothing written, if dir/checkpoint is another log's (origin), past this size, or
  * a fork (another root), or if dir holds a snapshot's tiles. *n (may be NULL) counts files. */
 int ex_log_write_tiles(ex_log *g, const char *dir, unsigned flags, ex_tiles_count *n);
+/* One tile as a server hands it out (exante serve): path is what follows "tile/" in a C2SP
+ * tlog-tiles URL ("<L>/<N>[.p/<W>]" or "entries/<N>[.p/<W>]", N in 3-digit groups), accepted
+ * only in the form `log tiles` writes. *data (malloc'd) gets the bytes that command writes
+ * there; *full is 1 for a full tile (immutable from then on). A partial tile of width W is
+ * served while the tile holds at least W (its first W are fixed once there). EX_EFORMAT for
+ * another path, EX_ENOTFOUND for a tile past the log's size. */
+int ex_log_tile_serve_dup(ex_log *g, const char *path, size_t plen, uint8_t **data, size_t *len,
+                          int *full);
+/* The parse alone: level (-1: entries), tile index, width (0: full). EX_EFORMAT otherwise. */
+int ex_tile_path_parse(const char *path, size_t len, int *level, uint64_t *n, unsigned *w);
 /* The RFC 9162 tree of the sorted digests d[0..n) (a snapshot's) as C2SP tlog-tiles under
  * dir: hash tiles tile/<L>/<N>[.p/<W>] and entry bundles tile/entries/<N>[.p/<W>] whose
  * entries are the 32-byte digests. flags: 0 or EX_TILES_INCREMENTAL (a file in place with the
@@ -506,6 +520,11 @@ typedef struct ex_optout_opts {
     const char *evidence; /* a file whose digest is recorded (the request), or NULL */
     double near;          /* Jaccard threshold for near-duplicates of a work; 0: the policy's */
     int distance;         /* --iscc: the largest Hamming distance that matches; -1: default */
+    const char *work_text;   /* a work's text in memory (as text_file), or NULL */
+    size_t work_text_len;
+    const char *evidence_digest; /* the evidence's digest ("sha256:..."), if not a file */
+    int has_request;         /* the opt-out answers submission `request` (its log index) */
+    uint64_t request;
 } ex_optout_opts;
 
 /* The Hamming distance (of the first 64 bits) within which an ISCC Text-Code opt-out matches
@@ -516,6 +535,74 @@ typedef struct ex_optout_opts {
 int ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index,
                          char digest[EX_DIGEST_STR_BYTES]);
 int ex_ledger_optouts_dup(ex_ledger *l, char **jsonl, size_t *len);
+
+/* ---- submissions: opt-out requests and complaints from outside (exante serve) ---- */
+
+/* Largest submission body (JSON) ex_ledger_submit takes, evidence included. */
+#define EX_SUBMISSION_MAX (4u << 20)
+/* Submission kinds. */
+#define EX_SUBMIT_OPTOUT "optout"
+#define EX_SUBMIT_COMPLAINT "complaint"
+
+typedef struct ex_submit_opts {
+    const char *kind;     /* EX_SUBMIT_OPTOUT or EX_SUBMIT_COMPLAINT */
+    const char *partner;  /* the partner whose token came with it (trusted), or NULL: public */
+    unsigned include_by;  /* seconds the receipt promises the entry is in a checkpoint within */
+} ex_submit_opts;
+
+/* Log a submission (docs/SERVER.md gives the body's form): body[0..len) is a JSON object,
+ * checked (unknown keys, wrong types, a bad scope: EX_EINVAL naming the key, with the line
+ * and column of a syntax error) and logged as an entry of type "submission" that names the
+ * SHA-256 of its canonical form and what it asks, but not who asks (holder and contact stay
+ * in the row, out of the public log). A partner's opt-out request is accepted at once: its
+ * opt-out is logged in the same transaction. *json (malloc'd) answers with id (the entry's
+ * log index), kind, status (unverified, accepted or received), submission, received,
+ * include_by, optout (the opt-out's index, when logged) and receipt: a C2SP signed note by
+ * the log's key over the origin, kind, id, digest and times. */
+int ex_ledger_submit(ex_ledger *l, const char *body, size_t len, const ex_submit_opts *o,
+                     char **json, size_t *jlen);
+/* Decide submission id: accept (an opt-out request's opt-out is logged then, naming it) or
+ * reject, with an optional reason; both are logged as a review entry. EX_ENOTFOUND if id is
+ * not a submission, EX_EEXIST if it was decided already. *json: the review. */
+int ex_ledger_review(ex_ledger *l, uint64_t id, int accept, const char *reason, char **json,
+                     size_t *jlen);
+/* Submission id as one JSON object: id, kind, status, trust, partner, received, submission,
+ * entry (the logged entry), review and optout (index) when there are, proof (the entry's
+ * inclusion proof document at the current size, as `log prove-inclusion` prints it). With
+ * private set also body (holder, contact, message as submitted). EX_ENOTFOUND if id is not
+ * a submission of `kind` (NULL: any). */
+int ex_ledger_submission_dup(ex_ledger *l, uint64_t id, const char *kind, int private_,
+                             char **json, size_t *jlen);
+/* Every submission (kind NULL: both kinds; status NULL: any), one JSON object per line as
+ * ex_ledger_submission_dup without the proof, with the body. */
+int ex_ledger_submissions_dup(ex_ledger *l, const char *kind, const char *status, char **jsonl,
+                              size_t *len);
+/* Verify a receipt note with the verifier key vkey (NULL: the ledger's): EX_OK and its
+ * fields as canonical JSON in *json (malloc'd), or EX_EVERIFY / EX_EFORMAT with a message. */
+EX_MUST_CHECK int ex_receipt_verify(const char *note, size_t len, const ex_vkey *vkey,
+                                    char **json, size_t *jlen, ex_err *err);
+
+/* ---- partner tokens (exante token add|list|revoke) ---- */
+
+/* Longest partner name; a token's length. */
+#define EX_TOKEN_NAME_MAX 64
+#define EX_TOKEN_LEN 71 /* "exante_" and 64 hex digits */
+/* A new token for partner name (letters, digits, '.', '-', '_'): its SHA-256 is kept in the
+ * ledger's database, the token itself only in token[] (shown once). EX_EEXIST if the name
+ * has one. */
+int ex_ledger_token_add(ex_ledger *l, const char *name, char token[EX_TOKEN_LEN + 1]);
+/* Drop name's token; EX_ENOTFOUND if it has none. */
+int ex_ledger_token_revoke(ex_ledger *l, const char *name);
+/* The tokens as JSONL: name, created, hash (of the token, never the token). */
+int ex_ledger_tokens_dup(ex_ledger *l, char **jsonl, size_t *len);
+/* The tokens loaded for checking (read-only once made: ex_tokens_check may run on several
+ * threads at once). */
+typedef struct ex_tokens ex_tokens;
+int ex_ledger_tokens_load(ex_ledger *l, ex_tokens **out);
+/* The partner name token[0..len) belongs to (borrowed from t), or NULL; constant time in
+ * the token's bytes. */
+const char *ex_tokens_check(const ex_tokens *t, const char *token, size_t len);
+void ex_tokens_free(ex_tokens *t);
 
 /* Decide again, under the current policy and opt-outs, every item whose latest decision was
  * made under another policy (or none: pending) or would now come out differently; each new
@@ -627,6 +714,7 @@ typedef struct ex_ledger_counts {
     uint64_t snapshots; /* snapshot records checked against their entries */
     uint64_t attestations; /* envelopes and retirements checked against their entries */
     uint64_t indexed; /* items found in the saved lookup indexes (by digest, by URL) */
+    uint64_t submissions; /* submissions (bodies hashed) and reviews against their entries */
 } ex_ledger_counts;
 
 /* Verify the log (ex_log_verify) and every ledger table it commits to: source and batch rows
@@ -907,6 +995,11 @@ int ex_ledger_models_dup(ex_ledger *l, char **jsonl, size_t *len);
  * object: model, ancestors and descendants (each a model as listed, with depth and via: the
  * model it was reached through). EX_ENOTFOUND for an unknown model. */
 int ex_ledger_lineage_dup(ex_ledger *l, const char *ref, char **json, size_t *len);
+/* The DSSE envelope of an attestation as it was logged (malloc'd into *envelope), by model
+ * `ref` (a name: the latest attested with it; or its id) or by the log index of its entry
+ * (decimal); *index (may be NULL) gets that index. EX_ENOTFOUND for neither. */
+int ex_ledger_attestation_dup(ex_ledger *l, const char *ref, char **envelope, size_t *len,
+                              uint64_t *index);
 /* Log that model `ref` is retired (a remedy: after a deletion order, say), with a reason.
  * EX_EEXIST if it is retired already. */
 int ex_ledger_model_retire(ex_ledger *l, const char *ref, const char *reason, uint64_t *index);
@@ -1222,6 +1315,44 @@ EX_MUST_CHECK int ex_proof_verifier_check(ex_proof_verifier *v, const char *json
                                           int *kind, ex_err *err);
 /* The verifier's counts into *out. */
 void ex_proof_verifier_stat(const ex_proof_verifier *v, ex_verifier_stat *out);
+
+/* ---- the report (exante report, the server's dashboard) ---- */
+
+/* The facts the report shows, as of the log's size when the call starts (later batches are
+ * left out): one canonical JSON object, malloc'd into *json (caller frees; *len may be NULL),
+ * its keys in docs/REPORT.md, every count an exact integer. checkpoint (origin, size, root);
+ * the items, their bytes, and how many the current (latest) decision admits, rejects, leaves
+ * pending or names a duplicate; current decisions by rule and verdict (by_rule); every
+ * decision, history included, by the day its batch was logged and its rule (by_time);
+ * licenses; the top 20 hosts by bytes and domains_total; per source its items, bytes and
+ * current admits and rejects; per opt-out the items it reaches, by their digest and URL as a
+ * snapshot's members are checked (an item reached by several is counted once, for the one a
+ * rejection cites: a digest or work before a URL prefix before a domain); snapshots; models
+ * with their parents. One pass over the decisions (newest first) and
+ * one over the items; memory: a bit per item and count tables capped in distinct keys (a
+ * table that reached its cap is named in "capped": its totals stay exact, its rows do not).
+ * Errors with l's message: EX_EFORMAT for a stored record that does not read, EX_EDB,
+ * EX_ENOMEM. */
+int ex_ledger_report_dup(ex_ledger *l, char **json, size_t *len);
+
+/* How the report page is made (every member may be NULL). */
+typedef struct ex_report_opts {
+    const char *title;         /* NULL: "exante ledger" */
+    const char *search_action; /* non-NULL: a search form (GET, input name "q") and a form for a
+                                  pasted text (POST, textarea name "text"), both sent to this
+                                  path, for the server's dashboard */
+    const char *extra_html;    /* trusted HTML put after the search box (search results) */
+} ex_report_opts;
+
+/* The report page of stats_json[0..len) (ex_ledger_report_dup's JSON): one self-contained
+ * HTML5 document, malloc'd into *html (caller frees; *hlen may be NULL), with no script and
+ * nothing fetched (inline CSS and SVG charts; its Content-Security-Policy forbids both),
+ * every number in an element with a data-k attribute (docs/REPORT.md) and every string of the
+ * ledger's HTML-escaped. o may be NULL. EX_EFORMAT with the key at fault in err for stats that
+ * are not such an object (malformed JSON: its line and column), EX_EINVAL for NULL stats or
+ * html, EX_ENOMEM; err may be NULL. */
+int ex_report_html_dup(const char *stats_json, size_t len, const ex_report_opts *o, char **html,
+                       size_t *hlen, ex_err *err);
 
 #ifdef __cplusplus
 }

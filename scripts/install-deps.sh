@@ -17,6 +17,10 @@ pkgs=(
   python3                            # scripts/gen-spdx.sh (the SPDX id table) and its drift test
   faketime                           # a fixed clock for the byte-for-byte ledger test (tests/golden)
   postgresql libpq-dev               # PostgreSQL 15 store: libpq; the tests' throwaway server
+  chromium                           # headless: renders `exante report`'s page and the dashboard in their tests
+  libmicrohttpd-dev                  # exante serve: the HTTP server (epoll, thread pool)
+  curl                               # the server's tests talk to it
+  wrk nginx                          # bench/serve.sh: load generator, and the static-file peer to beat
 )
 missing=()
 for p in "${pkgs[@]}"; do

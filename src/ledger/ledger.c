@@ -598,3 +598,17 @@ ex_ledger_unlock(int fd)
     if (fd >= 0)
         close(fd); /* releases the flock */
 }
+
+int
+ex_ledger_refresh(ex_ledger *l, uint64_t *size)
+{
+    ex_err_clear(&l->err);
+    if (l->st->ops->release)
+        l->st->ops->release(l->st);
+    int rc = ex_log_resync(l->log);
+    if (rc != EX_OK)
+        return ex_ledger_fail_log(l, rc);
+    if (size)
+        *size = ex_log_size(l->log);
+    return EX_OK;
+}

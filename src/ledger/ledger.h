@@ -38,6 +38,8 @@ int ex_ledger_source_find(ex_ledger *l, const char *name, uint64_t *id, char **r
  * index and the SHA-256 of its bytes come back (either may be NULL). */
 int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, uint64_t *index,
                          uint8_t digest[EX_HASH_BYTES]);
+/* The log entry of opt-out o (optouts.c), not logged yet: *out is a new JSON object. */
+int ex_ledger_optout_entry(ex_ledger *l, const ex_optout_opts *o, json_t **out);
 /* The item a query names: a digest's first occurrence, or a URL's latest item (why.c). *record
  * is its record, malloc'd. EX_ENOTFOUND with a message if there is none, EX_EINVAL for a
  * malformed digest. */

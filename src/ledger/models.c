@@ -395,3 +395,72 @@ out:
     ex_ledger_unlock(lockfd);
     return rc;
 }
+
+/* ---- one attestation ---- */
+
+typedef struct envelope_find {
+    uint64_t index;
+    uint8_t *data;
+    size_t len;
+} envelope_find;
+
+static int
+take_envelope(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    (void)id;
+    envelope_find *f = ctx;
+    if ((uint64_t)key != f->index || f->data)
+        return EX_OK;
+    if (!(f->data = malloc(len + 1)))
+        return EX_ENOMEM;
+    memcpy(f->data, data, len);
+    f->data[len] = 0;
+    f->len = len;
+    return EX_OK;
+}
+
+int
+ex_ledger_attestation_dup(ex_ledger *l, const char *ref, char **envelope, size_t *len,
+                          uint64_t *index)
+{
+    ex_err_clear(&l->err);
+    *envelope = NULL;
+    att *a;
+    size_t n, at;
+    int rc = att_load(l, &a, &n);
+    if (rc != EX_OK)
+        return rc;
+    envelope_find f = {0, NULL, 0};
+    char *end;
+    unsigned long long v = strtoull(ref, &end, 10);
+    if (ref[0] >= '0' && ref[0] <= '9' && !*end) {
+        for (at = 0; at < n && a[at].log_index != v; at++)
+            ;
+        if (at == n)
+            rc = ex_fail(&l->err, EX_ENOTFOUND, "log entry %llu is not an attestation", v);
+    } else {
+        rc = att_find(l, a, n, ref, &at);
+    }
+    if (rc == EX_OK) {
+        f.index = a[at].log_index;
+        rc = l->st->ops->rec_scan_key(l->st, EX_TAB_ATTESTATIONS, (int64_t)f.index,
+                                      take_envelope, &f);
+        if (rc == EX_ENOMEM)
+            ex_fail(&l->err, rc, "out of memory");
+        else if (rc != EX_OK)
+            ex_ledger_fail_store(l, rc);
+        else if (!f.data)
+            rc = ex_fail(&l->err, EX_ENOTFOUND, "the envelope of attestation %llu is missing",
+                         (unsigned long long)f.index);
+    }
+    att_free(a, n);
+    if (rc != EX_OK) {
+        free(f.data);
+        return rc;
+    }
+    *envelope = (char *)f.data;
+    *len = f.len;
+    if (index)
+        *index = f.index;
+    return EX_OK;
+}

@@ -13,9 +13,9 @@
 #include "policy/policy.h"
 
 /* The fingerprint of a work's text ({"bands","k","value": hex}) with the current policy's
- * MinHash parameters; *out NULL when the file has no text (text: read it as plain text). */
+ * MinHash parameters; *out NULL when it has no text (text: read it as plain text). */
 static int
-work_fingerprint(ex_ledger *l, const char *path, int text, json_t **out)
+text_fingerprint(ex_ledger *l, const char *data, size_t len, int text, json_t **out)
 {
     *out = NULL;
     unsigned k, bands;
@@ -23,26 +23,15 @@ work_fingerprint(ex_ledger *l, const char *path, int text, json_t **out)
     int rc = ex_ledger_near_params(l, &k, &bands, &near);
     if (rc != EX_OK)
         return rc;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
-    ex_buf b = {0}, t = {0};
-    char chunk[65536];
-    size_t n;
-    while (rc == EX_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ex_buf_put(&b, chunk, n);
-    if (ferror(f) && rc == EX_OK)
-        rc = ex_fail(&l->err, EX_EIO, "cannot read '%s': %s", path, strerror(errno));
-    fclose(f);
-    int kind = text ? EX_TEXT_PLAIN
-                    : ex_text_kind((const uint8_t *)(b.data ? b.data : ""), b.len, NULL);
+    int kind = text ? EX_TEXT_PLAIN : ex_text_kind((const uint8_t *)data, len, NULL);
     ex_near *nr = NULL;
+    ex_buf t = {0};
     uint64_t *sig = malloc(EX_NEAR_K_MAX * sizeof *sig), shingles = 0;
     uint8_t fp[EX_NEAR_K_MAX];
-    if (rc == EX_OK && !sig)
+    if (!sig)
         rc = EX_ENOMEM;
     if (rc == EX_OK && kind != EX_TEXT_NONE &&
-        (rc = ex_text_of((const uint8_t *)(b.data ? b.data : ""), b.len, kind, &t)) == EX_OK &&
+        (rc = ex_text_of((const uint8_t *)data, len, kind, &t)) == EX_OK &&
         (rc = ex_near_new(k, bands, &nr)) == EX_OK &&
         (rc = ex_near_signature(nr, t.data ? t.data : "", t.len, sig, &shingles)) == EX_OK &&
         shingles) {
@@ -59,27 +48,50 @@ work_fingerprint(ex_ledger *l, const char *path, int text, json_t **out)
         ex_fail(&l->err, rc, "out of memory");
     free(sig);
     ex_near_free(nr);
-    ex_buf_free(&b);
     ex_buf_free(&t);
     return rc;
 }
 
-int
-ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, char digest[EX_DIGEST_STR_BYTES])
+/* The same for the file at path. */
+static int
+work_fingerprint(ex_ledger *l, const char *path, int text, json_t **out)
 {
-    ex_err_clear(&l->err);
-    if (!l->key)
-        return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ex_fail(&l->err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+    ex_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    int rc = EX_OK;
+    while (rc == EX_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = ex_buf_put(&b, chunk, n);
+    if (ferror(f) && rc == EX_OK)
+        rc = ex_fail(&l->err, EX_EIO, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    if (rc == EX_ENOMEM)
+        ex_fail(&l->err, rc, "out of memory");
+    if (rc == EX_OK)
+        rc = text_fingerprint(l, b.data ? b.data : "", b.len, text, out);
+    ex_buf_free(&b);
+    return rc;
+}
+
+int
+ex_ledger_optout_entry(ex_ledger *l, const ex_optout_opts *o, json_t **out)
+{
+    *out = NULL;
     const char *scope = NULL, *value = NULL;
     char v[300];
     int given = !!o->url_prefix + !!o->domain + !!o->digest + !!o->work + !!o->text_file +
-                !!o->iscc;
+                !!o->iscc + !!o->work_text;
     if (given != 1)
         return ex_fail(&l->err, EX_EINVAL, "give exactly one of --url-prefix, --domain, "
                                            "--digest, --work, --text-file, --iscc");
     json_t *fp = NULL;
     uint64_t code;
     char host[256];
+    int rc = EX_OK;
     if (o->url_prefix) {
         if (!ex_url_host(o->url_prefix, host))
             return ex_fail(&l->err, EX_EINVAL, "--url-prefix '%s' is not an http(s) URL",
@@ -105,12 +117,18 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         scope = "iscc", value = o->iscc;
     } else {
         /* a work: its digest, and the fingerprint of its text for its near copies */
-        const char *path = o->work ? o->work : o->text_file;
         uint8_t d[EX_HASH_BYTES];
         uint64_t size;
-        int rc = ex_sha256_file(l->h, path, d, &size, &l->err);
-        if (rc == EX_OK)
-            rc = work_fingerprint(l, path, !o->work, &fp);
+        if (o->work_text) {
+            rc = ex_sha256_digest(l->h, o->work_text, o->work_text_len, d);
+            if (rc == EX_OK)
+                rc = text_fingerprint(l, o->work_text, o->work_text_len, 1, &fp);
+        } else {
+            const char *path = o->work ? o->work : o->text_file;
+            rc = ex_sha256_file(l->h, path, d, &size, &l->err);
+            if (rc == EX_OK)
+                rc = work_fingerprint(l, path, !o->work, &fp);
+        }
         if (rc != EX_OK)
             return rc;
         ex_digest_format(d, v);
@@ -119,6 +137,10 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
     char now[32], ev[EX_DIGEST_STR_BYTES];
     ex_time_now(now);
     json_t *entry = json_object();
+    if (!entry) {
+        json_decref(fp);
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    }
     json_object_set_new(entry, "type", json_string("optout"));
     json_object_set_new(entry, "scope", json_string(scope));
     json_object_set_new(entry, "value", json_string(value));
@@ -127,6 +149,7 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         json_t *h = json_string(o->holder);
         if (!h) {
             json_decref(entry);
+            json_decref(fp);
             return ex_fail(&l->err, EX_EINVAL, "--holder must be UTF-8 text");
         }
         json_object_set_new(entry, "holder", h);
@@ -140,7 +163,8 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
     if (o->iscc)
         json_object_set_new(entry, "distance",
                             json_integer(o->distance >= 0 ? o->distance : EX_ISCC_DISTANCE_DEFAULT));
-    int rc = EX_OK;
+    if (o->has_request)
+        json_object_set_new(entry, "request", json_integer((json_int_t)o->request));
     if (o->evidence) {
         uint8_t d[EX_HASH_BYTES];
         uint64_t size;
@@ -150,7 +174,29 @@ ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, cha
         }
         ex_digest_format(d, ev);
         json_object_set_new(entry, "evidence", json_string(ev));
+    } else if (o->evidence_digest) {
+        uint8_t d[EX_HASH_BYTES];
+        if (ex_digest_parse(o->evidence_digest, d) != EX_OK) {
+            json_decref(entry);
+            return ex_fail(&l->err, EX_EINVAL, "an evidence digest must be sha256:<64 hex>");
+        }
+        ex_digest_format(d, ev);
+        json_object_set_new(entry, "evidence", json_string(ev));
     }
+    *out = entry;
+    return EX_OK;
+}
+
+int
+ex_ledger_optout_add(ex_ledger *l, const ex_optout_opts *o, uint64_t *index, char digest[EX_DIGEST_STR_BYTES])
+{
+    ex_err_clear(&l->err);
+    if (!l->key)
+        return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
+    json_t *entry;
+    int rc = ex_ledger_optout_entry(l, o, &entry);
+    if (rc != EX_OK)
+        return rc;
     uint8_t ed[EX_HASH_BYTES];
     rc = ex_ledger_log_record(l, EX_TAB_OPTOUTS, entry, NULL, index, ed);
     json_decref(entry);

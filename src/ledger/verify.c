@@ -149,6 +149,45 @@ check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
     return rc;
 }
 
+/* rows of submissions: the log entry plus the submission's body, which must hash to the
+ * digest the entry names; reviews are their entries */
+static int
+check_submission_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
+{
+    vctx *v = ctx;
+    ex_ledger *l = v->l;
+    json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o)
+        return ex_fail(&l->err, EX_EVERIFY, "submission %llu: not JSON", (unsigned long long)id);
+    json_t *b = json_object_get(o, "body");
+    int rc = EX_OK;
+    if (b) {
+        uint8_t d[EX_HASH_BYTES];
+        char dig[EX_DIGEST_STR_BYTES];
+        const char *want = json_string_value(json_object_get(o, "submission"));
+        if (!json_is_string(b) ||
+            (rc = ex_sha256_digest(l->h, json_string_value(b), json_string_length(b), d)) !=
+                EX_OK)
+            rc = rc != EX_OK ? rc : EX_EVERIFY;
+        else
+            ex_digest_format(d, dig);
+        if (rc == EX_EVERIFY || (rc == EX_OK && (!want || strcmp(want, dig) != 0)))
+            rc = ex_fail(&l->err, EX_EVERIFY, "submission %llu: its body does not hash to the "
+                         "digest its entry names", (unsigned long long)id);
+        json_object_del(o, "body");
+    }
+    size_t elen = 0;
+    char *entry = rc == EX_OK ? ex_json_canon_dup(o, &elen, &l->err) : NULL;
+    json_decref(o);
+    if (rc != EX_OK)
+        return rc;
+    if (!entry)
+        return l->err.code ? l->err.code : EX_ENOMEM;
+    rc = check_entry_row(v, id, key, entry, elen);
+    free(entry);
+    return rc;
+}
+
 typedef struct bctx {
     ex_ledger *l;
     uint8_t (*leaves)[EX_HASH_BYTES];
@@ -375,6 +414,13 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
                                     &v)) != EX_OK))
         return store_fail(l, rc);
     c.attestations = v.rows;
+    v.rows = 0;
+    v.table = "submission";
+    if (l->st->schema >= 9 &&
+        (rc = l->st->ops->rec_scan(l->st, EX_TAB_SUBMISSIONS, 1, UINT64_MAX, check_submission_row,
+                                   &v)) != EX_OK)
+        return store_fail(l, rc);
+    c.submissions = v.rows;
     v.rows = 0;
     static const struct {
         int table;

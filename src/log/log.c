@@ -746,6 +746,24 @@ ex_log_tile_row(ex_log *g, unsigned s, uint64_t t, unsigned w,
 }
 
 int
+ex_log_tile_prefix(ex_log *g, unsigned s, uint64_t t, unsigned w,
+                   uint8_t out[EX_TILE_WIDTH * EX_HASH_BYTES])
+{
+    static __thread uint8_t buf[TILE_BYTES];
+    size_t len;
+    int rc = g->st->ops->tile_get(g->st, s, t, buf, sizeof buf, &len);
+    if (rc == EX_ENOTFOUND)
+        return fail(g, rc, "no tile %u/%llu", s, (unsigned long long)t);
+    if (rc != EX_OK)
+        return store_fail(g, rc);
+    if (w == 0 || w > EX_TILE_WIDTH || len < packed_size(w))
+        return fail(g, EX_ENOTFOUND, "tile %u/%llu holds fewer than %u hashes", s,
+                    (unsigned long long)t, w);
+    memcpy(out, buf, (size_t)w * EX_HASH_BYTES); /* level 8s first, whatever the width */
+    return EX_OK;
+}
+
+int
 ex_log_entry_scan(ex_log *g, uint64_t from, ex_entry_visit fn, void *ctx)
 {
     int rc = g->st->ops->entry_scan(g->st, from, fn, ctx);

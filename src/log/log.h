@@ -48,6 +48,11 @@ const char *ex_log_origin(const ex_log *g);
 int ex_log_tile_row(ex_log *g, unsigned s, uint64_t t, unsigned w,
                     uint8_t out[EX_TILE_WIDTH * EX_HASH_BYTES]);
 int ex_log_entry_scan(ex_log *g, uint64_t from, ex_entry_visit fn, void *ctx);
+/* The first w level-8s hashes of stored tile t of stratum s, which may be wider by now (an
+ * append since this handle's size): serving a tile of a size the log has passed. EX_ENOTFOUND
+ * if it holds fewer. */
+int ex_log_tile_prefix(ex_log *g, unsigned s, uint64_t t, unsigned w,
+                       uint8_t out[EX_TILE_WIDTH * EX_HASH_BYTES]);
 
 /* Record a message on g for ex_log_errmsg (the part's other files fail through it);
  * returns code. */

@@ -14,7 +14,8 @@
 #define PG_WRITER_LOCK "111551455295589" /* 0x657861 6e7465 */
 
 /* Migrations: steps[i] brings a database from version steps[i].from to steps[i].to. The store
- * begins at the SQLite store's schema 8, whose tables it has from the start. */
+ * begins at the SQLite store's schema 8, whose tables it has from the start; 9 adds the
+ * submissions. */
 static const struct {
     int from, to;
     const char *sql;
@@ -58,6 +59,10 @@ static const struct {
      " policy text NOT NULL, worker text NOT NULL, version text NOT NULL,"
      " start bigint NOT NULL, through bigint NOT NULL, done boolean NOT NULL, n bigint NOT NULL, entries bytea NOT NULL);"
      "ALTER TABLE staged ALTER COLUMN entries SET STORAGE EXTERNAL;"},
+    /* the server's submissions (opt-out requests, complaints) and their reviews */
+    {8, 9,
+     "CREATE TABLE submissions(id bigint PRIMARY KEY, key bigint NOT NULL,"
+     " record bytea NOT NULL);"},
 };
 
 const char *const pg_sql[P_FIXED] = {

@@ -64,11 +64,16 @@ static const char *const migrations[EX_STORE_SCHEMA] = {
     "CREATE INDEX blocks_decisions ON blocks(dec_first) WHERE dec_n > 0;"
     "CREATE TABLE decision_keys(key INTEGER NOT NULL, id INTEGER NOT NULL,"
     " PRIMARY KEY(key, id)) WITHOUT ROWID;",
+    /* v9: submissions to the server (opt-out requests, complaints) and their reviews, each
+     * keyed by the log index of its entry; the row adds the submission's private body */
+    "CREATE TABLE IF NOT EXISTS submissions(id INTEGER PRIMARY KEY, key INTEGER NOT NULL,"
+    " record BLOB NOT NULL);",
 };
 
 const char *const sq_tables[EX_TAB_COUNT] = {
     "sources", "items", "decisions", "batches", "quarantine", "inputs", "policies", "captures",
-    "optouts", "snapshots", "snapleaves", "attestations", "retirements", "near"};
+    "optouts", "snapshots", "snapleaves", "attestations", "retirements", "near",
+    "submissions"};
 
 /* the statements on the fixed tables (sqlite_int.h's Q_*) */
 static const char *const sql[Q_COUNT] = {
@@ -243,6 +248,8 @@ sq_meta_put(ex_store *s, const char *key, const char *value)
     return sq_run(s, q, "write metadata");
 }
 
+static void sq_release(ex_store *s);
+
 static const ex_store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -281,7 +288,19 @@ static const ex_store_ops sqlite_ops = {
     .check_indexes = sqb_check,
     .dec_roots = sqb_dec_roots,
     .bulk = sq_bulk_mode,
+    .release = sq_release,
 };
+
+static void
+sq_release(ex_store *s)
+{
+    sq_store *st = SQ(s);
+    if (st->depth > 0)
+        return;
+    sq_blob_close(st);
+    for (sqlite3_stmt *q = sqlite3_next_stmt(st->db, NULL); q; q = sqlite3_next_stmt(st->db, q))
+        sqlite3_reset(q);
+}
 
 /* Bring the schema to EX_STORE_SCHEMA; a read-only store can only check it. */
 static int

@@ -70,6 +70,8 @@ enum {
     EX_TAB_NEAR,         /* id: the item's; key: its ISCC Text-Code (first 64 bits, 0: none);
                             records: its near-duplicate fingerprint, stored as it is
                             (dedup/near.h) */
+    EX_TAB_SUBMISSIONS,  /* key: log index of the entry; opt-out requests, complaints, reviews
+                            (schema 9; absent below it) */
     EX_TAB_COUNT
 };
 
@@ -310,6 +312,12 @@ typedef struct ex_store_ops {
     /* Remove every table of the ledger (a failed init undone: PostgreSQL drops the schema;
      * NULL in SQLite, whose file is unlinked instead). */
     int (*drop_all)(ex_store *s);
+    /* End whatever read is still open on this connection (SQLite: its cached blob handles and
+     * any statement left mid-scan hold a read transaction, which pins the snapshot it
+     * began with), so the next read sees the latest commit: a long-lived reader catching up
+     * (ex_ledger_refresh). Outside transactions only. NULL where nothing stays open
+     * (PostgreSQL: every read is its own statement). */
+    void (*release)(ex_store *s);
 } ex_store_ops;
 
 struct ex_store {
@@ -344,7 +352,7 @@ int ex_store_url_check(const char *url, ex_err *err);
 int ex_store_is_url(const char *where);
 
 /* Latest schema version this build reads and writes. */
-#define EX_STORE_SCHEMA 8
+#define EX_STORE_SCHEMA 9
 /* Oldest version it reads as it is, without migrating (read-only opens): 4 only added packed
  * records, which readers tell apart from plain ones, 5 the snapshot tables, 6 the
  * attestation tables and 7 the near-duplicate fingerprints, which a ledger that never had

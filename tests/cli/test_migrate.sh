@@ -31,7 +31,7 @@ printf '{"text":"after the upgrade","url":"https://u.example/1"}\n{"text":"fixtu
 expect 0 $EXANTE --json ingest --source web up.jsonl
 contains "$T/out" '"items":2'
 contains "$T/out" '"duplicates":1'
-[ "$(sql "$DB" "PRAGMA user_version")" = 8 ] && ok || bad "ingest did not migrate the ledger to schema 8"
+[ "$(sql "$DB" "PRAGMA user_version")" = 9 ] && ok || bad "ingest did not migrate the ledger to schema 9"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'decisions')")" = 0 ] &&
     ok || bad "the old tables are still there"
 [ "$(sql "$DB" "SELECT count(*) FROM items")" = 126 ] && ok || bad "want 126 items in blocks"

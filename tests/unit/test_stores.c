@@ -641,8 +641,12 @@ run(int pg)
     }
     test_schema(&be);
     if (pg) { /* a failed init's undoing: every table gone, no ledger left */
-        CHECK_RC(be_sql(&be, "UPDATE meta SET value = '8' WHERE key = 'schema'"), EX_OK);
+        char back[80];
+        snprintf(back, sizeof back, "UPDATE meta SET value = '%d' WHERE key = 'schema'",
+                 EX_STORE_SCHEMA);
+        CHECK_RC(be_sql(&be, back), EX_OK);
         e = (ex_err){0};
+        s = NULL;
         CHECK_RC(be_open(&be, 0, 0, &s, &e), EX_OK);
         if (s) {
             CHECK_RC(s->ops->drop_all(s), EX_OK);

@@ -1,0 +1,130 @@
+/* cmd_report.c - exante report: the ledger's facts on one HTML page, or as JSON */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: exante report [--out FILE] [--title TEXT]\n"
+    "\n"
+    "The ledger on one page, as of its latest checkpoint: items and bytes, the items by their\n"
+    "current decision (verdict and rule), every decision by rule over time, the license mix,\n"
+    "the top domains by bytes, the sources, the opt-outs and the items they reach, the\n"
+    "snapshots, and the attested models with their lineage. One self-contained HTML5 file:\n"
+    "inline CSS and SVG charts, no script, nothing fetched; every number sits in an element\n"
+    "with a data-k attribute (docs/REPORT.md). Reads every decision and every item once.\n"
+    "--out writes FILE (in full, under a temporary name renamed at the end); default: standard\n"
+    "output. --title names the page (default: exante ledger). --json: the facts as one JSON\n"
+    "object instead (docs/REPORT.md names its keys).\n";
+
+/* data[0..len) into path: a temporary file beside it, renamed over it once complete */
+static int
+write_out(const char *path, const char *data, size_t len)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 8);
+    if (!tmp) {
+        cli_err("report: out of memory");
+        return EXIT_IO;
+    }
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".XXXXXX", 8);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_err("report: cannot create a file beside '%s': %s", path, strerror(errno));
+        free(tmp);
+        return EXIT_IO;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    int ok = fchmod(fd, 0666 & ~mask) == 0; /* as an ordinary new file, not mkstemp's 0600 */
+    for (size_t off = 0; ok && off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        off += ok ? (size_t)n : 0;
+    }
+    int e = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0, e = errno;
+    if (!ok) {
+        cli_err("report: cannot write '%s': %s", path, strerror(e ? e : errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? EXIT_OKAY : EXIT_IO;
+}
+
+int
+cmd_report(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"title", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    ex_report_opts ro = {0};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't': ro.title = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OKAY;
+        default: return cli_usage(usage, "report: bad option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(usage, "report: unexpected argument '%s'", argv[optind]);
+    if (out && !*out)
+        return cli_usage(usage, "report: --out needs a file name");
+    ex_ledger *l;
+    int x = cli_open(c, 1, &l);
+    if (x != EXIT_OKAY)
+        return x;
+    char *stats = NULL, *html = NULL;
+    size_t slen = 0, hlen = 0;
+    int rc = ex_ledger_report_dup(l, &stats, &slen);
+    if (rc != EX_OK)
+        return cli_emit(l, rc, NULL, 0);
+    ex_ledger_close(l);
+    if (!c->json) {
+        ex_err e = {0};
+        rc = ex_report_html_dup(stats, slen, &ro, &html, &hlen, &e);
+        if (rc != EX_OK) {
+            cli_err("report: %s", e.msg);
+            free(stats);
+            return cli_exit(rc);
+        }
+    } else { /* one line, as the other commands' JSON */
+        char *s = realloc(stats, slen + 2);
+        if (!s) {
+            cli_err("report: out of memory");
+            free(stats);
+            return EXIT_IO;
+        }
+        stats = s;
+        stats[slen++] = '\n';
+        stats[slen] = '\0';
+    }
+    const char *data = c->json ? stats : html;
+    size_t len = c->json ? slen : hlen;
+    if (out)
+        x = write_out(out, data, len);
+    else if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        cli_err("report: cannot write to standard output: %s", strerror(errno));
+        x = EXIT_IO;
+    }
+    free(stats);
+    free(html);
+    return x;
+}

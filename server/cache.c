@@ -1,0 +1,122 @@
+/* cache.c - answers kept in memory: full tiles for good (their bytes never change), every
+ * other answer for the log size it was made at (the ledger changes only by growing its log,
+ * so an answer made at the current size is the answer). Direct-mapped slots under striped
+ * locks: a lookup is a hash, a lock and a compare; a collision replaces. A response is
+ * queued while its stripe is locked, so an eviction on another thread cannot free it under
+ * us (libmicrohttpd counts the references of queued responses). */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 16384
+#define STRIPES 64
+#define KEY_MAX 512
+
+typedef struct slot {
+    char *key;
+    uint64_t gen;
+    int immutable;
+    size_t bytes;
+    struct MHD_Response *r;
+} slot;
+
+struct srv_cache {
+    size_t budget;
+    _Atomic size_t used;
+    pthread_mutex_t lock[STRIPES];
+    slot s[SLOTS];
+};
+
+static uint64_t
+hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *k; k++)
+        h = (h ^ (uint8_t)*k) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+int
+srv_cache_new(size_t bytes, srv_cache **out)
+{
+    srv_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return EX_ENOMEM;
+    c->budget = bytes;
+    for (int i = 0; i < STRIPES; i++)
+        pthread_mutex_init(&c->lock[i], NULL);
+    *out = c;
+    return EX_OK;
+}
+
+static void
+drop(srv_cache *c, slot *s)
+{
+    if (s->r)
+        MHD_destroy_response(s->r);
+    atomic_fetch_sub(&c->used, s->bytes);
+    free(s->key);
+    memset(s, 0, sizeof *s);
+}
+
+void
+srv_cache_free(srv_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < SLOTS; i++)
+        drop(c, &c->s[i]);
+    for (int i = 0; i < STRIPES; i++)
+        pthread_mutex_destroy(&c->lock[i]);
+    free(c);
+}
+
+int
+srv_cache_send(srv_cache *c, const char *key, uint64_t gen, struct MHD_Connection *conn,
+               enum MHD_Result *ok)
+{
+    uint64_t h = hash(key);
+    slot *s = &c->s[h % SLOTS];
+    pthread_mutex_t *m = &c->lock[(h / SLOTS) % STRIPES];
+    int hit = 0;
+    pthread_mutex_lock(m);
+    if (s->key && (s->immutable || s->gen == gen) && strcmp(s->key, key) == 0) {
+        *ok = MHD_queue_response(conn, MHD_HTTP_OK, s->r);
+        hit = 1;
+    }
+    pthread_mutex_unlock(m);
+    return hit;
+}
+
+void
+srv_cache_put(srv_cache *c, const char *key, uint64_t gen, int immutable, const void *data,
+              size_t len, const char *type, const char *cachectl)
+{
+    size_t klen = strlen(key);
+    if (klen > KEY_MAX || len > c->budget / 64)
+        return; /* a big answer would crowd out many small ones */
+    uint64_t h = hash(key);
+    slot *s = &c->s[h % SLOTS];
+    pthread_mutex_t *m = &c->lock[(h / SLOTS) % STRIPES];
+    /* the cache's own response: libmicrohttpd has no call to share the caller's */
+    char *k = malloc(klen + 1);
+    struct MHD_Response *r = k ? srv_response(data, len, type, cachectl) : NULL;
+    if (!r) {
+        free(k);
+        return;
+    }
+    memcpy(k, key, klen + 1);
+    pthread_mutex_lock(m);
+    if (s->key)
+        drop(c, s); /* a collision, or the same key made again: the newer wins */
+    if (atomic_load(&c->used) + len <= c->budget) {
+        s->key = k, k = NULL;
+        s->gen = gen, s->immutable = immutable, s->bytes = len, s->r = r, r = NULL;
+        atomic_fetch_add(&c->used, len);
+    }
+    pthread_mutex_unlock(m);
+    free(k);
+    if (r)
+        MHD_destroy_response(r);
+}

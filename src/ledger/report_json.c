@@ -1,0 +1,260 @@
+/* report_json.c - the report's JSON (report.h): what the passes counted, sorted and written as
+ * one canonical JSON object; docs/REPORT.md names its keys. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* a string of the ledger's as a JSON string; text that is not UTF-8 (a damaged record) is
+ * named as such rather than dropped */
+static json_t *
+jstr(const char *s, size_t len)
+{
+    json_t *v = json_stringn(s, len);
+    return v ? v : json_string("(invalid UTF-8)");
+}
+
+/* o[k] = v, taking v; a failure (out of memory) clears *ok */
+static void
+set(json_t *o, const char *k, json_t *v, int *ok)
+{
+    if (!v || json_object_set_new(o, k, v) != 0)
+        *ok = 0;
+}
+
+static void
+push(json_t *a, json_t *v, int *ok)
+{
+    if (!v || json_array_append_new(a, v) != 0)
+        *ok = 0;
+}
+
+static json_t *
+num(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+/* ---- orders ---- */
+
+static int
+key_cmp(const tally *t, size_t a, size_t b)
+{
+    const tally_ent *x = &t->e[a], *y = &t->e[b];
+    int c = memcmp(tally_key(t, a), tally_key(t, b), x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* counter i descending, then counter j descending, then the key */
+static int
+desc(const tally *t, size_t a, size_t b, int i, int j)
+{
+    const uint64_t *x = t->e[a].v, *y = t->e[b].v;
+    if (x[i] != y[i])
+        return x[i] < y[i] ? 1 : -1;
+    if (x[j] != y[j])
+        return x[j] < y[j] ? 1 : -1;
+    return key_cmp(t, a, b);
+}
+
+static int
+by_count(const tally *t, size_t a, size_t b)
+{
+    return desc(t, a, b, 0, 0);
+}
+
+static int
+by_items(const tally *t, size_t a, size_t b)
+{
+    return desc(t, a, b, 0, 1);
+}
+
+static int
+by_bytes(const tally *t, size_t a, size_t b)
+{
+    return desc(t, a, b, 1, 0);
+}
+
+/* ---- tables ---- */
+
+/* the entries of t in cmp's order (at most max): {k1: first part, k2: second part (composite
+ * keys), c1: counter 0, c2: counter 1}, a NULL name leaving that member out */
+static json_t *
+rows(tally *t, int (*cmp)(const tally *, size_t, size_t), size_t max, const char *k1,
+     const char *k2, const char *c1, const char *c2, int *ok)
+{
+    int sorted;
+    size_t *ix = tally_sorted(t, cmp, &sorted);
+    json_t *a = json_array();
+    if (!a || !sorted)
+        *ok = 0;
+    for (size_t i = 0; a && ix && i < t->n && i < max; i++) {
+        const tally_ent *e = &t->e[ix[i]];
+        const char *k = tally_key(t, ix[i]);
+        size_t l1 = k2 ? strlen(k) : e->len;
+        json_t *o = json_object();
+        if (!o)
+            *ok = 0;
+        else {
+            set(o, k1, jstr(k, l1), ok);
+            if (k2)
+                set(o, k2, jstr(k + l1 + 1, e->len > l1 ? e->len - l1 - 1 : 0), ok);
+            set(o, c1, num(e->v[0]), ok);
+            if (c2)
+                set(o, c2, num(e->v[1]), ok);
+        }
+        push(a, o, ok);
+    }
+    free(ix);
+    return a;
+}
+
+static json_t *
+sources(rep *r, int *ok)
+{
+    json_t *a = json_array(), *s;
+    size_t i;
+    json_array_foreach(r->srcs, i, s) {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *kind = json_string_value(json_object_get(s, "kind"));
+        uint64_t zero[TALLY_V] = {0}, *v = tally_find(&r->sources, name, strlen(name));
+        if (!v)
+            v = zero; /* nothing of it was counted */
+        json_t *o = json_object();
+        set(o, "name", json_string(name), ok);
+        set(o, "kind", kind ? json_string(kind) : json_null(), ok);
+        set(o, "items", num(v[0]), ok);
+        set(o, "bytes", num(v[1]), ok);
+        set(o, "admitted", num(v[2]), ok);
+        set(o, "rejected", num(v[3]), ok);
+        push(a, o, ok);
+    }
+    return a;
+}
+
+static int
+index_cmp(const void *a, const void *b)
+{
+    const optout *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static json_t *
+optouts(rep *r, int *ok)
+{
+    json_t *a = json_array();
+    qsort(r->opt, r->nopt, sizeof *r->opt, index_cmp);
+    static const char *const keep[] = {"holder", "scope", "value"};
+    for (size_t i = 0; a && i < r->nopt; i++) {
+        json_t *o = json_object();
+        for (size_t k = 0; k < 3; k++) {
+            json_t *v = json_object_get(r->opt[i].rec, keep[k]);
+            set(o, keep[k], json_is_string(v) ? json_copy(v) : json_null(), ok);
+        }
+        set(o, "index", num(r->opt[i].index), ok);
+        set(o, "items_reached", num(r->opt[i].reached), ok);
+        push(a, o, ok);
+    }
+    return a;
+}
+
+/* the records of a JSONL listing logged below r->size, each with only the keys named */
+static json_t *
+listing(rep *r, int (*dup)(ex_ledger *, char **, size_t *), const char *const *keys, size_t n,
+        int *rc)
+{
+    char *jl = NULL;
+    size_t len;
+    if ((*rc = dup(r->l, &jl, &len)) != EX_OK)
+        return NULL;
+    json_t *a = json_array();
+    int ok = a != NULL;
+    for (char *line = jl, *end; ok && line && *line; line = end ? end + 1 : NULL) {
+        end = strchr(line, '\n');
+        json_t *rec = json_loadb(line, end ? (size_t)(end - line) : strlen(line), 0, NULL);
+        json_t *ix = json_object_get(rec, "log_index");
+        if (!json_is_integer(ix) || (uint64_t)json_integer_value(ix) >= r->size) {
+            json_decref(rec);
+            continue;
+        }
+        json_t *o = json_object();
+        for (size_t k = 0; k < n; k++) {
+            json_t *v = json_object_get(rec, keys[k]);
+            set(o, keys[k], v ? json_copy(v) : json_null(), &ok);
+        }
+        push(a, o, &ok);
+        json_decref(rec);
+    }
+    free(jl);
+    if (!ok) {
+        json_decref(a);
+        *rc = ex_fail(&r->l->err, EX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return a;
+}
+
+int
+report_write(rep *r, char **json, size_t *len)
+{
+    static const char *const skeys[] = {"created", "log_index", "name", "size"};
+    static const char *const mkeys[] = {"kind", "model", "name", "parents", "retired", "snapshots"};
+    ex_ledger *l = r->l;
+    int ok = 1, rc = EX_OK;
+    uint8_t root[EX_HASH_BYTES];
+    char b64[64];
+    if ((rc = ex_log_root(l->log, r->size, root)) != EX_OK)
+        return ex_ledger_fail_log(l, rc);
+    ex_b64_encode(root, EX_HASH_BYTES, b64);
+    json_t *o = json_object(), *cp = json_object(), *capped = json_array();
+    set(cp, "origin", json_string(l->origin), &ok);
+    set(cp, "root", json_string(b64), &ok);
+    set(cp, "size", num(r->size), &ok);
+    set(o, "checkpoint", cp, &ok);
+    set(o, "items", num(r->items), &ok);
+    set(o, "bytes", num(r->bytes), &ok);
+    set(o, "decisions", num(r->decisions), &ok);
+    set(o, "admitted", num(r->admitted), &ok);
+    set(o, "rejected", num(r->rejected), &ok);
+    set(o, "pending", num(r->pending), &ok);
+    set(o, "duplicates", num(r->duplicates), &ok);
+    set(o, "by_rule", rows(&r->rules, by_count, SIZE_MAX, "rule", "verdict", "count", NULL, &ok),
+        &ok);
+    set(o, "by_time", rows(&r->times, key_cmp, SIZE_MAX, "day", "rule", "count", NULL, &ok), &ok);
+    set(o, "licenses",
+        rows(&r->licenses, by_items, SIZE_MAX, "license", NULL, "items", "bytes", &ok), &ok);
+    set(o, "domains",
+        rows(&r->domains, by_bytes, REPORT_DOMAINS_TOP, "domain", NULL, "items", "bytes", &ok),
+        &ok);
+    set(o, "domains_total", num(r->domains.n), &ok);
+    set(o, "sources", sources(r, &ok), &ok);
+    set(o, "optouts", optouts(r, &ok), &ok);
+    set(o, "optout_items", num(r->optout_items), &ok);
+    const struct {
+        const char *name;
+        const tally *t;
+    } tables[] = {{"by_rule", &r->rules},
+                  {"by_time", &r->times},
+                  {"domains", &r->domains},
+                  {"licenses", &r->licenses},
+                  {"sources", &r->sources}};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (tables[i].t->capped)
+            push(capped, json_string(tables[i].name), &ok);
+    set(o, "capped", capped, &ok);
+    json_t *snaps = listing(r, ex_ledger_snapshots_dup, skeys, 4, &rc);
+    json_t *models = rc == EX_OK ? listing(r, ex_ledger_models_dup, mkeys, 6, &rc) : NULL;
+    if (rc == EX_OK) {
+        set(o, "snapshots", snaps, &ok);
+        set(o, "models", models, &ok);
+    } else {
+        json_decref(snaps);
+    }
+    ex_err e = {0};
+    if (rc == EX_OK && !ok)
+        rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    else if (rc == EX_OK && (rc = ex_json_canonical_dup(o, json, len, &e)) != EX_OK)
+        ex_fail(&l->err, rc, "cannot write the report: %s", e.msg);
+    json_decref(o);
+    return rc;
+}
