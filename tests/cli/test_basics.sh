@@ -1,23 +1,27 @@
 # CLI basics: help, usage errors, init, evidence, entries, proofs, verify-proof.
 . "$(dirname "$0")/lib.sh"
 
-# the CLI is thin: it includes exante.h, cli.h and system headers (<...>, jansson's among
-# them), nothing from inside the library, so a second face needs no code from cli/
+# the faces are thin: cli/ and server/ include exante.h, their own headers and system
+# headers (<...>, jansson's and libmicrohttpd's among them), nothing from inside the library,
+# so what both need lives in it
 : "${SRC:?SRC must name the source tree}"
-nsrc=$(ls "$SRC"/cli/*.c "$SRC"/cli/*.h 2>/dev/null | wc -l)
-[ "$nsrc" -ge 2 ] && ok || bad "no CLI sources under $SRC/cli"
-inner=$(grep -HnE '^[[:space:]]*#[[:space:]]*include' "$SRC"/cli/*.c "$SRC"/cli/*.h |
-        grep -vE '#[[:space:]]*include[[:space:]]*(<[^>]+>|"(exante|cli|jansson)\.h")')
-[ -z "$inner" ] && ok || bad "cli/ includes headers from inside the library: $inner"
-# nor an internal header dressed as a system one (<log/log.h>)
-parts=$(cd "$SRC/src" && ls -d */ | tr -d / | paste -sd'|')
-inner=$(grep -HnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<($parts)/" "$SRC"/cli/*.c "$SRC"/cli/*.h)
-[ -n "$parts" ] && [ -z "$inner" ] && ok || bad "cli/ includes headers from inside the library: $inner"
+for face in cli server; do
+    nsrc=$(ls "$SRC"/$face/*.c "$SRC"/$face/*.h 2>/dev/null | wc -l)
+    [ "$nsrc" -ge 2 ] && ok || bad "no sources under $SRC/$face"
+    inner=$(grep -HnE '^[[:space:]]*#[[:space:]]*include' "$SRC"/$face/*.c "$SRC"/$face/*.h |
+            grep -vE '#[[:space:]]*include[[:space:]]*(<[^>]+>|"(exante|cli|server|jansson)\.h")')
+    [ -z "$inner" ] && ok || bad "$face/ includes headers from inside the library: $inner"
+    # nor an internal header dressed as a system one (<log/log.h>)
+    parts=$(cd "$SRC/src" && ls -d */ | tr -d / | paste -sd'|')
+    inner=$(grep -HnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*<($parts)/" "$SRC"/$face/*.c "$SRC"/$face/*.h)
+    [ -n "$parts" ] && [ -z "$inner" ] && ok || bad "$face/ includes headers from inside the library: $inner"
+done
 
 # help on every command
 for c in "" "init" "evidence" "evidence add" "log" "log checkpoint" "log prove-inclusion" \
          "log prove-consistency" "log entry" "log verify" "log tiles" "verify-proof" "demo" \
-         "source" "source add" "ingest" "why" "decisions" "quarantine" "sample"; do
+         "source" "source add" "ingest" "why" "decisions" "quarantine" "sample" "serve" "token" \
+         "verify-receipt" "optout" "model"; do
     expect 0 $EXANTE $c --help
     contains "$T/out" "usage: exante"
 done
