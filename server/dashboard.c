@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct out {
     char *b;
@@ -192,16 +193,52 @@ results(out *o, ex_ledger *l, const char *q, const char *digest)
     puts_(o, "</section>");
 }
 
+/* The report's facts take a pass over every item: kept, and made again only when the log
+ * has grown and the ones kept are a minute old (the page says the size they are of), so
+ * neither a busy ingest nor a stream of searches makes every view a full pass. */
+#define STATS_MAX_AGE 60
+
+static struct {
+    pthread_mutex_t lock;
+    uint64_t gen;
+    time_t made;
+    char *json;
+    size_t len;
+} stats_kept = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, 0};
+
+/* a copy of the facts (malloc'd), made or kept */
+static int
+stats_get(ex_ledger *l, char **json, size_t *len)
+{
+    int rc = EX_OK;
+    pthread_mutex_lock(&stats_kept.lock);
+    time_t now = time(NULL);
+    if (!stats_kept.json ||
+        (stats_kept.gen != srv_reader_gen() && now - stats_kept.made >= STATS_MAX_AGE)) {
+        char *j = NULL;
+        size_t n = 0;
+        if ((rc = ex_ledger_report_dup(l, &j, &n)) == EX_OK) {
+            free(stats_kept.json);
+            stats_kept.json = j, stats_kept.len = n;
+            stats_kept.gen = srv_reader_gen(), stats_kept.made = now;
+        }
+    }
+    if (rc == EX_OK && !(*json = malloc(stats_kept.len + 1)))
+        rc = EX_ENOMEM;
+    if (rc == EX_OK) {
+        memcpy(*json, stats_kept.json, stats_kept.len + 1);
+        *len = stats_kept.len;
+    }
+    pthread_mutex_unlock(&stats_kept.lock);
+    return rc;
+}
+
 enum MHD_Result
 srv_dashboard(srv *s, struct MHD_Connection *conn, const char *q, const char *text, size_t tlen)
 {
     ex_ledger *l = srv_reader_get(s, conn);
     if (!l)
         return MHD_YES;
-    int plain = !q && !text;
-    enum MHD_Result ok;
-    if (plain && srv_cache_send(s->cache, "dashboard", srv_reader_gen(), conn, &ok))
-        return ok;
     char *stats = NULL, *html = NULL;
     size_t slen = 0, hlen = 0;
     out extra = {0};
@@ -226,10 +263,10 @@ srv_dashboard(srv *s, struct MHD_Connection *conn, const char *q, const char *te
     }
     ex_err e = {0};
     ex_report_opts o = {.title = NULL, .search_action = "/search", .extra_html = extra.b};
-    int rc = ex_ledger_report_dup(l, &stats, &slen);
+    int rc = stats_get(l, &stats, &slen);
     if (rc != EX_OK) {
         free(extra.b);
-        return srv_fail(conn, rc, ex_ledger_errmsg(l));
+        return srv_fail(conn, rc, rc == EX_ENOMEM ? "out of memory" : ex_ledger_errmsg(l));
     }
     rc = ex_report_html_dup(stats, slen, &o, &html, &hlen, &e);
     free(stats);
@@ -242,8 +279,6 @@ srv_dashboard(srv *s, struct MHD_Connection *conn, const char *q, const char *te
         MHD_add_response_header(r, "Content-Security-Policy",
                                 "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                 "form-action 'self'");
-    if (plain)
-        srv_cache_put(s->cache, "dashboard", srv_reader_gen(), 0, html, hlen, type, "no-store");
     free(html);
     return srv_send(conn, MHD_HTTP_OK, r);
 }
