@@ -106,3 +106,20 @@ srv_json(srv *s, struct MHD_Connection *conn, const char *key, char *json, size_
     free(b);
     return srv_send(conn, MHD_HTTP_OK, r);
 }
+
+enum MHD_Result
+srv_json_status(struct MHD_Connection *conn, unsigned status, char *json, size_t len,
+                const char *header, const char *value)
+{
+    char *b = realloc(json, len + 2);
+    if (!b) {
+        free(json);
+        return MHD_NO;
+    }
+    b[len++] = '\n';
+    struct MHD_Response *r = srv_response(b, len, "application/json", "no-store");
+    free(b);
+    if (r && header)
+        MHD_add_response_header(r, header, value);
+    return srv_send(conn, status, r);
+}

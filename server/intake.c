@@ -75,15 +75,7 @@ submit(srv *s, struct MHD_Connection *conn, const char *kind, srv_req *rq)
         free(json);
         return srv_fail(conn, rc, msg);
     }
-    char *b = realloc(json, len + 2);
-    if (!b) {
-        free(json);
-        return MHD_NO;
-    }
-    b[len++] = '\n';
-    struct MHD_Response *r = srv_response(b, len, "application/json", "no-store");
-    free(b);
-    return srv_send(conn, MHD_HTTP_CREATED, r);
+    return srv_json_status(conn, MHD_HTTP_CREATED, json, len, NULL, NULL);
 }
 
 /* POST /v1/snapshots/NAME/prove[?near=1]: the body is the work (its bytes, as `prove
@@ -120,17 +112,7 @@ prove(srv *s, struct MHD_Connection *conn, const char *name, srv_req *rq)
         free(json);
         return srv_fail(conn, rc, ex_ledger_errmsg(l));
     }
-    char *b = realloc(json, len + 2);
-    if (!b) {
-        free(json);
-        return MHD_NO;
-    }
-    b[len++] = '\n';
-    struct MHD_Response *r = srv_response(b, len, "application/json", "no-store");
-    free(b);
-    if (r)
-        MHD_add_response_header(r, "X-Exante-Answer", what);
-    return srv_send(conn, MHD_HTTP_OK, r);
+    return srv_json_status(conn, MHD_HTTP_OK, json, len, "X-Exante-Answer", what);
 }
 
 /* the value of form field `name` in an application/x-www-form-urlencoded body, decoded in

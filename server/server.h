@@ -86,6 +86,11 @@ enum MHD_Result srv_fail(struct MHD_Connection *conn, int rc, const char *msg);
 enum MHD_Result srv_json(srv *s, struct MHD_Connection *conn, const char *key, char *json,
                          size_t len, int jsonl);
 
+/* One JSON object from the library (json, len bytes, taken and freed) with a newline, as
+ * the CLI prints it, with an HTTP status and an extra header (may be NULL). */
+enum MHD_Result srv_json_status(struct MHD_Connection *conn, unsigned status, char *json,
+                                size_t len, const char *header, const char *value);
+
 /* ---- cache.c: answers kept for the log's current size (full tiles: for good) ---- */
 int srv_cache_new(size_t bytes, srv_cache **out);
 void srv_cache_free(srv_cache *c);

@@ -40,6 +40,11 @@ int ex_ledger_log_record(ex_ledger *l, int table, json_t *entry, json_t *extra, 
                          uint8_t digest[EX_HASH_BYTES]);
 /* The log entry of opt-out o (optouts.c), not logged yet: *out is a new JSON object. */
 int ex_ledger_optout_entry(ex_ledger *l, const ex_optout_opts *o, json_t **out);
+/* The opt-out submission s asks for (submissions.c), into *oo, borrowing from s; an uploaded
+ * evidence file becomes its digest, in ev. */
+struct ex_submission;
+int ex_submission_optout(ex_ledger *l, const struct ex_submission *s, ex_optout_opts *oo,
+                         char ev[EX_DIGEST_STR_BYTES]);
 /* The item a query names: a digest's first occurrence, or a URL's latest item (why.c). *record
  * is its record, malloc'd. EX_ENOTFOUND with a message if there is none, EX_EINVAL for a
  * malformed digest. */

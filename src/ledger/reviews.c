@@ -262,15 +262,7 @@ review_in_tx(ex_ledger *l, void *ctx)
     char ev[EX_DIGEST_STR_BYTES];
     rc = ex_submission_parse("optout", json_string_value(body), json_string_length(body), &s,
                              &l->err);
-    if (rc == EX_OK) {
-        memset(&oo, 0, sizeof oo);
-        oo.url_prefix = s.url_prefix, oo.domain = s.domain, oo.digest = s.digest;
-        oo.iscc = s.iscc, oo.distance = s.distance, oo.holder = s.holder;
-        oo.work_text = s.text, oo.work_text_len = s.text_len, oo.near = s.near / 1000.0;
-        /* the evidence as the submission's entry recorded it (a digest either way) */
-        const char *e = json_string_value(json_object_get(r->f->row, "evidence"));
-        if (e)
-            snprintf(ev, sizeof ev, "%s", e), oo.evidence_digest = ev;
+    if (rc == EX_OK && (rc = ex_submission_optout(l, &s, &oo, ev)) == EX_OK) {
         oo.has_request = 1, oo.request = r->f->id;
         rc = ex_ledger_optout_entry(l, &oo, &oe);
     }

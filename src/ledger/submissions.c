@@ -18,9 +18,9 @@ typedef struct submitting {
     int has_optout;
 } submitting;
 
-/* the opt-out a request asks for (request: its submission's index; set when logging it) */
-static int
-optout_opts(ex_ledger *l, const ex_submission *s, ex_optout_opts *oo, char ev[EX_DIGEST_STR_BYTES])
+int
+ex_submission_optout(ex_ledger *l, const ex_submission *s, ex_optout_opts *oo,
+                     char ev[EX_DIGEST_STR_BYTES])
 {
     memset(oo, 0, sizeof *oo);
     oo->url_prefix = s->url_prefix;
@@ -56,7 +56,7 @@ submit_in_tx(ex_ledger *l, void *ctx)
     ex_optout_opts oo;
     char ev[EX_DIGEST_STR_BYTES];
     json_t *oe = NULL;
-    if ((rc = optout_opts(l, g->s, &oo, ev)) == EX_OK) {
+    if ((rc = ex_submission_optout(l, g->s, &oo, ev)) == EX_OK) {
         oo.has_request = 1;
         oo.request = g->index;
         rc = ex_ledger_optout_entry(l, &oo, &oe);
@@ -89,7 +89,7 @@ entry_of(ex_ledger *l, const ex_submission *s, const ex_submit_opts *o, const ch
          * fingerprint, thresholds and evidence go into the entry, the holder does not */
         static const char *const keep[] = {"scope", "value", "fingerprint", "near", "distance",
                                            "evidence"};
-        if ((rc = optout_opts(l, s, &oo, ev)) == EX_OK &&
+        if ((rc = ex_submission_optout(l, s, &oo, ev)) == EX_OK &&
             (rc = ex_ledger_optout_entry(l, &oo, &oe)) == EX_OK)
             for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
                 if (json_object_get(oe, keep[i]))
@@ -99,7 +99,7 @@ entry_of(ex_ledger *l, const ex_submission *s, const ex_submit_opts *o, const ch
         if (s->subject)
             json_object_set(e, "subject", s->subject);
         if (s->evidence_digest || s->evidence_data) {
-            if ((rc = optout_opts(l, s, &oo, ev)) == EX_OK)
+            if ((rc = ex_submission_optout(l, s, &oo, ev)) == EX_OK)
                 json_object_set_new(e, "evidence", json_string(oo.evidence_digest));
         }
     }

@@ -76,6 +76,22 @@ check_envelope_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t
     return EX_OK;
 }
 
+/* the row o (consumed) less its row-only members, against its log entry: rc so far */
+static int
+check_row_rest(vctx *v, uint64_t id, int64_t key, json_t *o, int rc)
+{
+    size_t elen = 0;
+    char *entry = rc == EX_OK ? ex_json_canon_dup(o, &elen, &v->l->err) : NULL;
+    json_decref(o);
+    if (rc != EX_OK)
+        return rc;
+    if (!entry)
+        return v->l->err.code ? v->l->err.code : EX_ENOMEM;
+    rc = check_entry_row(v, id, key, entry, elen);
+    free(entry);
+    return rc;
+}
+
 /* rows of policies, captures and opt-outs: the log entry plus row-only members (a policy's
  * text and canonical form, a capture's body), which must hash to the entry's digest */
 static int
@@ -137,16 +153,7 @@ check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
     if (rc == EX_OK && text_bad)
         rc = ex_fail(&l->err, EX_EVERIFY, "policy %llu: its text does not give its canonical form",
                      (unsigned long long)id);
-    size_t elen = 0;
-    char *entry = rc == EX_OK ? ex_json_canon_dup(o, &elen, &l->err) : NULL;
-    json_decref(o);
-    if (rc != EX_OK)
-        return rc;
-    if (!entry)
-        return l->err.code ? l->err.code : EX_ENOMEM;
-    rc = check_entry_row(v, id, key, entry, elen);
-    free(entry);
-    return rc;
+    return check_row_rest(v, id, key, o, rc);
 }
 
 /* rows of submissions: the log entry plus the submission's body, which must hash to the
@@ -176,16 +183,7 @@ check_submission_row(void *ctx, uint64_t id, int64_t key, const void *data, size
                          "digest its entry names", (unsigned long long)id);
         json_object_del(o, "body");
     }
-    size_t elen = 0;
-    char *entry = rc == EX_OK ? ex_json_canon_dup(o, &elen, &l->err) : NULL;
-    json_decref(o);
-    if (rc != EX_OK)
-        return rc;
-    if (!entry)
-        return l->err.code ? l->err.code : EX_ENOMEM;
-    rc = check_entry_row(v, id, key, entry, elen);
-    free(entry);
-    return rc;
+    return check_row_rest(v, id, key, o, rc);
 }
 
 typedef struct bctx {
