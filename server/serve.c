@@ -25,7 +25,8 @@ static const char usage[] =
     "  --listen HOST:PORT    address to listen on (default " SRV_LISTEN "; port 0: any free\n"
     "                        port); the address served is printed on stdout once listening\n"
     "  --read-only           no writes: submissions are refused (405), no signing key needed\n"
-    "  --max-connections N   open connections at most (default 1024; 16 per client address)\n"
+    "  --max-connections N   open connections at most (default 1024)\n"
+    "  --per-address N       open connections per client address at most (default 64)\n"
     "  --threads N           request threads (default: the number of CPUs)\n"
     "  --timeout SECONDS     an idle connection is closed after this (default 15)\n"
     "  --max-body BYTES      largest request body (default 4 MiB and 64 KiB of slack)\n"
@@ -132,8 +133,10 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
         if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) > SRV_MAX_HEADERS)
             return srv_error(conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
                              "more than %d header lines", SRV_MAX_HEADERS);
+        /* answered at the next call, once the request is whole: a response queued while a
+         * request may still have a body makes libmicrohttpd close the connection after it */
         if (!post)
-            return srv_route_get(s, conn, url);
+            return MHD_YES;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > s->max_body)
@@ -141,8 +144,13 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
                              "the body is over %zu bytes", s->max_body);
         return MHD_YES; /* the body comes in the next calls */
     }
-    if (*con_cls == &get_marker)
-        return MHD_NO; /* a GET has been answered: nothing more to take */
+    if (*con_cls == &get_marker) {
+        if (*upload_size) { /* a body on a GET: read and dropped */
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        return srv_route_get(s, conn, url);
+    }
     srv_req *rq = *con_cls;
     if (*upload_size) {
         if ((long)mono() - rq->started > SRV_REQUEST_DEADLINE)
@@ -296,6 +304,7 @@ options(int argc, char **argv, srv *s, const char **listen, unsigned *maxconn, u
         {"max-body", required_argument, NULL, 'b'}, {"rate-limit", required_argument, NULL, 'R'},
         {"include-by", required_argument, NULL, 'i'},
         {"cache-mb", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"per-address", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -328,13 +337,14 @@ options(int argc, char **argv, srv *s, const char **listen, unsigned *maxconn, u
         case 'R': *rate = (unsigned)v; break;
         case 'i': s->include_by = (unsigned)v; break;
         case 'c': *cache_mb = (unsigned)v; break;
+        case 'p': s->per_address = (unsigned)v; break;
         }
     }
     if (optind != argc)
         return cli_usage(usage, "serve: unexpected argument '%s'", argv[optind]);
-    if (*maxconn == 0 || s->threads > 256 || *timeout == 0)
-        return cli_usage(usage, "serve: --max-connections and --timeout must be positive, "
-                                "--threads at most 256");
+    if (*maxconn == 0 || s->per_address == 0 || s->threads > 256 || *timeout == 0)
+        return cli_usage(usage, "serve: --max-connections, --per-address and --timeout must be "
+                                "positive, --threads at most 256");
     return EXIT_OKAY;
 }
 
@@ -349,6 +359,7 @@ cmd_serve(cli *c, int argc, char **argv)
     s->c = c;
     s->max_body = SRV_MAX_BODY;
     s->include_by = SRV_INCLUDE_BY;
+    s->per_address = SRV_PER_ADDRESS;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     s->threads = ncpu > 0 ? (unsigned)ncpu : 2;
     int x = options(argc, argv, s, &listen, &maxconn, &timeout, &rate, &cache_mb);
@@ -399,7 +410,7 @@ cmd_serve(cli *c, int argc, char **argv)
         flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER, log_cb, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_CONNECTION_LIMIT, maxconn,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, maxconn < 16 ? maxconn : 16u,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_address < maxconn ? s->per_address : maxconn,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)SRV_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

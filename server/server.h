@@ -19,6 +19,7 @@
 /* Defaults (exante serve --help). */
 #define SRV_LISTEN "127.0.0.1:8080"
 #define SRV_MAX_CONNECTIONS 1024
+#define SRV_PER_ADDRESS 64
 #define SRV_MAX_BODY (EX_SUBMISSION_MAX + 65536)
 #define SRV_MAX_HEADERS 64         /* header lines per request */
 #define SRV_MEMORY_LIMIT (32 * 1024) /* per connection: the request line and headers fit */
@@ -34,7 +35,7 @@ typedef struct srv_rate srv_rate;
 typedef struct srv {
     cli *c;
     int read_only;
-    unsigned threads, include_by;
+    unsigned threads, include_by, per_address;
     size_t max_body;
     struct MHD_Daemon *d;
     /* the log's size as the watcher last saw it: cached answers of another are stale */

@@ -98,6 +98,10 @@ while read -r f; do
     ntiles=$((ntiles + 1))
 done < <(find tiles/tile -type f | sort)
 [ "$ntiles" -ge 5 ] && ok || bad "only $ntiles tiles exported"
+# keep-alive: two tiles over one connection (a response queued before the request was whole
+# made libmicrohttpd close every connection)
+n=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$U/tile/0/000" "$U/tile/0/000" | paste -sd,)
+[ "$n" = "1,0" ] && ok || bad "two requests took connections $n, want 1,0"
 get /tile/0/000
 grep -qi '^cache-control: public, max-age=31536000, immutable' hdr && ok || bad "a full tile is not immutable: $(cat hdr)"
 get /tile/entries/000
