@@ -36,6 +36,10 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
  * limit in bytes (0: none). On failure prints the message and returns EXIT_IO (cannot open or
  * read), or EXIT_USAGE (over max). */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len);
+/* data[0..len) into path: a temporary file beside it (mode 0666 less the umask), renamed
+ * over it once complete; a failure is printed, naming the command `what`, and returns
+ * EXIT_IO (the temporary file removed). */
+int cli_write_out(const char *path, const char *data, size_t len, const char *what);
 /* Print v canonically on one line and release it. */
 void cli_print_json(json_t *v);
 /* Finish a listing command: on rc == EX_OK write out (len bytes) to stdout and free it, else

@@ -21,46 +21,6 @@ static const char usage[] =
     "output. --title names the page (default: exante ledger). --json: the facts as one JSON\n"
     "object instead (docs/REPORT.md names its keys).\n";
 
-/* data[0..len) into path: a temporary file beside it, renamed over it once complete */
-static int
-write_out(const char *path, const char *data, size_t len)
-{
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 8);
-    if (!tmp) {
-        cli_err("report: out of memory");
-        return EXIT_IO;
-    }
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".XXXXXX", 8);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        cli_err("report: cannot create a file beside '%s': %s", path, strerror(errno));
-        free(tmp);
-        return EXIT_IO;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    int ok = fchmod(fd, 0666 & ~mask) == 0; /* as an ordinary new file, not mkstemp's 0600 */
-    for (size_t off = 0; ok && off < len;) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        ok = n > 0;
-        off += ok ? (size_t)n : 0;
-    }
-    int e = errno;
-    ok = close(fd) == 0 && ok;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0, e = errno;
-    if (!ok) {
-        cli_err("report: cannot write '%s': %s", path, strerror(e ? e : errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok ? EXIT_OKAY : EXIT_IO;
-}
-
 int
 cmd_report(cli *c, int argc, char **argv)
 {
@@ -119,7 +79,7 @@ cmd_report(cli *c, int argc, char **argv)
     const char *data = c->json ? stats : html;
     size_t len = c->json ? slen : hlen;
     if (out)
-        x = write_out(out, data, len);
+        x = cli_write_out(out, data, len, "report");
     else if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
         cli_err("report: cannot write to standard output: %s", strerror(errno));
         x = EXIT_IO;

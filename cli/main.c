@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* usage: the head, the command table's summaries, the tail */
@@ -289,6 +290,46 @@ cli_open_as(cli *c, int read_only, int worker, ex_ledger **out)
         return cli_exit(rc);
     }
     return EXIT_OKAY;
+}
+
+/* data[0..len) into path: a temporary file beside it, renamed over it once complete */
+int
+cli_write_out(const char *path, const char *data, size_t len, const char *what)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 8);
+    if (!tmp) {
+        cli_err("%s: out of memory", what);
+        return EXIT_IO;
+    }
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".XXXXXX", 8);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_err("%s: cannot create a file beside '%s': %s", what, path, strerror(errno));
+        free(tmp);
+        return EXIT_IO;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    int ok = fchmod(fd, 0666 & ~mask) == 0; /* as an ordinary new file, not mkstemp's 0600 */
+    for (size_t off = 0; ok && off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        off += ok ? (size_t)n : 0;
+    }
+    int e = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) != 0)
+        ok = 0, e = errno;
+    if (!ok) {
+        cli_err("%s: cannot write '%s': %s", what, path, strerror(e ? e : errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? EXIT_OKAY : EXIT_IO;
 }
 
 int
