@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 16384
+#define SLOTS_MAX 16384
+#define SLOTS_MIN 64
 #define STRIPES 64
 #define KEY_MAX 512
 
@@ -22,10 +23,10 @@ typedef struct slot {
 } slot;
 
 struct srv_cache {
-    size_t budget;
+    size_t budget, slots; /* a slot per 4 KiB of budget, 64 to 16,384 */
     _Atomic size_t used;
     pthread_mutex_t lock[STRIPES];
-    slot s[SLOTS];
+    slot *s;
 };
 
 static uint64_t
@@ -41,9 +42,13 @@ int
 srv_cache_new(size_t bytes, srv_cache **out)
 {
     srv_cache *c = calloc(1, sizeof *c);
-    if (!c)
+    size_t n = bytes / 4096;
+    n = n < SLOTS_MIN ? SLOTS_MIN : n > SLOTS_MAX ? SLOTS_MAX : n;
+    if (!c || !(c->s = calloc(n, sizeof *c->s))) {
+        free(c);
         return EX_ENOMEM;
-    c->budget = bytes;
+    }
+    c->budget = bytes, c->slots = n;
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_init(&c->lock[i], NULL);
     *out = c;
@@ -65,10 +70,11 @@ srv_cache_free(srv_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < SLOTS; i++)
+    for (size_t i = 0; i < c->slots; i++)
         drop(c, &c->s[i]);
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_destroy(&c->lock[i]);
+    free(c->s);
     free(c);
 }
 
@@ -77,8 +83,8 @@ srv_cache_send(srv_cache *c, const char *key, uint64_t gen, struct MHD_Connectio
                enum MHD_Result *ok)
 {
     uint64_t h = hash(key);
-    slot *s = &c->s[h % SLOTS];
-    pthread_mutex_t *m = &c->lock[(h / SLOTS) % STRIPES];
+    slot *s = &c->s[h % c->slots];
+    pthread_mutex_t *m = &c->lock[(h % c->slots) % STRIPES]; /* by slot: keys sharing it share it */
     int hit = 0;
     pthread_mutex_lock(m);
     if (s->key && (s->immutable || s->gen == gen) && strcmp(s->key, key) == 0) {
@@ -97,8 +103,8 @@ srv_cache_put(srv_cache *c, const char *key, uint64_t gen, int immutable, const 
     if (klen > KEY_MAX || len > c->budget / 64)
         return; /* a big answer would crowd out many small ones */
     uint64_t h = hash(key);
-    slot *s = &c->s[h % SLOTS];
-    pthread_mutex_t *m = &c->lock[(h / SLOTS) % STRIPES];
+    slot *s = &c->s[h % c->slots];
+    pthread_mutex_t *m = &c->lock[(h % c->slots) % STRIPES]; /* by slot: keys sharing it share it */
     /* the cache's own response: libmicrohttpd has no call to share the caller's */
     char *k = malloc(klen + 1);
     struct MHD_Response *r = k ? srv_response(data, len, type, cachectl) : NULL;

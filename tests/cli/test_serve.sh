@@ -313,6 +313,35 @@ json body "j['code'] == 'read_only'"
 get "/v1/why?digest=$A"
 status 200 "a read-only server reads"
 
+# ---- many requests at once over a small cache (256 slots for 1 MiB: keys share slots), each
+# answer the same as the first of its URL; threads race on the shared slots ----
+start small --cache-mb 1
+find tiles/tile -type f | sed 's|^tiles||' >urls
+for i in $(seq 1 300); do
+    printf '/v1/snapshots/s1/prove?digest=sha256:%064x\n' "$i"
+done >>urls
+python3 - "$U" urls <<'EOF2' && ok || bad "concurrent requests over a small cache"
+import sys, threading, urllib.request
+base, urls = sys.argv[1], open(sys.argv[2]).read().split()
+first, bad, lock = {}, [], threading.Lock()
+def work(k):
+    for i in range(6):
+        u = urls[(k * 7 + i * 131) % len(urls)] if i else urls[k % len(urls)]
+        for _ in range(4):
+            with urllib.request.urlopen(base + u) as r:
+                b = r.read()
+            with lock:
+                if first.setdefault(u, b) != b:
+                    bad.append(u)
+ts = [threading.Thread(target=work, args=(k,)) for k in range(len(urls))]
+for i in range(0, len(ts), 16):
+    for t in ts[i:i + 16]: t.start()
+    for t in ts[i:i + 16]: t.join()
+print("%d urls, %d differing" % (len(first), len(bad)), file=sys.stderr)
+sys.exit(1 if bad or len(first) < 300 else 0)
+EOF2
+kill -0 "$PID" 2>/dev/null && ok || bad "the server died under concurrent requests: $(tail -3 small.err)"
+
 # ---- the dashboard: HTML, search, in headless chromium ----
 U=$(head -n 1 main.url)
 U=${U%/}
