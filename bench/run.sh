@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # run.sh - build the benchmarks (Release), run them all in one go and write a results table.
 #
-#   bench/run.sh [--quick] [--build-dir DIR] [--out FILE]
+#   bench/run.sh [--quick] [--build-dir DIR] [--out FILE] [--serve]
 #
 #   --quick          100k / 1M entries instead of 1M / 10M, fewer hashes and proofs
 #   --build-dir DIR  build there (default: a temporary directory, removed at the end)
 #   --out FILE       results file (default: bench/RESULTS.md, or bench/RESULTS-quick.md
 #                    with --quick, so that a quick check never overwrites the full results)
+#   --serve          then bench/serve.sh (exante serve against nginx, about 3 minutes) with the
+#                    same build directory and results file
 #
 # Steps: `openssl speed -evp sha256 -bytes 64 -seconds 3` (the hashing limit), bench_log hash,
 # bench_log append at two sizes in memory and durable (batches of 10000; the larger durable
@@ -19,6 +21,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
 
 quick=0
+serve=0
 build=""
 out=""
 while [ $# -gt 0 ]; do
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --build-dir) build=${2:?--build-dir needs a directory}; shift ;;
     --out) out=${2:?--out needs a file}; shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --serve) serve=1 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -203,3 +207,8 @@ mv "$out.new" "$out"
 
 log "wrote $out"
 cat "$out" >&2
+# its own section ("## exante serve vs nginx (tiles, loopback)"), kept by the next run as above
+if [ "$serve" = 1 ]; then
+    log "bash bench/serve.sh $build --out $out"
+    bash "$here/serve.sh" "$build" --out "$out"
+fi

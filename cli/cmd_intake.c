@@ -25,6 +25,10 @@ cmd_token(cli *c, int argc, char **argv)
     int go = cli_subcommand(&argc, &argv, token_usage, "token", "'add', 'list' or 'revoke'", &sub);
     if (go != CLI_GO)
         return go;
+    if (cli_wants_help(argc, argv)) {
+        fputs(token_usage, stdout);
+        return EXIT_OKAY;
+    }
     int list = strcmp(sub, "list") == 0;
     if (!list && strcmp(sub, "add") != 0 && strcmp(sub, "revoke") != 0)
         return cli_usage(token_usage, "token: unknown subcommand '%s'", sub);

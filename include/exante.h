@@ -587,7 +587,7 @@ EX_MUST_CHECK int ex_receipt_verify(const char *note, size_t len, const ex_vkey 
 /* Longest partner name; a token's length. */
 #define EX_TOKEN_NAME_MAX 64
 #define EX_TOKEN_LEN 71 /* "exante_" and 64 hex digits */
-/* A new token for partner name (letters, digits, '.', '-', '_'): its SHA-256 is kept in the
+/* A new token for partner name (letters, digits, '.', '-', '_'; not first '.' or '-'): its SHA-256 is kept in the
  * ledger's database, the token itself only in token[] (shown once). EX_EEXIST if the name
  * has one. */
 int ex_ledger_token_add(ex_ledger *l, const char *name, char token[EX_TOKEN_LEN + 1]);

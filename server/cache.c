@@ -1,7 +1,8 @@
 /* cache.c - answers kept in memory: full tiles for good (their bytes never change), every
  * other answer for the log size it was made at (the ledger changes only by growing its log,
- * so an answer made at the current size is the answer). Direct-mapped slots under striped
- * locks: a lookup is a hash, a lock and a compare; a collision replaces. A response is
+ * so an answer made at the current size is the answer). Sets of four slots under striped
+ * locks: a lookup is a hash, a lock and up to four compares; a full set gives up its least
+ * recently used answer. A response is
  * queued while its stripe is locked, so an eviction on another thread cannot free it under
  * us (libmicrohttpd counts the references of queued responses). */
 #include "server.h"
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WAYS 4
 #define SLOTS_MAX 16384
 #define SLOTS_MIN 64
 #define STRIPES 64
@@ -16,17 +18,20 @@
 
 typedef struct slot {
     char *key;
+    uint64_t h; /* the key's hash: most misses are told without a strcmp */
     uint64_t gen;
+    uint64_t used; /* the set's clock when last sent: the least recent goes first */
     int immutable;
     size_t bytes;
     struct MHD_Response *r;
 } slot;
 
 struct srv_cache {
-    size_t budget, slots; /* a slot per 4 KiB of budget, 64 to 16,384 */
+    size_t budget, sets; /* a slot per 4 KiB of budget, 64 to 16,384, in sets of WAYS */
     _Atomic size_t used;
     pthread_mutex_t lock[STRIPES];
     slot *s;
+    uint64_t *clock; /* per set */
 };
 
 static uint64_t
@@ -44,11 +49,13 @@ srv_cache_new(size_t bytes, srv_cache **out)
     srv_cache *c = calloc(1, sizeof *c);
     size_t n = bytes / 4096;
     n = n < SLOTS_MIN ? SLOTS_MIN : n > SLOTS_MAX ? SLOTS_MAX : n;
-    if (!c || !(c->s = calloc(n, sizeof *c->s))) {
+    if (!c || !(c->s = calloc(n, sizeof *c->s)) || !(c->clock = calloc(n / WAYS, sizeof *c->clock))) {
+        if (c)
+            free(c->s);
         free(c);
         return EX_ENOMEM;
     }
-    c->budget = bytes, c->slots = n;
+    c->budget = bytes, c->sets = n / WAYS;
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_init(&c->lock[i], NULL);
     *out = c;
@@ -70,11 +77,12 @@ srv_cache_free(srv_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->slots; i++)
+    for (size_t i = 0; i < c->sets * WAYS; i++)
         drop(c, &c->s[i]);
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_destroy(&c->lock[i]);
     free(c->s);
+    free(c->clock);
     free(c);
 }
 
@@ -83,14 +91,19 @@ srv_cache_send(srv_cache *c, const char *key, uint64_t gen, struct MHD_Connectio
                enum MHD_Result *ok)
 {
     uint64_t h = hash(key);
-    slot *s = &c->s[h % c->slots];
-    pthread_mutex_t *m = &c->lock[(h % c->slots) % STRIPES]; /* by slot: keys sharing it share it */
+    size_t set = h % c->sets;
+    slot *s = &c->s[set * WAYS];
+    pthread_mutex_t *m = &c->lock[set % STRIPES]; /* by set: keys sharing it share the lock */
     int hit = 0;
     pthread_mutex_lock(m);
-    if (s->key && (s->immutable || s->gen == gen) && strcmp(s->key, key) == 0) {
-        *ok = MHD_queue_response(conn, MHD_HTTP_OK, s->r);
-        hit = 1;
-    }
+    for (int i = 0; i < WAYS; i++)
+        if (s[i].key && s[i].h == h && (s[i].immutable || s[i].gen == gen) &&
+            strcmp(s[i].key, key) == 0) {
+            *ok = MHD_queue_response(conn, MHD_HTTP_OK, s[i].r);
+            s[i].used = ++c->clock[set];
+            hit = 1;
+            break;
+        }
     pthread_mutex_unlock(m);
     return hit;
 }
@@ -103,8 +116,9 @@ srv_cache_put(srv_cache *c, const char *key, uint64_t gen, int immutable, const 
     if (klen > KEY_MAX || len > c->budget / 64)
         return; /* a big answer would crowd out many small ones */
     uint64_t h = hash(key);
-    slot *s = &c->s[h % c->slots];
-    pthread_mutex_t *m = &c->lock[(h % c->slots) % STRIPES]; /* by slot: keys sharing it share it */
+    size_t set = h % c->sets;
+    slot *s = &c->s[set * WAYS];
+    pthread_mutex_t *m = &c->lock[set % STRIPES];
     /* the cache's own response: libmicrohttpd has no call to share the caller's */
     char *k = malloc(klen + 1);
     struct MHD_Response *r = k ? srv_response(data, len, type, cachectl) : NULL;
@@ -114,11 +128,31 @@ srv_cache_put(srv_cache *c, const char *key, uint64_t gen, int immutable, const 
     }
     memcpy(k, key, klen + 1);
     pthread_mutex_lock(m);
-    if (s->key)
-        drop(c, s); /* a collision, or the same key made again: the newer wins */
+    /* the way to fill: the same key (made again: the newer wins), an empty one, a stale one,
+     * else the least recently sent */
+    int w = -1;
+    for (int i = 0; i < WAYS && w < 0; i++)
+        if (s[i].key && s[i].h == h && strcmp(s[i].key, key) == 0)
+            w = i;
+    for (int i = 0; i < WAYS && w < 0; i++)
+        if (!s[i].key)
+            w = i;
+    for (int i = 0; i < WAYS && w < 0; i++)
+        if (!s[i].immutable && s[i].gen != gen)
+            w = i;
+    if (w < 0) {
+        w = 0;
+        for (int i = 1; i < WAYS; i++)
+            if (s[i].used < s[w].used)
+                w = i;
+    }
+    if (s[w].key)
+        drop(c, &s[w]);
     if (atomic_load(&c->used) + len <= c->budget) {
-        s->key = k, k = NULL;
-        s->gen = gen, s->immutable = immutable, s->bytes = len, s->r = r, r = NULL;
+        s[w].key = k, k = NULL;
+        s[w].h = h, s[w].gen = gen, s[w].immutable = immutable, s[w].bytes = len;
+        s[w].r = r, r = NULL;
+        s[w].used = ++c->clock[set];
         atomic_fetch_add(&c->used, len);
     }
     pthread_mutex_unlock(m);

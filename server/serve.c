@@ -108,6 +108,20 @@ srv_reader_get(srv *s, struct MHD_Connection *conn)
 /* ---- one request ---- */
 
 static char get_marker; /* *con_cls of a request without a body */
+static char uri_ok, uri_nul; /* *con_cls before the first call: what the URI held */
+
+/* libmicrohttpd's first look at a request, its URI as sent: a %00 would be decoded into a
+ * NUL that cuts the path or an argument short (a different resource answering), so such a
+ * request is refused at the first call */
+static void *
+uri_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    for (const char *p = uri; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0')
+            return &uri_nul;
+    return &uri_ok;
+}
 
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -116,7 +130,8 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
     (void)version;
     srv *s = cls;
     int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-    if (!*con_cls) {
+    if (!*con_cls || *con_cls == &uri_ok || *con_cls == &uri_nul) {
+        int nul = *con_cls == &uri_nul;
         atomic_fetch_add(&s->active, 1);
         if (!post) {
             *con_cls = &get_marker;
@@ -130,6 +145,9 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
             rq->started = (long)mono();
             *con_cls = rq;
         }
+        if (nul)
+            return srv_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+                             "the URL holds an encoded NUL (%%00)");
         if (MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL) > SRV_MAX_HEADERS)
             return srv_error(conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
                              "more than %d header lines", SRV_MAX_HEADERS);
@@ -186,8 +204,8 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     (void)conn, (void)why;
     srv *s = cls;
-    if (!*con_cls)
-        return;
+    if (!*con_cls || *con_cls == &uri_ok || *con_cls == &uri_nul)
+        return; /* never reached the handler */
     atomic_fetch_sub(&s->active, 1);
     if (*con_cls != &get_marker) {
         srv_req *rq = *con_cls;
@@ -413,6 +431,7 @@ cmd_serve(cli *c, int argc, char **argv)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_address < maxconn ? s->per_address : maxconn,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)SRV_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_END);
     if (!s->d) {

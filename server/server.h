@@ -22,7 +22,8 @@
 #define SRV_PER_ADDRESS 64
 #define SRV_MAX_BODY (EX_SUBMISSION_MAX + 65536)
 #define SRV_MAX_HEADERS 64         /* header lines per request */
-#define SRV_MEMORY_LIMIT (32 * 1024) /* per connection: the request line and headers fit */
+#define SRV_MEMORY_LIMIT (16 * 1024) /* per connection: the request line and headers fit
+                                       (zeroed at every request: kept small) */
 #define SRV_TIMEOUT 15             /* seconds a connection may sit idle */
 #define SRV_REQUEST_DEADLINE 30    /* seconds a request's body may take to arrive */
 #define SRV_RATE 10                /* public submissions per address per minute */

@@ -25,8 +25,8 @@ static int
 name_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > EX_TOKEN_NAME_MAX)
-        return 0;
+    if (n == 0 || n > EX_TOKEN_NAME_MAX || s[0] == '-' || s[0] == '.')
+        return 0; /* not an option, not a hidden name */
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
               (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-' || s[i] == '_'))

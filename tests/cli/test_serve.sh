@@ -191,6 +191,10 @@ cmp -s body vkey && ok || bad "vkey"
 get /v1/nothing
 status 404 "an unknown path"
 json body "j['code'] == 'not_found'"
+for p in '/tile/0/000%00' '/v1/snapshots/s1%00/prove?digest=x' "/v1/why?url=https://a.example/1%00x"; do
+    get "$p"
+    status 400 "an encoded NUL in $p"
+done
 S=$(curl -s -o body -w '%{http_code}' -X DELETE "$U/v1/snapshots")
 status 405 DELETE
 
@@ -259,6 +263,11 @@ expect 0 $EXANTE log verify
 contains "$T/out" "submissions and reviews match the log"
 
 # ---- partner tokens: SIGHUP loads them; a partner's request takes effect at once ----
+expect 0 $EXANTE token add --help
+contains "$T/out" "usage: exante token"
+expect 2 $EXANTE token add -x
+expect 0 $EXANTE token list
+[ -s "$T/out" ] && bad "token add --help or -x made a token: $(cat "$T/out")" || ok
 $EXANTE -q token add registry-1 >token
 TOK=$(cat token)
 [ "${#TOK}" = 71 ] && ok || bad "a token of ${#TOK} characters"
