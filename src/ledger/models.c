@@ -426,7 +426,7 @@ ex_ledger_attestation_dup(ex_ledger *l, const char *ref, char **envelope, size_t
     ex_err_clear(&l->err);
     *envelope = NULL;
     att *a;
-    size_t n, at;
+    size_t n, at = 0;
     int rc = att_load(l, &a, &n);
     if (rc != EX_OK)
         return rc;
