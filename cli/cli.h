@@ -118,6 +118,11 @@ int cmd_license(cli *c, int argc, char **argv);
 int cmd_robots(cli *c, int argc, char **argv);
 int cmd_iscc(cli *c, int argc, char **argv);
 int cmd_serve(cli *c, int argc, char **argv); /* server/serve.c */
+int cmd_export(cli *c, int argc, char **argv);
+/* exante export's formats (cmd_export_*.c), argv from the format's name on */
+int cli_export_bom(cli *c, const char *format, int argc, char **argv);
+int cli_export_eu(cli *c, int argc, char **argv);
+int cli_export_copyright(cli *c, int argc, char **argv);
 int cmd_token(cli *c, int argc, char **argv);
 int cmd_verify_receipt(cli *c, int argc, char **argv);
 /* optout requests and optout review (cmd_intake.c), after cmd_optout's subcommand */

@@ -1354,6 +1354,39 @@ typedef struct ex_report_opts {
 int ex_report_html_dup(const char *stats_json, size_t len, const ex_report_opts *o, char **html,
                        size_t *hlen, ex_err *err);
 
+/* ---- supply-chain and dataset documents (exante export spdx|cyclonedx|croissant) ---- */
+
+/* The facts the documents are made of (docs/EXPORTS.md, "The facts"), for snapshot `snapshot`
+ * or for model `model` (a name: the latest attested with it; or its id), exactly one of them
+ * non-NULL: one canonical JSON object, malloc'd into *json (caller frees; *len may be NULL)
+ * with checkpoint (origin, size, root: the log as the call found it), model (null for a
+ * snapshot: id, name, kind, log_index, envelope, times, code, config, retired, weights
+ * subjects, parents, external_parents, policies, snapshots) and snapshots (the snapshot, or
+ * the model's: name, log_index, log_size, size, root, created, policies, the SHA-256 of its
+ * record and of its member listing, and over the items behind its members their count, bytes,
+ * license mix and combined expression, sources and fetch times). The members are recomputed
+ * as `snapshot audit` does and must be the stored ones. A pass over the decisions and one over
+ * the items per snapshot. Errors with l's message: EX_EINVAL for neither or both,
+ * EX_ENOTFOUND for an unknown snapshot or model, EX_EVERIFY for stored members the ledger
+ * does not give, EX_EFORMAT for a stored record that does not read, EX_EDB, EX_ENOMEM. */
+int ex_ledger_bom_facts_dup(ex_ledger *l, const char *snapshot, const char *model, char **json,
+                            size_t *len);
+
+/* The documents: SPDX 3.0.1 JSON-LD (Core, Software, SimpleLicensing, AI and Dataset
+ * profiles), CycloneDX 1.6 JSON (an ML-BOM) and Croissant 1.1 JSON-LD (with the RAI
+ * extension). */
+enum { EX_BOM_SPDX = 1, EX_BOM_CYCLONEDX = 2, EX_BOM_CROISSANT = 3 };
+
+/* The EX_BOM_... format named "spdx", "cyclonedx" or "croissant"; 0 for another name. */
+int ex_bom_format(const char *name);
+
+/* The document of the given format made from facts[0..len) (ex_ledger_bom_facts_dup's JSON),
+ * malloc'd into *doc (caller frees; *dlen may be NULL): canonical JSON, its ids and times
+ * derived from the facts alone (docs/EXPORTS.md), so one ledger state gives the same bytes.
+ * EX_EINVAL for an unknown format or NULL arguments, EX_EFORMAT with the key at fault in err
+ * for facts that are not such an object, EX_ENOMEM; err may be NULL. */
+int ex_bom_dup(int format, const char *facts, size_t len, char **doc, size_t *dlen, ex_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,30 @@
+/* cmd_export.c - exante export: the documents the outside world reads. One family, each
+ * format in a file of its own: cmd_export_bom.c (spdx, cyclonedx, croissant),
+ * cmd_export_eu.c (eu-summary), cmd_export_policy.c (copyright-policy). */
+#include "cli.h"
+
+#include <string.h>
+
+static const char usage[] =
+    "usage: exante export spdx|cyclonedx|croissant (--snapshot NAME | --model MODEL)\n"
+    "                     [--out FILE]\n"
+    "\n"
+    "Documents made from the ledger, every number backed by the log: an SPDX 3.0.1 (AI and\n"
+    "Dataset profiles), CycloneDX 1.6 ML-BOM or Croissant description of a snapshot or a\n"
+    "model.\n"
+    "'exante export FORMAT --help' says more.\n";
+
+int
+cmd_export(cli *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc < 2)
+            return cli_usage(usage, "export: expected a format");
+        fputs(usage, stdout);
+        return EXIT_OKAY;
+    }
+    const char *f = argv[1];
+    if (strcmp(f, "spdx") == 0 || strcmp(f, "cyclonedx") == 0 || strcmp(f, "croissant") == 0)
+        return cli_export_bom(c, f, argc - 1, argv + 1);
+    return cli_usage(usage, "export: unknown format '%s'", f);
+}
