@@ -366,6 +366,26 @@ cat(char *out, size_t cap, const char *a, const char *b, const char *c, const ch
     out[n] = 0;
 }
 
+/* The status code of a raw response head ("HTTP/1.1 403 Forbidden\r\n..."); 0 without one. */
+static int
+http_status(const char *h, size_t len)
+{
+    size_t i = 5;
+    if (!h || len < 12 || memcmp(h, "HTTP/", 5) != 0)
+        return 0;
+    while (i < len && h[i] != ' ' && h[i] != '\r' && h[i] != '\n')
+        i++;
+    if (i + 4 > len || h[i] != ' ')
+        return 0;
+    int st = 0;
+    for (size_t k = i + 1; k < i + 4; k++) {
+        if (h[k] < '0' || h[k] > '9')
+            return 0;
+        st = st * 10 + (h[k] - '0');
+    }
+    return i + 4 == len || h[i + 4] == ' ' || h[i + 4] == '\r' || h[i + 4] == '\n' ? st : 0;
+}
+
 int
 ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
 {
@@ -483,6 +503,13 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
                 }
             }
             break;
+        case EX_COND_ACCESS_RESTRICTED: {
+            int st = http_status(it->http_headers, it->http_headers_len);
+            if ((hit = st == 401 || st == 402 || st == 403))
+                SAY("HTTP %d when fetched: access-restricted content (a login, payment or "
+                    "permission wall), not circumvented", st);
+            break;
+        }
         case EX_COND_NOAI:
         case EX_COND_NOIMAGEAI:
             if ((rc = noai_facts(e, &f)) != EX_OK)

@@ -29,13 +29,14 @@ static const struct {
     {"license", EX_COND_LICENSE, 2},
     {"license-unknown", EX_COND_LICENSE_UNKNOWN, 0},
     {"near-rejected", EX_COND_NEAR_REJECTED, 0},
+    {"access-restricted", EX_COND_ACCESS_RESTRICTED, 0},
 };
 #define NCONDS (sizeof conds / sizeof conds[0])
 
 static const char *const cond_words[] = {
     "*",    "optout",    "tdm-reserved", "robots-disallowed", "robots-unknown",
     "noai", "noimageai", "source",       "license",           "license-unknown",
-    "near-rejected", NULL};
+    "near-rejected", "access-restricted", NULL};
 static const char *const source_tests[] = {"agreement", "terms", "ml-use", "kind", "name", NULL};
 static const char *const ml_uses[] = {"allowed", "prohibited", "unknown", NULL};
 static const char *const kinds[] = {

@@ -31,6 +31,8 @@ enum {
     EX_COND_NEAR_REJECTED,     /* `near-rejected`: never matches by itself; its presence makes
                                   robots-disallowed rejections follow copies like
                                   reservations (ex_policy_follows) */
+    EX_COND_ACCESS_RESTRICTED, /* `access-restricted`: the fetch was answered 401, 402 or 403
+                                  (a login, payment or permission wall) */
 };
 
 #define EX_POLICY_MINHASH_K_MAX 1024
