@@ -1354,6 +1354,68 @@ typedef struct ex_report_opts {
 int ex_report_html_dup(const char *stats_json, size_t len, const ex_report_opts *o, char **html,
                        size_t *hlen, ex_err *err);
 
+/* ---- the EU summary (exante export eu-summary) ---- */
+
+/* What the ledger knows for the EU public summary of a model's training content (AI Act
+ * Art. 53(1)(d); docs/EU-SUMMARY.md): one canonical JSON object of type "eu-facts", malloc'd into
+ * *json (caller frees; *len may be NULL). The content is the members of the snapshots the
+ * model's attestation names (its parents' are not: they are listed), each content counted
+ * once and attributed to the lowest-id item that made it a member. Per source used: kind,
+ * agreement, items and bytes by modality (audio, image, text, video: from the item's
+ * content_type), first and last fetch time; content types; the hosts of crawled items with
+ * items and bytes; per reservation rule (optout, tdm-reserved, robots-disallowed, noai,
+ * noimageai) the items of those sources whose current decision, as of the last snapshot, is
+ * a rejection by it; the robots.txt agents of the policies the snapshots name; the model, its
+ * parents, the snapshot records, the log checkpoint. model: a name (the latest of that name)
+ * or "sha256:<hex>". Errors with l's message: EX_ENOTFOUND for an unknown model or a snapshot
+ * that is gone, EX_EFORMAT for a stored record that does not read, EX_EDB, EX_ENOMEM,
+ * EX_EINVAL for NULL arguments. */
+int ex_ledger_eu_facts_dup(ex_ledger *l, const char *model, char **json, size_t *len);
+
+/* A provider file: what the ledger cannot know (provider, contact, model versions, date of
+ * placement, declared measures, crawler purposes, ...), `key = value` lines; the keys are in
+ * docs/EU-SUMMARY.md. Not shared between threads while parsed; read-only after. */
+typedef struct ex_eu_provider ex_eu_provider;
+
+#define EX_EU_PROVIDER_MAX_BYTES 65536
+
+/* Parse text[0..len) into *out (free with ex_eu_provider_free, which accepts NULL).
+ * EX_EFORMAT with "line N: ..." in err for an unknown key, a duplicate, a malformed line or
+ * value, and "missing required key 'K'" when provider_name or provider_contact is absent;
+ * EX_ETOOBIG over EX_EU_PROVIDER_MAX_BYTES; EX_ENOMEM; EX_EINVAL for NULL text or out. *out
+ * is set only on success. */
+int ex_eu_provider_parse(const char *text, size_t len, ex_eu_provider **out, ex_err *err);
+void ex_eu_provider_free(ex_eu_provider *p);
+
+enum { EX_EU_JSON = 0, EX_EU_MARKDOWN = 1, EX_EU_HTML = 2 };
+
+/* How a summary is made (every pointer may be NULL). */
+typedef struct ex_eu_opts {
+    int format;                       /* EX_EU_JSON, EX_EU_MARKDOWN or EX_EU_HTML */
+    int sme;                          /* the SME cut of the domain list: top 5% or 1,000 */
+    const ex_eu_provider *provider;   /* NULL: every provider field "not provided" (null) */
+    const char *old_json;             /* a previous JSON summary: a "changes" section, and the
+                                         version is the old one + 1 */
+    size_t old_len;
+    int64_t now;                      /* the last update, seconds since the epoch (0: now) */
+    const char *psl_path;             /* a Public Suffix List file; NULL: the system's
+                                         (/usr/share/publicsuffix/public_suffix_list.dat), and
+                                         the built-in approximation when it cannot be read */
+} ex_eu_opts;
+
+/* The summary of facts[0..len) (ex_ledger_eu_facts_dup's JSON) in the Commission template's
+ * structure, as canonical JSON, Markdown or a self-contained HTML page (no script, nothing
+ * fetched, every string escaped), malloc'd into *out (caller frees; *olen may be NULL).
+ * EX_EFORMAT with the key at fault in err for facts or an old summary that are not such JSON,
+ * EX_EINVAL for NULL arguments or an unknown format, EX_ENOMEM. The file at psl_path is the
+ * only thing read. */
+int ex_eu_summary_dup(const char *facts, size_t len, const ex_eu_opts *o, char **out,
+                      size_t *olen, ex_err *err);
+
+/* How many of n domains ranked by content size the summary lists: ceil(10% of n), and with
+ * sme min(ceil(5% of n), 1000); 0 only for n = 0. */
+size_t ex_eu_domains_listed(size_t n, int sme);
+
 /* ---- supply-chain and dataset documents (exante export spdx|cyclonedx|croissant) ---- */
 
 /* The facts the documents are made of (docs/EXPORTS.md, "The facts"), for snapshot `snapshot`
