@@ -247,12 +247,15 @@ srv_route_get(srv *s, struct MHD_Connection *conn, const char *url)
     if (strncmp(url, "/v1/snapshots/", 14) == 0)
         return snapshots(s, conn, l, url + 14);
     if (strncmp(url, "/v1/models/", 11) == 0) {
+        /* /v1/models/REF and /v1/models/REF/lineage: the model and its lineage; REF a name,
+         * an id, or an id's 64 hex digits (the IRI the exports give a model) */
         const char *id = url + 11, *slash = strchr(id, '/');
-        if (!slash || strcmp(slash, "/lineage") != 0 || slash == id ||
-            (size_t)(slash - id) > 200)
+        size_t n = slash ? (size_t)(slash - id) : strlen(id);
+        if ((slash && strcmp(slash, "/lineage") != 0) || n == 0 || n > 200)
             return srv_error(conn, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
         char ref[256];
-        snprintf(ref, sizeof ref, "%.*s", (int)(slash - id), id);
+        int hex = n == 64 && strspn(id, "0123456789abcdef") >= 64;
+        snprintf(ref, sizeof ref, "%s%.*s", hex ? "sha256:" : "", (int)n, id);
         snprintf(key, sizeof key, "lineage/%s", ref);
         if (from_cache(s, conn, key, &ok))
             return ok;

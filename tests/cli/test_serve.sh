@@ -169,6 +169,9 @@ get /v1/models/base/lineage
 same_as lineage $EXANTE --json lineage base
 get /v1/models/nope/lineage
 status 404 "an unknown model"
+MID=$($EXANTE --json models | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["model"][7:])')
+get "/v1/models/$MID"
+same_as "a model by the hex of its id (the exports' IRI)" $EXANTE --json lineage base
 get "/v1/impact?digest=$A"
 same_as "impact digest" $EXANTE --json impact --digest "$A"
 get "/v1/impact?optout=$OPT"
