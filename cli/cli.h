@@ -97,6 +97,10 @@ int cmd_evidence(cli *c, int argc, char **argv);
 int cmd_log(cli *c, int argc, char **argv);
 int cmd_verify_proof(cli *c, int argc, char **argv);
 int cmd_demo(cli *c, int argc, char **argv);
+/* exante demo after its snapshot (cmd_demo_train.c): a toy model attested and verified, a
+ * member's proof, impact, the EU summary and the report written into outdir (kept). */
+int cli_demo_train(ex_ledger *l, const ex_vkey *vk, const char *root, const char *outdir,
+                   uint64_t optout, FILE *out);
 int cmd_source(cli *c, int argc, char **argv);
 int cmd_snapshot(cli *c, int argc, char **argv);
 int cmd_prove(cli *c, int argc, char **argv);

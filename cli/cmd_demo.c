@@ -20,9 +20,12 @@ static const char usage[] =
     "corpus (JSONL.zst and a WARC crawl, with planted broken records), show the quarantine,\n"
     "explain one item with an offline-checked proof, freeze the admitted set as a snapshot\n"
     "(audited, with an offline-checked proof that the rejected item is not in it), filter\n"
-    "the corpus into its training feed (the members only, byte for byte), and verify the\n"
-    "ledger against the log.\n"
-    "--keep leaves the temporary directory in place.\n"
+    "the corpus into its training feed (the members only, byte for byte), attest a toy\n"
+    "model trained on the snapshot and verify it with its weights, prove an admitted item's\n"
+    "membership, show what the opt-out and that item reach (impact), write the model's EU\n"
+    "training-content summary and the ledger's report, and verify the ledger against the log.\n"
+    "--keep leaves the temporary directory in place; the summary and the report are kept in\n"
+    "a directory of their own either way (printed; JSON key documents).\n"
     "\n"
     "usage: exante sample --out DIR [--items N] [--seed S]\n"
     "\n"
@@ -117,6 +120,14 @@ cmd_demo(cli *c, int argc, char **argv)
     snprintf(root, sizeof root, "%s/exante-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(root)) {
         cli_err("cannot create a temporary directory: %s", strerror(errno));
+        return EXIT_IO;
+    }
+    /* the documents it writes for the outside world outlive the temporary ledger */
+    char outdir[4200];
+    snprintf(outdir, sizeof outdir, "%s/exante-documents-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(outdir)) {
+        cli_err("cannot create a directory for the demo's documents: %s", strerror(errno));
+        nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         return EXIT_IO;
     }
     snprintf(dir, sizeof dir, "%s/ledger", root);
@@ -405,6 +416,9 @@ cmd_demo(cli *c, int argc, char **argv)
                  "byte for byte to feed.jsonl.zst, %llu dropped (not members), %llu unreadable\n",
             (unsigned long long)fs.passed, (unsigned long long)fs.records,
             (unsigned long long)fs.not_member, (unsigned long long)fs.unreadable);
+    if ((x = cli_demo_train(l, &vk, root, outdir, oidx, out)) != EXIT_OKAY)
+        goto out;
+    x = EXIT_IO;
     ex_ledger_counts cnt;
     if ((rc = ex_ledger_verify(l, &vk, &cnt)) != EX_OK) {
         cli_err("log verify: %s", ex_ledger_errmsg(l));
@@ -434,6 +448,7 @@ cmd_demo(cli *c, int argc, char **argv)
         json_object_set_new(j, "root", json_string(b64));
         json_object_set_new(j, "checkpoint", json_string(note));
         json_object_set_new(j, "verified", json_true());
+        json_object_set_new(j, "documents", json_string(outdir));
         cli_print_json(j);
     }
     x = EXIT_OKAY;

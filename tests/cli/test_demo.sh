@@ -17,9 +17,22 @@ contains "$T/out" "snapshot demo-train: 894 members"
 contains "$T/out" "the rejected item is not in it: a "
 contains "$T/out" "non-membership proof verifies offline against the vkey"
 contains "$T/out" "decisions, "
+contains "$T/out" "verify: signature, statement, checkpoint, snapshot record and weights all check"
+contains "$T/out" "an admitted item is in it: a "
+contains "$T/out" "membership proof verifies offline against the vkey"
+grep -Eq "impact of the opt-out: [1-9][0-9]* item\(s\), [1-9][0-9]* of them copies mirrored at other URLs; in 0 snapshot" "$T/out" && ok || bad "impact of the opt-out: $(grep 'impact of' "$T/out")"
+contains "$T/out" "impact of the admitted item: in 1 snapshot(s), carried by 1 model(s)"
 [ -z "$(ls -d "$T"/exante-demo-* 2>/dev/null)" ] && ok || bad "demo left its directory"
+# the documents for the outside world stay, where the demo says
+docs=$(sed -n 's/^   the ledger.s report, one self-contained page: \(.*\)\/report.html$/\1/p' "$T/out")
+[ -n "$docs" ] && [ -d "$docs" ] && ok || bad "no documents directory named: $docs"
+grep -q 'data-k="items">2514<' "$docs/report.html" && ok || bad "the report lacks the ledger's 2514 items"
+grep -q '^# Public summary of training content: demo-model$' "$docs/eu-summary.md" && ok || bad "eu-summary.md's title"
+grep -q '^### 2.3 ' "$docs/eu-summary.md" && ok || bad "eu-summary.md lacks section 2.3"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if "demo-model" in json.dumps(j) else 1)' "$docs/eu-summary.json" && ok || bad "eu-summary.json does not name demo-model"
 expect 0 $EXANTE --json demo
 contains "$T/out" '"verified":true'
+contains "$T/out" '"documents":"'"$T"'/exante-documents-'
 expect 0 $EXANTE demo --keep
 d=$(ls -d "$T"/exante-demo-* | head -1)
 EXANTE_DIR="$d/ledger" expect 0 $EXANTE log verify
