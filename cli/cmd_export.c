@@ -10,11 +10,13 @@ static const char usage[] =
     "                     [--out FILE]\n"
     "       exante export eu-summary --model MODEL [--provider FILE] [--sme]\n"
     "                     [--format md|html|json] [--diff OLD.json] [--out FILE]\n"
+    "       exante export copyright-policy [--provider FILE] [--format md|html|json]\n"
+    "                     [--out FILE]\n"
     "\n"
     "Documents made from the ledger, every number backed by the log: an SPDX 3.0.1 (AI and\n"
     "Dataset profiles), CycloneDX 1.6 ML-BOM or Croissant description of a snapshot or a\n"
     "model; the EU public summary of a model's training content (AI Act Art. 53(1)(d), the\n"
-    "Commission's template).\n"
+    "Commission's template); the copyright policy (GPAI Code of Practice, copyright chapter).\n"
     "'exante export FORMAT --help' says more.\n";
 
 int
@@ -31,5 +33,7 @@ cmd_export(cli *c, int argc, char **argv)
         return cli_export_bom(c, f, argc - 1, argv + 1);
     if (strcmp(f, "eu-summary") == 0)
         return cli_export_eu(c, argc - 1, argv + 1);
+    if (strcmp(f, "copyright-policy") == 0)
+        return cli_export_copyright(c, argc - 1, argv + 1);
     return cli_usage(usage, "export: unknown format '%s'", f);
 }

@@ -98,7 +98,20 @@ cmd_policy(cli *c, int argc, char **argv)
     char digest[EX_DIGEST_STR_BYTES], *warnings = NULL;
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
-    int rc = ex_policy_check(text, len, digest, &warnings, &d);
+    /* a `domains FILE` rule's file is read beside the policy file */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    int rc = ex_policy_check_at(text, len, dir, digest, &warnings, &d);
+    if (rc == EX_EIO) {
+        cli_err("%s:%u: %s", path, d.line, d.msg);
+        free(text);
+        return cli_exit(rc);
+    }
     if (rc == EX_EFORMAT || rc == EX_ETOOBIG || rc == EX_EINVAL) {
         if (d.column)
             cli_err("%s:%u:%u: %s", path, d.line, d.column, d.msg);
@@ -122,7 +135,7 @@ cmd_policy(cli *c, int argc, char **argv)
             free(warnings);
             return x;
         }
-        rc = ex_ledger_policy_adopt(l, text, len, digest, &index, &d);
+        rc = ex_ledger_policy_adopt_at(l, text, len, dir, digest, &index, &d);
         if (rc != EX_OK)
             cli_err("%s", ex_ledger_errmsg(l));
         ex_ledger_close(l);

@@ -81,7 +81,8 @@ static const cli_command commands[] = {
     {"model", cmd_model, "retire MODEL --reason TEXT\tlog a remedy against a model"},
     {"export", cmd_export,
      "spdx|cyclonedx|croissant --snapshot S|--model M\tSPDX 3, CycloneDX ML-BOM, Croissant\n"
-     "eu-summary --model M [--provider F]\tthe EU public summary of training content"},
+     "eu-summary --model M [--provider F]\tthe EU public summary of training content\n"
+     "copyright-policy\tthe copyright policy and the reservations honoured"},
     {"report", cmd_report, "[--out FILE]\tthe ledger on one HTML page (--json: its facts)"},
     {"serve", cmd_serve, "[--listen HOST:PORT] [--read-only]\tHTTP: tiles, proofs, API, opt-outs"},
     {"token", cmd_token, "add|list|revoke NAME\tpartner tokens for the server's opt-out intake"},

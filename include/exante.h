@@ -489,6 +489,15 @@ int ex_policy_check(const char *text, size_t len, char digest[EX_DIGEST_STR_BYTE
 /* Check, log the canonical digest and make the policy the current one. */
 int ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES],
                            uint64_t *index, ex_policy_diag *d);
+/* The same two with the files of `domains FILE` rules read relative to dir (the policy file's
+ * directory; NULL: as written). A list that cannot be read: EX_EIO; a malformed line:
+ * EX_EFORMAT naming it; *d names the rule's line. Adopting keeps each list in the policy's
+ * row, and its digest in the canonical form (so in the logged digest). */
+int ex_policy_check_at(const char *text, size_t len, const char *dir,
+                       char digest[EX_DIGEST_STR_BYTES], char **warnings, ex_policy_diag *d);
+int ex_ledger_policy_adopt_at(ex_ledger *l, const char *text, size_t len, const char *dir,
+                              char digest[EX_DIGEST_STR_BYTES], uint64_t *index,
+                              ex_policy_diag *d);
 /* The current policy's record (JSON, with its text and canonical form; caller frees);
  * EX_ENOTFOUND if none was adopted. */
 int ex_ledger_policy_show_dup(ex_ledger *l, char **json, size_t *len);
@@ -1448,6 +1457,42 @@ int ex_bom_format(const char *name);
  * EX_EINVAL for an unknown format or NULL arguments, EX_EFORMAT with the key at fault in err
  * for facts that are not such an object, EX_ENOMEM; err may be NULL. */
 int ex_bom_dup(int format, const char *facts, size_t len, char **doc, size_t *dlen, ex_err *err);
+
+/* ---- the copyright policy (exante export copyright-policy) ---- */
+
+/* The facts the copyright policy document is made of (docs/COPYRIGHT-POLICY.md, "The facts"),
+ * as of the log's size when the call starts: one canonical JSON object, malloc'd into *json
+ * (caller frees; *len may be NULL) with checkpoint (origin, size, root), policy (the current
+ * adopted policy: its directives and rules, each rule with the current decisions it made;
+ * null when none was adopted), policies (every adoption, in log order), decisions (items by
+ * their current decision's verdict; rejections carried from another occurrence), conditions
+ * (current rejections by the condition that rejected them), items (how many were fetched with
+ * HTTP 401, 402, 403), captures (robots.txt and tdmrep.json: captures, hosts), optouts (by
+ * trust, holder and partner), submissions (opt-out requests and complaints by status) and
+ * capped. One pass over each table; memory a bit per item and capped tallies. Errors with l's
+ * message: EX_EFORMAT for a stored record that does not read, EX_EDB, EX_ENOMEM, EX_EINVAL
+ * for a NULL json. */
+int ex_ledger_copyright_facts_dup(ex_ledger *l, char **json, size_t *len);
+
+/* Output formats of ex_copyright_policy_dup. */
+enum { EX_CP_MARKDOWN = 0, EX_CP_HTML = 1, EX_CP_JSON = 2 };
+
+/* How the document is made (every pointer may be NULL). */
+typedef struct ex_cp_opts {
+    int format;                     /* EX_CP_MARKDOWN, EX_CP_HTML or EX_CP_JSON */
+    const ex_eu_provider *provider; /* the provider file (ex_eu_provider_parse): the provider's
+                                       name and the point of contact; NULL: "not provided" */
+} ex_cp_opts;
+
+/* The copyright policy document of facts[0..len) (ex_ledger_copyright_facts_dup's JSON): the
+ * policy in plain language, the protocols honoured with the counts behind each, piracy-domain
+ * lists, access-restricted content, and the point of contact and complaint mechanism, as
+ * Markdown, one self-contained HTML page (no script, nothing fetched, every string escaped)
+ * or canonical JSON (docs/COPYRIGHT-POLICY.md), malloc'd into *out (caller frees; *olen may
+ * be NULL). EX_EFORMAT naming the key at fault for facts that are not such JSON, EX_EINVAL
+ * for NULL arguments or an unknown format, EX_ENOMEM; err may be NULL. */
+int ex_copyright_policy_dup(const char *facts, size_t len, const ex_cp_opts *o, char **out,
+                           size_t *olen, ex_err *err);
 
 #ifdef __cplusplus
 }

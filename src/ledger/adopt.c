@@ -74,14 +74,87 @@ warnings_text(const ex_policy *p)
     return ex_buf_take(&b, NULL);
 }
 
+static int
+diag(ex_policy_diag *d, unsigned line, int rc, const char *msg)
+{
+    if (d) {
+        d->line = line, d->column = 1;
+        snprintf(d->msg, sizeof d->msg, "%s", msg);
+    }
+    return rc;
+}
+
+/* The files of p's `domains FILE` rules, read relative to dir (NULL: as given) and attached;
+ * each file's text also into keep (may be NULL) by its path as written, for the row. */
+static int
+load_lists(ex_policy *p, const char *dir, json_t *keep, ex_policy_diag *d)
+{
+    for (size_t i = 0; i < p->nrules; i++) {
+        ex_policy_rule *r = &p->rules[i];
+        if (r->cond != EX_COND_DOMAINS || r->nargs != 1)
+            continue;
+        const char *path = r->args[0];
+        char *full = dir && path[0] != '/' ? ex_join(dir, '/', path) : strdup(path);
+        uint8_t *data = NULL;
+        size_t len = 0;
+        ex_err e = {0};
+        ex_policy_err pe = {0};
+        if (!full)
+            return diag(d, r->line, EX_ENOMEM, "out of memory");
+        int rc = ex_file_read(full, EX_POLICY_LIST_MAX, &data, &len, &e);
+        free(full);
+        if (rc != EX_OK)
+            return diag(d, r->line, rc, e.msg);
+        if ((rc = ex_policy_attach_list(p, i, (const char *)data, len, &pe)) != EX_OK) {
+            free(data);
+            return diag(d, r->line, rc, pe.msg[0] ? pe.msg : ex_strerror(rc));
+        }
+        json_t *body = keep ? json_stringn((const char *)data, len) : NULL;
+        free(data);
+        if (keep && (!body || json_object_set_new(keep, path, body) != 0))
+            return diag(d, r->line, EX_EFORMAT, "the domain list is not UTF-8 text");
+    }
+    return EX_OK;
+}
+
+int
+ex_ledger_policy_lists(ex_policy *p, json_t *row, ex_policy_diag *d)
+{
+    json_t *lists = json_object_get(row, "lists");
+    for (size_t i = 0; i < p->nrules; i++) {
+        ex_policy_rule *r = &p->rules[i];
+        if (r->cond != EX_COND_DOMAINS || r->nargs != 1)
+            continue;
+        json_t *b = json_object_get(lists, r->args[0]);
+        ex_policy_err pe = {0};
+        if (!json_is_string(b))
+            return diag(d, r->line, EX_EFORMAT, "the stored policy lacks its domain list");
+        int rc = ex_policy_attach_list(p, i, json_string_value(b), json_string_length(b), &pe);
+        if (rc != EX_OK)
+            return diag(d, r->line, rc, pe.msg);
+    }
+    return EX_OK;
+}
+
 int
 ex_policy_check(const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES], char **warnings,
                 ex_policy_diag *d)
+{
+    return ex_policy_check_at(text, len, NULL, digest, warnings, d);
+}
+
+int
+ex_policy_check_at(const char *text, size_t len, const char *dir,
+                   char digest[EX_DIGEST_STR_BYTES], char **warnings, ex_policy_diag *d)
 {
     ex_policy *p;
     int rc = parse_checked(text, len, &p, d);
     if (rc != EX_OK)
         return rc;
+    if ((rc = load_lists(p, dir, NULL, d)) != EX_OK) {
+        ex_policy_free(p);
+        return rc;
+    }
     uint8_t dg[EX_HASH_BYTES];
     ex_err e = {0};
     if ((rc = ex_policy_digest(p, dg, &e)) == EX_OK) {
@@ -100,13 +173,28 @@ int
 ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[EX_DIGEST_STR_BYTES],
                        uint64_t *index, ex_policy_diag *d)
 {
+    return ex_ledger_policy_adopt_at(l, text, len, NULL, digest, index, d);
+}
+
+int
+ex_ledger_policy_adopt_at(ex_ledger *l, const char *text, size_t len, const char *dir,
+                          char digest[EX_DIGEST_STR_BYTES], uint64_t *index, ex_policy_diag *d)
+{
     ex_err_clear(&l->err);
     if (!l->key)
         return ex_fail(&l->err, EX_EINVAL, "the ledger was opened read-only");
     ex_policy *p;
-    int rc = parse_checked(text, len, &p, d);
-    if (rc != EX_OK)
-        return ex_fail(&l->err, rc, "line %u: %s", d ? d->line : 0, d ? d->msg : "invalid");
+    ex_policy_diag own;
+    if (!d)
+        d = &own;
+    json_t *lists = json_object();
+    int rc = lists ? parse_checked(text, len, &p, d) : EX_ENOMEM;
+    if (rc == EX_OK && (rc = load_lists(p, dir, lists, d)) != EX_OK)
+        ex_policy_free(p);
+    if (rc != EX_OK) {
+        json_decref(lists);
+        return ex_fail(&l->err, rc, "line %u: %s", d->line, d->msg);
+    }
     ex_buf canon = {0};
     uint8_t dg[EX_HASH_BYTES];
     char dig[EX_DIGEST_STR_BYTES], now[32];
@@ -126,6 +214,9 @@ ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[E
      * and any auditor can recompute the digest */
     json_object_set_new(extra, "text", json_stringn(text, len));
     json_object_set_new(extra, "canonical", json_stringn(canon.data, canon.len));
+    /* the domain lists as they were read: what decisions apply, whatever the files become */
+    if (json_object_size(lists))
+        json_object_set(extra, "lists", lists);
     if (!json_object_get(extra, "text"))
         rc = ex_fail(&l->err, EX_EINVAL, "the policy is not UTF-8");
     else
@@ -135,6 +226,7 @@ ex_ledger_policy_adopt(ex_ledger *l, const char *text, size_t len, char digest[E
     if (rc == EX_OK && digest)
         memcpy(digest, dig, EX_DIGEST_STR_BYTES);
 out:
+    json_decref(lists);
     ex_buf_free(&canon);
     ex_policy_free(p);
     return rc;
@@ -355,8 +447,11 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
     const char *text = str(o, "text"), *dig = str(o, "digest");
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
-    if (!text || !dig || (rc = parse_checked(text, strlen(text), policy, &d)) != EX_OK) {
+    if (!text || !dig || (rc = parse_checked(text, strlen(text), policy, &d)) != EX_OK ||
+        (rc = ex_ledger_policy_lists(*policy, o, &d)) != EX_OK) {
         json_decref(o);
+        ex_policy_free(*policy);
+        *policy = NULL;
         return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
                        d.line, d.msg);
     }

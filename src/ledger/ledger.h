@@ -45,6 +45,10 @@ int ex_ledger_optout_entry(ex_ledger *l, const ex_optout_opts *o, json_t **out);
 struct ex_submission;
 int ex_submission_optout(ex_ledger *l, const struct ex_submission *s, ex_optout_opts *oo,
                          char ev[EX_DIGEST_STR_BYTES]);
+/* Attach the domain lists a stored policy row (adopt.c: its "lists", by path as written)
+ * keeps to p's `domains` rules; EX_EFORMAT with d filled if one is missing or malformed. */
+struct ex_policy;
+int ex_ledger_policy_lists(struct ex_policy *p, json_t *row, ex_policy_diag *d);
 /* The item a query names: a digest's first occurrence, or a URL's latest item (why.c). *record
  * is its record, malloc'd. EX_ENOTFOUND with a message if there is none, EX_EINVAL for a
  * malformed digest. */

@@ -123,6 +123,7 @@ check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
         if (rc == EX_OK && extra &&
             (!json_is_string(t) ||
              ex_policy_parse(json_string_value(t), json_string_length(t), &p, NULL) != EX_OK ||
+             ex_ledger_policy_lists(p, o, NULL) != EX_OK ||
              ex_policy_canonical(p, &cb, &e) != EX_OK || cb.len != xlen ||
              memcmp(cb.data, extra, xlen) != 0))
             text_bad = 1;
@@ -130,6 +131,7 @@ check_extra_row(void *ctx, uint64_t id, int64_t key, const void *data, size_t le
         ex_buf_free(&cb);
         json_object_del(o, "canonical");
         json_object_del(o, "text");
+        json_object_del(o, "lists");
     } else if (strcmp(v->table, "capture") == 0) {
         x = json_object_get(o, "body");
         const char *b64 = json_string_value(x);

@@ -200,8 +200,16 @@ ex_policy_canonical(const ex_policy *p, ex_buf *out, ex_err *err)
             break;
         }
         json_object_set_new(jr, "args", args);
+        if (r->cond == EX_COND_DOMAINS && !r->list_digest[0]) {
+            json_decref(o);
+            return ex_fail(err, EX_EINVAL, "rule %zu: the domain list '%s' is not loaded", i + 1,
+                           r->nargs ? r->args[0] : "");
+        }
+        /* a domain list by its digest: the list, not where the file was, is the policy */
         for (size_t j = 0; j < r->nargs; j++)
-            if (json_array_append_new(args, jstr(r->args[j], &bad)) != 0)
+            if (json_array_append_new(args, jstr(r->cond == EX_COND_DOMAINS ? r->list_digest
+                                                                             : r->args[j],
+                                                 &bad)) != 0)
                 bad = 1;
         if (json_object_set_new(jr, "cond", json_string(cond)) != 0 ||
             json_object_set_new(jr, "id", jstr(r->id, &bad)) != 0 ||

@@ -503,6 +503,24 @@ ex_peval_decide(ex_peval *e, const ex_pitem *it, ex_pdecision *out)
                 }
             }
             break;
+        case EX_COND_DOMAINS: {
+            with_host(e, &f);
+            char lower[256];
+            size_t k = 0;
+            for (; f.hostname[k] && k + 1 < sizeof lower; k++)
+                lower[k] = (char)ex_policy_lower((unsigned char)f.hostname[k]);
+            lower[k] = 0;
+            const char *d = k ? ex_policy_list_match(r, lower) : NULL;
+            if ((hit = d != NULL)) {
+                if (strcmp(d, lower) == 0)
+                    SAY("%s is on the domain list %s (%s)", d, r->args[0], r->list_digest);
+                else
+                    SAY("%s is under %s, on the domain list %s (%s)", lower, d, r->args[0],
+                        r->list_digest);
+                evidence(out, r->list_digest);
+            }
+            break;
+        }
         case EX_COND_ACCESS_RESTRICTED: {
             int st = http_status(it->http_headers, it->http_headers_len);
             if ((hit = st == 401 || st == 402 || st == 403))

@@ -30,13 +30,14 @@ static const struct {
     {"license-unknown", EX_COND_LICENSE_UNKNOWN, 0},
     {"near-rejected", EX_COND_NEAR_REJECTED, 0},
     {"access-restricted", EX_COND_ACCESS_RESTRICTED, 0},
+    {"domains", EX_COND_DOMAINS, 3},
 };
 #define NCONDS (sizeof conds / sizeof conds[0])
 
 static const char *const cond_words[] = {
     "*",    "optout",    "tdm-reserved", "robots-disallowed", "robots-unknown",
     "noai", "noimageai", "source",       "license",           "license-unknown",
-    "near-rejected", "access-restricted", NULL};
+    "near-rejected", "access-restricted", "domains", NULL};
 static const char *const source_tests[] = {"agreement", "terms", "ml-use", "kind", "name", NULL};
 static const char *const ml_uses[] = {"allowed", "prohibited", "unknown", NULL};
 static const char *const kinds[] = {
@@ -433,6 +434,9 @@ rule_clear(ex_policy_rule *r)
         free(r->args[i]);
     free(r->args);
     free(r->reason);
+    for (size_t i = 0; i < r->ndomains; i++)
+        free(r->domains[i]);
+    free(r->domains);
     memset(r, 0, sizeof *r);
 }
 
@@ -635,6 +639,9 @@ rule(parser *p, int verdict)
                     "'source' needs at least one test: agreement, terms, ml-use=, kind=, name=");
     if (conds[c].args == 2 && nargs == 0)
         return fail(p, t[e - 1].end, "'license' needs at least one license id");
+    if (conds[c].args == 3 && nargs != 1)
+        return fail(p, nargs ? t[3].col : t[e - 1].end,
+                    "'domains' takes one file: the list, a domain per line");
 
     ex_policy_rule r = {0};
     r.line = p->line;
@@ -646,7 +653,10 @@ rule(parser *p, int verdict)
         rc = source_args(p, &r, t + 2, nargs);
     else if (conds[c].args == 2)
         rc = license_args(p, &r, t + 2, nargs);
-    else
+    else if (conds[c].args == 3) {
+        char *path = strdup(t[2].s);
+        rc = path ? add_arg(p, &r, path) : ex_policy_nomem(p);
+    } else
         rc = EX_OK;
     if (rc == EX_OK && reason && !(r.reason = strdup(reason->s)))
         rc = ex_policy_nomem(p);

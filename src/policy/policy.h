@@ -33,6 +33,10 @@ enum {
                                   reservations (ex_policy_follows) */
     EX_COND_ACCESS_RESTRICTED, /* `access-restricted`: the fetch was answered 401, 402 or 403
                                   (a login, payment or permission wall) */
+    EX_COND_DOMAINS,           /* `domains FILE`: the item's host is, or is under, a domain of
+                                  the list in FILE (a piracy-domain list, say); the list is
+                                  attached with ex_policy_attach_list, its digest is what the
+                                  canonical form holds */
 };
 
 #define EX_POLICY_MINHASH_K_MAX 1024
@@ -45,6 +49,10 @@ typedef struct ex_policy_rule {
     char **args;                 /* arguments as written; a license `A WITH B` is one arg */
     size_t nargs;
     char *reason;                /* the quoted reason, unescaped; NULL if none */
+    /* `domains FILE`: the list attached (sorted, lowercase), its file's SHA-256 */
+    char **domains;
+    size_t ndomains;
+    char list_digest[EX_DIGEST_STR_BYTES]; /* "" until attached */
 } ex_policy_rule;
 
 typedef struct ex_policy {
@@ -65,6 +73,18 @@ typedef struct ex_policy_warning {
     unsigned line;
     char msg[256];
 } ex_policy_warning;
+
+/* Largest domain list file, and its lines. */
+#define EX_POLICY_LIST_MAX (64u << 20)
+
+/* The domain list of rule i (a `domains FILE` rule) from the file's bytes data[0..len): one
+ * domain per line (a host name: letters, digits, '-' and '.', at least one '.', compared in
+ * lower case), blank lines and '#' comments allowed. EX_EFORMAT with err naming the rule's
+ * line and the file's line ("FILE line N: ..."), EX_EINVAL for a rule that is not `domains`,
+ * EX_ENOMEM. The rule keeps the sorted list and the SHA-256 of data. */
+struct ex_policy_err;
+int ex_policy_attach_list(struct ex_policy *p, size_t i, const char *data, size_t len,
+                          struct ex_policy_err *err);
 
 /* Where a policy file is wrong: 1-based line and column, and a lowercase message. */
 typedef struct ex_policy_err {

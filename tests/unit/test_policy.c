@@ -721,7 +721,8 @@ static void
 test_canonical_api(void)
 {
     char *args[] = {"MIT"};
-    ex_policy_rule r = {3, "x", EX_VERDICT_ADMIT, EX_COND_LICENSE, args, 1, NULL};
+    ex_policy_rule r = {.line = 3, .id = "x", .verdict = EX_VERDICT_ADMIT, .cond = EX_COND_LICENSE,
+                        .args = args, .nargs = 1};
     ex_policy p = {NULL, NULL, 0, 0.5, &r, 1, NULL, 0, 0, 0};
     ex_buf b = {0};
     ex_err err = {0};
