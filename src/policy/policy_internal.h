@@ -68,6 +68,9 @@ ex_policy_lower(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* The domain of rule r's list (lists.c) that host (lower case) is or is under, or NULL. */
+const char *ex_policy_list_match(const ex_policy_rule *r, const char *host);
+
 /* ---- the evaluator (eval.c, decide.c) ------------------------------------------------- */
 
 typedef struct capture {
