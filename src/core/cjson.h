@@ -106,4 +106,27 @@ char *ex_json_canon_dup(const json_t *v, size_t *len, ex_err *err);
 enum { EX_JKEYS_OK = 0, EX_JKEYS_NOT_OBJECT, EX_JKEYS_UNKNOWN, EX_JKEYS_MISSING };
 int ex_json_keys_check(json_t *o, const char *const *keys, int nreq, const char **key);
 
+/* Building a jansson value member by member with one check at the end: o[k] = v and the
+ * array a given v, each taking v; a failure (v NULL: its own allocation failed, or out of
+ * memory) clears *ok. ex_jnum: an unsigned count as a JSON integer. */
+static inline void
+ex_jset(json_t *o, const char *k, json_t *v, int *ok)
+{
+    if (!v || json_object_set_new(o, k, v) != 0)
+        *ok = 0;
+}
+
+static inline void
+ex_jpush(json_t *a, json_t *v, int *ok)
+{
+    if (!v || json_array_append_new(a, v) != 0)
+        *ok = 0;
+}
+
+static inline json_t *
+ex_jnum(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
 #endif

@@ -5,26 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* o[k] = v, taking v; a failure (out of memory) clears *ok */
-static void
-set(json_t *o, const char *k, json_t *v, int *ok)
-{
-    if (!v || json_object_set_new(o, k, v) != 0)
-        *ok = 0;
-}
-
-static void
-push(json_t *a, json_t *v, int *ok)
-{
-    if (!v || json_array_append_new(a, v) != 0)
-        *ok = 0;
-}
-
-static json_t *
-num(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
 
 static json_t *
 str(const char *s, size_t len)
@@ -56,10 +36,10 @@ top(tally *t, const char *name, size_t max, int *ok)
     for (size_t i = 0; a && ix && i < t->n && i < max; i++) {
         json_t *o = json_object();
         if (o) {
-            set(o, name, str(tally_key(t, ix[i]), t->e[ix[i]].len), ok);
-            set(o, "optouts", num(t->e[ix[i]].v[0]), ok);
+            ex_jset(o, name, str(tally_key(t, ix[i]), t->e[ix[i]].len), ok);
+            ex_jset(o, "optouts", ex_jnum(t->e[ix[i]].v[0]), ok);
         }
-        push(a, o, ok);
+        ex_jpush(a, o, ok);
     }
     free(ix);
     return a;
@@ -78,11 +58,11 @@ policy(cpf *f, int *ok)
     json_t *o = json_object(), *rules = json_array();
     const char *keep[] = {"adopted", "digest", "index"};
     for (i = 0; o && i < 3; i++)
-        set(o, keep[i], json_incref(json_object_get(row, keep[i])), ok);
+        ex_jset(o, keep[i], json_incref(json_object_get(row, keep[i])), ok);
     const char *canon[] = {"agents", "minhash", "name", "near"};
     for (i = 0; o && i < 4; i++)
         if (json_object_get(c, canon[i]))
-            set(o, canon[i], json_incref(json_object_get(c, canon[i])), ok);
+            ex_jset(o, canon[i], json_incref(json_object_get(c, canon[i])), ok);
     json_array_foreach(json_object_get(c, "rules"), i, r) {
         json_t *x = json_deep_copy(r);
         const char *rid = json_string_value(json_object_get(r, "id"));
@@ -93,10 +73,10 @@ policy(cpf *f, int *ok)
             v = tally_find(&f->rules, k.data, k.len);
         ex_buf_free(&k);
         if (x)
-            set(x, "decided", num(v ? v[1] : 0), ok);
-        push(rules, x, ok);
+            ex_jset(x, "decided", ex_jnum(v ? v[1] : 0), ok);
+        ex_jpush(rules, x, ok);
     }
-    set(o, "rules", rules, ok);
+    ex_jset(o, "rules", rules, ok);
     return o;
 }
 
@@ -110,8 +90,8 @@ policies(cpf *f, int *ok)
         if (o)
             json_object_del(o, "canon"), json_object_del(o, "type");
         if (o && !json_object_get(o, "name"))
-            set(o, "name", json_null(), ok);
-        push(a, o, ok);
+            ex_jset(o, "name", json_null(), ok);
+        ex_jpush(a, o, ok);
     }
     return a;
 }
@@ -131,7 +111,7 @@ conditions(cpf *f, int *ok)
         size_t c = i < f->nconds ? ix[i] : CPF_CONDS_MAX;
         if (c == CPF_CONDS_MAX && !f->cond_rejected[c])
             break;
-        push(a, json_pack("{s:s,s:I}", "condition", c < CPF_CONDS_MAX ? f->conds[c] : "(other)",
+        ex_jpush(a, json_pack("{s:s,s:I}", "condition", c < CPF_CONDS_MAX ? f->conds[c] : "(other)",
                           "rejected", (json_int_t)f->cond_rejected[c]),
              ok);
     }
@@ -160,27 +140,27 @@ cpf_write(cpf *f, char **json, size_t *len)
         return ex_ledger_fail_log(l, rc);
     ex_b64_encode(root, EX_HASH_BYTES, b64);
     json_t *o = json_object(), *capped = json_array();
-    set(o, "checkpoint",
+    ex_jset(o, "checkpoint",
         json_pack("{s:s,s:s,s:I}", "origin", l->origin, "root", b64, "size", (json_int_t)f->size),
         &ok);
-    set(o, "type", json_string("exante-copyright-facts"), &ok);
-    set(o, "version", num(1), &ok);
-    set(o, "policy", policy(f, &ok), &ok);
-    set(o, "policies", policies(f, &ok), &ok);
-    set(o, "decisions",
+    ex_jset(o, "type", json_string("exante-copyright-facts"), &ok);
+    ex_jset(o, "version", ex_jnum(1), &ok);
+    ex_jset(o, "policy", policy(f, &ok), &ok);
+    ex_jset(o, "policies", policies(f, &ok), &ok);
+    ex_jset(o, "decisions",
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "decided", (json_int_t)f->decided,
                   "admitted", (json_int_t)f->admitted, "rejected", (json_int_t)f->rejected,
                   "pending", (json_int_t)f->pending, "duplicates", (json_int_t)f->duplicates,
                   "carried", (json_int_t)f->carried, "carried_near", (json_int_t)f->carried_near,
                   "unattributed", (json_int_t)f->unattributed),
         &ok);
-    set(o, "conditions", conditions(f, &ok), &ok);
-    set(o, "items",
+    ex_jset(o, "conditions", conditions(f, &ok), &ok);
+    ex_jset(o, "items",
         json_pack("{s:I,s:I,s:I,s:I}", "count", (json_int_t)f->items, "http_401",
                   (json_int_t)f->status[0], "http_402", (json_int_t)f->status[1], "http_403",
                   (json_int_t)f->status[2]),
         &ok);
-    set(o, "captures",
+    ex_jset(o, "captures",
         json_pack("{s:{s:I,s:I,s:I},s:{s:I,s:I}}", "robots.txt", "captures",
                   (json_int_t)f->captures[0], "disallow_all", (json_int_t)f->disallow_all,
                   "hosts", (json_int_t)hosts(f, "robots.txt"), "tdmrep.json", "captures",
@@ -192,11 +172,11 @@ cpf_write(cpf *f, char **json, size_t *len)
                            (json_int_t)f->trust[0], "partner", (json_int_t)f->trust[1], "public",
                            (json_int_t)f->trust[2], "unmatched", (json_int_t)f->trust[3]);
     if (op) {
-        set(op, "holders", top(&f->holders, "holder", CPF_HOLDERS_TOP, &ok), &ok);
-        set(op, "partners", top(&f->partners, "partner", SIZE_MAX, &ok), &ok);
+        ex_jset(op, "holders", top(&f->holders, "holder", CPF_HOLDERS_TOP, &ok), &ok);
+        ex_jset(op, "partners", top(&f->partners, "partner", SIZE_MAX, &ok), &ok);
     }
-    set(o, "optouts", op, &ok);
-    set(o, "submissions",
+    ex_jset(o, "optouts", op, &ok);
+    ex_jset(o, "submissions",
         json_pack("{s:{s:I,s:I,s:I},s:{s:I,s:I,s:I}}", "optout", "unverified",
                   (json_int_t)f->subs[0][0], "accepted", (json_int_t)f->subs[0][1], "rejected",
                   (json_int_t)f->subs[0][2], "complaint", "received", (json_int_t)f->subs[1][0],
@@ -210,10 +190,10 @@ cpf_write(cpf *f, char **json, size_t *len)
                   {"optout_partners", &f->partners}};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (tables[i].t->capped)
-            push(capped, json_string(tables[i].name), &ok);
+            ex_jpush(capped, json_string(tables[i].name), &ok);
     if (f->cond_rejected[CPF_CONDS_MAX])
-        push(capped, json_string("conditions"), &ok);
-    set(o, "capped", capped, &ok);
+        ex_jpush(capped, json_string("conditions"), &ok);
+    ex_jset(o, "capped", capped, &ok);
     rc = ok ? ex_json_canonical_dup(o, json, len, &l->err) : EX_ENOMEM;
     json_decref(o);
     return rc == EX_ENOMEM ? ex_fail(&l->err, rc, "out of memory") : rc;

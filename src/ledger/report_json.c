@@ -14,26 +14,6 @@ jstr(const char *s, size_t len)
     return v ? v : json_string("(invalid UTF-8)");
 }
 
-/* o[k] = v, taking v; a failure (out of memory) clears *ok */
-static void
-set(json_t *o, const char *k, json_t *v, int *ok)
-{
-    if (!v || json_object_set_new(o, k, v) != 0)
-        *ok = 0;
-}
-
-static void
-push(json_t *a, json_t *v, int *ok)
-{
-    if (!v || json_array_append_new(a, v) != 0)
-        *ok = 0;
-}
-
-static json_t *
-num(uint64_t v)
-{
-    return json_integer((json_int_t)v);
-}
 
 /* ---- orders ---- */
 
@@ -96,14 +76,14 @@ rows(tally *t, int (*cmp)(const tally *, size_t, size_t), size_t max, const char
         if (!o)
             *ok = 0;
         else {
-            set(o, k1, jstr(k, l1), ok);
+            ex_jset(o, k1, jstr(k, l1), ok);
             if (k2)
-                set(o, k2, jstr(k + l1 + 1, e->len > l1 ? e->len - l1 - 1 : 0), ok);
-            set(o, c1, num(e->v[0]), ok);
+                ex_jset(o, k2, jstr(k + l1 + 1, e->len > l1 ? e->len - l1 - 1 : 0), ok);
+            ex_jset(o, c1, ex_jnum(e->v[0]), ok);
             if (c2)
-                set(o, c2, num(e->v[1]), ok);
+                ex_jset(o, c2, ex_jnum(e->v[1]), ok);
         }
-        push(a, o, ok);
+        ex_jpush(a, o, ok);
     }
     free(ix);
     return a;
@@ -121,13 +101,13 @@ sources(rep *r, int *ok)
         if (!v)
             v = zero; /* nothing of it was counted */
         json_t *o = json_object();
-        set(o, "name", json_string(name), ok);
-        set(o, "kind", kind ? json_string(kind) : json_null(), ok);
-        set(o, "items", num(v[0]), ok);
-        set(o, "bytes", num(v[1]), ok);
-        set(o, "admitted", num(v[2]), ok);
-        set(o, "rejected", num(v[3]), ok);
-        push(a, o, ok);
+        ex_jset(o, "name", json_string(name), ok);
+        ex_jset(o, "kind", kind ? json_string(kind) : json_null(), ok);
+        ex_jset(o, "items", ex_jnum(v[0]), ok);
+        ex_jset(o, "bytes", ex_jnum(v[1]), ok);
+        ex_jset(o, "admitted", ex_jnum(v[2]), ok);
+        ex_jset(o, "rejected", ex_jnum(v[3]), ok);
+        ex_jpush(a, o, ok);
     }
     return a;
 }
@@ -149,11 +129,11 @@ optouts(rep *r, int *ok)
         json_t *o = json_object();
         for (size_t k = 0; k < 3; k++) {
             json_t *v = json_object_get(r->opt[i].rec, keep[k]);
-            set(o, keep[k], json_is_string(v) ? json_copy(v) : json_null(), ok);
+            ex_jset(o, keep[k], json_is_string(v) ? json_copy(v) : json_null(), ok);
         }
-        set(o, "index", num(r->opt[i].index), ok);
-        set(o, "items_reached", num(r->opt[i].reached), ok);
-        push(a, o, ok);
+        ex_jset(o, "index", ex_jnum(r->opt[i].index), ok);
+        ex_jset(o, "items_reached", ex_jnum(r->opt[i].reached), ok);
+        ex_jpush(a, o, ok);
     }
     return a;
 }
@@ -180,9 +160,9 @@ listing(rep *r, int (*dup)(ex_ledger *, char **, size_t *), const char *const *k
         json_t *o = json_object();
         for (size_t k = 0; k < n; k++) {
             json_t *v = json_object_get(rec, keys[k]);
-            set(o, keys[k], v ? json_copy(v) : json_null(), &ok);
+            ex_jset(o, keys[k], v ? json_copy(v) : json_null(), &ok);
         }
-        push(a, o, &ok);
+        ex_jpush(a, o, &ok);
         json_decref(rec);
     }
     free(jl);
@@ -207,29 +187,29 @@ report_write(rep *r, char **json, size_t *len)
         return ex_ledger_fail_log(l, rc);
     ex_b64_encode(root, EX_HASH_BYTES, b64);
     json_t *o = json_object(), *cp = json_object(), *capped = json_array();
-    set(cp, "origin", json_string(l->origin), &ok);
-    set(cp, "root", json_string(b64), &ok);
-    set(cp, "size", num(r->size), &ok);
-    set(o, "checkpoint", cp, &ok);
-    set(o, "items", num(r->items), &ok);
-    set(o, "bytes", num(r->bytes), &ok);
-    set(o, "decisions", num(r->decisions), &ok);
-    set(o, "admitted", num(r->admitted), &ok);
-    set(o, "rejected", num(r->rejected), &ok);
-    set(o, "pending", num(r->pending), &ok);
-    set(o, "duplicates", num(r->duplicates), &ok);
-    set(o, "by_rule", rows(&r->rules, by_count, SIZE_MAX, "rule", "verdict", "count", NULL, &ok),
+    ex_jset(cp, "origin", json_string(l->origin), &ok);
+    ex_jset(cp, "root", json_string(b64), &ok);
+    ex_jset(cp, "size", ex_jnum(r->size), &ok);
+    ex_jset(o, "checkpoint", cp, &ok);
+    ex_jset(o, "items", ex_jnum(r->items), &ok);
+    ex_jset(o, "bytes", ex_jnum(r->bytes), &ok);
+    ex_jset(o, "decisions", ex_jnum(r->decisions), &ok);
+    ex_jset(o, "admitted", ex_jnum(r->admitted), &ok);
+    ex_jset(o, "rejected", ex_jnum(r->rejected), &ok);
+    ex_jset(o, "pending", ex_jnum(r->pending), &ok);
+    ex_jset(o, "duplicates", ex_jnum(r->duplicates), &ok);
+    ex_jset(o, "by_rule", rows(&r->rules, by_count, SIZE_MAX, "rule", "verdict", "count", NULL, &ok),
         &ok);
-    set(o, "by_time", rows(&r->times, key_cmp, SIZE_MAX, "day", "rule", "count", NULL, &ok), &ok);
-    set(o, "licenses",
+    ex_jset(o, "by_time", rows(&r->times, key_cmp, SIZE_MAX, "day", "rule", "count", NULL, &ok), &ok);
+    ex_jset(o, "licenses",
         rows(&r->licenses, by_items, SIZE_MAX, "license", NULL, "items", "bytes", &ok), &ok);
-    set(o, "domains",
+    ex_jset(o, "domains",
         rows(&r->domains, by_bytes, REPORT_DOMAINS_TOP, "domain", NULL, "items", "bytes", &ok),
         &ok);
-    set(o, "domains_total", num(r->domains.n), &ok);
-    set(o, "sources", sources(r, &ok), &ok);
-    set(o, "optouts", optouts(r, &ok), &ok);
-    set(o, "optout_items", num(r->optout_items), &ok);
+    ex_jset(o, "domains_total", ex_jnum(r->domains.n), &ok);
+    ex_jset(o, "sources", sources(r, &ok), &ok);
+    ex_jset(o, "optouts", optouts(r, &ok), &ok);
+    ex_jset(o, "optout_items", ex_jnum(r->optout_items), &ok);
     const struct {
         const char *name;
         const tally *t;
@@ -240,13 +220,13 @@ report_write(rep *r, char **json, size_t *len)
                   {"sources", &r->sources}};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (tables[i].t->capped)
-            push(capped, json_string(tables[i].name), &ok);
-    set(o, "capped", capped, &ok);
+            ex_jpush(capped, json_string(tables[i].name), &ok);
+    ex_jset(o, "capped", capped, &ok);
     json_t *snaps = listing(r, ex_ledger_snapshots_dup, skeys, 4, &rc);
     json_t *models = rc == EX_OK ? listing(r, ex_ledger_models_dup, mkeys, 6, &rc) : NULL;
     if (rc == EX_OK) {
-        set(o, "snapshots", snaps, &ok);
-        set(o, "models", models, &ok);
+        ex_jset(o, "snapshots", snaps, &ok);
+        ex_jset(o, "models", models, &ok);
     } else {
         json_decref(snaps);
     }
