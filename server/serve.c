@@ -294,8 +294,10 @@ watch(srv *s, ex_ledger *w)
     struct timespec tick = {0, 200 * 1000 * 1000};
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
-        if (sig == SIGTERM || sig == SIGINT)
+        if (sig == SIGTERM || sig == SIGINT) {
+            ex_ledger_close(w);
             return;
+        }
         if (sig == SIGHUP) {
             reload(s);
             ex_ledger_close(w);

@@ -84,6 +84,12 @@ euf_write(euf *e, const att *v, size_t n, size_t at, ex_buf *b) {
         ex_cj_end(&w);
     }
     ex_cj_end(&w);
+    ex_cj_key(&w, "honoured"); /* "honoured" < "hosts": canonical order */
+    ex_cj_arr(&w);
+    for (int i = 0; i < 5; i++)
+        if (e->honoured & (1u << i))
+            ex_cj_str(&w, euf_reserv[i], strlen(euf_reserv[i]));
+    ex_cj_end(&w);
     ex_cj_key(&w, "hosts");
     ex_cj_arr(&w);
     for (size_t i = 0; i < e->hosts.n; i++) {
@@ -95,12 +101,6 @@ euf_write(euf *e, const att *v, size_t n, size_t at, ex_buf *b) {
     }
     ex_cj_end(&w);
     ex_cj_kint(&w, "hosts_missing", (int64_t)e->nohost);
-    ex_cj_key(&w, "honoured");
-    ex_cj_arr(&w);
-    for (int i = 0; i < 5; i++)
-        if (e->honoured & (1u << i))
-            ex_cj_str(&w, euf_reserv[i], strlen(euf_reserv[i]));
-    ex_cj_end(&w);
     ex_cj_kint(&w, "members", (int64_t)e->counted);
     ex_cj_key(&w, "model");
     write_att(&w, a);
