@@ -19,8 +19,13 @@ srv_send(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
 struct MHD_Response *
 srv_response(const void *data, size_t len, const char *type, const char *cache)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    return srv_headers(MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY),
+                       type, cache);
+}
+
+struct MHD_Response *
+srv_headers(struct MHD_Response *r, const char *type, const char *cache)
+{
     if (!r)
         return NULL;
     char cc[64];

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,7 +411,13 @@ cmd_serve(cli *c, int argc, char **argv)
         ex_ledger_close(first);
     pthread_mutex_init(&s->wlock, NULL);
     pthread_mutex_init(&s->rlock, NULL);
-    if (srv_cache_new((size_t)cache_mb << 20, &s->cache) != EX_OK ||
+    /* descriptors for answers kept in memfds: what the connections leave, halved */
+    struct rlimit rl;
+    unsigned fds = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur > (rlim_t)maxconn + 256)
+        fds = (unsigned)((rl.rlim_cur - maxconn - 256) / 2);
+    if (srv_cache_new((size_t)cache_mb << 20, fds, &s->cache) != EX_OK ||
         srv_rate_new(rate, &s->rate) != EX_OK) {
         cli_err("serve: out of memory");
         return EXIT_IO;

@@ -78,6 +78,8 @@ enum MHD_Result srv_send(struct MHD_Connection *conn, unsigned status, struct MH
  * ("no-store", "immutable", or a max-age in seconds as text). NULL when out of memory. */
 struct MHD_Response *srv_response(const void *data, size_t len, const char *type,
                                   const char *cache);
+/* r (may be NULL) with those headers; NULL (r destroyed) when out of memory. */
+struct MHD_Response *srv_headers(struct MHD_Response *r, const char *type, const char *cache);
 /* The error answer: {"code": code, "message": msg} with an HTTP status. */
 enum MHD_Result srv_error(struct MHD_Connection *conn, unsigned status, const char *code,
                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -94,7 +96,8 @@ enum MHD_Result srv_json_status(struct MHD_Connection *conn, unsigned status, ch
                                 size_t len, const char *header, const char *value);
 
 /* ---- cache.c: answers kept for the log's current size (full tiles: for good) ---- */
-int srv_cache_new(size_t bytes, srv_cache **out);
+/* A cache of `bytes`; up to `fds` of its answers may be kept in files in memory (memfd). */
+int srv_cache_new(size_t bytes, unsigned fds, srv_cache **out);
 void srv_cache_free(srv_cache *c);
 /* Queue the response kept for key, if it is valid at gen (any gen: immutable ones), with
  * status 200 on conn: 1 and *ok (MHD's answer) then; 0 if there is none. */
