@@ -37,8 +37,8 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
  * read), or EXIT_USAGE (over max). */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* data[0..len) into path: a temporary file beside it (mode 0666 less the umask), renamed
- * over it once complete; a failure is printed, naming the command `what`, and returns
- * EXIT_IO (the temporary file removed). */
+ * over it once complete (path NULL: standard output); a failure is printed, naming the
+ * command `what`, and returns EXIT_IO (the temporary file removed). */
 int cli_write_out(const char *path, const char *data, size_t len, const char *what);
 /* Print v canonically on one line and release it. */
 void cli_print_json(json_t *v);
@@ -127,6 +127,12 @@ int cmd_export(cli *c, int argc, char **argv);
 int cli_export_bom(cli *c, const char *format, int argc, char **argv);
 int cli_export_eu(cli *c, int argc, char **argv);
 int cli_export_copyright(cli *c, int argc, char **argv);
+/* What the document exports share (cmd_export.c): --format md|html|json into *format
+ * (EX_DOC_*; none given: JSON with --json, else Markdown), -1 for another word; the provider
+ * file at path (NULL: none) into *pv, or its error printed (naming `what`, the file and its
+ * line) and the exit code. */
+int cli_export_format(cli *c, const char *fmt, int *format);
+int cli_export_provider(const char *path, const char *what, ex_eu_provider **pv);
 int cmd_token(cli *c, int argc, char **argv);
 int cmd_verify_receipt(cli *c, int argc, char **argv);
 /* optout requests and optout review (cmd_intake.c), after cmd_optout's subcommand */

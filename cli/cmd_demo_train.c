@@ -131,13 +131,13 @@ cli_demo_train(ex_ledger *l, const ex_vkey *vk, const char *root, const char *ou
     /* the documents: the EU summary of the model, the report of the ledger */
     char *facts = NULL, *md = NULL, *js = NULL, *html = NULL;
     size_t flen = 0, mlen = 0, jslen = 0, hlen = 0;
-    ex_eu_opts eo = {.format = EX_EU_MARKDOWN};
+    ex_eu_opts eo = {.format = EX_DOC_MARKDOWN};
     if ((rc = ex_ledger_eu_facts_dup(l, "demo-model", &facts, &flen)) != EX_OK) {
         cli_err("eu-summary: %s", ex_ledger_errmsg(l));
         return cli_exit(rc);
     }
     rc = ex_eu_summary_dup(facts, flen, &eo, &md, &mlen, &e);
-    eo.format = EX_EU_JSON;
+    eo.format = EX_DOC_JSON;
     if (rc == EX_OK)
         rc = ex_eu_summary_dup(facts, flen, &eo, &js, &jslen, &e);
     free(facts);

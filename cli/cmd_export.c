@@ -3,6 +3,7 @@
  * cmd_export_eu.c (eu-summary), cmd_export_policy.c (copyright-policy). */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -36,4 +37,42 @@ cmd_export(cli *c, int argc, char **argv)
     if (strcmp(f, "copyright-policy") == 0)
         return cli_export_copyright(c, argc - 1, argv + 1);
     return cli_usage(usage, "export: unknown format '%s'", f);
+}
+
+int
+cli_export_format(cli *c, const char *fmt, int *format)
+{
+    *format = c->json ? EX_DOC_JSON : EX_DOC_MARKDOWN;
+    if (!fmt)
+        return 0;
+    if (strcmp(fmt, "md") == 0)
+        *format = EX_DOC_MARKDOWN;
+    else if (strcmp(fmt, "html") == 0)
+        *format = EX_DOC_HTML;
+    else if (strcmp(fmt, "json") == 0)
+        *format = EX_DOC_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+int
+cli_export_provider(const char *path, const char *what, ex_eu_provider **pv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    ex_err e = {0};
+    *pv = NULL;
+    if (!path)
+        return EXIT_OKAY;
+    int x = cli_read_file(path, EX_EU_PROVIDER_MAX_BYTES, &text, &len);
+    if (x != EXIT_OKAY)
+        return x;
+    int rc = ex_eu_provider_parse(text, len, pv, &e);
+    free(text);
+    if (rc != EX_OK) {
+        cli_err("%s: %s: %s", what, path, e.msg);
+        return cli_exit(rc);
+    }
+    return EXIT_OKAY;
 }

@@ -87,12 +87,9 @@ cli_export_bom(cli *c, const char *format, int argc, char **argv)
     doc = d;
     doc[dlen++] = '\n';
     doc[dlen] = '\0';
-    if (out)
-        x = cli_write_out(out, doc, dlen, "export");
-    else if (fwrite(doc, 1, dlen, stdout) != dlen || fflush(stdout) != 0) {
-        cli_err("export %s: cannot write to standard output: %s", format, strerror(errno));
-        x = EXIT_IO;
-    }
+    char what[32];
+    snprintf(what, sizeof what, "export %s", format);
+    x = cli_write_out(out, doc, dlen, what);
     free(doc);
     return x;
 }

@@ -68,16 +68,8 @@ cli_export_eu(cli *c, int argc, char **argv) {
         return cli_usage(usage, "export eu-summary: --model is required");
     if (out && !*out)
         return cli_usage(usage, "export eu-summary: --out needs a file name");
-    eo.format = c->json ? EX_EU_JSON : EX_EU_MARKDOWN;
-    if (fmt && strcmp(fmt, "md") == 0)
-        eo.format = EX_EU_MARKDOWN;
-    else if (fmt && strcmp(fmt, "html") == 0)
-        eo.format = EX_EU_HTML;
-    else if (fmt && strcmp(fmt, "json") == 0)
-        eo.format = EX_EU_JSON;
-    else if (fmt)
-        return cli_usage(usage, "export eu-summary: --format must be md, html or json, not '%s'",
-                         fmt);
+    if (cli_export_format(c, fmt, &eo.format) != 0)
+        return cli_usage(usage, "export eu-summary: --format must be md, html or json, not '%s'", fmt);
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     uint64_t epoch;
     if (sde && *sde) {
@@ -86,20 +78,14 @@ cli_export_eu(cli *c, int argc, char **argv) {
                              sde);
         eo.now = (int64_t)epoch;
     }
-    char *ptext = NULL, *old = NULL, *facts = NULL, *doc = NULL;
-    size_t plen = 0, flen = 0, dlen = 0;
+    char *old = NULL, *facts = NULL, *doc = NULL;
+    size_t flen = 0, dlen = 0;
     ex_eu_provider *pv = NULL;
     ex_err e = {0};
     int x = EXIT_OKAY, rc;
     /* the inputs first: an error in them opens no ledger */
-    if (provider) {
-        if ((x = cli_read_file(provider, EX_EU_PROVIDER_MAX_BYTES, &ptext, &plen)) != EXIT_OKAY)
-            goto out;
-        if ((rc = ex_eu_provider_parse(ptext, plen, &pv, &e)) != EX_OK) {
-            x = fail(provider, e.msg, rc);
-            goto out;
-        }
-    }
+    if ((x = cli_export_provider(provider, "export eu-summary", &pv)) != EXIT_OKAY)
+        goto out;
     if (diff && (x = cli_read_file(diff, 0, &old, &eo.old_len)) != EXIT_OKAY)
         goto out;
     eo.provider = pv;
@@ -117,15 +103,9 @@ cli_export_eu(cli *c, int argc, char **argv) {
         x = fail(diff && strncmp(e.msg, "old:", 4) == 0 ? diff : NULL, e.msg, rc);
         goto out;
     }
-    if (out)
-        x = cli_write_out(out, doc, dlen, "export eu-summary");
-    else if (fwrite(doc, 1, dlen, stdout) != dlen || fflush(stdout) != 0) {
-        cli_err("export eu-summary: cannot write to standard output: %s", strerror(errno));
-        x = EXIT_IO;
-    }
+    x = cli_write_out(out, doc, dlen, "export eu-summary");
 out:
     ex_eu_provider_free(pv);
-    free(ptext);
     free(old);
     free(facts);
     free(doc);

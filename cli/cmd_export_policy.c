@@ -66,32 +66,17 @@ cli_export_copyright(cli *c, int argc, char **argv)
         return cli_usage(usage, "export copyright-policy: --out needs a file name");
     if (provider && !*provider)
         return cli_usage(usage, "export copyright-policy: --provider needs a file name");
-    co.format = c->json ? EX_CP_JSON : EX_CP_MARKDOWN;
-    if (fmt && strcmp(fmt, "md") == 0)
-        co.format = EX_CP_MARKDOWN;
-    else if (fmt && strcmp(fmt, "html") == 0)
-        co.format = EX_CP_HTML;
-    else if (fmt && strcmp(fmt, "json") == 0)
-        co.format = EX_CP_JSON;
-    else if (fmt)
-        return cli_usage(usage,
-                         "export copyright-policy: --format must be md, html or json, not '%s'",
-                         fmt);
-    char *ptext = NULL, *facts = NULL, *doc = NULL;
-    size_t plen = 0, flen = 0, dlen = 0;
+    if (cli_export_format(c, fmt, &co.format) != 0)
+        return cli_usage(usage, "export copyright-policy: --format must be md, html or json, not '%s'", fmt);
+    char *facts = NULL, *doc = NULL;
+    size_t flen = 0, dlen = 0;
     ex_eu_provider *pv = NULL;
     ex_err e = {0};
     int x = EXIT_OKAY, rc;
     ex_ledger *l;
     /* the provider file first: an error in it opens no ledger */
-    if (provider) {
-        if ((x = cli_read_file(provider, EX_EU_PROVIDER_MAX_BYTES, &ptext, &plen)) != EXIT_OKAY)
-            goto out;
-        if ((rc = ex_eu_provider_parse(ptext, plen, &pv, &e)) != EX_OK) {
-            x = fail(provider, e.msg, rc);
-            goto out;
-        }
-    }
+    if ((x = cli_export_provider(provider, "export copyright-policy", &pv)) != EXIT_OKAY)
+        goto out;
     co.provider = pv;
     if ((x = cli_open(c, 1, &l)) != EXIT_OKAY)
         goto out;
@@ -105,15 +90,9 @@ cli_export_copyright(cli *c, int argc, char **argv)
         x = fail(NULL, e.msg, rc);
         goto out;
     }
-    if (out)
-        x = cli_write_out(out, doc, dlen, "export copyright-policy");
-    else if (fwrite(doc, 1, dlen, stdout) != dlen || fflush(stdout) != 0) {
-        cli_err("export copyright-policy: cannot write to standard output: %s", strerror(errno));
-        x = EXIT_IO;
-    }
+    x = cli_write_out(out, doc, dlen, "export copyright-policy");
 out:
     ex_eu_provider_free(pv);
-    free(ptext);
     free(facts);
     free(doc);
     return x;

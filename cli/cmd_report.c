@@ -78,12 +78,7 @@ cmd_report(cli *c, int argc, char **argv)
     }
     const char *data = c->json ? stats : html;
     size_t len = c->json ? slen : hlen;
-    if (out)
-        x = cli_write_out(out, data, len, "report");
-    else if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-        cli_err("report: cannot write to standard output: %s", strerror(errno));
-        x = EXIT_IO;
-    }
+    x = cli_write_out(out, data, len, "report");
     free(stats);
     free(html);
     return x;

@@ -296,10 +296,17 @@ cli_open_as(cli *c, int read_only, int worker, ex_ledger **out)
     return EXIT_OKAY;
 }
 
-/* data[0..len) into path: a temporary file beside it, renamed over it once complete */
+/* data[0..len) into path: a temporary file beside it, renamed over it once complete; NULL:
+ * standard output */
 int
 cli_write_out(const char *path, const char *data, size_t len, const char *what)
 {
+    if (!path) {
+        if (fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0)
+            return EXIT_OKAY;
+        cli_err("%s: cannot write to standard output: %s", what, strerror(errno));
+        return EXIT_IO;
+    }
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 8);
     if (!tmp) {

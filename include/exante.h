@@ -1396,11 +1396,12 @@ typedef struct ex_eu_provider ex_eu_provider;
 int ex_eu_provider_parse(const char *text, size_t len, ex_eu_provider **out, ex_err *err);
 void ex_eu_provider_free(ex_eu_provider *p);
 
-enum { EX_EU_JSON = 0, EX_EU_MARKDOWN = 1, EX_EU_HTML = 2 };
+/* The forms of the documents for the outside world (the EU summary, the copyright policy). */
+enum { EX_DOC_MARKDOWN = 0, EX_DOC_HTML = 1, EX_DOC_JSON = 2 };
 
 /* How a summary is made (every pointer may be NULL). */
 typedef struct ex_eu_opts {
-    int format;                       /* EX_EU_JSON, EX_EU_MARKDOWN or EX_EU_HTML */
+    int format;                       /* EX_DOC_JSON, EX_DOC_MARKDOWN or EX_DOC_HTML */
     int sme;                          /* the SME cut of the domain list: top 5% or 1,000 */
     const ex_eu_provider *provider;   /* NULL: every provider field "not provided" (null) */
     const char *old_json;             /* a previous JSON summary: a "changes" section, and the
@@ -1474,12 +1475,11 @@ int ex_bom_dup(int format, const char *facts, size_t len, char **doc, size_t *dl
  * for a NULL json. */
 int ex_ledger_copyright_facts_dup(ex_ledger *l, char **json, size_t *len);
 
-/* Output formats of ex_copyright_policy_dup. */
-enum { EX_CP_MARKDOWN = 0, EX_CP_HTML = 1, EX_CP_JSON = 2 };
+/* Output formats of ex_copyright_policy_dup: EX_DOC_* (the EU summary's). */
 
 /* How the document is made (every pointer may be NULL). */
 typedef struct ex_cp_opts {
-    int format;                     /* EX_CP_MARKDOWN, EX_CP_HTML or EX_CP_JSON */
+    int format;                     /* EX_DOC_MARKDOWN, EX_DOC_HTML or EX_DOC_JSON */
     const ex_eu_provider *provider; /* the provider file (ex_eu_provider_parse): the provider's
                                        name and the point of contact; NULL: "not provided" */
 } ex_cp_opts;

@@ -269,10 +269,10 @@ int
 ex_copyright_policy_dup(const char *facts, size_t len, const ex_cp_opts *o, char **out,
                         size_t *olen, ex_err *err)
 {
-    int format = o ? o->format : EX_CP_MARKDOWN;
+    int format = o ? o->format : EX_DOC_MARKDOWN;
     if (!facts || !out)
         return ex_fail(err, EX_EINVAL, "copyright policy: no facts");
-    if (format != EX_CP_MARKDOWN && format != EX_CP_HTML && format != EX_CP_JSON)
+    if (format != EX_DOC_MARKDOWN && format != EX_DOC_HTML && format != EX_DOC_JSON)
         return ex_fail(err, EX_EINVAL, "copyright policy: unknown format %d", format);
     json_error_t je;
     json_t *f = json_loadb(facts, len, JSON_REJECT_DUPLICATES, &je);
@@ -287,11 +287,11 @@ ex_copyright_policy_dup(const char *facts, size_t len, const ex_cp_opts *o, char
     int rc = r.rc;
     if (rc == EX_OK && !d)
         rc = ex_fail(err, EX_ENOMEM, "out of memory");
-    if (rc == EX_OK && format == EX_CP_JSON) {
+    if (rc == EX_OK && format == EX_DOC_JSON) {
         *out = NULL;
         rc = ex_json_canonical_dup(d, out, olen, err);
     } else if (rc == EX_OK) {
-        rc = format == EX_CP_HTML ? cp_html(d, &b) : cp_markdown(d, &b);
+        rc = format == EX_DOC_HTML ? cp_html(d, &b) : cp_markdown(d, &b);
         if (rc == EX_OK && !(*out = ex_buf_take(&b, olen)))
             rc = EX_ENOMEM;
         if (rc == EX_ENOMEM)

@@ -265,7 +265,7 @@ check_old(json_t *old, ex_err *err) {
 int
 ex_eu_summary_dup(const char *facts, size_t len, const ex_eu_opts *o, char **out, size_t *olen,
                   ex_err *err) {
-    if (!facts || !o || !out || o->format < EX_EU_JSON || o->format > EX_EU_HTML)
+    if (!facts || !o || !out || o->format < EX_DOC_MARKDOWN || o->format > EX_DOC_JSON)
         return ex_fail(err, EX_EINVAL, "invalid arguments");
     json_error_t je;
     json_t *f = json_loadb(facts, len, JSON_REJECT_DUPLICATES, &je), *old = NULL, *s = NULL;
@@ -284,9 +284,9 @@ ex_eu_summary_dup(const char *facts, size_t len, const ex_eu_opts *o, char **out
         rc = build(f, o, old, &s, err);
     if (rc == EX_OK) {
         ex_buf b = {0};
-        if (o->format == EX_EU_JSON)
+        if (o->format == EX_DOC_JSON)
             rc = ex_json_canon(s, &b, err);
-        else if ((rc = eu_render(s, o->format == EX_EU_HTML, &b)) != EX_OK)
+        else if ((rc = eu_render(s, o->format == EX_DOC_HTML, &b)) != EX_OK)
             ex_fail(err, rc, "out of memory");
         if (rc == EX_OK && ex_buf_putc(&b, '\n') != EX_OK)
             rc = ex_fail(err, EX_ENOMEM, "out of memory");

@@ -177,7 +177,7 @@ static const char facts[] =
 static void
 test_summary(void) {
     ex_eu_opts o = {
-        .format = EX_EU_JSON, .now = 1767225600 /* 2026-01-01 */, .psl_path = "/nonexistent"};
+        .format = EX_DOC_JSON, .now = 1767225600 /* 2026-01-01 */, .psl_path = "/nonexistent"};
     char *out = NULL, *md = NULL, *html = NULL;
     ex_err e = {0};
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &out, NULL, &e) == EX_OK);
@@ -189,17 +189,17 @@ test_summary(void) {
           strstr(out, "\"domains\":[{\"bytes\":4000,\"domain\":\"example.com\",\"items\":3}]"));
     CHECK(out && strstr(out, "\"registrable_domains\":\"built-in approximation\""));
     CHECK(out && strstr(out, "\"tokens_estimate\":1000"));
-    o.format = EX_EU_MARKDOWN;
+    o.format = EX_DOC_MARKDOWN;
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &md, NULL, &e) == EX_OK);
     CHECK(md && strstr(md, "# Public summary of training content: \\<b\\>m\\</b\\>"));
     CHECK(md && strstr(md, "**Name of the provider:** not provided"));
-    o.format = EX_EU_HTML;
+    o.format = EX_DOC_HTML;
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &html, NULL, &e) == EX_OK);
     CHECK(html && strstr(html, "&lt;b&gt;m&lt;/b&gt;") && !strstr(html, "<b>m</b>"));
     CHECK(html && !strstr(html, "<script"));
     /* a second version */
     char *two = NULL;
-    o.format = EX_EU_JSON;
+    o.format = EX_DOC_JSON;
     o.old_json = out;
     o.old_len = strlen(out);
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &two, NULL, &e) == EX_OK);
