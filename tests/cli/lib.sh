@@ -129,3 +129,31 @@ exec "$EXANTE_REAL" "$@"
 WRAP
     chmod +x "$EXANTE"
 fi
+
+# demo_sources : the sample corpus (400 items, seed 3) in s/, and the demo's two sources: web
+# (crawl, terms) and bookco (licensed, with an agreement); for tests over a demo-like ledger
+demo_sources() {
+    expect 0 $EXANTE sample --out s --items 400 --seed 3
+    printf 'Terms: no automated collection for training.\n' > terms.txt
+    printf 'Licensed to train, evaluate and fine-tune.\n' > agreement.txt
+    expect 0 $EXANTE -q source add web --kind crawl --terms terms.txt
+    expect 0 $EXANTE -q source add bookco --kind licensed --agreement agreement.txt \
+        --license CC-BY-4.0 --ml-use allowed
+}
+
+# demo_policy FILE : the demo's policy (robots agents, reservations, sources, licenses) in FILE
+demo_policy() {
+    cat > "$1" <<'EOF'
+name   commercial-lm-2026
+agents GPTBot CCBot
+reject optout
+reject tdm-reserved
+reject robots-disallowed
+reject noai
+reject source ml-use=prohibited
+admit  source agreement
+reject license CC-BY-NC-4.0 CC-BY-NC-SA-4.0 CC-BY-NC-ND-4.0
+admit  license MIT Apache-2.0 BSD-2-Clause BSD-3-Clause CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0
+reject *  "no lawful basis recorded"
+EOF
+}

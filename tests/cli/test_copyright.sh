@@ -21,25 +21,8 @@ expect 0 $EXANTE --json export copyright-policy
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["policy"] is None and d["earlier_policies"]==[] and d["type"]=="exante-copyright-policy" else 1)' "$T/out" && ok || bad "no policy: $(head -c 300 "$T/out")"
 
 # ---- the ledger ----
-expect 0 $EXANTE sample --out s --items 400 --seed 3
-printf 'Terms: no automated collection for training.\n' > terms.txt
-printf 'Licensed to train, evaluate and fine-tune.\n' > agreement.txt
-expect 0 $EXANTE -q source add web --kind crawl --terms terms.txt
-expect 0 $EXANTE -q source add bookco --kind licensed --agreement agreement.txt \
-    --license CC-BY-4.0 --ml-use allowed
-cat > p1.txt <<'EOF'
-name   commercial-lm-2026
-agents GPTBot CCBot
-reject optout
-reject tdm-reserved
-reject robots-disallowed
-reject noai
-reject source ml-use=prohibited
-admit  source agreement
-reject license CC-BY-NC-4.0 CC-BY-NC-SA-4.0 CC-BY-NC-ND-4.0
-admit  license MIT Apache-2.0 BSD-2-Clause BSD-3-Clause CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0
-reject *  "no lawful basis recorded"
-EOF
+demo_sources
+demo_policy p1.txt
 HOSTILE='<script>alert(1)</script>'
 cat > p2.txt <<EOF
 name   $HOSTILE

@@ -17,25 +17,8 @@ fi
 export HOME="$T" # chromium's profile and caches, removed with $T
 
 $EXANTE -q init --origin test.example/report >/dev/null || bad init
-expect 0 $EXANTE sample --out s --items 400 --seed 3
-printf 'Terms: no automated collection for training.\n' > terms.txt
-printf 'Licensed to train, evaluate and fine-tune.\n' > agreement.txt
-expect 0 $EXANTE -q source add web --kind crawl --terms terms.txt
-expect 0 $EXANTE -q source add bookco --kind licensed --agreement agreement.txt \
-    --license CC-BY-4.0 --ml-use allowed
-cat > policy.txt <<'EOF'
-name   commercial-lm-2026
-agents GPTBot CCBot
-reject optout
-reject tdm-reserved
-reject robots-disallowed
-reject noai
-reject source ml-use=prohibited
-admit  source agreement
-reject license CC-BY-NC-4.0 CC-BY-NC-SA-4.0 CC-BY-NC-ND-4.0
-admit  license MIT Apache-2.0 BSD-2-Clause BSD-3-Clause CC0-1.0 CC-BY-4.0 CC-BY-SA-4.0
-reject *  "no lawful basis recorded"
-EOF
+demo_sources
+demo_policy policy.txt
 expect 0 $EXANTE -q policy adopt policy.txt
 expect 0 $EXANTE -q signals add s/crawl.warc.gz
 expect 0 $EXANTE -q ingest --source bookco s/corpus.jsonl.zst
