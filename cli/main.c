@@ -78,7 +78,9 @@ static const cli_command commands[] = {
     {"lineage", cmd_lineage, "MODEL\tancestors and descendants of a model"},
     {"impact", cmd_impact,
      "--digest D|--url U|--file F|--optout I\tsnapshots and models the content reaches"},
-    {"model", cmd_model, "retire MODEL --reason TEXT\tlog a remedy against a model"},
+    {"model", cmd_model,
+     "retire MODEL --reason TEXT\tlog a remedy against a model\n"
+     "show MODEL|INDEX\tthe DSSE envelope of its training run, as logged"},
     {"export", cmd_export,
      "spdx|cyclonedx|croissant --snapshot S|--model M\tSPDX 3, CycloneDX ML-BOM, Croissant\n"
      "eu-summary --model M [--provider F]\tthe EU public summary of training content\n"

@@ -84,6 +84,20 @@ A=sha256:$(printf 'alpha' | sha256sum | cut -d' ' -f1)
 C=sha256:$(printf 'charlie' | sha256sum | cut -d' ' -f1)
 cp "$EXANTE_DIR/vkey" vkey
 
+# usage and setup errors, before anything listens
+expect 2 $EXANTE serve --listen nonsense
+contains "$T/err" "--listen wants HOST:PORT"
+expect 2 $EXANTE serve --threads 999
+expect 2 $EXANTE serve --bogus
+EXANTE_DIR="$T/none" expect 2 $EXANTE serve --listen 127.0.0.1:0
+contains "$T/err" "no ledger"
+expect 2 $EXANTE model show nope
+expect 2 $EXANTE optout review 999999 accept
+contains "$T/err" "no submission 999999"
+expect 2 $EXANTE optout review 1 maybe
+expect 2 $EXANTE token revoke nobody
+contains "$T/err" "has no token"
+
 start main --rate-limit 2
 
 # ---- the log: checkpoint, tiles byte for byte as `log tiles` writes them ----
@@ -276,6 +290,8 @@ TOK=$(cat token)
 [ "${#TOK}" = 71 ] && ok || bad "a token of ${#TOK} characters"
 expect 0 $EXANTE token list
 grep -q "$TOK" "$T/out" && bad "token list shows the token" || ok
+expect 2 $EXANTE token add registry-1
+contains "$T/err" "has a token already"
 kill -HUP "$PID"
 sleep 0.5
 post /v1/optouts '{"holder":"Reg","contact":"ops@registry.example","scope":{"digest":"'"$C"'"}}' \
