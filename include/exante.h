@@ -113,6 +113,11 @@ size_t ex_b64_encode(const uint8_t *in, size_t len, char *out);
  * Writes at most `cap` bytes (on EX_EFORMAT, out may hold some of them); EX_EFORMAT if
  * malformed, EX_ETOOBIG if over cap. */
 int ex_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len);
+/* The value of field `name` in an application/x-www-form-urlencoded body[0..len) (the first
+ * such field; '+' is a space, %XX a byte, a malformed escape kept as written), malloc'd into
+ * *out, NUL-terminated, *olen bytes (it may hold NULs). EX_ENOTFOUND without the field,
+ * EX_ENOMEM. */
+int ex_form_value_dup(const char *body, size_t len, const char *name, char **out, size_t *olen);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int ex_utf8_valid(const char *s, size_t len);
 /* "sha256:<hex>" (out needs EX_DIGEST_STR_BYTES) and its inverse. */

@@ -115,41 +115,6 @@ prove(srv *s, struct MHD_Connection *conn, const char *name, srv_req *rq)
     return srv_json_status(conn, MHD_HTTP_OK, json, len, "X-Exante-Answer", what);
 }
 
-/* the value of form field `name` in an application/x-www-form-urlencoded body, decoded in
- * place into out (malloc'd); NULL if absent */
-static char *
-form_field(const char *body, size_t len, const char *name, size_t *olen)
-{
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < len;) {
-        size_t end = i;
-        while (end < len && body[end] != '&')
-            end++;
-        if (end - i > nl && memcmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
-            char *out = malloc(end - i - nl + 1);
-            size_t o = 0;
-            if (!out)
-                return NULL;
-            for (size_t k = i + nl + 1; k < end; k++) {
-                if (body[k] == '+') {
-                    out[o++] = ' ';
-                } else if (body[k] == '%' && k + 2 < end &&
-                           ex_hex_decode(body + k + 1, 2, (uint8_t *)out + o, 1) == EX_OK) {
-                    o++;
-                    k += 2;
-                } else {
-                    out[o++] = body[k];
-                }
-            }
-            out[o] = 0;
-            *olen = o;
-            return out;
-        }
-        i = end + 1;
-    }
-    return NULL;
-}
-
 enum MHD_Result
 srv_route_post(srv *s, struct MHD_Connection *conn, const char *url, srv_req *rq)
 {
@@ -159,7 +124,9 @@ srv_route_post(srv *s, struct MHD_Connection *conn, const char *url, srv_req *rq
         return submit(s, conn, EX_SUBMIT_COMPLAINT, rq);
     if (strcmp(url, "/search") == 0) {
         size_t tl = 0;
-        char *text = form_field(rq->body ? rq->body : "", rq->len, "text", &tl);
+        char *text = NULL;
+        if (ex_form_value_dup(rq->body ? rq->body : "", rq->len, "text", &text, &tl) == EX_ENOMEM)
+            return MHD_NO;
         enum MHD_Result ok = srv_dashboard(s, conn, NULL, text ? text : "", tl);
         free(text);
         return ok;

@@ -1,6 +1,7 @@
 /* encoding.c - hex, base64 (OpenSSL's encoder; a strict canonical decoder of our own), digests. */
 #include "core.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -131,4 +132,41 @@ ex_digest_parse(const char *s, uint8_t d[EX_HASH_BYTES])
     if (strncmp(s, "sha256:", 7) != 0)
         return EX_EFORMAT;
     return ex_hex_decode(s + 7, strlen(s + 7), d, EX_HASH_BYTES);
+}
+
+int
+ex_form_value_dup(const char *body, size_t len, const char *name, char **out, size_t *olen)
+{
+    size_t nl = strlen(name);
+    *out = NULL;
+    *olen = 0;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        if (end - i > nl && memcmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
+            char *v = malloc(end - i - nl);
+            size_t o = 0;
+            if (!v)
+                return EX_ENOMEM;
+            for (size_t k = i + nl + 1; k < end; k++) {
+                uint8_t byte;
+                if (body[k] == '+') {
+                    v[o++] = ' ';
+                } else if (body[k] == '%' && k + 2 < end &&
+                           ex_hex_decode(body + k + 1, 2, &byte, 1) == EX_OK) {
+                    v[o++] = (char)byte;
+                    k += 2;
+                } else {
+                    v[o++] = body[k];
+                }
+            }
+            v[o] = 0;
+            *out = v;
+            *olen = o;
+            return EX_OK;
+        }
+        i = end + 1;
+    }
+    return EX_ENOTFOUND;
 }

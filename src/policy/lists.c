@@ -117,7 +117,8 @@ ex_policy_attach_list(ex_policy *p, size_t i, const char *data, size_t len, ex_p
             snprintf(err->msg, sizeof err->msg, "out of memory");
         return rc;
     }
-    qsort(v, n, sizeof *v, cmp);
+    if (n) /* an empty list (no line, or comments only) matches nothing */
+        qsort(v, n, sizeof *v, cmp);
     size_t u = 0; /* a domain listed twice counts once */
     for (size_t k = 0; k < n; k++) {
         if (u && strcmp(v[u - 1], v[k]) == 0)
@@ -136,6 +137,8 @@ ex_policy_attach_list(ex_policy *p, size_t i, const char *data, size_t len, ex_p
 const char *
 ex_policy_list_match(const ex_policy_rule *r, const char *name)
 {
+    if (!r->ndomains)
+        return NULL;
     /* the host, then each domain above it: "a.b.example.org", "b.example.org", ... */
     for (const char *s = name; s && *s; s = strchr(s, '.'), s = s ? s + 1 : NULL) {
         char *const *hit = bsearch(&s, r->domains, r->ndomains, sizeof *r->domains, cmp);

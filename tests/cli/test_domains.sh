@@ -57,6 +57,11 @@ expect 0 $EXANTE -q ingest --source web more.jsonl
 expect 0 $EXANTE -q reevaluate
 [ "$(verdicts)" = "reject line:1 reject line:1 admit line:2 admit line:2 reject line:1" ] && ok || bad "after the file changed: $(verdicts)"
 
+# an empty list (comments only) is a list that matches nothing
+printf '# nothing yet\n' > pol/empty.txt
+printf 'reject domains empty.txt\nadmit *\n' > pol/p_empty.txt
+expect 0 $EXANTE policy check pol/p_empty.txt
+
 # bad lists, missing files
 printf 'good.example\nnot a domain\n' > pol/bad.txt
 printf 'reject domains bad.txt\nadmit *\n' > pol/p_bad.txt
