@@ -49,6 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_FAIL("signatures are not deterministic");
     if (words == 0 ? (sh1 != 0 || s1[0] != UINT64_MAX) : (sh1 < 1 || sh1 > words))
         FUZZ_FAIL("the number of shingles does not fit the words");
+    if (ex_near_words(n) != words)
+        FUZZ_FAIL("the word count is not the normalised form's");
     if (ex_near_normalise_ref((const char *)data, size, &c) != EX_OK || c.len != b.len ||
         (b.len && memcmp(c.data, b.data, b.len) != 0))
         FUZZ_FAIL("the fast and the plain normalised text differ");

@@ -1379,8 +1379,11 @@ int ex_report_html_dup(const char *stats_json, size_t len, const ex_report_opts 
  * content_type), first and last fetch time; content types; the hosts of crawled items with
  * items and bytes; per reservation rule (optout, tdm-reserved, robots-disallowed, noai,
  * noimageai) the items of those sources whose current decision, as of the last snapshot, is
- * a rejection by it; the robots.txt agents of the policies the snapshots name; the model, its
- * parents, the snapshot records, the log checkpoint. model: a name (the latest of that name)
+ * a rejection by it; the robots.txt agents of the policies the snapshots name; the words of
+ * the text of the members (text_words: from the near rows; members of the text modality whose
+ * row counts no words, and their bytes; members over 8 MiB, counted in their first 8 MiB, and their
+ * bytes past it); the
+ * model, its parents, the snapshot records, the log checkpoint. model: a name (the latest of that name)
  * or "sha256:<hex>". Errors with l's message: EX_ENOTFOUND for an unknown model or a snapshot
  * that is gone, EX_EFORMAT for a stored record that does not read, EX_EDB, EX_ENOMEM,
  * EX_EINVAL for NULL arguments. */

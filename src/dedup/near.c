@@ -21,6 +21,7 @@ struct ex_near {
     ex_norm *z;
     ex_buf norm;               /* scratch: the normalised text, */
     size_t *word, wcap;        /* its word starts */
+    uint64_t nwords;           /* the words of the last signature's text */
     uint32_t x[CHUNK];         /* a chunk of shingle hashes (their low 32 bits), */
     uint32_t sig[EX_NEAR_K_MAX]; /* and the minima so far */
 };
@@ -141,10 +142,12 @@ ex_near_signature(ex_near *n, const char *text, size_t len, uint64_t *sig, uint6
         sig[i] = UINT64_MAX;
     if (shingles)
         *shingles = 0;
+    n->nwords = 0;
     size_t nw;
     int rc = ex_near_normalise(n, text, len, &n->norm);
     if (rc != EX_OK || (rc = words(n, n->norm.data, n->norm.len, &nw)) != EX_OK)
         return rc;
+    n->nwords = nw;
     const char *s = n->norm.data;
     size_t sl = n->norm.len, ns = nw == 0                       ? 0
                                   : nw < EX_NEAR_SHINGLE_WORDS ? 1
@@ -216,35 +219,86 @@ ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b)
     return empty ? 0.0 : (double)same / n->k;
 }
 
+uint64_t
+ex_near_words(const ex_near *n)
+{
+    return n->nwords;
+}
+
 size_t
-ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out)
+ex_near_record(const ex_near *n, const uint8_t *fp, uint64_t words, uint8_t *out)
 {
     if (!fp) {
         out[0] = 0;
         return 1;
     }
-    out[0] = 1;
+    out[0] = 2;
     out[1] = (uint8_t)n->k, out[2] = (uint8_t)(n->k >> 8);
     out[3] = (uint8_t)n->bands, out[4] = (uint8_t)(n->bands >> 8);
     memcpy(out + 5, fp, n->k);
-    return 5 + (size_t)n->k;
+    size_t at = 5 + (size_t)n->k;
+    do { /* unsigned LEB128 */
+        out[at++] = (uint8_t)((words & 0x7f) | (words > 0x7f ? 0x80 : 0));
+        words >>= 7;
+    } while (words);
+    return at;
+}
+
+/* The record's parts: EX_OK with *k, *bands, *fp and, if *counted (version 2), *words;
+ * EX_ENOTFOUND for an item without text; EX_EFORMAT. */
+static int
+record_parts(const uint8_t *b, size_t len, unsigned *k, unsigned *bands, const uint8_t **fp,
+             uint64_t *words, int *counted)
+{
+    if (len == 1 && b[0] == 0)
+        return EX_ENOTFOUND;
+    if (len < 5 || (b[0] != 1 && b[0] != 2))
+        return EX_EFORMAT;
+    *k = b[1] | (unsigned)b[2] << 8;
+    *bands = b[3] | (unsigned)b[4] << 8;
+    if (*k == 0 || *k > EX_NEAR_K_MAX || *bands == 0 || *k % *bands || len < 5 + (size_t)*k)
+        return EX_EFORMAT;
+    *fp = b + 5;
+    *words = 0;
+    *counted = b[0] == 2;
+    size_t at = 5 + (size_t)*k;
+    if (b[0] == 1)
+        return len == at ? EX_OK : EX_EFORMAT;
+    /* version 2: the words, unsigned LEB128 in its shortest form, ending the record */
+    uint64_t w = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (at == len || shift > 63 || (shift == 63 && b[at] > 1))
+            return EX_EFORMAT;
+        w |= (uint64_t)(b[at] & 0x7f) << shift;
+        if (!(b[at++] & 0x80))
+            break;
+    }
+    if (at != len || (at - 5 - *k > 1 && b[at - 1] == 0))
+        return EX_EFORMAT;
+    *words = w;
+    return EX_OK;
 }
 
 int
 ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
                     const uint8_t **fp)
 {
-    const uint8_t *b = rec;
-    if (len == 1 && b[0] == 0)
-        return EX_ENOTFOUND;
-    if (len < 5 || b[0] != 1)
-        return EX_EFORMAT;
-    *k = b[1] | (unsigned)b[2] << 8;
-    *bands = b[3] | (unsigned)b[4] << 8;
-    if (*k == 0 || *k > EX_NEAR_K_MAX || *bands == 0 || *k % *bands || len != 5 + (size_t)*k)
-        return EX_EFORMAT;
-    *fp = b + 5;
-    return EX_OK;
+    uint64_t words;
+    int counted;
+    return record_parts(rec, len, k, bands, fp, &words, &counted);
+}
+
+int
+ex_near_record_words(const void *rec, size_t len, uint64_t *words)
+{
+    unsigned k, bands;
+    const uint8_t *fp;
+    int counted, rc = record_parts(rec, len, &k, &bands, &fp, words, &counted);
+    if (rc == EX_ENOTFOUND) {
+        *words = 0;
+        return EX_OK;
+    }
+    return rc == EX_OK && !counted ? EX_ENOTFOUND : rc;
 }
 
 const uint8_t *

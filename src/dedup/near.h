@@ -71,16 +71,26 @@ double ex_near_fp_jaccard(unsigned k, const uint8_t *a, const uint8_t *b);
  * if either signature is empty). */
 double ex_near_jaccard(const ex_near *n, const uint64_t *a, const uint64_t *b);
 
+/* The words of the text of the last ex_near_signature (what single spaces separate in its
+ * normalised form; 0 after an error). */
+uint64_t ex_near_words(const ex_near *n);
+
 /* ---- the stored record of a fingerprint (one per item, docs/FORMATS.md) ----
- * 0x01, k and bands as 2 little-endian bytes each, then the k bytes of the fingerprint; an
- * item without text (or without words) has the one byte 0x00. */
-#define EX_NEAR_REC_MAX (5 + EX_NEAR_K_MAX)
-/* The record of fp (NULL: no text) into out[0..EX_NEAR_REC_MAX); its length. */
-size_t ex_near_record(const ex_near *n, const uint8_t *fp, uint8_t *out);
-/* Read a record: EX_OK with *k, *bands and *fp (pointing into rec); EX_ENOTFOUND for the
- * record of an item without text; EX_EFORMAT for anything else. */
+ * 0x02, k and bands as 2 little-endian bytes each, the k bytes of the fingerprint, then the
+ * text's words (unsigned LEB128, 1 to 10 bytes); an item without text (or without words) has
+ * the one byte 0x00. Records of version 0x01 (before exante counted words) end at the
+ * fingerprint. */
+#define EX_NEAR_REC_MAX (15 + EX_NEAR_K_MAX)
+/* The record of fp (NULL: no text) and the text's words into out[0..EX_NEAR_REC_MAX); its
+ * length. */
+size_t ex_near_record(const ex_near *n, const uint8_t *fp, uint64_t words, uint8_t *out);
+/* Read a record (either version): EX_OK with *k, *bands and *fp (pointing into rec);
+ * EX_ENOTFOUND for the record of an item without text; EX_EFORMAT for anything else. */
 int ex_near_record_read(const void *rec, size_t len, unsigned *k, unsigned *bands,
                         const uint8_t **fp);
+/* The words of a record's text: EX_OK with *words (0 for an item without text); EX_ENOTFOUND
+ * for a version 1 record (not counted); EX_EFORMAT. */
+int ex_near_record_words(const void *rec, size_t len, uint64_t *words);
 /* The fingerprint in rec if it holds one made with k and bands (only those compare), else
  * NULL. */
 const uint8_t *ex_near_record_fp(const void *rec, size_t len, unsigned k, unsigned bands);

@@ -207,10 +207,32 @@ general(doc *d, json_t *s) {
     json_t *t = doc_at(g, "modalities", "text", NULL);
     doc_label(d, "Text size");
     doc_put(d, doc_num(a, json_object_get(t, "bytes")));
-    doc_put(d, " bytes (exact); words: not kept in the ledger; an estimated ");
+    doc_put(d, " bytes (exact); ");
+    doc_put(d, doc_num(a, json_object_get(t, "words")));
+    doc_put(d, " words (exact: the words of the text exante reads, as its near-duplicate "
+               "fingerprint counts them); an estimated ");
     doc_put(d, doc_num(c, json_object_get(t, "tokens_estimate")));
-    doc_put(d, " tokens (the bytes divided by 4, rounded up; no tokenizer is prescribed)");
+    doc_put(d, " tokens (4 per 3 words, and 1 per 4 bytes of text without a word count, each "
+               "rounded up; no tokenizer is prescribed)");
     doc_end(d);
+    json_t *u = json_object_get(t, "words_uncounted"), *cut = json_object_get(t, "words_cut");
+    if (eu_cnt(u, "items")) {
+        doc_label(d, "Text without a word count");
+        doc_put(d, doc_num(a, json_object_get(u, "items")));
+        doc_put(d, " items, ");
+        doc_put(d, doc_num(c, json_object_get(u, "bytes")));
+        doc_put(d, " bytes (content in which exante finds no words: no text it reads, such as "
+                   "PDF, or recorded before exante counted words)");
+        doc_end(d);
+    }
+    if (eu_cnt(cut, "items")) {
+        doc_label(d, "Text counted in its first 8 MiB");
+        doc_put(d, doc_num(a, json_object_get(cut, "items")));
+        doc_put(d, " items over 8 MiB; ");
+        doc_put(d, doc_num(c, json_object_get(cut, "bytes_past")));
+        doc_put(d, " bytes past their first 8 MiB were not read for words");
+        doc_end(d);
+    }
     doc_field(d, "Latest date of acquisition (MM/YYYY)", doc_at(g, "acquisition", "latest", NULL),
               "no fetch time recorded");
     doc_field(d, "Training continues on data acquired after it",

@@ -30,12 +30,17 @@ check_facts(json_t *f, ex_err *err) {
     if (!json_is_object(f) || !json_is_string(json_object_get(f, "type")) ||
         strcmp(json_string_value(json_object_get(f, "type")), "eu-facts") != 0)
         return bad(err, "type", "not the facts of an EU summary");
-    static const char *const objs[] = {"checkpoint", "model", "reservations"};
+    static const char *const objs[] = {"checkpoint", "model", "reservations", "text_words"};
     static const char *const arrs[] = {"agents",  "content_types", "honoured", "hosts",
                                        "parents", "snapshots",     "sources"};
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         if (!json_is_object(json_object_get(f, objs[i])))
             return bad(err, objs[i], "expected an object");
+    static const char *const words[] = {"cut_bytes", "cut_items", "uncounted_bytes",
+                                        "uncounted_items", "words"};
+    for (size_t i = 0; i < 5; i++)
+        if (!count_ok(json_object_get(f, "text_words"), words[i]))
+            return bad(err, "text_words", "a count is missing");
     for (size_t i = 0; i < 7; i++)
         if (!json_is_array(json_object_get(f, arrs[i])))
             return bad(err, arrs[i], "expected an array");
@@ -105,9 +110,21 @@ general_modalities(json_t *f, const uint64_t items[4], const uint64_t bytes[4]) 
         json_object_set_new(x, "items", json_integer((json_int_t)items[m]));
         json_object_set_new(x, "bytes", json_integer((json_int_t)bytes[m]));
         json_object_set_new(x, "content_types", types);
-        if (m == 2) { /* text: tokens estimated from the exact bytes; words are not kept */
-            uint64_t tokens = bytes[m] / 4 + (bytes[m] % 4 != 0);
-            json_object_set_new(x, "words", json_null());
+        if (m == 2) { /* text: tokens estimated from the exact words and bytes */
+            json_t *w = json_object_get(f, "text_words");
+            uint64_t words = eu_cnt(w, "words"), rest = eu_cnt(w, "uncounted_bytes") +
+                                                        eu_cnt(w, "cut_bytes");
+            uint64_t tokens = words / 3 * 4 + ((words % 3) * 4 + 2) / 3 + rest / 4 +
+                              (rest % 4 != 0);
+            json_object_set_new(x, "words", json_integer((json_int_t)words));
+            json_t *u = json_object();
+            json_object_set(u, "items", json_object_get(w, "uncounted_items"));
+            json_object_set(u, "bytes", json_object_get(w, "uncounted_bytes"));
+            json_object_set_new(x, "words_uncounted", u);
+            u = json_object();
+            json_object_set(u, "items", json_object_get(w, "cut_items"));
+            json_object_set(u, "bytes_past", json_object_get(w, "cut_bytes"));
+            json_object_set_new(x, "words_cut", u);
             json_object_set_new(x, "tokens_estimate", json_integer((json_int_t)tokens));
             json_object_set_new(x, "size_range",
                                 items[m] ? json_string(text_range(tokens)) : json_null());
@@ -190,7 +207,7 @@ provenance(json_t *f) {
     }
     json_object_set_new(o, "snapshots", a);
     json_object_set_new(o, "items", json_integer((json_int_t)eu_cnt(f, "members")));
-    json_object_set_new(o, "token_estimate", json_string("ceil(text bytes / 4)"));
+    json_object_set_new(o, "token_estimate", json_string("ceil(words * 4 / 3) + ceil(text bytes without words / 4)"));
     json_object_set_new(o, "generator", json_string("exante " EX_VERSION));
     json_object_set(o, "capped", json_object_get(f, "capped"));
     return o;

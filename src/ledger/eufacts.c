@@ -10,6 +10,9 @@
  *
  *   snapshots  per snapshot, snap_members at its log size, kept where its stored leaves hold
  *              the digest (a --from snapshot holds fewer): one item per member;
+ *   words      in id order, the chosen ones' near rows: the words of their text (a version 1
+ *              row, none, or one without text has no count: text members without one are
+ *              counted apart, with their bytes);
  *   items      in id order, the chosen ones: source, size, fetched, content type and host;
  *   decisions  newest first, below the last snapshot's cutoff: each item's current decision;
  *              a rejection by a reservation rule (optout, tdm-reserved, robots-disallowed,
@@ -24,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dedup/near.h"
+#include "ingest/reader.h"
 #include "policy/policy.h"
 
 const char *const euf_modality[4] = {"audio", "image", "text", "video"};
@@ -188,6 +193,12 @@ take_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len) {
             type[i] += 'a' - 'A';
     if ((rc = add(e, &e->types, type, (size_t)n, size)) != EX_OK)
         return rc;
+    if (m == M_TEXT) { /* words were counted in the first EX_ITEM_INLINE_MAX bytes */
+        if (!(e->worded[id >> 6] & (1ull << (id & 63))))
+            e->w_none++, e->w_none_bytes += size;
+        else if (size > EX_ITEM_INLINE_MAX)
+            e->w_cut++, e->w_cut_bytes += size - EX_ITEM_INLINE_MAX;
+    }
     const char *kind = json_string_value(json_object_get(s->rec, "kind"));
     if (kind && strcmp(kind, "crawl") == 0) {
         char host[256];
@@ -200,7 +211,23 @@ take_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len) {
     return EX_OK;
 }
 
-/* ---- reservations ---- */
+static int
+take_words(void *ctx, uint64_t id, int64_t key, const void *data, size_t len) {
+    (void)key;
+    euf *e = ctx;
+    uint64_t w;
+    if (id >= e->nitems || !(e->want[id >> 6] & (1ull << (id & 63))))
+        return EX_OK;
+    int rc = ex_near_record_words(data, len, &w);
+    if (rc == EX_EFORMAT)
+        return ex_fail(&e->l->err, EX_EFORMAT, "item %llu: its near row is malformed",
+                       (unsigned long long)id);
+    if (rc != EX_OK || w == 0)
+        return EX_OK; /* recorded before words were counted, or no words found */
+    e->words += w;
+    e->worded[id >> 6] |= 1ull << (id & 63);
+    return EX_OK;
+}
 
 /* ---- the steps ---- */
 
@@ -261,13 +288,16 @@ gather(euf *e, const att *a) {
         if (e->p[i].item > e->maxitem)
             e->maxitem = e->p[i].item;
     e->nitems = e->maxitem + 1;
-    if (!(e->want = calloc(e->nitems / 64 + 1, sizeof *e->want)))
+    if (!(e->want = calloc(e->nitems / 64 + 1, sizeof *e->want)) ||
+        !(e->worded = calloc(e->nitems / 64 + 1, sizeof *e->worded)))
         return euf_oom(e);
     for (size_t i = 0; i < e->np; i++)
         e->want[e->p[i].item >> 6] |= 1ull << (e->p[i].item & 63);
     free(e->p);
     e->p = NULL;
     if ((rc = euf_scan(e, EX_TAB_SOURCES, UINT64_MAX, NULL, 0, take_source)) != EX_OK ||
+        (e->maxitem && e->l->st->schema >= 7 &&
+         (rc = euf_scan(e, EX_TAB_NEAR, e->maxitem + 1, NULL, 0, take_words)) != EX_OK) ||
         (e->maxitem &&
          (rc = euf_scan(e, EX_TAB_ITEMS, e->maxitem + 1, ipaths, 5, take_item)) != EX_OK))
         return rc;
@@ -304,6 +334,7 @@ ex_ledger_eu_facts_dup(ex_ledger *l, const char *model, char **json, size_t *len
     free(e->s);
     free(e->p);
     free(e->want);
+    free(e->worded);
     free(e->seen);
     json_decref(e->snaps);
     json_decref(e->agents);

@@ -46,6 +46,10 @@ typedef struct euf {
     json_t *agents;    /* the robots.txt agents of the policies the snapshots name */
     unsigned honoured; /* bit i: reserv[i] is a rule of one of those policies */
     json_t *snaps;     /* per snapshot: its record, parsed */
+    /* the text's words (near rows): the sum over the members; a bit per item whose row
+     * counts them; text members without a count (and their bytes), and those over 8 MiB (and
+     * their bytes past it, not read for words) */
+    uint64_t words, *worded, w_none, w_none_bytes, w_cut, w_cut_bytes;
 } euf;
 
 /* the modalities (by content type) and the reservation rules, in the facts' order */

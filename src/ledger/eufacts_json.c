@@ -166,6 +166,14 @@ euf_write(euf *e, const att *v, size_t n, size_t at, ex_buf *b) {
         ex_cj_end(&w);
     }
     ex_cj_end(&w);
+    ex_cj_key(&w, "text_words");
+    ex_cj_obj(&w);
+    ex_cj_kint(&w, "cut_bytes", (int64_t)e->w_cut_bytes);
+    ex_cj_kint(&w, "cut_items", (int64_t)e->w_cut);
+    ex_cj_kint(&w, "uncounted_bytes", (int64_t)e->w_none_bytes);
+    ex_cj_kint(&w, "uncounted_items", (int64_t)e->w_none);
+    ex_cj_kint(&w, "words", (int64_t)e->words);
+    ex_cj_end(&w);
     ex_cj_kstr(&w, "type", "eu-facts", 8);
     ex_cj_end(&w);
     free(hs);

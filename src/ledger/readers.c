@@ -50,7 +50,7 @@ fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len,
                : it->warc_type && strcmp(it->warc_type, "revisit") == 0
                    ? EX_TEXT_NONE
                    : ex_text_kind(it->content, it->content_len, it->content_type);
-    *len = ex_near_record(p->near, NULL, out);
+    *len = ex_near_record(p->near, NULL, 0, out);
     if (kind == EX_TEXT_NONE)
         return EX_OK;
     int rc = ex_text_of(it->content, it->content_len, kind, &p->text);
@@ -62,7 +62,7 @@ fingerprint(reader *p, int format, const ex_item *it, uint8_t *out, size_t *len,
         return rc;
     uint8_t fp[EX_NEAR_K_MAX];
     ex_near_fingerprint(p->near, p->sig, fp);
-    *len = ex_near_record(p->near, fp, out);
+    *len = ex_near_record(p->near, fp, ex_near_words(p->near), out);
     /* and its ISCC Text-Code, for opt-outs that name a work by its code */
     char code[64];
     uint8_t d[32];

@@ -84,9 +84,42 @@ corpus("chats.jsonl", 2, 50)
 corpus("gen.jsonl", 2, 60)
 corpus("misc.jsonl", 2, 70)
 EOF
+# words: texts with punctuation, other white space and compatibility forms; and a WARC for
+# the misc source: HTML (tags, script, style, comments and entities are not words), plain
+# text, a PDF and an HTML page without words (no word count: their bytes are estimated), a PNG
+python3 - <<'EOF'
+import json
+texts = ["Hi -- there!\tnew\u00a0line\u3000\uff26\uff55\uff4c\uff4c don't  stop\n\n...",
+         "caf\u00e9 na\u00efve \u2014 a\u2014b 12,5 \u00bd \u00a9 e=mc\u00b2"]
+with open("chats.jsonl", "a") as f:
+    for t in texts:
+        f.write(json.dumps({"text": t, "license": "MIT"}) + "\n")
+def rec(i, ctype, body):
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype.encode() +
+            b"\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+    head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-%012d>\r\n"
+            "WARC-Date: 2025-03-0%dT00:00:00Z\r\nWARC-Target-URI: https://misc.example.org/%d\r\n"
+            "Content-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n"
+            % (i, 1 + i, i, len(http)))
+    return head.encode() + http + b"\r\n\r\n"
+bodies = [
+    ("text/html; charset=utf-8", b"<!doctype html><html><head><title>A  title</title><style>p { x: y }</style>"
+     b"<script>var a = 'b c d';</script></head><body><p>Hello,<b>big</b> world&amp;co &nbsp; end</p>"
+     b"<!-- not words here --><noscript>no script</noscript><template>t u</template>last</body></html>"),
+    ("text/plain", b"plain text, with: punctuation; only -- five words?"),
+    ("application/pdf", b"%PDF-1.4 words inside a PDF are not read"),
+    ("text/html", b"<p>-- !! --</p>"),
+    ("image/png", b"\x89PNG\r\n\x1a\n not really an image"),
+]
+with open("misc.warc", "wb") as f:
+    for i, (ct, b) in enumerate(bodies):
+        f.write(rec(i, ct, b))
+json.dump([[ct, b.decode("latin-1")] for ct, b in bodies], open("misc-bodies.json", "w"))
+EOF
 for s in books papers wiki tiny chats gen misc; do
     expect 0 $EXANTE -q ingest --source $s $s.jsonl
 done
+expect 0 $EXANTE -q ingest --source misc misc.warc
 expect 0 $EXANTE -q ingest --source web crawl.jsonl
 expect 0 $EXANTE -q optout add --domain optout.example.com --holder 'Opt & Out <Ltd>'
 expect 0 $EXANTE -q reevaluate
@@ -117,7 +150,7 @@ $EXANTE source list --json > sources.jsonl 2>/dev/null || $EXANTE --json source 
 $EXANTE log checkpoint > checkpoint.txt
 PSL=/usr/share/publicsuffix/public_suffix_list.dat
 cat > want.py <<'EOF'
-import json, math, sys
+import hashlib, html.parser, json, math, sys, unicodedata
 psl_path = sys.argv[1]
 model_snaps = {"base": [("s1", "cut1")], "ft": [("s2", "cut2")]}
 items = {}
@@ -165,6 +198,52 @@ def registrable(h):
     if ex: ps = ex
     return ".".join(labels[max(0, n - ps - 1):])
 def month(t): return t[5:7] + "/" + t[0:4]
+# the words of each content, by its digest: the text (a JSONL record's text field; an HTML
+# page without its tags, comments, script, style, noscript and template, entities decoded;
+# other text/ as it is; nothing else), NFKC, punctuation (P*) dropped, runs of other letters
+# between separators (Z*) and controls (Cc) counted
+def words(s):
+    n, inw = 0, False
+    for c in unicodedata.normalize("NFKC", s):
+        cat = unicodedata.category(c)
+        if cat[0] == "P":
+            continue
+        if cat[0] == "Z" or cat == "Cc":
+            inw = False
+        elif not inw:
+            n, inw = n + 1, True
+    return n
+class Strip(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out, self.skip = [], 0
+    def handle_starttag(self, tag, a):
+        self.out.append(" ")
+        if tag in ("script", "style", "noscript", "template"): self.skip += 1
+    def handle_endtag(self, tag):
+        self.out.append(" ")
+        if tag in ("script", "style", "noscript", "template"): self.skip -= 1
+    def handle_data(self, d):
+        if not self.skip: self.out.append(d)
+def text_of(ct, b):
+    t = ct.split(";")[0].strip().lower()
+    if t in ("text/html", "application/xhtml+xml"):
+        p = Strip(); p.feed(b.decode("utf-8", "replace")); p.close()
+        return "".join(p.out)
+    return b.decode("utf-8", "replace") if t.startswith("text/") else ""
+content_words = {}
+for f in ["books", "papers", "wiki", "tiny", "chats", "gen", "misc", "crawl", "crawl2"]:
+    for line in open(f + ".jsonl"):
+        t = json.loads(line)["text"]
+        content_words["sha256:" + hashlib.sha256(t.encode()).hexdigest()] = words(t)
+for ct, b in json.load(open("misc-bodies.json")):
+    b = b.encode("latin-1")
+    content_words["sha256:" + hashlib.sha256(b).hexdigest()] = words(text_of(ct, b))
+def modality(it):
+    ct = it.get("content_type") or ""
+    for m in ("image", "audio", "video"):
+        if ct.startswith(m + "/"): return m
+    return "text"
 out = {}
 for model, snaps in model_snaps.items():
     pick = {}
@@ -206,7 +285,15 @@ for model, snaps in model_snaps.items():
     n = len(ranked)
     r["top"] = [[d, b, c] for d, (b, c) in ranked[:math.ceil(n / 10)]]
     r["top_sme"] = [[d, b, c] for d, (b, c) in ranked[:min(math.ceil(n / 20), 1000)]]
-    r["tokens"] = math.ceil(r["bytes"] / 4)
+    text = [it for it in chosen if modality(it) == "text"]
+    r["text_items"] = len(text)
+    r["text_bytes"] = sum(it["size"] for it in text)
+    r["images"] = sum(1 for it in chosen if modality(it) == "image")
+    r["words"] = sum(content_words[it["digest"]] for it in text)
+    r["uncounted"] = [sum(1 for it in text if not content_words[it["digest"]]),
+                      sum(it["size"] for it in text if not content_words[it["digest"]])]
+    # 4 tokens per 3 words, 1 per 4 bytes of the text without words, each rounded up
+    r["tokens"] = math.ceil(r["words"] * 4 / 3) + math.ceil(r["uncounted"][1] / 4)
     # reservations: the model's sources, current decisions as of its last snapshot
     srcs = {it["source"] for it in chosen}
     cur = current(int(open(snaps[-1][1]).read()))
@@ -238,12 +325,15 @@ def eq(what, got, want):
     if got != want: errs.append("%s: %r, want %r" % (what, got, want))
 g, src = j["general"], j["data_sources"]
 text = g["modalities"]["text"]
-eq("text bytes", text["bytes"], w["bytes"])
-eq("text items", text["items"], w["items"])
+eq("text bytes", text["bytes"], w["text_bytes"])
+eq("text items", text["items"], w["text_items"])
 eq("tokens", text["tokens_estimate"], w["tokens"])
-eq("words", text["words"], None)
+eq("words", text["words"], w["words"])
+eq("uncounted", [text["words_uncounted"]["items"], text["words_uncounted"]["bytes"]], w["uncounted"])
+eq("cut", [text["words_cut"]["items"], text["words_cut"]["bytes_past"]], [0, 0])
 eq("size range", text["size_range"], "less than 1 billion tokens")
-eq("image", g["modalities"]["image"]["present"], False)
+eq("images", [g["modalities"]["image"]["present"], g["modalities"]["image"]["items"]],
+   [w["images"] > 0, w["images"]])
 eq("provenance items", j["provenance"]["items"], w["items"])
 for k in ["public_datasets", "licensed", "other_private", "crawled", "user_data", "synthetic", "other"]:
     want = w["sections"].get(k, [0, 0])
@@ -278,7 +368,8 @@ python3 -c '
 import json; w = json.load(open("want.json"))["base"]
 assert w["domains_total"] >= 20 and len(w["top"]) >= 3 and len(w["top_sme"]) < len(w["top"])
 assert all(w["res"][k] > 0 for k in ("optout", "tdm-reserved", "robots-disallowed"))
-assert w["large"] == ["wiki"]' && ok || bad "the test ledger is too simple: $(cat want.json | head -c 300)"
+assert w["large"] == ["wiki"]
+assert w["images"] == 1 and w["uncounted"][0] == 2 and w["words"] > 1000' && ok || bad "the test ledger is too simple: $(cat want.json | head -c 300)"
 json base.json "j['general']['provider'] == {'name': None, 'contact': None, 'authorised_representative': None}"
 json base.json "j['general']['model']['dependencies'] == [] and j['header']['version'] == 1"
 json ft.json "[d['name'] for d in j['general']['model']['dependencies']] == ['base']"

@@ -206,6 +206,6 @@ expect 2 $EXANTE policy check p4.txt
 contains "$T/err" "'near-rejected' can only follow 'reject'"
 setup p2.txt
 expect 0 $EXANTE -q ingest --source mirrors other.jsonl
-[ "$(sql "$EXANTE_DIR/ledger.db" "SELECT hex(substr(record,1,5)) FROM near WHERE id = 1")" = 0140000800 ] && ok ||
+[ "$(sql "$EXANTE_DIR/ledger.db" "SELECT hex(substr(record,1,5)) FROM near WHERE id = 1")" = 0240000800 ] && ok ||
     bad "the fingerprint record does not name k=64 bands=8"
 finish

@@ -171,8 +171,9 @@ static const char facts[] =
     "\"tdm-reserved\":0},\"snapshots\":[],\"sources\":[{\"agreement\":false,\"fetched_first\":"
     "\"2025-01-02T00:00:00Z\",\"fetched_last\":\"2025-11-30T00:00:00Z\",\"kind\":\"crawl\","
     "\"modalities\":"
-    "{\"text\":{\"bytes\":4000,\"items\":3}},\"name\":\"web*_[x]\",\"unfetched\":0}],\"type\":\"eu-"
-    "facts\"}";
+    "{\"text\":{\"bytes\":4000,\"items\":3}},\"name\":\"web*_[x]\",\"unfetched\":0}],"
+    "\"text_words\":{\"cut_bytes\":6,\"cut_items\":1,\"uncounted_bytes\":1001,"
+    "\"uncounted_items\":1,\"words\":601},\"type\":\"eu-facts\"}";
 
 static void
 test_summary(void) {
@@ -188,11 +189,18 @@ test_summary(void) {
     CHECK(out &&
           strstr(out, "\"domains\":[{\"bytes\":4000,\"domain\":\"example.com\",\"items\":3}]"));
     CHECK(out && strstr(out, "\"registrable_domains\":\"built-in approximation\""));
-    CHECK(out && strstr(out, "\"tokens_estimate\":1000"));
+    /* ceil(601 * 4 / 3) = 802 for the words, ceil((1001 + 6) / 4) = 252 for the bytes */
+    CHECK(out && strstr(out, "\"tokens_estimate\":1054"));
+    CHECK(out && strstr(out, "\"words\":601,\"words_cut\":{\"bytes_past\":6,\"items\":1},"
+                             "\"words_uncounted\":{\"bytes\":1001,\"items\":1}"));
     o.format = EX_DOC_MARKDOWN;
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &md, NULL, &e) == EX_OK);
     CHECK(md && strstr(md, "# Public summary of training content: \\<b\\>m\\</b\\>"));
     CHECK(md && strstr(md, "**Name of the provider:** not provided"));
+    CHECK(md && strstr(md, "4000 bytes (exact); 601 words (exact") &&
+          strstr(md, "an estimated 1054 tokens"));
+    CHECK(md && strstr(md, "**Text without a word count:** 1 items, 1001 bytes"));
+    CHECK(md && strstr(md, "**Text counted in its first 8 MiB:** 1 items over 8 MiB; 6 bytes"));
     o.format = EX_DOC_HTML;
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &html, NULL, &e) == EX_OK);
     CHECK(html && strstr(html, "&lt;b&gt;m&lt;/b&gt;") && !strstr(html, "<b>m</b>"));
@@ -214,6 +222,12 @@ test_summary(void) {
     CHECK(ex_eu_summary_dup("{\"type\":\"eu-facts\"}", 19, &o, &two, NULL, &e) == EX_EFORMAT &&
           strstr(e.msg, "facts: checkpoint"));
     CHECK(ex_eu_summary_dup("[", 1, &o, &two, NULL, &e) == EX_EFORMAT);
+    /* facts whose word counts are not counts */
+    char *bad = strdup(facts), *at = strstr(bad, "\"words\":601");
+    memcpy(at, "\"words\":-1 ", 11);
+    CHECK(ex_eu_summary_dup(bad, strlen(bad), &o, &two, NULL, &e) == EX_EFORMAT &&
+          strstr(e.msg, "facts: text_words"));
+    free(bad);
     o.format = 7;
     CHECK(ex_eu_summary_dup(facts, strlen(facts), &o, &two, NULL, &e) == EX_EINVAL);
     free(out);

@@ -56,6 +56,7 @@ test_signature(void)
     const char *txt = "The QUICK brown fox, jumps -- over!";
     CHECK_RC(ex_near_signature(N, txt, strlen(txt), s, &sh), EX_OK);
     CHECK(sh == 2);
+    CHECK(ex_near_words(N) == 6);
     CHECK(s[0] == 0x1d5c18b9u);
     CHECK(s[1] == 0x01c30ebbu);
     CHECK(s[111] == 0x3e6149cfu);
@@ -66,9 +67,11 @@ test_signature(void)
     CHECK(ex_near_jaccard(N, s, t) == 1.0);
     /* fewer than five words: one shingle; none: an empty signature matching nothing */
     CHECK_RC(ex_near_signature(N, "two words", 9, t, &sh), EX_OK);
-    CHECK(sh == 1);
+    CHECK(sh == 1 && ex_near_words(N) == 2);
+    CHECK_RC(ex_near_signature(N, "one two three four five", 23, t, &sh), EX_OK);
+    CHECK(sh == 1 && ex_near_words(N) == 5);
     CHECK_RC(ex_near_signature(N, " ,. ", 4, t, &sh), EX_OK);
-    CHECK(sh == 0 && t[0] == UINT64_MAX && t[111] == UINT64_MAX);
+    CHECK(sh == 0 && t[0] == UINT64_MAX && t[111] == UINT64_MAX && ex_near_words(N) == 0);
     CHECK(ex_near_jaccard(N, t, t) == 0.0);
     /* fingerprints: the low bytes; bands: equal fingerprints, equal keys; one changed row
      * changes its band's key alone */
@@ -207,6 +210,62 @@ test_estimate(void)
     ex_buf_free(&tb);
 }
 
+/* the stored record (docs/FORMATS.md): version 2 carries the words; version 1 is still read */
+static void
+test_record(void)
+{
+    uint8_t fp[EX_NEAR_K_DEFAULT], rec[EX_NEAR_REC_MAX];
+    for (int i = 0; i < EX_NEAR_K_DEFAULT; i++)
+        fp[i] = (uint8_t)(i * 7 + 1);
+    size_t len = ex_near_record(N, fp, 300, rec);
+    CHECK(len == 119 && rec[0] == 2 && rec[1] == 112 && rec[2] == 0 && rec[3] == 14 && rec[4] == 0);
+    CHECK(memcmp(rec + 5, fp, sizeof fp) == 0);
+    CHECK(rec[117] == 0xac && rec[118] == 0x02); /* 300 in LEB128 */
+    unsigned k, bands;
+    const uint8_t *f;
+    uint64_t w;
+    CHECK_RC(ex_near_record_read(rec, len, &k, &bands, &f), EX_OK);
+    CHECK(k == 112 && bands == 14 && f == rec + 5);
+    CHECK_RC(ex_near_record_words(rec, len, &w), EX_OK);
+    CHECK(w == 300);
+    CHECK(ex_near_record_fp(rec, len, 112, 14) == rec + 5 && !ex_near_record_fp(rec, len, 64, 8));
+    /* the word count's lengths: 1 byte to 127, 10 for the largest */
+    static const uint64_t ws[] = {1, 127, 128, 16383, 16384, UINT64_C(1) << 63, UINT64_MAX};
+    static const size_t wl[] = {1, 1, 2, 2, 3, 10, 10};
+    for (size_t i = 0; i < sizeof ws / sizeof *ws; i++) {
+        CHECK(ex_near_record(N, fp, ws[i], rec) == 117 + wl[i]);
+        CHECK(ex_near_record_words(rec, 117 + wl[i], &w) == EX_OK && w == ws[i]);
+        CHECK_RC(ex_near_record_words(rec, 116 + wl[i], &w), EX_EFORMAT); /* cut */
+    }
+    /* longer than its shortest form, past 64 bits, or followed by more: refused */
+    len = ex_near_record(N, fp, 5, rec);
+    rec[117] = 0x85, rec[118] = 0x00;
+    CHECK_RC(ex_near_record_words(rec, 119, &w), EX_EFORMAT);
+    rec[117] = 0x05, rec[118] = 0x00;
+    CHECK_RC(ex_near_record_words(rec, 119, &w), EX_EFORMAT);
+    memset(rec + 117, 0xff, 9);
+    rec[126] = 0x02;
+    CHECK_RC(ex_near_record_words(rec, 127, &w), EX_EFORMAT);
+    memset(rec + 117, 0x80, 11);
+    rec[128] = 0x01;
+    CHECK_RC(ex_near_record_words(rec, 129, &w), EX_EFORMAT);
+    /* a record of version 1: the same fingerprint, no word count */
+    len = ex_near_record(N, fp, 5, rec);
+    rec[0] = 1;
+    CHECK_RC(ex_near_record_read(rec, 117, &k, &bands, &f), EX_OK);
+    CHECK_RC(ex_near_record_words(rec, 117, &w), EX_ENOTFOUND);
+    CHECK_RC(ex_near_record_read(rec, 118, &k, &bands, &f), EX_EFORMAT);
+    rec[0] = 2;
+    CHECK_RC(ex_near_record_read(rec, 117, &k, &bands, &f), EX_EFORMAT);
+    rec[0] = 3;
+    CHECK_RC(ex_near_record_read(rec, 118, &k, &bands, &f), EX_EFORMAT);
+    /* an item without text: one byte, no words */
+    CHECK(ex_near_record(N, NULL, 99, rec) == 1 && rec[0] == 0);
+    CHECK_RC(ex_near_record_read(rec, 1, &k, &bands, &f), EX_ENOTFOUND);
+    CHECK_RC(ex_near_record_words(rec, 1, &w), EX_OK);
+    CHECK(w == 0);
+}
+
 int
 main(void)
 {
@@ -214,6 +273,7 @@ main(void)
     test_normalise();
     test_signature();
     test_estimate();
+    test_record();
     ex_near_free(N);
     return t_done("test_near");
 }

@@ -61,6 +61,16 @@ same(const char *t, size_t len)
             ex_near_signature_ref(n, t, len, s2, &c2) != EX_OK || c1 != c2 ||
             memcmp(s1, s2, ex_near_k(n) * sizeof s1[0]) != 0)
             return show("the signature", t, len), 1;
+        /* and the words: what single spaces separate in the plain normalised form */
+        ex_buf nb = {0};
+        uint64_t nw = 0;
+        if (ex_near_normalise_ref(t, len, &nb) != EX_OK)
+            return ex_buf_free(&nb), show("the words", t, len), 1;
+        for (size_t i = 0; i < nb.len; i++)
+            nw += i == 0 || nb.data[i - 1] == ' ';
+        ex_buf_free(&nb);
+        if (ex_near_words(n) != nw)
+            return show("the words", t, len), 1;
     }
     return 0;
 }
