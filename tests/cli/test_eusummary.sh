@@ -5,7 +5,8 @@
 # many hosts, an opt-out and reevaluate, two snapshots, a base model and a fine-tune of it.
 # Every number of the summary is recomputed here independently (python3 over the item and
 # decision records read with the exante_sqlite module, `snapshot export`, the checkpoint and
-# the Public Suffix List file): sizes and the size range, sections used, large public datasets,
+# the Public Suffix List file; the words of each text in Python, from the inputs): sizes, words
+# (HTML, PDF, a text over 8 MiB) and the size range, sections used, large public datasets,
 # acquisition dates, the registrable domains, their ranking and cut (10%, and --sme), the
 # reservation counts. Then --diff, the Markdown's section numbers and titles in order, the HTML
 # escaped and script-free, the provider file's errors and the exits of bad inputs (nothing
@@ -79,6 +80,8 @@ def corpus(name, n, size, extra=None):
 corpus("books.jsonl", 5, 400, {"fetched": "2024-06-01T00:00:00Z"})
 corpus("papers.jsonl", 3, 100)
 corpus("wiki.jsonl", 10, 900, {"fetched": "2025-12-31T23:00:00Z"})
+with open("wiki.jsonl", "a") as f: # over 8 MiB: its words are counted in its first 8 MiB
+    f.write(json.dumps({"text": "long " * ((8 << 20) // 5 + 2000), "license": "MIT"}) + "\n")
 corpus("tiny.jsonl", 1, 10)
 corpus("chats.jsonl", 2, 50)
 corpus("gen.jsonl", 2, 60)
@@ -234,8 +237,9 @@ def text_of(ct, b):
 content_words = {}
 for f in ["books", "papers", "wiki", "tiny", "chats", "gen", "misc", "crawl", "crawl2"]:
     for line in open(f + ".jsonl"):
-        t = json.loads(line)["text"]
-        content_words["sha256:" + hashlib.sha256(t.encode()).hexdigest()] = words(t)
+        t = json.loads(line)["text"].encode()
+        # the readers hand over the first 8 MiB (these texts are ASCII there: no cut character)
+        content_words["sha256:" + hashlib.sha256(t).hexdigest()] = words(t[:8 << 20].decode())
 for ct, b in json.load(open("misc-bodies.json")):
     b = b.encode("latin-1")
     content_words["sha256:" + hashlib.sha256(b).hexdigest()] = words(text_of(ct, b))
@@ -292,8 +296,10 @@ for model, snaps in model_snaps.items():
     r["words"] = sum(content_words[it["digest"]] for it in text)
     r["uncounted"] = [sum(1 for it in text if not content_words[it["digest"]]),
                       sum(it["size"] for it in text if not content_words[it["digest"]])]
+    big = [it for it in text if content_words[it["digest"]] and it["size"] > 8 << 20]
+    r["cut"] = [len(big), sum(it["size"] - (8 << 20) for it in big)]
     # 4 tokens per 3 words, 1 per 4 bytes of the text without words, each rounded up
-    r["tokens"] = math.ceil(r["words"] * 4 / 3) + math.ceil(r["uncounted"][1] / 4)
+    r["tokens"] = math.ceil(r["words"] * 4 / 3) + math.ceil((r["uncounted"][1] + r["cut"][1]) / 4)
     # reservations: the model's sources, current decisions as of its last snapshot
     srcs = {it["source"] for it in chosen}
     cur = current(int(open(snaps[-1][1]).read()))
@@ -330,7 +336,7 @@ eq("text items", text["items"], w["text_items"])
 eq("tokens", text["tokens_estimate"], w["tokens"])
 eq("words", text["words"], w["words"])
 eq("uncounted", [text["words_uncounted"]["items"], text["words_uncounted"]["bytes"]], w["uncounted"])
-eq("cut", [text["words_cut"]["items"], text["words_cut"]["bytes_past"]], [0, 0])
+eq("cut", [text["words_cut"]["items"], text["words_cut"]["bytes_past"]], w["cut"])
 eq("size range", text["size_range"], "less than 1 billion tokens")
 eq("images", [g["modalities"]["image"]["present"], g["modalities"]["image"]["items"]],
    [w["images"] > 0, w["images"]])
@@ -369,7 +375,8 @@ import json; w = json.load(open("want.json"))["base"]
 assert w["domains_total"] >= 20 and len(w["top"]) >= 3 and len(w["top_sme"]) < len(w["top"])
 assert all(w["res"][k] > 0 for k in ("optout", "tdm-reserved", "robots-disallowed"))
 assert w["large"] == ["wiki"]
-assert w["images"] == 1 and w["uncounted"][0] == 2 and w["words"] > 1000' && ok || bad "the test ledger is too simple: $(cat want.json | head -c 300)"
+assert w["images"] == 1 and w["uncounted"][0] == 2 and w["words"] > 1000
+assert w["cut"][0] == 1 and w["cut"][1] == 5 * ((8 << 20) // 5 + 2000) - (8 << 20)' && ok || bad "the test ledger is too simple: $(cat want.json | head -c 300)"
 json base.json "j['general']['provider'] == {'name': None, 'contact': None, 'authorised_representative': None}"
 json base.json "j['general']['model']['dependencies'] == [] and j['header']['version'] == 1"
 json ft.json "[d['name'] for d in j['general']['model']['dependencies']] == ['base']"
