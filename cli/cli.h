@@ -58,6 +58,10 @@ int cli_stage(cli *c, ex_ledger *l, const ex_ingest_opts *o, const char *list,
 int cli_sequence(cli *c, int follow, int discard_stale);
 /* A verifier key from a string or a file holding one; NULL: the ledger's own. */
 int cli_load_vkey(cli *c, const char *arg, ex_vkey *out);
+/* The chain of a log's keys that trusted and the rotation entries in file path (JSONL, `exante
+ * key rotations`) make, malloc'd into *out; path NULL: the rotation records of the ledger at
+ * c->dir when there is one and they reach trusted, else trusted alone. Prints the error. */
+int cli_load_chain(cli *c, const ex_vkey *trusted, const char *path, ex_key_chain **out);
 /* base64 of a hash, as a JSON string */
 json_t *cli_b64(const uint8_t h[EX_HASH_BYTES]);
 /* 1 if argv[i] is -h or --help */
@@ -94,6 +98,7 @@ int cmd_signals(cli *c, int argc, char **argv);
 int cmd_optout(cli *c, int argc, char **argv);
 int cmd_reevaluate(cli *c, int argc, char **argv);
 int cmd_evidence(cli *c, int argc, char **argv);
+int cmd_key(cli *c, int argc, char **argv);
 int cmd_log(cli *c, int argc, char **argv);
 int cmd_verify_proof(cli *c, int argc, char **argv);
 int cmd_demo(cli *c, int argc, char **argv);

@@ -25,13 +25,15 @@ static const char attest_usage[] =
 
 static const char verify_usage[] =
     "usage: exante verify ENVELOPE [--vkey KEY] [--signer KEY] [--weights PATH]... [--jobs N]\n"
-    "                     [--proof FILE] [--parent ENVELOPE]...\n"
+    "                     [--proof FILE] [--parent ENVELOPE]... [--rotations FILE]\n"
     "\n"
     "Check a training run's envelope offline: the signature over PAE (by --signer, default\n"
     "the --vkey), the statement, the model id, the signed checkpoint (by --vkey: the ledger's\n"
     "verifier key, default the local ledger's), each snapshot record's inclusion under it,\n"
     "the given weights against the subjects, with --proof the envelope's own log entry, and\n"
-    "each --parent envelope. Exit 1 naming the first check that failed.\n";
+    "each --parent envelope. Exit 1 naming the first check that failed. After a key\n"
+    "rotation, --rotations FILE (`exante key rotations`; inside the ledger, its own) leads\n"
+    "from KEY to the key that signed the envelope and its checkpoint.\n";
 
 static const char models_usage[] =
     "usage: exante models\n"
@@ -201,9 +203,11 @@ cmd_verify(cli *c, int argc, char **argv)
         {"vkey", required_argument, NULL, 'v'},   {"signer", required_argument, NULL, 's'},
         {"weights", required_argument, NULL, 'w'}, {"jobs", required_argument, NULL, 'j'},
         {"proof", required_argument, NULL, 'p'},  {"parent", required_argument, NULL, 'P'},
+        {"rotations", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
-    const char *vk = NULL, *signer = NULL, *proof = NULL;
+    const char *vk = NULL, *signer = NULL, *proof = NULL, *rotations = NULL;
+    ex_key_chain *keys = NULL;
     list weights = {0}, parents = {0};
     ex_attest_verify_opts o = {0};
     uint64_t n;
@@ -217,6 +221,7 @@ cmd_verify(cli *c, int argc, char **argv)
         case 'w': push(&weights, optarg); break;
         case 'p': proof = optarg; break;
         case 'P': push(&parents, optarg); break;
+        case 'r': rotations = optarg; break;
         case 'j':
             if (cli_parse_u64(optarg, &n) || n == 0 || n > 64)
                 x = cli_usage(verify_usage, "verify: --jobs takes 1..64");
@@ -235,6 +240,8 @@ cmd_verify(cli *c, int argc, char **argv)
     size_t *plens = calloc(parents.n + 1, sizeof *plens);
     if (x == EXIT_OKAY)
         x = cli_load_vkey(c, vk, &logk);
+    if (x == EXIT_OKAY)
+        x = cli_load_chain(c, &logk, rotations, &keys);
     if (x == EXIT_OKAY && signer)
         x = cli_load_vkey(c, signer, &signk);
     if (x == EXIT_OKAY)
@@ -245,6 +252,7 @@ cmd_verify(cli *c, int argc, char **argv)
         x = cli_read_file(parents.v[i], 64u << 20, &ptexts[i], &plens[i]);
     if (x == EXIT_OKAY) {
         o.log_key = &logk;
+        o.log_keys = keys;
         o.signer = signer ? &signk : NULL;
         o.weights = weights.v, o.nweights = weights.n;
         o.proof = prf, o.proof_len = prfl;
@@ -268,7 +276,7 @@ cmd_verify(cli *c, int argc, char **argv)
     }
     for (size_t i = 0; i < parents.n; i++)
         free(ptexts[i]);
-    free(ptexts), free(plens), free(env), free(prf);
+    free(ptexts), free(plens), free(env), free(prf), free(keys);
     free(weights.v), free(parents.v);
     return x < 0 ? EXIT_OKAY : x;
 }

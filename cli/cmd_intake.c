@@ -148,7 +148,7 @@ cli_optout_review(cli *c, int argc, char **argv, const char *usage)
 }
 
 static const char receipt_usage[] =
-    "usage: exante verify-receipt RECEIPT [--vkey KEY]\n"
+    "usage: exante verify-receipt RECEIPT [--vkey KEY] [--rotations FILE]\n"
     "\n"
     "Check a receipt from 'exante serve' (the 'receipt' of a POST /v1/optouts or\n"
     "/v1/complaints answer, saved to a file; '-' reads standard input): a C2SP signed note by\n"
@@ -156,23 +156,27 @@ static const char receipt_usage[] =
     "SHA-256 of the submission, when it was received and the time its entry is promised to be\n"
     "in the log by. Prints the fields (JSON with --json); exit 1 if the signature does not\n"
     "verify, 2 if it is not a receipt. The entry's inclusion: GET /v1/optouts/ID/proof, then\n"
-    "'exante verify-proof'.\n";
+    "'exante verify-proof'.\n"
+    "After a key rotation, --rotations FILE (`exante key rotations`) leads from KEY to the\n"
+    "key that signed the receipt.\n";
 
 int
 cmd_verify_receipt(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"vkey", required_argument, NULL, 'k'},
+        {"rotations", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *vk = NULL;
+    const char *vk = NULL, *rotations = NULL;
     int ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'k': vk = optarg; break;
+        case 'r': rotations = optarg; break;
         case 'h': fputs(receipt_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(receipt_usage, "verify-receipt: bad option '%s'", argv[optind - 1]);
         }
@@ -180,16 +184,22 @@ cmd_verify_receipt(cli *c, int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage(receipt_usage, "verify-receipt: expected one RECEIPT file");
     ex_vkey key;
+    ex_key_chain *keys = NULL;
     int x = cli_load_vkey(c, vk, &key);
+    if (x == EXIT_OKAY)
+        x = cli_load_chain(c, &key, rotations, &keys);
     if (x != EXIT_OKAY)
         return x;
     char *note = NULL, *json = NULL;
     size_t len = 0, jlen = 0;
-    if ((x = cli_read_file(argv[optind], 65536, &note, &len)) != EXIT_OKAY)
+    if ((x = cli_read_file(argv[optind], 65536, &note, &len)) != EXIT_OKAY) {
+        free(keys);
         return x;
+    }
     ex_err e = {0};
-    int rc = ex_receipt_verify(note, len, &key, &json, &jlen, &e);
+    int rc = ex_receipt_verify_chain(note, len, keys, &json, &jlen, &e);
     free(note);
+    free(keys);
     if (rc != EX_OK) {
         cli_err("verify-receipt: %s", e.msg);
         return rc == EX_EVERIFY ? EXIT_NO : cli_exit(rc);

@@ -317,10 +317,12 @@ cmd_log(cli *c, int argc, char **argv)
 }
 
 static const char vp_usage[] =
-    "usage: exante verify-proof PROOF [--vkey KEY] [--text-file WORK]\n"
+    "usage: exante verify-proof PROOF [--vkey KEY] [--rotations FILE] [--text-file WORK]\n"
     "\n"
     "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
-    "key (name+keyid+base64) or a file holding one; default: the local ledger's. Prints\n"
+    "key (name+keyid+base64) or a file holding one; default: the local ledger's. After a key\n"
+    "rotation, --rotations FILE (`exante key rotations`) leads from KEY, whichever of the\n"
+    "log's keys it is, to the key that signed the proof's checkpoint. Prints\n"
     "'member' for a valid inclusion proof, 'consistent' for a consistency proof,\n"
     "'decision VERDICT' for the proof of 'exante why --json', and 'member' or 'non-member'\n"
     "for a snapshot proof (PROOFS.md: the failing step is named); exit 1 if the\n"
@@ -334,7 +336,7 @@ static const char vp_usage[] =
 /* verify-proof of a near-dup proof with the work's text; the exit code */
 static int
 verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey *vk,
-            const char *text_path)
+            const ex_key_chain *keys, const char *text_path)
 {
     char *text = NULL;
     size_t tlen = 0;
@@ -357,7 +359,8 @@ verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey
         cli_err("%s: %s", path, e.msg);
         return cli_exit(rc);
     }
-    rc = ex_near_proof_verify(&p, vk, text, tlen, &v, &e);
+    (void)vk;
+    rc = ex_near_proof_verify(&p, ex_key_chain_at(keys, p.log_size), text, tlen, &v, &e);
     ex_near_proof_clear(&p);
     free(text);
     const char *verdict = rc != EX_OK ? "invalid" : v.dup ? "near-dup" : "near-dup-free";
@@ -401,10 +404,11 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         {"vkey", required_argument, NULL, 'k'},
         {"text-file", required_argument, NULL, 't'},
+        {"rotations", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *vkey = NULL, *text = NULL;
+    const char *vkey = NULL, *text = NULL, *rotations = NULL;
     int ch;
     optind = 1;
     opterr = 0;
@@ -412,6 +416,7 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         switch (ch) {
         case 'k': vkey = optarg; break;
         case 't': text = optarg; break;
+        case 'r': rotations = optarg; break;
         case 'h': fputs(vp_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(vp_usage, "verify-proof: bad option '%s'", argv[optind - 1]);
         }
@@ -425,7 +430,10 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     if (rx != EXIT_OKAY)
         return rx;
     ex_vkey vk;
+    ex_key_chain *keys = NULL;
     int x = cli_load_vkey(c, vkey, &vk);
+    if (x == EXIT_OKAY)
+        x = cli_load_chain(c, &vk, rotations, &keys);
     if (x != EXIT_OKAY) {
         free(buf);
         return x;
@@ -453,8 +461,9 @@ cmd_verify_proof(cli *c, int argc, char **argv)
                                    "work it is about");
     }
     if (near) {
-        int vx = verify_near(c, path, buf, len, &vk, text);
+        int vx = verify_near(c, path, buf, len, &vk, keys, text);
         free(buf);
+        free(keys);
         return vx;
     }
     ex_log_proof p;
@@ -463,10 +472,12 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     free(buf);
     if (rc != EX_OK) {
         ex_log_proof_clear(&p);
+        free(keys);
         cli_err("%s: %s", path, e.msg);
         return cli_exit(rc);
     }
-    rc = ex_log_proof_verify(&p, &vk, &e);
+    rc = ex_log_proof_verify_chain(&p, keys, &e);
+    free(keys);
     char verdict[96] = "member";
     if (p.kind == EX_PROOF_CONSISTENCY) {
         strcpy(verdict, "consistent");

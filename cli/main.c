@@ -61,6 +61,9 @@ static const cli_command commands[] = {
      "entry INDEX\tprint an entry exactly as hashed\n"
      "verify\trecompute and check everything stored\n"
      "tiles --out DIR\texport the log as C2SP tlog-tiles"},
+    {"key", cmd_key,
+     "rotate\tnew signing key; a rotation record signed by both keys is logged\n"
+     "rotations [--out FILE]\tthe rotation records (JSONL) for verifiers of an old key"},
     {"snapshot", cmd_snapshot,
      "create NAME [--from OLD]\tfreeze the admitted set (tree root logged)\n"
      "list | show NAME\tthe snapshots' records\n"
@@ -377,6 +380,47 @@ cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
         cli_err("%s", e.msg);
         return cli_exit(rc);
     }
+    return EXIT_OKAY;
+}
+
+int
+cli_load_chain(cli *c, const ex_vkey *trusted, const char *path, ex_key_chain **out)
+{
+    ex_key_chain *k = calloc(1, sizeof *k);
+    if (!k) {
+        cli_err("out of memory");
+        return EXIT_IO;
+    }
+    ex_err e = {0};
+    int rc = ex_key_chain_build(trusted, NULL, 0, k, &e);
+    if (path) {
+        char *text = NULL;
+        size_t len = 0;
+        int x = cli_read_file(path, 16u << 20, &text, &len);
+        if (x != EXIT_OKAY) {
+            free(k);
+            return x;
+        }
+        rc = ex_key_chain_from_jsonl(trusted, text ? text : "", len, k, &e);
+        free(text);
+        if (rc != EX_OK) {
+            cli_err("%s: %s", path, e.msg);
+            free(k);
+            return rc == EX_EVERIFY ? EXIT_NO : cli_exit(rc);
+        }
+    } else {
+        /* inside a ledger: its own rotation records, when they reach the trusted key */
+        ex_ledger *l;
+        ex_ledger_opts o = {.read_only = 1, .db = c->db};
+        if (ex_ledger_open(c->dir, &o, &l, &e) == EX_OK) {
+            ex_key_chain *mine = calloc(1, sizeof *mine);
+            if (mine && ex_ledger_key_chain(l, trusted, mine) == EX_OK)
+                *k = *mine;
+            free(mine);
+            ex_ledger_close(l);
+        }
+    }
+    *out = k;
     return EXIT_OKAY;
 }
 

@@ -258,6 +258,45 @@ int ex_checkpoint_parse(const char *text, size_t len, ex_checkpoint *out, ex_err
 EX_MUST_CHECK int ex_checkpoint_open(const char *note, size_t len, const ex_vkey *key,
                                      ex_checkpoint *out, ex_err *err);
 
+/* ---- key rotation (docs/FORMATS.md "Key rotation") ------------------- */
+
+/* A rotation record: a signed note by both keys saying that checkpoints of size `from` and
+ * above are signed by new_key, those below by old_key (both named for the origin). */
+typedef struct ex_rotation {
+    char origin[EX_NAME_MAX + 1];
+    uint64_t from;
+    ex_vkey old_key, new_key;
+} ex_rotation;
+
+/* The text of a rotation record (to be signed by both keys) into buf; EX_ETOOBIG. */
+int ex_rotation_text(const char *origin, uint64_t from, const char *old_vkey, const char *new_vkey,
+                     char *buf, size_t cap, size_t *len);
+/* Read a rotation record and check both its signatures: EX_OK with *out; EX_EFORMAT naming the
+ * line for a malformed one, EX_EVERIFY for a missing or bad signature. */
+EX_MUST_CHECK int ex_rotation_open(const char *note, size_t len, ex_rotation *out, ex_err *err);
+
+#define EX_KEY_CHAIN_MAX 64
+/* The keys of a log over its life: key w[i] signs the checkpoints of sizes [from, to). */
+typedef struct ex_key_window {
+    ex_vkey key;
+    uint64_t from, to;
+} ex_key_window;
+typedef struct ex_key_chain {
+    ex_key_window w[EX_KEY_CHAIN_MAX];
+    size_t n;
+} ex_key_chain;
+
+/* The chain that trusted (any key of the log, not only its first) and the log's rotation
+ * records r[0..n), oldest first, make: EX_EVERIFY if the records do not follow each other or
+ * trusted is none of their keys; n = 0: trusted alone, for every size. */
+int ex_key_chain_build(const ex_vkey *trusted, const ex_rotation *r, size_t n, ex_key_chain *out,
+                       ex_err *err);
+/* The key that signs checkpoints of this size. */
+const ex_vkey *ex_key_chain_at(const ex_key_chain *c, uint64_t size);
+/* ex_checkpoint_open with the key of the chain that signs the note's size. */
+EX_MUST_CHECK int ex_checkpoint_open_chain(const char *note, size_t len, const ex_key_chain *c,
+                                           ex_checkpoint *out, ex_err *err);
+
 /* ---- ledger and log --------------------------------------------------- */
 
 /* A ledger handle: one connection to the ledger's database (SQLite, opened without a mutex),
@@ -367,6 +406,10 @@ int ex_log_checkpoint_at_dup(ex_log *g, uint64_t size, char **note, size_t *len)
  * root at its size). EX_EVERIFY with the first mismatch named in ex_log_errmsg(). */
 EX_MUST_CHECK int ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries,
                                 uint64_t *checkpoints);
+/* ex_log_verify with the log's keys over its life: each checkpoint checked with the key of
+ * `keys` for its size (ex_key_chain_at). */
+EX_MUST_CHECK int ex_log_verify_chain(ex_log *g, const ex_key_chain *keys, uint64_t *entries,
+                                      uint64_t *checkpoints);
 /* Tiles exports (ex_log_write_tiles, ex_tiles_write_digests, ex_ledger_snapshot_tiles) write
  * every file atomically: into a hidden temporary file beside it, renamed over it. With
  * EX_TILES_INCREMENTAL an existing directory is brought up to date rather than rewritten: a
@@ -595,6 +638,10 @@ int ex_ledger_submissions_dup(ex_ledger *l, const char *kind, const char *status
  * fields as canonical JSON in *json (malloc'd), or EX_EVERIFY / EX_EFORMAT with a message. */
 EX_MUST_CHECK int ex_receipt_verify(const char *note, size_t len, const ex_vkey *vkey,
                                     char **json, size_t *jlen, ex_err *err);
+/* ex_receipt_verify with a log's keys over its life: the key that signed the checkpoint of
+ * size id + 1 (its submission's entry's) is the receipt's. */
+EX_MUST_CHECK int ex_receipt_verify_chain(const char *note, size_t len, const ex_key_chain *keys,
+                                          char **json, size_t *jlen, ex_err *err);
 
 /* ---- partner tokens (exante token add|list|revoke) ---- */
 
@@ -736,6 +783,29 @@ typedef struct ex_ledger_counts {
  * record has the digest the decision names, and no decision lies outside a batch.
  * EX_EVERIFY with the first mismatch named in ex_ledger_errmsg(). */
 EX_MUST_CHECK int ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out);
+
+/* Rotate the ledger's signing key (docs/FORMATS.md "Key rotation"): a new Ed25519 key named
+ * for the origin, a rotation record signed by the old and the new key logged (its checkpoint
+ * and every later one signed by the new key), the new verifier key in the database, the key
+ * files swapped (the new key saved with passphrase, may be NULL; the old one kept as
+ * key.pem.retired-<key ID>) and the vkey file rewritten. The ledger must hold its key in its
+ * directory (not EXANTE_KEY's file). *index: the record's log index; new_vkey (may be NULL)
+ * gets the new verifier key string. Errors with l's message. */
+int ex_ledger_key_rotate(ex_ledger *l, const char *passphrase, uint64_t *index,
+                         char new_vkey[EX_VKEY_MAX]);
+/* The ledger's rotation records, oldest first (*r malloc'd, *n of them; none: NULL, 0), each
+ * read and its signatures checked; *entries (may be NULL) their log entries as JSONL (malloc'd).
+ * Errors with l's message. */
+int ex_ledger_rotations(ex_ledger *l, ex_rotation **r, size_t *n, char **entries,
+                        size_t *entries_len);
+/* The chain of the ledger's keys that `trusted` (NULL: the ledger's current verifier key)
+ * and its rotation records make (ex_key_chain_build). */
+int ex_ledger_key_chain(ex_ledger *l, const ex_vkey *trusted, ex_key_chain *out);
+/* The chain that trusted and a file of rotation entries (JSONL, as `exante key rotations`
+ * writes them: the log entries of the records, in log order) make; EX_EFORMAT naming the
+ * line of a malformed one. */
+int ex_key_chain_from_jsonl(const ex_vkey *trusted, const char *jsonl, size_t len,
+                            ex_key_chain *out, ex_err *err);
 
 /* Write a deterministic sample corpus into dir (made if missing): corpus.jsonl.zst with
  * `items` web-text-like records (varied licenses and URLs, exact copies, three planted broken
@@ -967,6 +1037,9 @@ int ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope,
 typedef struct ex_attest_verify_opts {
     const ex_vkey *log_key;        /* the ledger's verifier key: the checkpoint's signer */
     const ex_vkey *signer;         /* the envelope's signer; NULL: log_key */
+    const ex_key_chain *log_keys;  /* the log's keys over its life (key rotation), or NULL:
+                                      when set, log_key is the one that signs the statement's
+                                      log size, and proofs use theirs */
     const char *const *weights;    /* check the subjects against these (may be none) */
     size_t nweights;
     unsigned jobs;
@@ -1295,6 +1368,10 @@ void ex_log_proof_clear(ex_log_proof *p);
  * every step of PROOFS.md "Verification"; err then starts with the failing step
  * ("step 5: the neighbours are not adjacent"). EX_OK, or EX_EVERIFY with the reason in err. */
 EX_MUST_CHECK int ex_log_proof_verify(const ex_log_proof *p, const ex_vkey *key, ex_err *err);
+/* ex_log_proof_verify with a log's keys over its life (key rotation): each checkpoint the
+ * document holds checked with the key that signs its size (ex_key_chain_at). */
+EX_MUST_CHECK int ex_log_proof_verify_chain(const ex_log_proof *p, const ex_key_chain *keys,
+                                            ex_err *err);
 
 /* A verifier of many proof documents under one key: ex_log_proof_parse and ex_log_proof_verify
  * in one call, with a hasher and buffers kept from call to call and the checkpoints it has

@@ -149,7 +149,8 @@ check_log(vctx *c, const ex_dsse_env *env, const ex_attest_verify_opts *o)
     if (rc == EX_OK && !p.entry)
         rc = ex_fail(&e, EX_EFORMAT, "the proof carries no entry");
     if (rc == EX_OK)
-        rc = ex_log_proof_verify(&p, o->log_key, &e);
+        rc = o->log_keys ? ex_log_proof_verify_chain(&p, o->log_keys, &e)
+                         : ex_log_proof_verify(&p, o->log_key, &e);
     char dig[EX_DIGEST_STR_BYTES];
     if (rc == EX_OK && (rc = env_digest(c, env, dig, &e)) == EX_OK) {
         json_t *en = json_loadb((const char *)p.entry, p.entry_len, 0, NULL);
@@ -166,7 +167,8 @@ check_log(vctx *c, const ex_dsse_env *env, const ex_attest_verify_opts *o)
 static int
 check_parent(vctx *c, const ex_attest_verify_opts *o, size_t i)
 {
-    ex_attest_verify_opts po = {.log_key = o->log_key, .signer = o->signer};
+    ex_attest_verify_opts po = {.log_key = o->log_key, .signer = o->signer,
+                                .log_keys = o->log_keys};
     ex_attest_info pi;
     ex_err e = {0};
     if (ex_attest_verify(o->parents[i], o->parent_lens[i], &po, &pi, &e) != EX_OK)
@@ -197,9 +199,47 @@ check_parent(vctx *c, const ex_attest_verify_opts *o, size_t i)
                 pi.name);
 }
 
+/* the log size the envelope's statement names, read before anything is trusted: it picks the
+ * key of a rotated log's chain that must have signed both the envelope and the checkpoint */
+static uint64_t
+statement_size(const char *envelope, size_t len)
+{
+    ex_dsse_env env;
+    ex_statement st;
+    ex_err e = {0};
+    memset(&env, 0, sizeof env);
+    memset(&st, 0, sizeof st);
+    uint64_t size = UINT64_MAX;
+    if (ex_dsse_parse(envelope, len, &env, &e) == EX_OK &&
+        ex_statement_parse(env.payload, env.payload_len, &st, &e) == EX_OK) {
+        json_int_t n =
+            json_integer_value(json_object_get(json_object_get(st.predicate, "log"), "size"));
+        if (n >= 0)
+            size = (uint64_t)n;
+    }
+    ex_statement_clear(&st);
+    ex_dsse_env_clear(&env);
+    return size;
+}
+
+static int verify_with(const char *envelope, size_t len, const ex_attest_verify_opts *o,
+                       ex_attest_info *info, ex_err *err);
+
 int
 ex_attest_verify(const char *envelope, size_t len, const ex_attest_verify_opts *o,
                  ex_attest_info *info, ex_err *err)
+{
+    if (o && o->log_keys) {
+        ex_attest_verify_opts k = *o;
+        k.log_key = ex_key_chain_at(o->log_keys, statement_size(envelope, len));
+        return verify_with(envelope, len, &k, info, err);
+    }
+    return verify_with(envelope, len, o, info, err);
+}
+
+static int
+verify_with(const char *envelope, size_t len, const ex_attest_verify_opts *o,
+            ex_attest_info *info, ex_err *err)
 {
     memset(info, 0, sizeof *info);
     vctx c = {err, NULL, NULL};

@@ -319,6 +319,16 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
         snprintf(l->vkey, sizeof l->vkey, "%s", vk);
     else if ((rc = read_vkey_file(vkeyp, l->vkey, err)) != EX_OK)
         goto out;
+    /* a key rotation that committed and stopped before its files: finished (a reader only
+     * goes by the database's key) */
+    if (strcmp(l->vkey, vk) != 0 &&
+        ex_ledger_rotation_finish(dir, vk, opts->passphrase, l->origin, opts->read_only, err) ==
+            EX_OK) {
+        if (opts->read_only)
+            snprintf(l->vkey, sizeof l->vkey, "%s", vk);
+        else if ((rc = read_vkey_file(vkeyp, l->vkey, err)) != EX_OK)
+            goto out;
+    }
     if (strcmp(l->vkey, vk) != 0) {
         rc = ex_fail(err, EX_EVERIFY, "ledger '%s': the vkey file does not match the database",
                      dir);
@@ -326,6 +336,7 @@ ex_ledger_open(const char *dir, const ex_ledger_opts *opts, ex_ledger **out, ex_
     }
     if (!no_key) {
         const char *kf = opts->key_file ? opts->key_file : keyp;
+        l->key_external = opts->key_file != NULL;
         if ((rc = ex_key_load(kf, l->origin, opts->passphrase, &l->key, err)) != EX_OK)
             goto out;
         char mine[EX_VKEY_MAX];

@@ -13,6 +13,7 @@ struct ex_ledger {
     char vkey[EX_VKEY_MAX];
     ex_store *st;
     ex_key *key;
+    int key_external; /* key came from opts->key_file, not dir/key.pem */
     ex_log *log;
     ex_sha256 *h;
     ex_err err;
@@ -26,6 +27,13 @@ int ex_ledger_fail_log(ex_ledger *l, int rc);
 int ex_ledger_evidence_entry(ex_ledger *l, const char *path, const char *kind,
                              const char *source, const char *note,
                              uint8_t digest[EX_HASH_BYTES], char **entry, size_t *len);
+
+/* Finish a key rotation that committed but did not swap its files (rotate.c): when
+ * dir/key.pem.new holds db_vkey's key, retire key.pem, make key.pem.new key.pem and rewrite
+ * the vkey file (read_only: only say EX_OK, changing nothing). EX_ENOTFOUND when there is
+ * nothing to finish. */
+int ex_ledger_rotation_finish(const char *dir, const char *db_vkey, const char *passphrase,
+                              const char *origin, int read_only, ex_err *err);
 
 /* Run fn inside one store transaction; on failure roll back and resync the log. */
 int ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx);

@@ -181,6 +181,29 @@ ex_ledger_submit(ex_ledger *l, const char *body, size_t len, const ex_submit_opt
 }
 
 int
+ex_receipt_verify_chain(const char *note, size_t len, const ex_key_chain *keys, char **json,
+                        size_t *jlen, ex_err *err)
+{
+    /* the id (the submission's log index) says whose key signed it: that of size id + 1 */
+    *json = NULL;
+    const char *blank = NULL;
+    for (size_t i = 0; i + 1 < len && !blank; i++)
+        if (note[i] == '\n' && note[i + 1] == '\n')
+            blank = note + i + 1;
+    char *peek = NULL;
+    size_t plen;
+    int rc = blank ? ex_receipt_text_parse(note, (size_t)(blank - note), &peek, &plen, err)
+                   : ex_fail(err, EX_EFORMAT, "receipt: not a signed note (no blank line)");
+    if (rc != EX_OK)
+        return rc;
+    json_t *o = json_loadb(peek, plen, 0, NULL);
+    json_int_t id = json_integer_value(json_object_get(o, "id"));
+    json_decref(o);
+    free(peek);
+    return ex_receipt_verify(note, len, ex_key_chain_at(keys, (uint64_t)id + 1), json, jlen, err);
+}
+
+int
 ex_receipt_verify(const char *note, size_t len, const ex_vkey *vkey, char **json, size_t *jlen,
                   ex_err *err)
 {

@@ -382,7 +382,17 @@ ex_ledger_verify(ex_ledger *l, const ex_vkey *key, ex_ledger_counts *out)
 {
     ex_err_clear(&l->err);
     ex_ledger_counts c = {0};
-    int rc = ex_log_verify(l->log, key, &c.entries, &c.checkpoints);
+    /* the log's keys over its life, from its rotation records (key: any one of them) */
+    ex_key_chain *keys = malloc(sizeof *keys);
+    if (!keys)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
+    int rc = ex_ledger_key_chain(l, key, keys);
+    if (rc != EX_OK) {
+        free(keys);
+        return rc == EX_EFORMAT ? ex_fail(&l->err, EX_EVERIFY, "%s", l->err.msg) : rc;
+    }
+    rc = ex_log_verify_chain(l->log, keys, &c.entries, &c.checkpoints);
+    free(keys);
     if (rc != EX_OK)
         return ex_ledger_fail_log(l, rc);
     vctx v = {l, 0, 0, 0, "source"};

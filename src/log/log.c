@@ -340,6 +340,12 @@ ex_log_root(ex_log *g, uint64_t size, uint8_t root[EX_HASH_BYTES])
     return rc;
 }
 
+void
+ex_log_set_key(ex_log *g, const ex_key *key)
+{
+    g->key = key;
+}
+
 int
 ex_log_sign_checkpoint(ex_log *g)
 {
@@ -395,6 +401,27 @@ ex_log_resync(ex_log *g)
     return rc;
 }
 
+/* Inside the append's transaction: the key signing is still the log's (the database's vkey).
+ * Another process may have rotated it (exante key rotate) while this one held the old key,
+ * which must not sign past the rotation. */
+static int
+key_current(ex_log *g)
+{
+    char *vk = NULL, mine[EX_VKEY_MAX];
+    int rc = g->st->ops->meta_get_dup(g->st, "vkey", &vk);
+    if (rc == EX_ENOTFOUND)
+        return EX_OK; /* a log without a ledger around it (tests, benchmarks) */
+    if (rc != EX_OK)
+        return store_fail(g, rc);
+    ex_key_vkey_string(g->key, mine);
+    rc = strcmp(vk, mine) == 0 ? EX_OK
+                               : fail(g, EX_EDB, "the ledger's signing key was rotated by "
+                                      "another process (its verifier key is now %s): open the "
+                                      "ledger again", vk);
+    free(vk);
+    return rc;
+}
+
 int
 ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t n,
               uint64_t *first)
@@ -411,7 +438,7 @@ ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t 
     if (rc != EX_OK)
         return store_fail(g, rc);
     uint64_t old = 0;
-    if ((rc = refresh(g, g->stale)) != EX_OK)
+    if ((rc = refresh(g, g->stale)) != EX_OK || (rc = key_current(g)) != EX_OK)
         goto out;
     g->stale = 0;
     old = g->size;
@@ -616,7 +643,7 @@ count_tile(void *ctx, unsigned s, uint64_t index, const void *data, size_t len)
 
 typedef struct cp_check {
     ex_log *g;
-    const ex_vkey *key;
+    const ex_key_chain *keys;
     uint64_t count, last;
 } cp_check;
 
@@ -627,7 +654,7 @@ check_checkpoint(void *ctx, uint64_t size, const char *note, size_t len)
     ex_log *g = c->g;
     ex_checkpoint cp;
     ex_err e = {0};
-    if (ex_checkpoint_open(note, len, c->key, &cp, &e) != EX_OK)
+    if (ex_checkpoint_open_chain(note, len, c->keys, &cp, &e) != EX_OK)
         return fail(g, EX_EVERIFY, "checkpoint %llu: %s", (unsigned long long)size, e.msg);
     if (cp.size != size)
         return fail(g, EX_EVERIFY, "checkpoint %llu: its note says size %llu",
@@ -654,6 +681,20 @@ check_checkpoint(void *ctx, uint64_t size, const char *note, size_t len)
 
 int
 ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries, uint64_t *checkpoints)
+{
+    ex_key_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return fail(g, EX_ENOMEM, "out of memory");
+    c->w[0] = (ex_key_window){*key, 0, UINT64_MAX};
+    c->n = 1;
+    int rc = ex_log_verify_chain(g, c, entries, checkpoints);
+    free(c);
+    return rc;
+}
+
+int
+ex_log_verify_chain(ex_log *g, const ex_key_chain *keys, uint64_t *entries,
+                    uint64_t *checkpoints)
 {
     ex_err e = {0};
     verifier v = {.g = g};
@@ -697,7 +738,7 @@ ex_log_verify(ex_log *g, const ex_vkey *key, uint64_t *entries, uint64_t *checkp
     cache_clear(g);
     if ((rc = refresh(g, 1)) != EX_OK)
         goto out;
-    cp_check cc = {g, key, 0, 0};
+    cp_check cc = {g, keys, 0, 0};
     if ((rc = g->st->ops->checkpoint_scan(g->st, check_checkpoint, &cc)) != EX_OK) {
         if (rc == EX_EDB)
             store_fail(g, rc);

@@ -12,6 +12,8 @@ void ex_log_close(ex_log *g);
 /* Sign and store a checkpoint of the current size (done by every append; init uses it for
  * the empty log). Call inside a store transaction. */
 int ex_log_sign_checkpoint(ex_log *g);
+/* Sign later checkpoints with key (borrowed; NULL: none): a key rotation. */
+void ex_log_set_key(ex_log *g, const ex_key *key);
 
 /* Reload size and open tiles from storage: after the caller rolled back an outer
  * transaction that held appends. */

@@ -410,3 +410,23 @@ ex_log_proof_check(ex_sha256 *h, const ex_log_proof *p, const ex_vkey *key, ex_c
         rc = vouch("checkpoint", p->checkpoint, key, cc, p->new_size, p->root, err);
     return rc;
 }
+
+int
+ex_log_proof_verify_chain(const ex_log_proof *p, const ex_key_chain *keys, ex_err *err)
+{
+    if (p->kind != EX_PROOF_CONSISTENCY)
+        return ex_log_proof_verify(p, ex_key_chain_at(keys, p->size), err);
+    /* a consistency proof may span a rotation: each checkpoint with its size's key */
+    ex_sha256 *h;
+    if (ex_sha256_new(&h) != EX_OK)
+        return ex_fail(err, EX_ECRYPTO, "cannot hash");
+    int rc = ex_log_proof_check(h, p, NULL, NULL, err);
+    ex_sha256_free(h);
+    if (rc == EX_OK)
+        rc = vouch("old_checkpoint", p->old_checkpoint, ex_key_chain_at(keys, p->old), NULL,
+                   p->old, p->old_root, err);
+    if (rc == EX_OK)
+        rc = vouch("checkpoint", p->checkpoint, ex_key_chain_at(keys, p->new_size), NULL,
+                   p->new_size, p->root, err);
+    return rc;
+}

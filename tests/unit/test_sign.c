@@ -196,11 +196,115 @@ key_files(void)
     rmdir(dir);
 }
 
+/* a rotation record by keys a (old) and b (new), signed by the keys in sig[0..n) */
+static char *
+rotation(ex_key *a, ex_key *b, uint64_t from, ex_key **sig, size_t n)
+{
+    char va[EX_VKEY_MAX], vb[EX_VKEY_MAX], text[1024], *note = NULL;
+    size_t tl, nl;
+    ex_err e = {0};
+    ex_key_vkey_string(a, va);
+    ex_key_vkey_string(b, vb);
+    CHECK_RC(ex_rotation_text(ex_key_name(a), from, va, vb, text, sizeof text, &tl), EX_OK);
+    CHECK_RC(ex_note_sign(text, tl, sig, n, &note, &nl, &e), EX_OK);
+    return note;
+}
+
+/* a checkpoint note of `size` signed by k */
+static char *
+checkpoint_by(ex_key *k, uint64_t size)
+{
+    ex_checkpoint c = {0};
+    snprintf(c.origin, sizeof c.origin, "%s", ex_key_name(k));
+    c.size = size;
+    char body[512], *note = NULL;
+    size_t bl, nl;
+    ex_err e = {0};
+    CHECK_RC(ex_checkpoint_format(&c, body, sizeof body, &bl), EX_OK);
+    CHECK_RC(ex_note_sign(body, bl, &k, 1, &note, &nl, &e), EX_OK);
+    return note;
+}
+
+static void
+rotations(void)
+{
+    ex_key *k0, *k1, *k2, *x;
+    ex_err e = {0};
+    CHECK_RC(ex_key_generate("rot.example/log", &k0, &e), EX_OK);
+    CHECK_RC(ex_key_generate("rot.example/log", &k1, &e), EX_OK);
+    CHECK_RC(ex_key_generate("rot.example/log", &k2, &e), EX_OK);
+    CHECK_RC(ex_key_generate("rot.example/log", &x, &e), EX_OK);
+    ex_vkey v0, v1, v2, vx;
+    ex_key_vkey(k0, &v0), ex_key_vkey(k1, &v1), ex_key_vkey(k2, &v2), ex_key_vkey(x, &vx);
+    ex_key *s01[2] = {k0, k1}, *s12[2] = {k1, k2};
+    char *r01 = rotation(k0, k1, 10, s01, 2), *r12 = rotation(k1, k2, 25, s12, 2);
+    ex_rotation r[2];
+    CHECK_RC(ex_rotation_open(r01, strlen(r01), &r[0], &e), EX_OK);
+    CHECK(r[0].from == 10 && memcmp(&r[0].old_key, &v0, sizeof v0) == 0 &&
+          memcmp(&r[0].new_key, &v1, sizeof v1) == 0);
+    CHECK_RC(ex_rotation_open(r12, strlen(r12), &r[1], &e), EX_OK);
+    /* each key must sign: the old alone, the new alone, a stranger with the old: refused */
+    ex_key *only[2] = {k0, x};
+    char *bad = rotation(k0, k1, 10, only, 1);
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EVERIFY);
+    CHECK(strstr(e.msg, "the new key's signature") != NULL);
+    free(bad);
+    bad = rotation(k0, k1, 10, &s01[1], 1);
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EVERIFY);
+    CHECK(strstr(e.msg, "the old key's signature") != NULL);
+    free(bad);
+    bad = rotation(k0, k1, 10, only, 2);
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EVERIFY);
+    free(bad);
+    /* the text changed after signing; a malformed line names its number */
+    bad = strdup(r01);
+    bad[strlen("exante key rotation v1\norigin rot.example/log\nfrom ")] = '9';
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EVERIFY);
+    bad[0] = 'E';
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "line 1") != NULL);
+    free(bad);
+    CHECK_RC(ex_rotation_open(r01, strlen(r01), &r[0], &e), EX_OK);
+    /* the chain, from the first key, from the last, from the middle one: the same windows */
+    const ex_vkey *trusted[3] = {&v0, &v2, &v1};
+    for (int t = 0; t < 3; t++) {
+        ex_key_chain c;
+        CHECK_RC(ex_key_chain_build(trusted[t], r, 2, &c, &e), EX_OK);
+        CHECK(c.n == 3);
+        CHECK(ex_key_chain_at(&c, 0) && memcmp(ex_key_chain_at(&c, 0), &v0, sizeof v0) == 0);
+        CHECK(memcmp(ex_key_chain_at(&c, 9), &v0, sizeof v0) == 0);
+        CHECK(memcmp(ex_key_chain_at(&c, 10), &v1, sizeof v1) == 0);
+        CHECK(memcmp(ex_key_chain_at(&c, 24), &v1, sizeof v1) == 0);
+        CHECK(memcmp(ex_key_chain_at(&c, 25), &v2, sizeof v2) == 0);
+        CHECK(memcmp(ex_key_chain_at(&c, UINT64_MAX - 1), &v2, sizeof v2) == 0);
+        /* a checkpoint by the key of its size opens; by another key of the chain, not: a
+         * retired key cannot sign what comes after it, nor a new key what came before */
+        char *a = checkpoint_by(k0, 9), *b = checkpoint_by(k0, 10), *d = checkpoint_by(k2, 3);
+        char *f = checkpoint_by(k1, 10);
+        ex_checkpoint cp;
+        CHECK_RC(ex_checkpoint_open_chain(a, strlen(a), &c, &cp, &e), EX_OK);
+        CHECK_RC(ex_checkpoint_open_chain(f, strlen(f), &c, &cp, &e), EX_OK);
+        CHECK_RC(ex_checkpoint_open_chain(b, strlen(b), &c, &cp, &e), EX_EVERIFY);
+        CHECK_RC(ex_checkpoint_open_chain(d, strlen(d), &c, &cp, &e), EX_EVERIFY);
+        free(a), free(b), free(d), free(f);
+    }
+    ex_key_chain c;
+    /* a key the records never reach; records out of order; no records: the key alone */
+    CHECK_RC(ex_key_chain_build(&vx, r, 2, &c, &e), EX_EVERIFY);
+    ex_rotation swapped[2] = {r[1], r[0]};
+    CHECK_RC(ex_key_chain_build(&v0, swapped, 2, &c, &e), EX_EVERIFY);
+    CHECK_RC(ex_key_chain_build(&vx, r, 0, &c, &e), EX_OK);
+    CHECK(c.n == 1 && memcmp(ex_key_chain_at(&c, 12345), &vx, sizeof vx) == 0);
+    free(r01), free(r12);
+    ex_key_free(k0), ex_key_free(k1), ex_key_free(k2), ex_key_free(x);
+}
+
 int
 main(void)
 {
     c2sp_vector();
     checkpoints();
     key_files();
+    rotations();
     return t_done("test_sign");
 }
