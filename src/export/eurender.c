@@ -142,6 +142,21 @@ doc_num(char buf[32], json_t *v) {
     return buf;
 }
 
+/* "label: N<mid>B<tail>" for o's items and o[bytes], when it has any items */
+static void
+items_bytes(doc *d, const char *label, json_t *o, const char *bytes, const char *mid,
+            const char *tail) {
+    char a[32];
+    if (!eu_cnt(o, "items"))
+        return;
+    doc_label(d, label);
+    doc_put(d, doc_num(a, json_object_get(o, "items")));
+    doc_put(d, mid);
+    doc_put(d, doc_num(a, json_object_get(o, bytes)));
+    doc_put(d, tail);
+    doc_end(d);
+}
+
 static void
 general(doc *d, json_t *s) {
     json_t *g = json_object_get(s, "general"), *x;
@@ -215,24 +230,12 @@ general(doc *d, json_t *s) {
     doc_put(d, " tokens (4 per 3 words, and 1 per 4 bytes of text without a word count, each "
                "rounded up; no tokenizer is prescribed)");
     doc_end(d);
-    json_t *u = json_object_get(t, "words_uncounted"), *cut = json_object_get(t, "words_cut");
-    if (eu_cnt(u, "items")) {
-        doc_label(d, "Text without a word count");
-        doc_put(d, doc_num(a, json_object_get(u, "items")));
-        doc_put(d, " items, ");
-        doc_put(d, doc_num(c, json_object_get(u, "bytes")));
-        doc_put(d, " bytes (content in which exante finds no words: no text it reads, such as "
-                   "PDF, or recorded before exante counted words)");
-        doc_end(d);
-    }
-    if (eu_cnt(cut, "items")) {
-        doc_label(d, "Text counted in its first 8 MiB");
-        doc_put(d, doc_num(a, json_object_get(cut, "items")));
-        doc_put(d, " items over 8 MiB; ");
-        doc_put(d, doc_num(c, json_object_get(cut, "bytes_past")));
-        doc_put(d, " bytes past their first 8 MiB were not read for words");
-        doc_end(d);
-    }
+    items_bytes(d, "Text without a word count", json_object_get(t, "words_uncounted"), "bytes",
+                " items, ", " bytes (content in which exante finds no words: no text it reads, "
+                            "such as PDF, or recorded before exante counted words)");
+    items_bytes(d, "Text counted in its first 8 MiB", json_object_get(t, "words_cut"),
+                "bytes_past", " items over 8 MiB; ",
+                " bytes past their first 8 MiB were not read for words");
     doc_field(d, "Latest date of acquisition (MM/YYYY)", doc_at(g, "acquisition", "latest", NULL),
               "no fetch time recorded");
     doc_field(d, "Training continues on data acquired after it",
