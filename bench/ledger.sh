@@ -271,7 +271,7 @@ permil() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.2f", a * 1000000 / n }'; }
             "$zp" "$qp" "$(awk -v z="$zp" -v q="$qp" 'BEGIN { printf "%.2f", 1 - (z + q) / 100 }')" \
             "$(awk -v z="$zp" -v q="$qp" -v o="$(r "ingest-old-$items" 1 cpu_s)" -v n="$(r "ingest-new-$items" 1 cpu_s)" 'BEGIN { s = (z + q) / 100; printf "%.2f", (1 - n / o) / s }')"
     fi
-    printf 'Bytes of ledger per item (every file of the ledger directory after a WAL checkpoint; the database split with dbstat). The near-duplicate fingerprints (a 117-byte row per item and the band index, 14 keys of 8 bytes, from the near-duplicate work that came after the 128-byte target was set) are counted apart: with them a small item costs the last column.\n\n'
+    printf 'Bytes of ledger per item (every file of the ledger directory after a WAL checkpoint; the database split with dbstat). The near-duplicate fingerprints (a 118-120-byte row per item for text, with its word count, and the band index, 14 keys of 8 bytes, from the near-duplicate work that came after the 128-byte target was set) are counted apart: with them a small item costs the last column.\n\n'
     printf '| ledger | records (blocks, or item and decision rows, with their indexes) | lookup indexes (dedup/, by-url/ or urls/) | log (entries, tiles, checkpoints, batch and source rows) | free pages | other | **without near-dup fingerprints** | near-dup fingerprints (near table, band index) | all |\n|---|---|---|---|---|---|---|---|---|\n'
     for name in "old-$items" "new-$items" "new-$big" "old-$big"; do
         [ -n "$(bv "$name" total)" ] || continue
