@@ -51,6 +51,7 @@ typedef struct collect {
     uint64_t size;
     const ex_vkey *keys;
     size_t nkeys;
+    ex_vkey own; /* the log's key: its own signature line is neither kept nor "ignored" */
     unsigned added, ignored;
 } collect;
 
@@ -77,7 +78,7 @@ collect_in_tx(ex_ledger *l, void *ctx)
             key_tag(&c->keys[k], tag);
             json_object_set_new(at, tag, json_stringn(p, (size_t)(nl - p)));
             c->added++;
-        } else {
+        } else if (ex_cosig_line_who(p, (size_t)(nl - p), &c->own, 1) != 0) {
             c->ignored++;
         }
         p = nl + 1;
@@ -150,6 +151,8 @@ ex_ledger_cosig_collect(ex_ledger *l, const char *text, size_t len, uint64_t siz
     char *own = NULL, *all = NULL;
     ex_vkey *keys = NULL;
     int rc = received(l, text, len, size, &c, &body, &blen);
+    if (rc == EX_OK && ex_vkey_parse(l->vkey, &c.own, &l->err) != EX_OK)
+        rc = EX_EFORMAT;
     if (rc == EX_OK)
         rc = ex_ledger_witness_keys(l, NULL, &keys, &c.nkeys);
     if (rc == EX_OK && c.nkeys == 0)
