@@ -43,8 +43,7 @@ static const char usage[] =
     "verify-proof --witness VKEY [--witness-quorum N] requires them (docs/WITNESS.md).\n";
 
 static const char *
-witness_dir(const char *dir)
-{
+witness_dir(const char *dir) {
     if (dir)
         return dir;
     const char *e = getenv("EXANTE_WITNESS_DIR");
@@ -52,8 +51,7 @@ witness_dir(const char *dir)
 }
 
 static int
-init_cmd(cli *c, const char *dir, const char *name)
-{
+init_cmd(cli *c, const char *dir, const char *name) {
     ex_witness *w;
     ex_err e = {0};
     int rc = ex_witness_init(dir, name, getenv("EXANTE_PASSPHRASE"), &w, &e);
@@ -62,8 +60,8 @@ init_cmd(cli *c, const char *dir, const char *name)
         return cli_exit(rc);
     }
     if (c->json) {
-        json_t *j = json_pack("{s:s,s:s,s:s}", "name", name, "vkey", ex_witness_vkey(w), "dir",
-                              dir);
+        json_t *j =
+            json_pack("{s:s,s:s,s:s}", "name", name, "vkey", ex_witness_vkey(w), "dir", dir);
         cli_print_json(j);
     } else {
         puts(ex_witness_vkey(w));
@@ -74,8 +72,7 @@ init_cmd(cli *c, const char *dir, const char *name)
 
 /* the consistency proof in path: the JSON of 'log prove-consistency' or base64 lines */
 static int
-read_proof(const char *path, ex_addcp *r, uint64_t size)
-{
+read_proof(const char *path, ex_addcp *r, uint64_t size) {
     char *buf;
     size_t len;
     int x = cli_read_file(path, 1u << 20, &buf, &len);
@@ -90,9 +87,10 @@ read_proof(const char *path, ex_addcp *r, uint64_t size)
         rc = ex_log_proof_parse(buf, len, &p, &e);
         if (rc == EX_OK && (p.kind != EX_PROOF_CONSISTENCY || p.n > EX_COSIG_MAX_PROOF ||
                             p.old != r->old || p.new_size != size))
-            rc = EX_EFORMAT, snprintf(e.msg, sizeof e.msg, "not a consistency proof from %llu "
-                                      "to %llu", (unsigned long long)r->old,
-                                      (unsigned long long)size);
+            rc = EX_EFORMAT, snprintf(e.msg, sizeof e.msg,
+                                      "not a consistency proof from %llu "
+                                      "to %llu",
+                                      (unsigned long long)r->old, (unsigned long long)size);
         if (rc == EX_OK) {
             memcpy(r->proof, p.proof, p.n * EX_HASH_BYTES);
             r->n = p.n;
@@ -104,8 +102,10 @@ read_proof(const char *path, ex_addcp *r, uint64_t size)
             if (r->n == EX_COSIG_MAX_PROOF ||
                 ex_b64_decode(line, strlen(line), r->proof[r->n], EX_HASH_BYTES, &hl) != EX_OK ||
                 hl != EX_HASH_BYTES)
-                rc = EX_EFORMAT, snprintf(e.msg, sizeof e.msg, "proof line %zu is not base64 "
-                                          "of a 32-byte hash", r->n + 1);
+                rc = EX_EFORMAT, snprintf(e.msg, sizeof e.msg,
+                                          "proof line %zu is not base64 "
+                                          "of a 32-byte hash",
+                                          r->n + 1);
             r->n++;
         }
     }
@@ -119,8 +119,7 @@ read_proof(const char *path, ex_addcp *r, uint64_t size)
 
 /* --old: a size, or a checkpoint file whose size it is */
 static int
-old_size(const char *arg, uint64_t *old)
-{
+old_size(const char *arg, uint64_t *old) {
     if (!cli_parse_u64(arg, old))
         return EXIT_OKAY;
     char *buf;
@@ -142,8 +141,7 @@ old_size(const char *arg, uint64_t *old)
 
 /* the answer: 200 prints the line(s); refusals say why (and a fork both checkpoints) */
 static int
-report(cli *c, const ex_witness_answer *a, const ex_addcp *r, int raw)
-{
+report(cli *c, const ex_witness_answer *a, const ex_addcp *r, int raw) {
     if (c->json) {
         json_t *j = json_pack("{s:i,s:b}", "status", a->status, "fork", a->fork);
         if (a->status == 200)
@@ -179,8 +177,7 @@ typedef struct cosign_args {
 } cosign_args;
 
 static int
-cosign_cmd(cli *c, const cosign_args *g)
-{
+cosign_cmd(cli *c, const cosign_args *g) {
     ex_vkey logs[16];
     for (size_t i = 0; i < g->nlogs; i++) {
         int x = cli_load_vkey(c, g->logs[i], &logs[i]);
@@ -239,13 +236,16 @@ out:
 }
 
 int
-cmd_witness(cli *c, int argc, char **argv)
-{
+cmd_witness(cli *c, int argc, char **argv) {
     static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},     {"name", required_argument, NULL, 'n'},
-        {"log-vkey", required_argument, NULL, 'k'}, {"old", required_argument, NULL, 'o'},
-        {"proof", required_argument, NULL, 'p'},   {"request", required_argument, NULL, 'r'},
-        {"size", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
+        {"dir", required_argument, NULL, 'd'},
+        {"name", required_argument, NULL, 'n'},
+        {"log-vkey", required_argument, NULL, 'k'},
+        {"old", required_argument, NULL, 'o'},
+        {"proof", required_argument, NULL, 'p'},
+        {"request", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub, *name = NULL, *size = NULL;
@@ -276,8 +276,10 @@ cmd_witness(cli *c, int argc, char **argv)
     int side = strcmp(sub, "init") == 0 || strcmp(sub, "vkey") == 0 || strcmp(sub, "cosign") == 0;
     if (!side)
         return (g.dir || name || g.nlogs || g.proof || g.request)
-                   ? cli_usage(usage, "witness %s: --dir, --name, --log-vkey, --proof and "
-                                      "--request are for init, vkey and cosign", sub)
+                   ? cli_usage(usage,
+                               "witness %s: --dir, --name, --log-vkey, --proof and "
+                               "--request are for init, vkey and cosign",
+                               sub)
                    : cli_witness_log(c, usage, sub, args, nargs, g.old, size);
     if (size)
         return cli_usage(usage, "witness %s: --size is for 'witness collect'", sub);

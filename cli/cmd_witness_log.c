@@ -10,8 +10,7 @@
 
 /* VKEY as given, or the first line of the file it names */
 static int
-vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2])
-{
+vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2]) {
     if (strchr(arg, '+')) {
         snprintf(out, EX_VKEY_MAX + 2, "%s", arg);
         return EXIT_OKAY;
@@ -29,8 +28,7 @@ vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2])
 }
 
 static int
-collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size)
-{
+collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size) {
     int rc = EX_OK;
     for (int i = 0; rc == EX_OK && i < n; i++) {
         char *buf;
@@ -47,8 +45,8 @@ collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size)
         if (rc != EX_OK) {
             cli_err("witness collect: %s: %s", files[i], ex_ledger_errmsg(l));
         } else if (c->json) {
-            cli_print_json(json_pack("{s:s,s:I,s:i,s:i}", "file", files[i], "size",
-                                     (json_int_t)at, "added", added, "ignored", ignored));
+            cli_print_json(json_pack("{s:s,s:I,s:i,s:i}", "file", files[i], "size", (json_int_t)at,
+                                     "added", added, "ignored", ignored));
         } else {
             printf("%s: %u cosignature%s kept for the checkpoint of size %llu", files[i], added,
                    added == 1 ? "" : "s", (unsigned long long)at);
@@ -62,8 +60,7 @@ collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size)
 
 /* the add-checkpoint body for witness name: old = what it cosigned here last (or --old) */
 static int
-request_cmd(ex_ledger *l, const char *name, const char *old_arg)
-{
+request_cmd(ex_ledger *l, const char *name, const char *old_arg) {
     uint64_t old = 0;
     ex_log *g = ex_ledger_log(l);
     int rc = ex_ledger_witness_size(l, name, &old);
@@ -86,8 +83,8 @@ request_cmd(ex_ledger *l, const char *name, const char *old_arg)
     else if (rc == EX_OK)
         rc = EX_EFORMAT;
     if (rc == EX_OK && old > cp.size) {
-        cli_err("witness request: --old %llu is past the log's size %llu",
-                (unsigned long long)old, (unsigned long long)cp.size);
+        cli_err("witness request: --old %llu is past the log's size %llu", (unsigned long long)old,
+                (unsigned long long)cp.size);
         free(note);
         ex_ledger_close(l);
         return EXIT_USAGE;
@@ -109,20 +106,21 @@ request_cmd(ex_ledger *l, const char *name, const char *old_arg)
 }
 
 int
-cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nargs,
-                const char *old, const char *size_arg)
-{
-    int want = strcmp(sub, "add") == 0 ? 2
+cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nargs, const char *old,
+                const char *size_arg) {
+    int want = strcmp(sub, "add") == 0                                     ? 2
                : strcmp(sub, "remove") == 0 || strcmp(sub, "request") == 0 ? 1
-               : strcmp(sub, "list") == 0                                   ? 0
-               : strcmp(sub, "collect") == 0                                ? -1
-                                                                            : -2;
+               : strcmp(sub, "list") == 0                                  ? 0
+               : strcmp(sub, "collect") == 0                               ? -1
+                                                                           : -2;
     if (want == -2)
         return cli_usage(usage, "witness: unknown subcommand '%s'", sub);
     if (want == -1 ? nargs < 1 : nargs != want)
         return cli_usage(usage, "witness %s: expected %s", sub,
-                         want == -1 ? "FILE..." : want == 2 ? "NAME VKEY" : want ? "NAME"
-                                                                              : "no argument");
+                         want == -1  ? "FILE..."
+                         : want == 2 ? "NAME VKEY"
+                         : want      ? "NAME"
+                                     : "no argument");
     if (old && strcmp(sub, "request"))
         return cli_usage(usage, "witness %s: --old is for 'witness request' and 'cosign'", sub);
     uint64_t size = 0;
@@ -159,8 +157,7 @@ cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nar
 
 int
 cli_witness_check(const char *what, const char *note, size_t len, const char *const *wkeys,
-                  size_t nw, unsigned quorum)
-{
+                  size_t nw, unsigned quorum) {
     if (!nw)
         return EXIT_OKAY;
     ex_vkey *w = calloc(nw, sizeof *w);

@@ -12,8 +12,7 @@
 #define LABEL_MAX 64
 
 static int
-label_ok(const char *s)
-{
+label_ok(const char *s) {
     size_t n = strlen(s);
     if (n == 0 || n > LABEL_MAX || s[0] == '-' || s[0] == '.')
         return 0;
@@ -25,8 +24,7 @@ label_ok(const char *s)
 }
 
 static int
-load(ex_ledger *l, const char *key, json_t **out)
-{
+load(ex_ledger *l, const char *key, json_t **out) {
     char *v = NULL;
     int rc = l->st->ops->meta_get_dup(l->st, key, &v);
     if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
@@ -46,8 +44,7 @@ load(ex_ledger *l, const char *key, json_t **out)
 }
 
 static int
-save(ex_ledger *l, const char *key, json_t *o)
-{
+save(ex_ledger *l, const char *key, json_t *o) {
     char *s = NULL;
     size_t n;
     int rc = ex_json_canonical_dup(o, &s, &n, &l->err);
@@ -62,8 +59,7 @@ typedef struct change {
 } change;
 
 static int
-change_in_tx(ex_ledger *l, void *ctx)
-{
+change_in_tx(ex_ledger *l, void *ctx) {
     change *c = ctx;
     json_t *o, *v;
     const char *k;
@@ -93,13 +89,14 @@ change_in_tx(ex_ledger *l, void *ctx)
 }
 
 int
-ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey)
-{
+ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey) {
     ex_err_clear(&l->err);
     ex_vkey v;
     if (!label_ok(name))
-        return ex_fail(&l->err, EX_EINVAL, "a witness name is 1 to %d letters, digits, '.', "
-                                           "'-', '_' or '/'", LABEL_MAX);
+        return ex_fail(&l->err, EX_EINVAL,
+                       "a witness name is 1 to %d letters, digits, '.', "
+                       "'-', '_' or '/'",
+                       LABEL_MAX);
     if (ex_wvkey_parse(vkey, &v, &l->err) != EX_OK)
         return EX_EFORMAT;
     change c = {name, vkey};
@@ -107,16 +104,14 @@ ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey)
 }
 
 int
-ex_ledger_witness_remove(ex_ledger *l, const char *name)
-{
+ex_ledger_witness_remove(ex_ledger *l, const char *name) {
     ex_err_clear(&l->err);
     change c = {name, NULL};
     return ex_ledger_atomic(l, change_in_tx, &c);
 }
 
 int
-ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len)
-{
+ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len) {
     ex_err_clear(&l->err);
     json_t *o, *v;
     const char *k;
@@ -150,8 +145,7 @@ ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len)
 }
 
 int
-ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n)
-{
+ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n) {
     ex_err_clear(&l->err);
     json_t *o, *v;
     const char *k;

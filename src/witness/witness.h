@@ -8,8 +8,7 @@
 /* Take the witness directory's exclusive lock (blocking); *fd is to be closed to release. */
 int ex_witness_lock(ex_witness *w, int *fd, ex_err *err);
 /* Write note as origin's latest cosigned checkpoint, atomically (call under the lock). */
-int ex_witness_store(ex_witness *w, const char *origin, const char *note, size_t len,
-                     ex_err *err);
+int ex_witness_store(ex_witness *w, const char *origin, const char *note, size_t len, ex_err *err);
 /* The witness's cosignature line over body at time now (ex_cosig_sign). */
 int ex_witness_cosign_line(ex_witness *w, const char *body, size_t len, uint64_t now,
                            char line[EX_COSIG_LINE_MAX], size_t *ll, ex_err *err);
