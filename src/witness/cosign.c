@@ -236,13 +236,16 @@ ex_cosigned_open(const char *note, size_t len, const ex_vkey *log_key, const ex_
         if ((rc = ex_checkpoint_open(note, len, log_key, &lc, err)) != EX_OK)
             return rc;
     }
-    /* one flag per witness: a witness's second line does not count twice (and a key
-     * listed twice in w matches its first entry only) */
+    /* per witness: its time once a line of it verified (a witness's second line does not
+     * count twice, and a key listed twice in w matches its first entry only); times is
+     * written only on success */
+    uint64_t *t = calloc(nw ? nw : 1, sizeof *t);
     unsigned char *seen = calloc(nw ? nw : 1, 1);
-    if (!seen)
+    if (!t || !seen) {
+        free(t);
+        free(seen);
         return ex_fail(err, EX_ENOMEM, "out of memory");
-    if (times)
-        memset(times, 0, nw * sizeof *times);
+    }
     const char *p = note + tlen + 1, *end = note + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -251,18 +254,20 @@ ex_cosigned_open(const char *note, size_t len, const ex_vkey *log_key, const ex_
             break;
         }
         size_t k;
-        uint64_t t = 0;
-        rc = check_line(p, (size_t)(nl - p), note, tlen, w, nw, not_after, &k, &t, err);
+        uint64_t ts = 0;
+        rc = check_line(p, (size_t)(nl - p), note, tlen, w, nw, not_after, &k, &ts, err);
         if (rc != EX_OK)
             break;
         if (k < nw && !seen[k]) {
             seen[k] = 1;
+            t[k] = ts;
             c.good++;
-            if (times)
-                times[k] = t;
         }
         p = nl + 1;
     }
+    if (rc == EX_OK && times)
+        memcpy(times, t, nw * sizeof *t);
+    free(t);
     free(seen);
     if (rc == EX_OK)
         *out = c;
