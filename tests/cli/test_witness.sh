@@ -292,6 +292,21 @@ PY
 expect 1 $EXANTE verify-proof tampered.json --witness "$WV"
 contains "$T/err" "does not verify"
 
+# ---- attestations: verify --witness asks the envelope's checkpoint ----
+mkdir weights && printf 'w' > weights/model.bin
+expect 0 $EXANTE attest run --snapshot s1 --weights weights --name m1 --out m1.env
+expect 0 $EXANTE verify m1.env
+expect 0 $EXANTE verify m1.env --witness "$WV"
+expect 1 $EXANTE verify m1.env --witness "$WV" --witness w2.vkey
+contains "$T/err" "1 of the 2 witnesses given cosigned its checkpoint, 2 needed"
+expect 0 $EXANTE verify m1.env --witness "$WV" --witness w2.vkey --witness-quorum 1
+expect 2 $EXANTE verify m1.env --witness "$WV" --witness-quorum 0
+# a run attested after the log moved on, its checkpoint not cosigned yet
+mkdir weights2 && printf 'v' > weights2/model.bin
+expect 0 $EXANTE attest run --snapshot s1 --weights weights2 --name m2 --out m2.env
+expect 1 $EXANTE verify m2.env --witness "$WV"
+contains "$T/err" "0 of the 1 witnesses"
+
 # ---- forgetting a witness ----
 expect 0 $EXANTE witness remove w1
 expect 2 $EXANTE witness remove w1
