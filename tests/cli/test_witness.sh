@@ -276,6 +276,19 @@ contains "$T/err" "1 of the 2 witnesses given cosigned its checkpoint, 2 needed"
 expect 0 $EXANTE verify-proof proof.json --witness "$WV" --witness w2.vkey --witness-quorum 1
 expect 2 $EXANTE verify-proof proof.json --witness "$WV" --witness-quorum 2
 expect 2 $EXANTE verify-proof proof.json --witness "$(cat "$LV")"
+# a near-dup-free proof and a decision proof made at the same size carry it too
+printf 'hermit crabs trade shells while anemones close at low water in the tide pools\n' > essay.txt
+expect 0 $EXANTE prove s1 --text-file essay.txt --near
+cp "$T/out" near.json
+expect 0 $EXANTE verify-proof near.json --text-file essay.txt --witness "$WV"
+contains "$T/out" near-dup-free
+expect 1 $EXANTE verify-proof near.json --text-file essay.txt --witness "$WV" --witness w2.vkey
+contains "$T/err" "1 of the 2 witnesses"
+expect 0 $EXANTE why "sha256:$(printf bravo | sha256sum | cut -c1-64)" --json
+cp "$T/out" why.json
+expect 0 $EXANTE verify-proof why.json --witness "$WV"
+contains "$T/out" "decision admit"
+expect 1 $EXANTE verify-proof why.json --witness w2.vkey
 # the cosignature tampered in the proof: exit 1
 python3 - proof.json > tampered.json <<'PY'
 import base64, json, sys
