@@ -12,6 +12,9 @@
 #define BLOB_BYTES (EX_KEYID_BYTES + 8 + EX_ED25519_SIG_BYTES) /* 76 */
 #define NOTE_MAX (1u << 20)
 #define NOTE_MAX_SIGS 100
+/* a signature line's bytes: room for C2SP's largest today (ML-DSA-44 cosignatures, 4 + 8 +
+ * 2420), so that other witnesses' lines of any known kind are read and ignored, not refused */
+#define SIG_MAX 4096
 
 static const char dash[] = "\xe2\x80\x94 "; /* U+2014 EM DASH, space */
 
@@ -149,7 +152,7 @@ ex_cosig_line_who(const char *line, size_t ll, const ex_vkey *w, size_t nw) {
         return nw;
     const char *name = line + sizeof dash - 1, *end = line + ll;
     const char *sp = memchr(name, ' ', (size_t)(end - name));
-    uint8_t blob[128];
+    uint8_t blob[SIG_MAX];
     size_t n = 0;
     if (!sp || ex_b64_decode(sp + 1, (size_t)(end - sp - 1), blob, sizeof blob, &n) != EX_OK ||
         n < EX_KEYID_BYTES)
@@ -168,7 +171,7 @@ check_line(const char *sig, size_t ll, const char *body, size_t blen, const ex_v
         return ex_fail(err, EX_EFORMAT, "a signature line does not start with an em dash");
     const char *name = sig + sizeof dash - 1, *end = sig + ll;
     const char *sp = memchr(name, ' ', (size_t)(end - name));
-    uint8_t blob[128];
+    uint8_t blob[SIG_MAX];
     size_t n = 0;
     if (!sp || !ex_key_name_valid(name, (size_t)(sp - name)) || sp + 1 == end ||
         ex_b64_decode(sp + 1, (size_t)(end - sp - 1), blob, sizeof blob, &n) != EX_OK || n < 5)

@@ -101,6 +101,23 @@ reader(void) {
     CHECK(c.good == 1 && c.lines == 3);
     CHECK_RC(ex_cosigned_open(buf, n, NULL, NULL, 0, 0, &c, NULL, &e), EX_OK);
     CHECK(c.good == 0);
+    /* a line the size of an ML-DSA-44 cosignature by another witness: ignored, not refused
+     * (the log's note verifier reads it too) */
+    {
+        static uint8_t big[4 + 8 + 2420];
+        static char b64[4 * (sizeof big + 2) / 3 + 1], text[4096];
+        memset(big, 0x42, sizeof big);
+        ex_b64_encode(big, sizeof big, b64);
+        snprintf(text, sizeof text, "%s\xe2\x80\x94 witness.example/mldsa %s\n", line, b64);
+        n = note_of(buf, sizeof buf, "");
+        char *all = malloc(n + strlen(text) + 1);
+        if (all) {
+            n = (size_t)sprintf(all, "%s\n%s", body, text);
+            CHECK_RC(ex_cosigned_open(all, n, NULL, w, 1, 0, &c, NULL, &e), EX_OK);
+            CHECK(c.good == 1 && c.lines == 2);
+            free(all);
+        }
+    }
     /* the body changed, a signature bit changed, a timestamp changed: refused */
     n = note_of(buf, sizeof buf, line);
     buf[30] = '4';
