@@ -320,6 +320,20 @@ expect 0 $EXANTE attest run --snapshot s1 --weights weights2 --name m2 --out m2.
 expect 1 $EXANTE verify m2.env --witness "$WV"
 contains "$T/err" "0 of the 1 witnesses"
 
+# ---- check-and-update is atomic: eight copies of one request at once, one cosignature ----
+expect 0 $EXANTE -q evidence add two.txt --kind terms
+expect 0 $EXANTE witness request w1
+cp "$T/out" req6
+for i in 1 2 3 4 5 6 7 8; do
+    ( $EXANTE witness cosign --log-vkey "$LV" --request req6 > race.$i.out 2> race.$i.err
+      echo $? > race.$i.rc ) &
+done
+wait
+[ "$(cat race.*.rc | grep -c '^0$')" = 1 ] && ok || bad "racing requests: exits $(cat race.*.rc | tr '\n' ' ')"
+[ "$(cat race.*.rc | grep -c '^1$')" = 7 ] && ok || bad "racing requests: exits $(cat race.*.rc | tr '\n' ' ')"
+[ "$(cat race.*.err | grep -c ': 409: ')" = 7 ] && ok || bad "racing requests: not 409: $(cat race.*.err)"
+expect 0 $EXANTE witness collect $(grep -l '^0$' race.*.rc | sed 's/rc$/out/')
+
 # ---- forgetting a witness ----
 expect 0 $EXANTE witness remove w1
 expect 2 $EXANTE witness remove w1
