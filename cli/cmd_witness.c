@@ -43,7 +43,8 @@ static const char usage[] =
     "verify-proof --witness VKEY [--witness-quorum N] requires them (docs/WITNESS.md).\n";
 
 static const char *
-witness_dir(const char *dir) {
+witness_dir(const char *dir)
+{
     if (dir)
         return dir;
     const char *e = getenv("EXANTE_WITNESS_DIR");
@@ -51,7 +52,8 @@ witness_dir(const char *dir) {
 }
 
 static int
-init_cmd(cli *c, const char *dir, const char *name) {
+init_cmd(cli *c, const char *dir, const char *name)
+{
     ex_witness *w;
     ex_err e = {0};
     int rc = ex_witness_init(dir, name, getenv("EXANTE_PASSPHRASE"), &w, &e);
@@ -72,7 +74,8 @@ init_cmd(cli *c, const char *dir, const char *name) {
 
 /* the consistency proof in path: the JSON of 'log prove-consistency' or base64 lines */
 static int
-read_proof(const char *path, ex_addcp *r, uint64_t size) {
+read_proof(const char *path, ex_addcp *r, uint64_t size)
+{
     char *buf;
     size_t len;
     int x = cli_read_file(path, 1u << 20, &buf, &len);
@@ -119,7 +122,8 @@ read_proof(const char *path, ex_addcp *r, uint64_t size) {
 
 /* --old: a size, or a checkpoint file whose size it is */
 static int
-old_size(const char *arg, uint64_t *old) {
+old_size(const char *arg, uint64_t *old)
+{
     if (!cli_parse_u64(arg, old))
         return EXIT_OKAY;
     char *buf;
@@ -141,7 +145,8 @@ old_size(const char *arg, uint64_t *old) {
 
 /* the answer: 200 prints the line(s); refusals say why (and a fork both checkpoints) */
 static int
-report(cli *c, const ex_witness_answer *a, const ex_addcp *r, int raw) {
+report(cli *c, const ex_witness_answer *a, const ex_addcp *r, int raw)
+{
     if (c->json) {
         json_t *j = json_pack("{s:i,s:b}", "status", a->status, "fork", a->fork);
         if (a->status == 200)
@@ -170,6 +175,26 @@ report(cli *c, const ex_witness_answer *a, const ex_addcp *r, int raw) {
     return a->status == 400 ? EXIT_USAGE : EXIT_NO;
 }
 
+/* the size of the latest checkpoint the witness cosigned for origin (0 if none): the old
+ * size of a request made from the command line without --old */
+static int
+stored_size(ex_witness *w, const char *origin, uint64_t *size, ex_err *e)
+{
+    char *latest = NULL;
+    size_t ll;
+    ex_cosigned lc;
+    *size = 0;
+    int rc = ex_witness_latest_dup(w, origin, &latest, &ll, e);
+    if (rc == EX_ENOTFOUND)
+        return EX_OK;
+    if (rc == EX_OK && (rc = ex_cosigned_open(latest, ll, NULL, NULL, 0, 0, &lc, NULL, e)) == EX_OK)
+        *size = lc.cp.size;
+    else if (rc == EX_EFORMAT)
+        rc = EX_EIO; /* the witness's own state file is damaged: not the caller's input */
+    free(latest);
+    return rc;
+}
+
 typedef struct cosign_args {
     const char *dir, *request, *old, *proof, *checkpoint;
     const char *logs[16];
@@ -177,7 +202,8 @@ typedef struct cosign_args {
 } cosign_args;
 
 static int
-cosign_cmd(cli *c, const cosign_args *g) {
+cosign_cmd(cli *c, const cosign_args *g)
+{
     ex_vkey logs[16];
     for (size_t i = 0; i < g->nlogs; i++) {
         int x = cli_load_vkey(c, g->logs[i], &logs[i]);
@@ -200,16 +226,8 @@ cosign_cmd(cli *c, const cosign_args *g) {
         ex_cosigned cs;
         r.note = buf, r.note_len = len;
         rc = ex_cosigned_open(buf, len, NULL, NULL, 0, 0, &cs, NULL, &e);
-        char *latest = NULL;
-        size_t ll;
-        int lr = rc == EX_OK && !g->old ? ex_witness_latest_dup(w, cs.cp.origin, &latest, &ll, &e)
-                                        : EX_ENOTFOUND;
-        ex_cosigned lc;
-        if (lr == EX_OK && ex_cosigned_open(latest, ll, NULL, NULL, 0, 0, &lc, NULL, &e) == EX_OK)
-            r.old = lc.cp.size; /* default: the stored latest's size */
-        else if (lr != EX_ENOTFOUND && rc == EX_OK)
-            rc = lr != EX_OK ? lr : EX_EIO;
-        free(latest);
+        if (rc == EX_OK && !g->old)
+            rc = stored_size(w, cs.cp.origin, &r.old, &e);
         if (rc == EX_OK && g->old && (x = old_size(g->old, &r.old)) != EXIT_OKAY)
             goto out;
         if (rc == EX_OK && g->proof && (x = read_proof(g->proof, &r, cs.cp.size)) != EXIT_OKAY)
@@ -236,7 +254,8 @@ out:
 }
 
 int
-cmd_witness(cli *c, int argc, char **argv) {
+cmd_witness(cli *c, int argc, char **argv)
+{
     static const struct option opts[] = {
         {"dir", required_argument, NULL, 'd'},
         {"name", required_argument, NULL, 'n'},

@@ -10,7 +10,8 @@
 
 /* VKEY as given, or the first line of the file it names */
 static int
-vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2]) {
+vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2])
+{
     if (strchr(arg, '+')) {
         snprintf(out, EX_VKEY_MAX + 2, "%s", arg);
         return EXIT_OKAY;
@@ -28,7 +29,8 @@ vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2]) {
 }
 
 static int
-collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size) {
+collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size)
+{
     int rc = EX_OK;
     for (int i = 0; rc == EX_OK && i < n; i++) {
         char *buf;
@@ -60,7 +62,8 @@ collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size) {
 
 /* the add-checkpoint body for witness name: old = what it cosigned here last (or --old) */
 static int
-request_cmd(ex_ledger *l, const char *name, const char *old_arg) {
+request_cmd(ex_ledger *l, const char *name, const char *old_arg)
+{
     uint64_t old = 0;
     ex_log *g = ex_ledger_log(l);
     int rc = ex_ledger_witness_size(l, name, &old);
@@ -107,7 +110,8 @@ request_cmd(ex_ledger *l, const char *name, const char *old_arg) {
 
 int
 cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nargs, const char *old,
-                const char *size_arg) {
+                const char *size_arg)
+{
     int want = strcmp(sub, "add") == 0                                     ? 2
                : strcmp(sub, "remove") == 0 || strcmp(sub, "request") == 0 ? 1
                : strcmp(sub, "list") == 0                                  ? 0
@@ -157,7 +161,8 @@ cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nar
 
 int
 cli_witness_check(const char *what, const char *note, size_t len, const char *const *wkeys,
-                  size_t nw, unsigned quorum) {
+                  size_t nw, unsigned quorum)
+{
     if (!nw)
         return EXIT_OKAY;
     ex_vkey *w = calloc(nw, sizeof *w);

@@ -9,7 +9,8 @@
 
 /* the decimal of s[0..n): no sign, no leading zero (but "0"), at most 2^64-1 */
 static int
-decimal(const char *s, size_t n, uint64_t *out) {
+decimal(const char *s, size_t n, uint64_t *out)
+{
     if (n == 0 || n > 20 || (s[0] == '0' && n > 1))
         return 0;
     uint64_t v = 0;
@@ -24,7 +25,8 @@ decimal(const char *s, size_t n, uint64_t *out) {
 }
 
 int
-ex_addcp_parse(const char *body, size_t len, ex_addcp *out, ex_err *err) {
+ex_addcp_parse(const char *body, size_t len, ex_addcp *out, ex_err *err)
+{
     if (len > BODY_MAX)
         return ex_fail(err, EX_EFORMAT, "request is larger than %u bytes", BODY_MAX);
     const char *p = body, *end = body + len;
@@ -66,7 +68,8 @@ ex_addcp_parse(const char *body, size_t len, ex_addcp *out, ex_err *err) {
 
 int
 ex_addcp_format(uint64_t old, const uint8_t (*proof)[EX_HASH_BYTES], size_t n, const char *note,
-                size_t note_len, char **out, size_t *len) {
+                size_t note_len, char **out, size_t *len)
+{
     if (n > EX_COSIG_MAX_PROOF)
         return EX_EINVAL;
     ex_buf b = {0};

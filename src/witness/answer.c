@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 static int
-answer(ex_witness_answer *a, int status, const char *why) {
+answer(ex_witness_answer *a, int status, const char *why)
+{
     a->status = status;
     snprintf(a->reason, sizeof a->reason, "%.150s", why);
     return EX_OK;
@@ -18,7 +19,8 @@ answer(ex_witness_answer *a, int status, const char *why) {
 
 /* the log keys trusted for origin (their name is the origin), copied into keys */
 static size_t
-keys_for(const ex_vkey *logs, size_t nlogs, const char *origin, ex_vkey *keys, size_t cap) {
+keys_for(const ex_vkey *logs, size_t nlogs, const char *origin, ex_vkey *keys, size_t cap)
+{
     size_t n = 0;
     for (size_t i = 0; i < nlogs && n < cap; i++)
         if (strcmp(logs[i].name, origin) == 0)
@@ -28,7 +30,8 @@ keys_for(const ex_vkey *logs, size_t nlogs, const char *origin, ex_vkey *keys, s
 
 /* 409 because old is not the size of the latest: the body says that size */
 static int
-conflict(ex_witness_answer *a, const ex_checkpoint *latest, int fork) {
+conflict(ex_witness_answer *a, const ex_checkpoint *latest, int fork)
+{
     char b[32];
     int n = snprintf(b, sizeof b, "%llu\n", (unsigned long long)latest->size);
     if (!(a->body = malloc((size_t)n + 1)))
@@ -45,7 +48,8 @@ conflict(ex_witness_answer *a, const ex_checkpoint *latest, int fork) {
 /* the checks that need the stored latest (held under the lock); 0 status: all passed */
 static int
 check_against(ex_sha256 *h, const ex_addcp *r, const ex_checkpoint *cp, const ex_checkpoint *latest,
-              ex_witness_answer *a) {
+              ex_witness_answer *a)
+{
     if (r->old != latest->size)
         return conflict(a, latest, 0);
     if (r->old == cp->size) {
@@ -71,7 +75,8 @@ check_against(ex_sha256 *h, const ex_addcp *r, const ex_checkpoint *cp, const ex
 /* the stored latest for origin into *latest (size 0 and a->latest NULL if none) */
 static int
 load_latest(ex_witness *w, const ex_vkey *keys, size_t nkeys, const char *origin,
-            ex_checkpoint *latest, ex_witness_answer *a, ex_err *err) {
+            ex_checkpoint *latest, ex_witness_answer *a, ex_err *err)
+{
     memset(latest, 0, sizeof *latest);
     int rc = ex_witness_latest_dup(w, origin, &a->latest, &a->latest_len, err);
     if (rc == EX_ENOTFOUND)
@@ -91,7 +96,8 @@ load_latest(ex_witness *w, const ex_vkey *keys, size_t nkeys, const char *origin
 /* under the lock: compare with the latest, store, cosign */
 static int
 locked(ex_witness *w, const ex_vkey *keys, size_t nkeys, const ex_addcp *r, const ex_cosigned *c,
-       uint64_t now, ex_witness_answer *a, ex_err *err) {
+       uint64_t now, ex_witness_answer *a, ex_err *err)
+{
     ex_checkpoint latest;
     int rc = load_latest(w, keys, nkeys, c->cp.origin, &latest, a, err);
     if (rc != EX_OK)
@@ -122,7 +128,8 @@ locked(ex_witness *w, const ex_vkey *keys, size_t nkeys, const ex_addcp *r, cons
 
 int
 ex_witness_add_checkpoint(ex_witness *w, const ex_vkey *logs, size_t nlogs, const ex_addcp *r,
-                          uint64_t now, ex_witness_answer *a, ex_err *err) {
+                          uint64_t now, ex_witness_answer *a, ex_err *err)
+{
     memset(a, 0, sizeof *a);
     ex_cosigned c;
     ex_err e = {0};
@@ -149,7 +156,8 @@ ex_witness_add_checkpoint(ex_witness *w, const ex_vkey *logs, size_t nlogs, cons
 }
 
 void
-ex_witness_answer_clear(ex_witness_answer *a) {
+ex_witness_answer_clear(ex_witness_answer *a)
+{
     if (a) {
         free(a->body);
         free(a->latest);

@@ -15,7 +15,8 @@
 static const char dash[] = "\xe2\x80\x94 ";
 
 static int
-load_c(ex_ledger *l, json_t **out) {
+load_c(ex_ledger *l, json_t **out)
+{
     char *v = NULL;
     int rc = l->st->ops->meta_get_dup(l->st, META_C, &v);
     if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
@@ -35,7 +36,8 @@ load_c(ex_ledger *l, json_t **out) {
 }
 
 static void
-key_tag(const ex_vkey *v, char out[EX_NAME_MAX + 10]) {
+key_tag(const ex_vkey *v, char out[EX_NAME_MAX + 10])
+{
     size_t n = strlen(v->name);
     memcpy(out, v->name, n);
     out[n] = '+';
@@ -54,7 +56,8 @@ typedef struct collect {
 } collect;
 
 static int
-collect_in_tx(ex_ledger *l, void *ctx) {
+collect_in_tx(ex_ledger *l, void *ctx)
+{
     collect *c = ctx;
     json_t *o;
     int rc = load_c(l, &o);
@@ -94,7 +97,8 @@ collect_in_tx(ex_ledger *l, void *ctx) {
 
 /* the ledger's own checkpoint at size, and the length of its body */
 static int
-own_checkpoint(ex_ledger *l, uint64_t size, char **note, size_t *len, size_t *body_len) {
+own_checkpoint(ex_ledger *l, uint64_t size, char **note, size_t *len, size_t *body_len)
+{
     int rc = ex_log_checkpoint_at_dup(l->log, size, note, len);
     if (rc == EX_ENOTFOUND)
         return ex_fail(&l->err, rc, "the ledger signed no checkpoint at size %llu",
@@ -113,7 +117,8 @@ own_checkpoint(ex_ledger *l, uint64_t size, char **note, size_t *len, size_t *bo
 /* the signature lines of text and the size they are for */
 static int
 received(ex_ledger *l, const char *text, size_t len, uint64_t size, collect *c, const char **body,
-         size_t *body_len) {
+         size_t *body_len)
+{
     *body = NULL;
     if (len >= sizeof dash - 1 && memcmp(text, dash, sizeof dash - 1) == 0) {
         if (text[len - 1] != '\n')
@@ -137,7 +142,8 @@ received(ex_ledger *l, const char *text, size_t len, uint64_t size, collect *c, 
 
 int
 ex_ledger_cosig_collect(ex_ledger *l, const char *text, size_t len, uint64_t size, unsigned *added,
-                        unsigned *ignored, uint64_t *at) {
+                        unsigned *ignored, uint64_t *at)
+{
     ex_err_clear(&l->err);
     collect c = {0};
     const char *body;
@@ -189,13 +195,15 @@ ex_ledger_cosig_collect(ex_ledger *l, const char *text, size_t len, uint64_t siz
 }
 
 static int
-cmp_str(const void *a, const void *b) {
+cmp_str(const void *a, const void *b)
+{
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* the largest size in o with at least one line */
 static uint64_t
-latest_size(json_t *o) {
+latest_size(json_t *o)
+{
     const char *k;
     json_t *v;
     uint64_t best = 0;
@@ -209,7 +217,8 @@ latest_size(json_t *o) {
 }
 
 int
-ex_ledger_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len) {
+ex_ledger_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len)
+{
     ex_err_clear(&l->err);
     json_t *o;
     int rc = load_c(l, &o);
@@ -258,7 +267,8 @@ ex_ledger_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len) {
 }
 
 int
-ex_ledger_witness_size(ex_ledger *l, const char *name, uint64_t *size) {
+ex_ledger_witness_size(ex_ledger *l, const char *name, uint64_t *size)
+{
     ex_vkey *keys;
     size_t n;
     int rc = ex_ledger_witness_keys(l, name, &keys, &n);
@@ -283,7 +293,8 @@ ex_ledger_witness_size(ex_ledger *l, const char *name, uint64_t *size) {
 }
 
 int
-ex_ledger_checkpoint_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len) {
+ex_ledger_checkpoint_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len)
+{
     /* a damaged cosignature table must not stop proofs: the plain checkpoint then */
     if (size && ex_ledger_cosigned_dup(l, size, note, len) == EX_OK)
         return EX_OK;

@@ -20,7 +20,8 @@ static const char dash[] = "\xe2\x80\x94 "; /* U+2014 EM DASH, space */
 
 int
 ex_cosig_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES],
-                uint8_t id[EX_KEYID_BYTES]) {
+                uint8_t id[EX_KEYID_BYTES])
+{
     ex_sha256 *h;
     int rc = ex_sha256_new(&h);
     if (rc != EX_OK)
@@ -37,7 +38,8 @@ ex_cosig_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES],
 }
 
 int
-ex_wvkey_parse(const char *s, ex_vkey *out, ex_err *err) {
+ex_wvkey_parse(const char *s, ex_vkey *out, ex_err *err)
+{
     const char *p1 = strchr(s, '+');
     if (!p1 || (size_t)(p1 - s) > EX_NAME_MAX || strlen(p1) < 10 || p1[9] != '+')
         return ex_fail(err, EX_EFORMAT, "witness key is not name+keyid+base64key");
@@ -68,7 +70,8 @@ ex_wvkey_parse(const char *s, ex_vkey *out, ex_err *err) {
 }
 
 void
-ex_wvkey_format(const ex_vkey *v, char out[EX_VKEY_MAX]) {
+ex_wvkey_format(const ex_vkey *v, char out[EX_VKEY_MAX])
+{
     uint8_t raw[33];
     raw[0] = COSIG_TYPE;
     memcpy(raw + 1, v->pub, EX_ED25519_PUB_BYTES);
@@ -82,14 +85,16 @@ ex_wvkey_format(const ex_vkey *v, char out[EX_VKEY_MAX]) {
 }
 
 int
-ex_key_wvkey(const ex_key *k, ex_vkey *out) {
+ex_key_wvkey(const ex_key *k, ex_vkey *out)
+{
     ex_key_vkey(k, out); /* name and public key; the id is recomputed for type 0x04 */
     return ex_cosig_key_id(out->name, out->pub, out->id);
 }
 
 /* "cosignature/v1\ntime T\n" || body, malloc'd */
 static char *
-signed_message(const char *body, size_t len, uint64_t t, size_t *mlen) {
+signed_message(const char *body, size_t len, uint64_t t, size_t *mlen)
+{
     char head[64];
     int hn = snprintf(head, sizeof head, "cosignature/v1\ntime %llu\n", (unsigned long long)t);
     char *m = malloc((size_t)hn + len + 1);
@@ -103,7 +108,8 @@ signed_message(const char *body, size_t len, uint64_t t, size_t *mlen) {
 
 int
 ex_cosig_sign(const ex_key *k, const char *body, size_t len, uint64_t t,
-              char line[EX_COSIG_LINE_MAX], size_t *line_len, ex_err *err) {
+              char line[EX_COSIG_LINE_MAX], size_t *line_len, ex_err *err)
+{
     if (t > (uint64_t)EX_COSIG_TIME_MAX)
         return ex_fail(err, EX_EINVAL, "cosignature time %llu is over 2^63-1",
                        (unsigned long long)t);
@@ -137,7 +143,8 @@ ex_cosig_sign(const ex_key *k, const char *body, size_t len, uint64_t t,
 /* the index in w of the key with this name and key ID, nw if none */
 static size_t
 match(const char *name, size_t nlen, const uint8_t id[EX_KEYID_BYTES], const ex_vkey *w,
-      size_t nw) {
+      size_t nw)
+{
     size_t k;
     for (k = 0; k < nw; k++)
         if (strlen(w[k].name) == nlen && memcmp(w[k].name, name, nlen) == 0 &&
@@ -147,7 +154,8 @@ match(const char *name, size_t nlen, const uint8_t id[EX_KEYID_BYTES], const ex_
 }
 
 size_t
-ex_cosig_line_who(const char *line, size_t ll, const ex_vkey *w, size_t nw) {
+ex_cosig_line_who(const char *line, size_t ll, const ex_vkey *w, size_t nw)
+{
     if (ll < sizeof dash - 1 || memcmp(line, dash, sizeof dash - 1) != 0)
         return nw;
     const char *name = line + sizeof dash - 1, *end = line + ll;
@@ -165,7 +173,8 @@ ex_cosig_line_who(const char *line, size_t ll, const ex_vkey *w, size_t nw) {
  * EX_EVERIFY for a known witness's bad cosignature. */
 static int
 check_line(const char *sig, size_t ll, const char *body, size_t blen, const ex_vkey *w, size_t nw,
-           uint64_t not_after, size_t *which, uint64_t *t, ex_err *err) {
+           uint64_t not_after, size_t *which, uint64_t *t, ex_err *err)
+{
     *which = nw;
     if (ll < sizeof dash - 1 || memcmp(sig, dash, sizeof dash - 1) != 0)
         return ex_fail(err, EX_EFORMAT, "a signature line does not start with an em dash");
@@ -202,7 +211,8 @@ check_line(const char *sig, size_t ll, const char *body, size_t blen, const ex_v
 
 /* the note's text length: up to and including the '\n' before the last blank line */
 static int
-split_note(const char *note, size_t len, size_t *tlen, ex_err *err) {
+split_note(const char *note, size_t len, size_t *tlen, ex_err *err)
+{
     if (len > NOTE_MAX)
         return ex_fail(err, EX_EFORMAT, "note is larger than %u bytes", NOTE_MAX);
     for (size_t i = 0; i < len; i++)
@@ -224,7 +234,8 @@ split_note(const char *note, size_t len, size_t *tlen, ex_err *err) {
 
 int
 ex_cosigned_open(const char *note, size_t len, const ex_vkey *log_key, const ex_vkey *w, size_t nw,
-                 uint64_t not_after, ex_cosigned *out, uint64_t *times, ex_err *err) {
+                 uint64_t not_after, ex_cosigned *out, uint64_t *times, ex_err *err)
+{
     size_t tlen = 0;
     int rc = split_note(note, len, &tlen, err);
     if (rc != EX_OK)

@@ -12,7 +12,8 @@
 #define LABEL_MAX 64
 
 static int
-label_ok(const char *s) {
+label_ok(const char *s)
+{
     size_t n = strlen(s);
     if (n == 0 || n > LABEL_MAX || s[0] == '-' || s[0] == '.')
         return 0;
@@ -24,7 +25,8 @@ label_ok(const char *s) {
 }
 
 static int
-load(ex_ledger *l, const char *key, json_t **out) {
+load(ex_ledger *l, const char *key, json_t **out)
+{
     char *v = NULL;
     int rc = l->st->ops->meta_get_dup(l->st, key, &v);
     if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
@@ -44,7 +46,8 @@ load(ex_ledger *l, const char *key, json_t **out) {
 }
 
 static int
-save(ex_ledger *l, const char *key, json_t *o) {
+save(ex_ledger *l, const char *key, json_t *o)
+{
     char *s = NULL;
     size_t n;
     int rc = ex_json_canonical_dup(o, &s, &n, &l->err);
@@ -59,7 +62,8 @@ typedef struct change {
 } change;
 
 static int
-change_in_tx(ex_ledger *l, void *ctx) {
+change_in_tx(ex_ledger *l, void *ctx)
+{
     change *c = ctx;
     json_t *o, *v;
     const char *k;
@@ -89,7 +93,8 @@ change_in_tx(ex_ledger *l, void *ctx) {
 }
 
 int
-ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey) {
+ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey)
+{
     ex_err_clear(&l->err);
     ex_vkey v;
     if (!label_ok(name))
@@ -104,14 +109,16 @@ ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey) {
 }
 
 int
-ex_ledger_witness_remove(ex_ledger *l, const char *name) {
+ex_ledger_witness_remove(ex_ledger *l, const char *name)
+{
     ex_err_clear(&l->err);
     change c = {name, NULL};
     return ex_ledger_atomic(l, change_in_tx, &c);
 }
 
 int
-ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len) {
+ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len)
+{
     ex_err_clear(&l->err);
     json_t *o, *v;
     const char *k;
@@ -145,7 +152,8 @@ ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len) {
 }
 
 int
-ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n) {
+ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n)
+{
     ex_err_clear(&l->err);
     json_t *o, *v;
     const char *k;

@@ -23,7 +23,8 @@ struct ex_witness {
 };
 
 static int
-path_of(const ex_witness *w, const char *leaf, char out[PATH_CAP], ex_err *err) {
+path_of(const ex_witness *w, const char *leaf, char out[PATH_CAP], ex_err *err)
+{
     int n = snprintf(out, PATH_CAP, "%s/%s", w->dir, leaf);
     if (n < 0 || n >= PATH_CAP)
         return ex_fail(err, EX_EINVAL, "witness directory path too long");
@@ -32,7 +33,8 @@ path_of(const ex_witness *w, const char *leaf, char out[PATH_CAP], ex_err *err) 
 
 /* write data to path through a temporary file beside it: fsync, rename, fsync the dir */
 static int
-write_atomic(const char *dir, const char *path, const char *data, size_t len, ex_err *err) {
+write_atomic(const char *dir, const char *path, const char *data, size_t len, ex_err *err)
+{
     char tmp[PATH_CAP + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -63,7 +65,8 @@ write_atomic(const char *dir, const char *path, const char *data, size_t len, ex
 }
 
 static int
-read_all(const char *path, char **out, size_t *len, ex_err *err) {
+read_all(const char *path, char **out, size_t *len, ex_err *err)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT
@@ -90,7 +93,8 @@ read_all(const char *path, char **out, size_t *len, ex_err *err) {
 }
 
 static int
-wrap(const char *dir, ex_key *k, ex_witness **out, ex_err *err) {
+wrap(const char *dir, ex_key *k, ex_witness **out, ex_err *err)
+{
     ex_witness *w = calloc(1, sizeof *w);
     ex_vkey v;
     if (!w || strlen(dir) >= PATH_CAP - 64) {
@@ -111,7 +115,8 @@ wrap(const char *dir, ex_key *k, ex_witness **out, ex_err *err) {
 
 int
 ex_witness_init(const char *dir, const char *name, const char *passphrase, ex_witness **out,
-                ex_err *err) {
+                ex_err *err)
+{
     char p[PATH_CAP];
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return ex_fail(err, EX_EIO, "cannot create '%s': %s", dir, strerror(errno));
@@ -149,7 +154,8 @@ ex_witness_init(const char *dir, const char *name, const char *passphrase, ex_wi
 }
 
 int
-ex_witness_open(const char *dir, const char *passphrase, ex_witness **out, ex_err *err) {
+ex_witness_open(const char *dir, const char *passphrase, ex_witness **out, ex_err *err)
+{
     char p[PATH_CAP], *vk = NULL;
     size_t vl;
     int n = snprintf(p, sizeof p, "%s/vkey", dir);
@@ -180,7 +186,8 @@ ex_witness_open(const char *dir, const char *passphrase, ex_witness **out, ex_er
 }
 
 void
-ex_witness_close(ex_witness *w) {
+ex_witness_close(ex_witness *w)
+{
     if (w) {
         ex_key_free(w->key);
         free(w);
@@ -188,13 +195,15 @@ ex_witness_close(ex_witness *w) {
 }
 
 const char *
-ex_witness_vkey(const ex_witness *w) {
+ex_witness_vkey(const ex_witness *w)
+{
     return w->vkey;
 }
 
 /* logs/<hex SHA-256(origin)>: an origin may hold '/' and other bytes a file name cannot */
 static int
-state_path(const ex_witness *w, const char *origin, char out[PATH_CAP], ex_err *err) {
+state_path(const ex_witness *w, const char *origin, char out[PATH_CAP], ex_err *err)
+{
     uint8_t d[EX_HASH_BYTES];
     ex_sha256 *h;
     int rc = ex_sha256_new(&h);
@@ -210,7 +219,8 @@ state_path(const ex_witness *w, const char *origin, char out[PATH_CAP], ex_err *
 }
 
 int
-ex_witness_latest_dup(ex_witness *w, const char *origin, char **note, size_t *len, ex_err *err) {
+ex_witness_latest_dup(ex_witness *w, const char *origin, char **note, size_t *len, ex_err *err)
+{
     char p[PATH_CAP];
     int rc = state_path(w, origin, p, err);
     if (rc == EX_OK)
@@ -222,7 +232,8 @@ ex_witness_latest_dup(ex_witness *w, const char *origin, char **note, size_t *le
 
 /* the lock that makes check-and-update atomic across processes; *fd to close */
 int
-ex_witness_lock(ex_witness *w, int *fd, ex_err *err) {
+ex_witness_lock(ex_witness *w, int *fd, ex_err *err)
+{
     char p[PATH_CAP];
     int rc = path_of(w, "lock", p, err);
     if (rc != EX_OK)
@@ -240,7 +251,8 @@ ex_witness_lock(ex_witness *w, int *fd, ex_err *err) {
 
 /* store note as origin's latest (under the lock) */
 int
-ex_witness_store(ex_witness *w, const char *origin, const char *note, size_t len, ex_err *err) {
+ex_witness_store(ex_witness *w, const char *origin, const char *note, size_t len, ex_err *err)
+{
     char p[PATH_CAP], logs[PATH_CAP];
     int rc = state_path(w, origin, p, err);
     if (rc == EX_OK)
@@ -254,6 +266,7 @@ ex_witness_store(ex_witness *w, const char *origin, const char *note, size_t len
 
 int
 ex_witness_cosign_line(ex_witness *w, const char *body, size_t len, uint64_t now,
-                       char line[EX_COSIG_LINE_MAX], size_t *ll, ex_err *err) {
+                       char line[EX_COSIG_LINE_MAX], size_t *ll, ex_err *err)
+{
     return ex_cosig_sign(w->key, body, len, now, line, ll, err);
 }

@@ -22,7 +22,8 @@ static const char log_signer[] =
     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 
 static void
-known_answer(void) {
+known_answer(void)
+{
     ex_key *k = NULL;
     ex_err e = {0};
     CHECK_RC(ex_key_from_signer(signer, &k, &e), EX_OK);
@@ -46,7 +47,8 @@ known_answer(void) {
 }
 
 static void
-witness_keys(void) {
+witness_keys(void)
+{
     ex_vkey v;
     ex_err e = {0};
     /* a log's key (type 0x01) is not a witness key, nor is one with the wrong id */
@@ -67,13 +69,15 @@ witness_keys(void) {
 
 /* body, blank line, then sigs; into buf */
 static size_t
-note_of(char *buf, size_t cap, const char *sigs) {
+note_of(char *buf, size_t cap, const char *sigs)
+{
     int n = snprintf(buf, cap, "%s\n%s", body, sigs);
     return (size_t)n;
 }
 
 static void
-reader(void) {
+reader(void)
+{
     ex_vkey w[2];
     ex_err e = {0};
     CHECK_RC(ex_wvkey_parse(wvkey, &w[0], &e), EX_OK);
@@ -176,7 +180,8 @@ static const char request[] = "old 20852014\n"
                               "Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
 
 static void
-addcp(void) {
+addcp(void)
+{
     ex_addcp r;
     ex_err e = {0};
     CHECK_RC(ex_addcp_parse(request, strlen(request), &r, &e), EX_OK);
@@ -225,14 +230,16 @@ static uint8_t leaves[2][16][EX_HASH_BYTES]; /* a log and its fork (leaves diffe
 static ex_sha256 *H;
 
 static int
-read_tree(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES]) {
+read_tree(void *ctx, unsigned level, uint64_t index, uint8_t out[EX_HASH_BYTES])
+{
     const uint8_t(*l)[EX_HASH_BYTES] = ctx;
     return ex_merkle_root(H, l + (index << level), (uint64_t)1 << level, out);
 }
 
 /* the checkpoint of the first n leaves of log f, signed by k (malloc'd) */
 static char *
-checkpoint(ex_key *k, int f, uint64_t n, size_t *len) {
+checkpoint(ex_key *k, int f, uint64_t n, size_t *len)
+{
     ex_checkpoint c;
     memset(&c, 0, sizeof c);
     snprintf(c.origin, sizeof c.origin, "%s", ex_key_name(k));
@@ -250,7 +257,8 @@ checkpoint(ex_key *k, int f, uint64_t n, size_t *len) {
 /* ask w to cosign log f's checkpoint of size n with old and a proof (bit flipped if bad) */
 static int
 ask(ex_witness *w, const ex_vkey *logs, size_t nlogs, ex_key *k, int f, uint64_t old, uint64_t n,
-    int bad, ex_witness_answer *a) {
+    int bad, ex_witness_answer *a)
+{
     ex_addcp r;
     memset(&r, 0, sizeof r);
     r.old = old;
@@ -281,7 +289,8 @@ ask(ex_witness *w, const ex_vkey *logs, size_t nlogs, ex_key *k, int f, uint64_t
 }
 
 static void
-witness_dir(void) {
+witness_dir(void)
+{
     char dir[] = "/tmp/exante-witness-XXXXXX";
     if (!mkdtemp(dir) || ex_sha256_new(&H) != EX_OK) {
         CHECK(0);
@@ -379,7 +388,8 @@ witness_dir(void) {
 }
 
 int
-main(void) {
+main(void)
+{
     known_answer();
     witness_keys();
     reader();
