@@ -373,8 +373,8 @@ ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope, siz
     /* the checkpoint every snapshot record is proved under: the log as it is now */
     size_t nl;
     c.log_size = ex_log_size(l->log);
-    if (rc == EX_OK && (rc = ex_ledger_checkpoint_cosigned_dup(l, c.log_size, &c.checkpoint, &nl)) !=
-                           EX_OK)
+    if (rc == EX_OK &&
+        (rc = ex_ledger_checkpoint_cosigned_dup(l, c.log_size, &c.checkpoint, &nl)) != EX_OK)
         ex_ledger_fail_log(l, rc);
     if (rc == EX_OK)
         rc = write_predicate(&c);
