@@ -28,6 +28,16 @@ vkey_arg(const char *arg, char out[EX_VKEY_MAX + 2])
     return EXIT_OKAY;
 }
 
+/* a command without output: the ledger's message on failure; the ledger closed */
+static int
+done(ex_ledger *l, int rc)
+{
+    if (rc != EX_OK)
+        cli_err("%s", ex_ledger_errmsg(l));
+    ex_ledger_close(l);
+    return cli_exit(rc);
+}
+
 static int
 collect_cmd(cli *c, ex_ledger *l, char **files, int n, uint64_t size)
 {
@@ -68,7 +78,7 @@ request_cmd(ex_ledger *l, const char *name, const char *old_arg)
     ex_log *g = ex_ledger_log(l);
     int rc = ex_ledger_witness_size(l, name, &old);
     if (rc != EX_OK)
-        return cli_emit(l, rc, NULL, 0);
+        return done(l, rc);
     if (old_arg && cli_parse_u64(old_arg, &old)) {
         ex_ledger_close(l);
         return cli_usage("usage: exante witness request NAME [--old SIZE]\n",
@@ -144,10 +154,10 @@ cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nar
         int rc = ex_ledger_witness_add(l, args[0], vk);
         if (rc == EX_OK && !c->quiet)
             fprintf(stderr, "witness '%s' added\n", args[0]);
-        return cli_emit(l, rc, NULL, 0);
+        return done(l, rc);
     }
     if (strcmp(sub, "remove") == 0)
-        return cli_emit(l, ex_ledger_witness_remove(l, args[0]), NULL, 0);
+        return done(l, ex_ledger_witness_remove(l, args[0]));
     if (strcmp(sub, "list") == 0) {
         char *out = NULL;
         size_t len = 0;
