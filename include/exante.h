@@ -1540,7 +1540,7 @@ typedef struct ex_cosigned {
  * ex_checkpoint_open). Each line whose name and key ID match a witness of w[0..nw) must be a
  * valid cosignature over the body with a timestamp of at most not_after (0: no limit); other
  * lines are ignored. times (may be NULL; nw entries) gets each witness's timestamp (0: no
- * cosignature). EX_EFORMAT for a malformed note or line, EX_EVERIFY for a known witness's
+ * cosignature), on success only. EX_EFORMAT for a malformed note or line, EX_EVERIFY for a known witness's
  * line that does not verify (or the log's signature); EX_OK with out->good possibly 0: the
  * caller decides its quorum. */
 EX_MUST_CHECK int ex_cosigned_open(const char *note, size_t len, const ex_vkey *log_key,
