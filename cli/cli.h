@@ -123,6 +123,15 @@ int cmd_dups(cli *c, int argc, char **argv);
 int cmd_decisions(cli *c, int argc, char **argv);
 int cmd_quarantine(cli *c, int argc, char **argv);
 int cmd_sample(cli *c, int argc, char **argv);
+int cmd_witness(cli *c, int argc, char **argv);
+/* exante witness add|list|remove|collect|request (cmd_witness_log.c). */
+int cli_witness_log(cli *c, const char *usage, const char *sub, char **args, int nargs,
+                    const char *old, const char *size);
+/* --witness VKEY... --witness-quorum N: EXIT_OKAY if note[0..len) (a checkpoint note that
+ * verified already) carries valid cosignatures by at least quorum of the witnesses wkeys[0..nw)
+ * (strings or files); nw 0 checks nothing. Prints why not, naming `what`. */
+int cli_witness_check(const char *what, const char *note, size_t len, const char *const *wkeys,
+                      size_t nw, unsigned quorum);
 int cmd_license(cli *c, int argc, char **argv);
 int cmd_robots(cli *c, int argc, char **argv);
 int cmd_iscc(cli *c, int argc, char **argv);

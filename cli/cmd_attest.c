@@ -26,6 +26,7 @@ static const char attest_usage[] =
 static const char verify_usage[] =
     "usage: exante verify ENVELOPE [--vkey KEY] [--signer KEY] [--weights PATH]... [--jobs N]\n"
     "                     [--proof FILE] [--parent ENVELOPE]... [--rotations FILE]\n"
+    "                     [--witness VKEY]... [--witness-quorum N]\n"
     "\n"
     "Check a training run's envelope offline: the signature over PAE (by --signer, default\n"
     "the --vkey), the statement, the model id, the signed checkpoint (by --vkey: the ledger's\n"
@@ -33,7 +34,10 @@ static const char verify_usage[] =
     "the given weights against the subjects, with --proof the envelope's own log entry, and\n"
     "each --parent envelope. Exit 1 naming the first check that failed. After a key\n"
     "rotation, --rotations FILE (`exante key rotations`; inside the ledger, its own) leads\n"
-    "from KEY to the key that signed the envelope and its checkpoint.\n";
+    "from KEY to the key that signed the envelope and its checkpoint.\n"
+    "--witness VKEY (repeatable: a witness's C2SP verifier key, type 0x04, or a file) also\n"
+    "requires the envelope's checkpoint to carry valid C2SP tlog-cosignatures by at least N\n"
+    "of them (--witness-quorum N; default all); parents' checkpoints are not asked.\n";
 
 static const char models_usage[] =
     "usage: exante models\n"
@@ -196,6 +200,27 @@ cmd_attest(cli *c, int argc, char **argv)
     return cli_usage(attest_usage, "attest: unknown subcommand '%s'", sub);
 }
 
+/* --witness: the checkpoint of a verified envelope (its statement's predicate.checkpoint)
+ * carries cosignatures by quorum of the witnesses */
+static int
+envelope_witnessed(const char *env, size_t len, const char *const *w, size_t nw,
+                   unsigned quorum)
+{
+    json_t *e = json_loadb(env, len, 0, NULL), *st = NULL;
+    const char *p = json_string_value(json_object_get(e, "payload"));
+    size_t pl = p ? strlen(p) : 0, n = 0;
+    uint8_t *raw = p ? malloc(pl / 4 * 3 + 3) : NULL;
+    if (raw && ex_b64_decode(p, pl, raw, pl / 4 * 3 + 3, &n) == EX_OK)
+        st = json_loadb((const char *)raw, n, 0, NULL);
+    const char *cp = json_string_value(json_object_get(json_object_get(st, "predicate"),
+                                                       "checkpoint"));
+    int x = cli_witness_check("verify", cp, cp ? strlen(cp) : 0, w, nw, quorum);
+    json_decref(st);
+    json_decref(e);
+    free(raw);
+    return x;
+}
+
 int
 cmd_verify(cli *c, int argc, char **argv)
 {
@@ -204,11 +229,12 @@ cmd_verify(cli *c, int argc, char **argv)
         {"weights", required_argument, NULL, 'w'}, {"jobs", required_argument, NULL, 'j'},
         {"proof", required_argument, NULL, 'p'},  {"parent", required_argument, NULL, 'P'},
         {"rotations", required_argument, NULL, 'r'},
+        {"witness", required_argument, NULL, 'W'}, {"witness-quorum", required_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
-    const char *vk = NULL, *signer = NULL, *proof = NULL, *rotations = NULL;
+    const char *vk = NULL, *signer = NULL, *proof = NULL, *rotations = NULL, *quorum = NULL;
     ex_key_chain *keys = NULL;
-    list weights = {0}, parents = {0};
+    list weights = {0}, parents = {0}, witnesses = {0};
     ex_attest_verify_opts o = {0};
     uint64_t n;
     int ch, x = EXIT_OKAY;
@@ -222,6 +248,8 @@ cmd_verify(cli *c, int argc, char **argv)
         case 'p': proof = optarg; break;
         case 'P': push(&parents, optarg); break;
         case 'r': rotations = optarg; break;
+        case 'W': push(&witnesses, optarg); break;
+        case 'Q': quorum = optarg; break;
         case 'j':
             if (cli_parse_u64(optarg, &n) || n == 0 || n > 64)
                 x = cli_usage(verify_usage, "verify: --jobs takes 1..64");
@@ -233,6 +261,10 @@ cmd_verify(cli *c, int argc, char **argv)
     }
     if (x == EXIT_OKAY && optind + 1 != argc)
         x = cli_usage(verify_usage, "verify: expected one ENVELOPE");
+    uint64_t q = witnesses.n;
+    if (x == EXIT_OKAY && quorum && (cli_parse_u64(quorum, &q) || q == 0 || q > witnesses.n))
+        x = cli_usage(verify_usage, "verify: --witness-quorum N takes 1 to the number of "
+                                    "--witness keys");
     ex_vkey logk, signk;
     char *env = NULL, *prf = NULL;
     size_t envl = 0, prfl = 0;
@@ -263,6 +295,10 @@ cmd_verify(cli *c, int argc, char **argv)
         if (rc != EX_OK) {
             cli_err("verify: %s", e.msg);
             x = cli_exit(rc);
+        } else if (witnesses.n &&
+                   (x = envelope_witnessed(env, envl, witnesses.v, witnesses.n, (unsigned)q)) !=
+                       EXIT_OKAY) {
+            /* said why */
         } else if (c->json) {
             printf("{\"kind\":\"%s\",\"model\":\"%s\",\"ok\":true,\"parents\":%zu,"
                    "\"snapshots\":%zu,\"subjects\":%zu,\"weights_bytes\":%llu}\n",
@@ -277,7 +313,7 @@ cmd_verify(cli *c, int argc, char **argv)
     for (size_t i = 0; i < parents.n; i++)
         free(ptexts[i]);
     free(ptexts), free(plens), free(env), free(prf), free(keys);
-    free(weights.v), free(parents.v);
+    free(weights.v), free(parents.v), free(witnesses.v);
     return x < 0 ? EXIT_OKAY : x;
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: exante log checkpoint [--size N]\n"
+    "usage: exante log checkpoint [--size N] [--cosigned]\n"
     "       exante log prove-inclusion INDEX [--size N]\n"
     "       exante log prove-consistency OLD NEW\n"
     "       exante log entry INDEX\n"
@@ -17,7 +17,8 @@ static const char usage[] =
     "       exante log sequence [--follow] [--discard-stale]\n"
     "\n"
     "checkpoint         print the latest signed checkpoint (C2SP signed note) verbatim, or\n"
-    "                   the one signed at size N\n"
+    "                   the one signed at size N; --cosigned: the latest (or size N's) with\n"
+    "                   the witnesses' cosignatures appended ('exante witness collect')\n"
     "prove-inclusion    JSON: index, size, leaf_hash, proof, root, entry, checkpoint\n"
     "prove-consistency  JSON: old, new, proof, old_root, new_root, old_checkpoint, checkpoint\n"
     "entry              entry INDEX's bytes exactly as hashed into its leaf\n"
@@ -47,14 +48,21 @@ log_fail(ex_ledger *l, int rc)
 }
 
 static int
-checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size)
+checkpoint_cmd(cli *c, ex_ledger *l, const char *size_arg, uint64_t size, int cosigned)
 {
     char *note;
     size_t len;
-    int rc = size_arg ? ex_log_checkpoint_at_dup(ex_ledger_log(l), size, &note, &len)
-                      : ex_log_checkpoint_dup(ex_ledger_log(l), &note, &len);
-    if (rc != EX_OK)
+    int rc;
+    if (cosigned) {
+        if ((rc = ex_ledger_cosigned_dup(l, size_arg ? size : 0, &note, &len)) != EX_OK) {
+            cli_err("%s", ex_ledger_errmsg(l));
+            ex_ledger_close(l);
+            return cli_exit_answer(rc);
+        }
+    } else if ((rc = size_arg ? ex_log_checkpoint_at_dup(ex_ledger_log(l), size, &note, &len)
+                              : ex_log_checkpoint_dup(ex_ledger_log(l), &note, &len)) != EX_OK) {
         return log_fail(l, rc);
+    }
     if (c->json) {
         ex_vkey vk;
         ex_checkpoint cp;
@@ -240,6 +248,7 @@ cmd_log(cli *c, int argc, char **argv)
         {"incremental", no_argument, NULL, 'i'},
         {"follow", no_argument, NULL, 'f'},
         {"discard-stale", no_argument, NULL, 'd'},
+        {"cosigned", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -248,7 +257,7 @@ cmd_log(cli *c, int argc, char **argv)
     if (go != CLI_GO)
         return go;
     const char *size_arg = NULL, *out = NULL, *vkey = NULL;
-    int ch, incremental = 0, follow = 0, discard = 0;
+    int ch, incremental = 0, follow = 0, discard = 0, cosigned = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 's': size_arg = optarg; break;
@@ -257,6 +266,7 @@ cmd_log(cli *c, int argc, char **argv)
         case 'i': incremental = 1; break;
         case 'f': follow = 1; break;
         case 'd': discard = 1; break;
+        case 'c': cosigned = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OKAY;
         default: return cli_usage(usage, "log %s: bad option '%s'", sub, argv[optind - 1]);
         }
@@ -284,6 +294,8 @@ cmd_log(cli *c, int argc, char **argv)
                          sub);
     if (out && strcmp(sub, "tiles"))
         return cli_usage(usage, "log %s: --out is for 'log tiles'", sub);
+    if (cosigned && strcmp(sub, "checkpoint"))
+        return cli_usage(usage, "log %s: --cosigned is for 'log checkpoint'", sub);
     if (incremental && strcmp(sub, "tiles"))
         return cli_usage(usage, "log %s: --incremental is for 'log tiles'", sub);
     if (vkey && strcmp(sub, "verify"))
@@ -298,7 +310,7 @@ cmd_log(cli *c, int argc, char **argv)
     if (x != EXIT_OKAY)
         return x;
     if (strcmp(sub, "checkpoint") == 0)
-        return checkpoint_cmd(c, l, size_arg, b);
+        return checkpoint_cmd(c, l, size_arg, b, cosigned);
     char *doc = NULL;
     size_t len = 0;
     if (strcmp(sub, "prove-inclusion") == 0) {
@@ -318,6 +330,7 @@ cmd_log(cli *c, int argc, char **argv)
 
 static const char vp_usage[] =
     "usage: exante verify-proof PROOF [--vkey KEY] [--rotations FILE] [--text-file WORK]\n"
+    "                           [--witness VKEY]... [--witness-quorum N]\n"
     "\n"
     "Check a proof document offline (PROOF may be '-' for stdin). KEY is a C2SP verifier\n"
     "key (name+keyid+base64) or a file holding one; default: the local ledger's. After a key\n"
@@ -331,12 +344,23 @@ static const char vp_usage[] =
     "A near-dup proof ('exante prove NAME --text-file WORK --near') needs --text-file WORK:\n"
     "the work's band keys are recomputed from it. Prints 'near-dup-free' (exit 0) when every\n"
     "band key is shown absent from the snapshot's near tree; 'near-dup' (exit 1) when the\n"
-    "proof shows one present; exit 1 naming the step when it does not verify.\n";
+    "proof shows one present; exit 1 naming the step when it does not verify.\n"
+    "\n"
+    "--witness VKEY (repeatable; a witness's C2SP verifier key of type 0x04, or a file\n"
+    "holding one) also requires the proof's checkpoint to carry valid C2SP tlog-cosignatures\n"
+    "by at least N of those witnesses (--witness-quorum N; default: all of them): exit 1\n"
+    "saying how many verified. Cosignature lines by other keys are ignored.\n";
 
 /* verify-proof of a near-dup proof with the work's text; the exit code */
+typedef struct witnesses {
+    const char *keys[32];
+    size_t n;
+    unsigned quorum;
+} witnesses;
+
 static int
 verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey *vk,
-            const ex_key_chain *keys, const char *text_path)
+            const ex_key_chain *keys, const char *text_path, const witnesses *wit)
 {
     char *text = NULL;
     size_t tlen = 0;
@@ -361,7 +385,17 @@ verify_near(cli *c, const char *path, const char *doc, size_t len, const ex_vkey
     }
     (void)vk;
     rc = ex_near_proof_verify(&p, ex_key_chain_at(keys, p.log_size), text, tlen, &v, &e);
+    int wx = rc == EX_OK ? cli_witness_check(path, p.checkpoint, strlen(p.checkpoint), wit->keys,
+                                             wit->n, wit->quorum)
+                         : EXIT_OKAY;
     ex_near_proof_clear(&p);
+    if (wx != EXIT_OKAY) {
+        free(text);
+        if (c->json)
+            cli_print_json(json_pack("{s:b,s:s,s:s}", "ok", 0, "result", "invalid", "error",
+                                     "too few witness cosignatures"));
+        return wx;
+    }
     free(text);
     const char *verdict = rc != EX_OK ? "invalid" : v.dup ? "near-dup" : "near-dup-free";
     if (c->json) {
@@ -405,10 +439,13 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         {"vkey", required_argument, NULL, 'k'},
         {"text-file", required_argument, NULL, 't'},
         {"rotations", required_argument, NULL, 'r'},
+        {"witness", required_argument, NULL, 'w'},
+        {"witness-quorum", required_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *vkey = NULL, *text = NULL, *rotations = NULL;
+    const char *vkey = NULL, *text = NULL, *rotations = NULL, *quorum = NULL;
+    witnesses wit = {0};
     int ch;
     optind = 1;
     opterr = 0;
@@ -417,12 +454,23 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         case 'k': vkey = optarg; break;
         case 't': text = optarg; break;
         case 'r': rotations = optarg; break;
+        case 'w':
+            if (wit.n == 32)
+                return cli_usage(vp_usage, "verify-proof: at most 32 --witness");
+            wit.keys[wit.n++] = optarg;
+            break;
+        case 'Q': quorum = optarg; break;
         case 'h': fputs(vp_usage, stdout); return EXIT_OKAY;
         default: return cli_usage(vp_usage, "verify-proof: bad option '%s'", argv[optind - 1]);
         }
     }
     if (optind + 1 != argc)
         return cli_usage(vp_usage, "verify-proof: expected one PROOF file");
+    uint64_t q = wit.n;
+    if (quorum && (cli_parse_u64(quorum, &q) || q == 0 || q > wit.n))
+        return cli_usage(vp_usage, "verify-proof: --witness-quorum N takes 1 to the number of "
+                                   "--witness keys");
+    wit.quorum = (unsigned)q;
     const char *path = argv[optind];
     char *buf;
     size_t len;
@@ -452,16 +500,18 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         json_decref(o);
         if (!near) {
             free(buf);
+            free(keys);
             return cli_usage(vp_usage, "verify-proof: --text-file goes with near-dup proofs");
         }
     }
     if (near && !text) {
         free(buf);
+        free(keys);
         return cli_usage(vp_usage, "verify-proof: a near-dup proof needs --text-file WORK, the "
                                    "work it is about");
     }
     if (near) {
-        int vx = verify_near(c, path, buf, len, &vk, keys, text);
+        int vx = verify_near(c, path, buf, len, &vk, keys, text, &wit);
         free(buf);
         free(keys);
         return vx;
@@ -478,6 +528,17 @@ cmd_verify_proof(cli *c, int argc, char **argv)
     }
     rc = ex_log_proof_verify_chain(&p, keys, &e);
     free(keys);
+    int wx = rc == EX_OK ? cli_witness_check(path, p.checkpoint,
+                                             p.checkpoint ? strlen(p.checkpoint) : 0, wit.keys,
+                                             wit.n, wit.quorum)
+                         : EXIT_OKAY;
+    if (wx != EXIT_OKAY) {
+        ex_log_proof_clear(&p);
+        if (c->json)
+            cli_print_json(json_pack("{s:b,s:s,s:s}", "ok", 0, "result", "invalid", "error",
+                                     "too few witness cosignatures"));
+        return wx;
+    }
     char verdict[96] = "member";
     if (p.kind == EX_PROOF_CONSISTENCY) {
         strcpy(verdict, "consistent");

@@ -91,6 +91,10 @@ static const cli_command commands[] = {
     {"report", cmd_report, "[--out FILE]\tthe ledger on one HTML page (--json: its facts)"},
     {"serve", cmd_serve, "[--listen HOST:PORT] [--read-only]\tHTTP: tiles, proofs, API, opt-outs"},
     {"token", cmd_token, "add|list|revoke NAME\tpartner tokens for the server's opt-out intake"},
+    {"witness", cmd_witness,
+     "init --name NAME\ta witness's own key (C2SP tlog-cosignature)\n"
+     "cosign --log-vkey K CP\tcosign a checkpoint consistent with the last one\n"
+     "add NAME VKEY\ttrust a witness (list, remove; collect FILE: its cosignatures)"},
     {"verify-receipt", cmd_verify_receipt, "RECEIPT [--vkey KEY]\tcheck a server's receipt"},
     {"verify-proof", cmd_verify_proof,
      "FILE [--vkey KEY] [--text-file WORK]\tcheck a proof offline"},

@@ -1579,6 +1579,132 @@ typedef struct ex_cp_opts {
 int ex_copyright_policy_dup(const char *facts, size_t len, const ex_cp_opts *o, char **out,
                            size_t *olen, ex_err *err);
 
+/* ---- witness cosignatures (C2SP tlog-cosignature, tlog-witness) ------- */
+
+/* Witnesses vouch that a log's checkpoint is consistent with every earlier one they saw.
+ * Their keys are Ed25519 keys with C2SP signature type 0x04: an ex_vkey whose id is
+ * SHA-256(name || "\n" || 0x04 || pub)[:4] (the log's own keys use type 0x01). */
+#define EX_COSIG_MAX_PROOF 63   /* consistency proof lines in an add-checkpoint request */
+#define EX_COSIG_LINE_MAX 384   /* "— name base64(76 bytes)\n" with its NUL */
+#define EX_COSIG_TIME_MAX INT64_MAX
+
+/* The type 0x04 key ID of (name, pub); EX_ECRYPTO if hashing fails. */
+int ex_cosig_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES],
+                    uint8_t id[EX_KEYID_BYTES]);
+/* A witness verifier key "name+keyid+base64(0x04 || pub)": parse (EX_EFORMAT naming what is
+ * wrong, also for a log key of type 0x01) and format (out needs EX_VKEY_MAX bytes). */
+int ex_wvkey_parse(const char *s, ex_vkey *out, ex_err *err);
+void ex_wvkey_format(const ex_vkey *v, char out[EX_VKEY_MAX]);
+/* The witness verifier key of k (its name and public key, the type 0x04 key ID). */
+int ex_key_wvkey(const ex_key *k, ex_vkey *out);
+/* The cosignature line "— <name> base64(keyid || u64be(t) || Ed25519 signature)\n" by k over
+ * the checkpoint note body body[0..len) (the note's text: it ends in '\n', no signature lines)
+ * at POSIX time t; the signed message is "cosignature/v1\ntime <t>\n" then the body. *line_len
+ * (may be NULL) gets its length. EX_EINVAL for t > EX_COSIG_TIME_MAX or a body not ending in
+ * '\n', EX_ECRYPTO. */
+int ex_cosig_sign(const ex_key *k, const char *body, size_t len, uint64_t t,
+                  char line[EX_COSIG_LINE_MAX], size_t *line_len, ex_err *err);
+
+/* What the cosigned checkpoint reader found. */
+typedef struct ex_cosigned {
+    ex_checkpoint cp; /* the checkpoint the note's body says */
+    size_t body_len;  /* the note's text: note[0..body_len), its final '\n' included */
+    unsigned lines;   /* signature lines in the note */
+    unsigned good;    /* distinct witnesses of w[] with a valid cosignature */
+} ex_cosigned;
+/* Read a cosigned checkpoint note (the checkpoint, a blank line, signature lines: the log's
+ * and the witnesses'). With log_key non-NULL the log's signature must verify (as
+ * ex_checkpoint_open). Each line whose name and key ID match a witness of w[0..nw) must be a
+ * valid cosignature over the body with a timestamp of at most not_after (0: no limit); other
+ * lines are ignored. times (may be NULL; nw entries) gets each witness's timestamp (0: no
+ * cosignature), on success only. EX_EFORMAT for a malformed note or line, EX_EVERIFY for a known witness's
+ * line that does not verify (or the log's signature); EX_OK with out->good possibly 0: the
+ * caller decides its quorum. */
+EX_MUST_CHECK int ex_cosigned_open(const char *note, size_t len, const ex_vkey *log_key,
+                                   const ex_vkey *w, size_t nw, uint64_t not_after,
+                                   ex_cosigned *out, uint64_t *times, ex_err *err);
+
+/* A tlog-witness add-checkpoint request body: "old N\n", up to 63 base64 proof lines, an
+ * empty line, then the checkpoint note. note points into the parsed body (borrowed). */
+typedef struct ex_addcp {
+    uint64_t old;
+    uint8_t proof[EX_COSIG_MAX_PROOF][EX_HASH_BYTES];
+    size_t n;
+    const char *note;
+    size_t note_len;
+} ex_addcp;
+/* Parse body[0..len) strictly (decimal without leading zeros, canonical base64 of 32 bytes,
+ * every line '\n'-terminated); the note itself is not checked here. EX_EFORMAT naming the
+ * line. */
+int ex_addcp_parse(const char *body, size_t len, ex_addcp *out, ex_err *err);
+/* The request body for old, proof[0..n) and the note, malloc'd into *out (caller frees).
+ * EX_EINVAL for n > EX_COSIG_MAX_PROOF, EX_ENOMEM. */
+int ex_addcp_format(uint64_t old, const uint8_t (*proof)[EX_HASH_BYTES], size_t n,
+                    const char *note, size_t note_len, char **out, size_t *len);
+
+/* A witness: its key and, per log origin, the latest checkpoint it cosigned, in a directory
+ * (docs/WITNESS.md). Calls on one handle take turns; several processes may use one directory
+ * (updates hold an exclusive lock on DIR/lock). */
+typedef struct ex_witness ex_witness;
+/* Make dir (if missing) with a new key for name: DIR/key.pem (0600), DIR/vkey, DIR/logs/.
+ * EX_EEXIST if dir has a witness key already. */
+int ex_witness_init(const char *dir, const char *name, const char *passphrase,
+                    ex_witness **out, ex_err *err);
+int ex_witness_open(const char *dir, const char *passphrase, ex_witness **out, ex_err *err);
+void ex_witness_close(ex_witness *w);
+/* The witness's verifier key string (type 0x04; borrowed). */
+const char *ex_witness_vkey(const ex_witness *w);
+/* The latest checkpoint note cosigned for origin (malloc'd, caller frees); EX_ENOTFOUND if
+ * none, EX_EIO. */
+int ex_witness_latest_dup(ex_witness *w, const char *origin, char **note, size_t *len,
+                          ex_err *err);
+
+/* The answer to an add-checkpoint request, as tlog-witness defines it. */
+typedef struct ex_witness_answer {
+    int status;       /* 200, 400 (old > size), 403 (no trusted log signature), 404 (unknown
+                         origin), 409 (old is not the latest size, or a fork), 422 (proof) */
+    int fork;         /* 409 for the same size with another root */
+    char *body;       /* 200: the cosignature line(s); 409: "<latest size>\n" (malloc'd) */
+    size_t body_len;
+    char *latest;     /* 409: the stored checkpoint note it conflicts with (malloc'd) */
+    size_t latest_len;
+    char reason[160]; /* why, one line, for every status but 200 */
+} ex_witness_answer;
+/* Answer request r against the trusted log keys logs[0..nlogs) (a log's origin is its key's
+ * name) at POSIX time now: every check of tlog-witness in its order; on 200 the new latest is
+ * written (temporary file, fsync, rename) under the lock before the answer is made, so check
+ * and update are atomic. EX_OK with a->status set (clear it with ex_witness_answer_clear),
+ * or EX_EIO/EX_ENOMEM/EX_ECRYPTO (nothing changed). */
+int ex_witness_add_checkpoint(ex_witness *w, const ex_vkey *logs, size_t nlogs,
+                              const ex_addcp *r, uint64_t now, ex_witness_answer *a,
+                              ex_err *err);
+void ex_witness_answer_clear(ex_witness_answer *a);
+
+/* The ledger's side: the witnesses it trusts and the cosignatures they returned, kept in the
+ * database's metadata (keys "witnesses" and "cosignatures"). Errors with l's message. */
+/* Register witness vkey (ex_wvkey_parse) under label name; EX_EEXIST for a name or key
+ * already there, EX_EFORMAT for a bad key. */
+int ex_ledger_witness_add(ex_ledger *l, const char *name, const char *vkey);
+int ex_ledger_witness_remove(ex_ledger *l, const char *name);
+/* JSONL of name, vkey, added (malloc'd into *jsonl, caller frees). */
+int ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len);
+/* The registered witnesses' keys (malloc'd array, caller frees; *n may be 0). The one whose
+ * label is name, if name is non-NULL (EX_ENOTFOUND otherwise). */
+int ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n);
+/* Keep the cosignatures in text[0..len): a cosigned checkpoint note, or bare cosignature
+ * lines (a witness's answer) for the checkpoint of `size` (0: the latest). Each line by a
+ * registered witness must verify over the body of the ledger's own checkpoint at that size
+ * (EX_EVERIFY, nothing kept); other lines are ignored and counted in *ignored. *added (may be
+ * NULL) counts the kept lines (a witness's newer line replaces its older one); *at gets the
+ * size. */
+int ex_ledger_cosig_collect(ex_ledger *l, const char *text, size_t len, uint64_t size,
+                            unsigned *added, unsigned *ignored, uint64_t *at);
+/* The checkpoint signed at size (0: the largest size with cosignatures) with every kept
+ * cosignature appended (malloc'd). EX_ENOTFOUND if it has none. */
+int ex_ledger_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len);
+/* The largest size a witness (by label) has cosigned here, 0 if none. */
+int ex_ledger_witness_size(ex_ledger *l, const char *name, uint64_t *size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
  * outsider needs to check it offline (attest/verify.c): each snapshot's record with its log
  * inclusion proof under one signed checkpoint. Format: docs/FORMATS.md "Training runs". */
 #include "attest.h"
+#include "witness/witness.h"
 #include "snapshot.h"
 
 #include <stdlib.h>
@@ -372,8 +373,8 @@ ex_ledger_attest_run(ex_ledger *l, const ex_attest_opts *o, char **envelope, siz
     /* the checkpoint every snapshot record is proved under: the log as it is now */
     size_t nl;
     c.log_size = ex_log_size(l->log);
-    if (rc == EX_OK && (rc = ex_log_checkpoint_at_dup(l->log, c.log_size, &c.checkpoint, &nl)) !=
-                           EX_OK)
+    if (rc == EX_OK &&
+        (rc = ex_ledger_checkpoint_cosigned_dup(l, c.log_size, &c.checkpoint, &nl)) != EX_OK)
         ex_ledger_fail_log(l, rc);
     if (rc == EX_OK)
         rc = write_predicate(&c);

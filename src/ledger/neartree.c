@@ -21,6 +21,7 @@
  * level L from NEAR_KEPT up while the tree has a complete subtree of 2^L leaves, the roots of
  * those subtrees in order, in chunks of NEAR_CHUNK hashes, each 'H' then 32 bytes a hash. */
 #include "snapshot.h"
+#include "witness/witness.h"
 
 #include "dedup/near.h"
 #include "log/log.h"
@@ -991,7 +992,7 @@ ex_ledger_snapshot_near_open(ex_ledger *l, const char *name, ex_snapshot_near **
     if (rc == EX_OK &&
         ((rc = ex_log_prove_inclusion(l->log, s->rec.log_index, s->log_size, s->log_proof,
                                       &s->log_n)) != EX_OK ||
-         (rc = ex_log_checkpoint_at_dup(l->log, s->log_size, &s->checkpoint, &nlen)) != EX_OK))
+         (rc = ex_ledger_checkpoint_cosigned_dup(l, s->log_size, &s->checkpoint, &nlen)) != EX_OK))
         ex_ledger_fail_log(l, rc);
     if (rc != EX_OK) {
         ex_snapshot_near_close(s);

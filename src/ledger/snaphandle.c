@@ -4,6 +4,7 @@
  * once, so that each membership or non-membership proof costs a binary search and a few dozen
  * hashes instead of a pass over the snapshot. */
 #include "snapshot.h"
+#include "witness/witness.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,7 @@ ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out)
     if (rc == EX_OK &&
         ((rc = ex_log_prove_inclusion(l->log, s->rec.log_index, s->log_size, s->log_proof,
                                       &s->log_n)) != EX_OK ||
-         (rc = ex_log_checkpoint_at_dup(l->log, s->log_size, &s->checkpoint, &nlen)) != EX_OK))
+         (rc = ex_ledger_checkpoint_cosigned_dup(l, s->log_size, &s->checkpoint, &nlen)) != EX_OK))
         ex_ledger_fail_log(l, rc);
     if (rc == EX_OK && (rc = keep_levels(s)) != EX_OK)
         ex_fail(&l->err, rc, "cannot hash snapshot '%s': %s", name, ex_strerror(rc));

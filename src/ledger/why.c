@@ -4,6 +4,7 @@
  * covers; without a saved index, by a pass over the items (a URL from the newest back, a
  * digest from the oldest). */
 #include "ledger.h"
+#include "witness/witness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,7 +470,7 @@ ex_ledger_why_dup(ex_ledger *l, const char *q, char **json, size_t *len)
     uint64_t size = ex_log_size(g);
     if ((rc = ex_log_prove_inclusion(g, b.log_index, size, lproof, &ln)) != EX_OK ||
         (rc = ex_log_root(g, size, root)) != EX_OK ||
-        (rc = ex_log_checkpoint_at_dup(g, size, &note, &nlen)) != EX_OK) {
+        (rc = ex_ledger_checkpoint_cosigned_dup(l, size, &note, &nlen)) != EX_OK) {
         ex_ledger_fail_log(l, rc);
         goto out;
     }

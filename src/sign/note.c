@@ -99,7 +99,7 @@ ex_note_verify(const char *note, size_t len, const ex_vkey *keys, size_t nkeys, 
         }
         const char *name = sigs + sizeof dash - 1;
         const char *sp = memchr(name, ' ', (size_t)(nl - name));
-        uint8_t blob[128];
+        uint8_t blob[4096]; /* room for any C2SP signature (ML-DSA-44 cosignatures: 2432) */
         size_t blen = 0;
         if (!sp || !ex_key_name_valid(name, (size_t)(sp - name)) || sp + 1 == nl ||
             ex_b64_decode(sp + 1, (size_t)(nl - sp - 1), blob, sizeof blob, &blen) != EX_OK ||
