@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 /* usage: the head, the command table's summaries, the tail */
 static const char usage_head[] =
     "usage: exante [-C DIR] [--json] [-q] COMMAND [ARGS]\n"
@@ -423,6 +426,16 @@ main(int argc, char **argv)
 {
     cli c = {0};
     const char *chdir_to = NULL;
+    /* OpenSSL 3.0 does not survive an allocation failing while it sets itself up: a lock
+     * left unmade crashes a later call (found by tests/cli/test_faults.sh). Set it up, and
+     * fetch SHA-256 once, first thing, so that this fragile part is all at the start (the
+     * fault tests leave those allocations alone) and one that reports failure stops here */
+    EVP_MD *md = OPENSSL_init_crypto(0, NULL) ? EVP_MD_fetch(NULL, "SHA256", NULL) : NULL;
+    if (!md) {
+        cli_err("cannot set up OpenSSL: out of memory");
+        return EXIT_IO;
+    }
+    EVP_MD_free(md);
     /* --json, -q and --db URL may stand anywhere before "--"; they are taken out here */
     int n = 1;
     int i = 1;

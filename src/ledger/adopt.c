@@ -33,6 +33,17 @@ parse_checked(const char *text, size_t len, ex_policy **out, ex_policy_diag *d)
     return rc;
 }
 
+/* The adopted policy failed to load again: out of memory says so (exit 3); anything else
+ * means the stored text no longer parses (a format error, named by line). */
+static int
+not_parsed(ex_ledger *l, int rc, const ex_policy_diag *d)
+{
+    if (rc == EX_ENOMEM)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory loading the adopted policy");
+    return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
+                   d->line, d->msg);
+}
+
 static char *
 warnings_text(const ex_policy *p)
 {
@@ -410,16 +421,18 @@ ex_ledger_near_params(ex_ledger *l, unsigned *k, unsigned *bands, double *near)
     }
     if (rc != EX_OK)
         return rc;
-    json_t *o = json_loads(rec, 0, NULL);
+    json_error_t je;
+    json_t *o = json_loads(rec, 0, &je);
     free(rec);
+    if (!o && json_error_code(&je) == json_error_out_of_memory)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory reading the adopted policy");
     const char *text = str(o, "text");
     ex_policy *p = NULL;
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
-    if (!text || parse_checked(text, strlen(text), &p, &d) != EX_OK) {
+    if (!text || (rc = parse_checked(text, strlen(text), &p, &d)) != EX_OK) {
         json_decref(o);
-        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
-                       d.line, d.msg);
+        return not_parsed(l, text ? rc : EX_EFORMAT, &d);
     }
     if (p->minhash_k)
         *k = p->minhash_k, *bands = p->minhash_bands;
@@ -442,8 +455,11 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
     }
     if (rc != EX_OK)
         return rc;
-    json_t *o = json_loads(rec, 0, NULL);
+    json_error_t je;
+    json_t *o = json_loads(rec, 0, &je);
     free(rec);
+    if (!o && json_error_code(&je) == json_error_out_of_memory)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory reading the adopted policy");
     const char *text = str(o, "text"), *dig = str(o, "digest");
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
@@ -452,8 +468,7 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
         json_decref(o);
         ex_policy_free(*policy);
         *policy = NULL;
-        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
-                       d.line, d.msg);
+        return not_parsed(l, text && dig ? rc : EX_EFORMAT, &d);
     }
     snprintf(digest, EX_DIGEST_STR_BYTES, "%s", dig);
     json_decref(o);
@@ -493,6 +508,8 @@ ex_ledger_optouts_load(ex_ledger *l, uint64_t below, ex_policy **policy, ex_peva
     *policy = NULL;
     *out = NULL;
     int rc = parse_checked(only, sizeof only - 1, policy, &d);
+    if (rc != EX_OK) /* a fixed text: only memory can fail it */
+        ex_fail(&l->err, rc, "cannot load the opt-outs: %s", d.msg);
     if (rc == EX_OK && (rc = ex_peval_new(*policy, out, &pe)) != EX_OK)
         ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
     loading g = {l, *out, EX_OK, below, 0};

@@ -193,7 +193,11 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     if (!od || !it) {
         json_decref(od);
         json_decref(it);
-        return bat_fail(&r->w, EX_EFORMAT, "item %llu or its decision is not JSON",
+        /* records this ledger wrote: a damaged ledger, or jansson out of memory (which it
+         * reports as a syntax error), so a database error, exit 3, either way */
+        return bat_fail(&r->w, EX_EDB,
+                        "item %llu or its decision cannot be read as JSON (out of memory, or "
+                        "a damaged ledger)",
                         (unsigned long long)id);
     }
     const char *verdict = jstr(od, "verdict", NULL);

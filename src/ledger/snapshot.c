@@ -393,7 +393,10 @@ with_index(ex_ledger *l, const snap *s, json_t *extra, ex_buf *out)
     json_t *o = json_loadb(s->entry, s->entry_len, 0, NULL);
     if (!o) {
         json_decref(extra);
-        return ex_fail(&l->err, EX_EFORMAT, "snapshot '%s': its record is not JSON", s->name);
+        return ex_fail(&l->err, EX_EDB,
+                       "snapshot '%s': its record cannot be read as JSON (out of memory, or a "
+                       "damaged ledger)",
+                       s->name);
     }
     json_object_set_new(o, "log_index", json_integer((json_int_t)s->log_index));
     if (extra)

@@ -189,6 +189,10 @@ sq_commit(ex_store *s)
     char text[32];
     if (st->depth == 0)
         return ex_fail(&s->err, EX_EDB, "commit without a transaction");
+    if (st->depth == 1 && ex_json_guard_tripped())
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory in the JSON parser: a record it read "
+                                           "may be incomplete, so this transaction is not "
+                                           "committed");
     if (st->depth > 1)
         snprintf(text, sizeof text, "RELEASE sp%d", st->depth - 1);
     int rc = sq_exec(s, st->depth > 1 ? text : "COMMIT");
@@ -357,6 +361,7 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
         return ex_fail(err, EX_EEXIST, "'%s' already exists", path);
     if (!opts->create && !mem && stat(path, &sb) != 0)
         return ex_fail(err, EX_ENOLEDGER, "no ledger database at '%s'", path);
+    ex_json_guard_install();
     sq_store *st = calloc(1, sizeof *st);
     if (!st)
         return ex_fail(err, EX_ENOMEM, "out of memory");
