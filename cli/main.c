@@ -447,13 +447,14 @@ main(int argc, char **argv)
         else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
             c.quiet = 1;
         else if (strncmp(argv[i], "--db=", 5) == 0)
-            c.db = argv[i] + 5;
+            c.db = argv[i] + 5, c.db_given = 1;
         else if (strcmp(argv[i], "--db") == 0) {
             if (i + 1 >= argc) {
                 cli_err("--db needs a postgresql:// URL");
                 return EXIT_USAGE;
             }
             c.db = argv[++i];
+            c.db_given = 1;
         } else
             argv[n++] = argv[i];
     }
@@ -495,6 +496,7 @@ main(int argc, char **argv)
         usage(stdout);
         return EXIT_OKAY;
     }
+    c.chdir = chdir_to, c.argc = argc - a, c.argv = argv + a;
     for (const cli_command *cmd = commands; cmd->name; cmd++)
         if (strcmp(cmd->name, argv[a]) == 0)
             return cmd->run(&c, argc - a, argv + a);

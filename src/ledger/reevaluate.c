@@ -361,8 +361,9 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     }
     if (l->st->ops->bulk)
         l->st->ops->bulk(l->st, 1);
-    if ((rc = bat_init(&r->w, l, REEVAL_BATCH, 0, 1)) == EX_OK &&
-        (rc = ex_sha256_new(&r->h)) != EX_OK)
+    if ((rc = bat_init(&r->w, l, REEVAL_BATCH, 0, 1)) == EX_OK)
+        r->w.stats = &r->st;
+    if (rc == EX_OK && (rc = ex_sha256_new(&r->h)) != EX_OK)
         ex_fail(&l->err, rc, "cannot make a hasher");
     if (rc == EX_OK)
         rc = reeval_all(v);
@@ -379,7 +380,7 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     ex_sha256_free(r->h);
     ex_ledger_unlock(lockfd);
     if (out)
-        *out = r->st;
+        bat_report(&r->w, &r->st, rc, out);
     free(v);
     return rc;
 }

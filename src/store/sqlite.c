@@ -95,7 +95,9 @@ static const char *const sql[Q_COUNT] = {
 int
 sq_dberr(ex_store *s, const char *what)
 {
-    return ex_fail(&s->err, EX_EDB, "%s: %s", what, sqlite3_errmsg(SQ(s)->db));
+    char cause[4200];
+    sq_cause(SQ(s)->db, cause, sizeof cause);
+    return ex_fail(&s->err, EX_EDB, "%s%s: %s", cause, what, sqlite3_errmsg(SQ(s)->db));
 }
 
 sqlite3_stmt *
@@ -409,8 +411,16 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
         goto out;
     *out = &st->base;
     return EX_OK;
-dberror:
-    rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
+dberror:;
+    /* the cause in the user's terms (sq_dberr put it first) stays first */
+    char cause[4200];
+    sq_cause(st->db, cause, sizeof cause);
+    size_t cl = strlen(cause);
+    if (cl && strncmp(st->base.err.msg, cause, cl) == 0)
+        rc = ex_fail(err, EX_EDB, "%scannot open the ledger database: %s", cause,
+                     st->base.err.msg + cl);
+    else
+        rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
 out:
     sq_close(&st->base);
     return rc;

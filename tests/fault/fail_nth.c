@@ -5,8 +5,8 @@
  *
  *   EXANTE_FAULT_OP     write | fsync | rename | alloc | any: the calls counted
  *   EXANTE_FAULT_N      the counted call that fails (1-based); unset or 0: none fails
- *   EXANTE_FAULT_ERRNO  ENOSPC | EIO | ENOMEM; default: ENOSPC for write, EIO for fsync and
- *                       rename, ENOMEM for alloc
+ *   EXANTE_FAULT_ERRNO  ENOSPC | EIO | ENOMEM | EACCES | EROFS or a number; default: ENOSPC
+ *                       for write, EIO for fsync and rename (alloc: always ENOMEM)
  *   EXANTE_FAULT_PERSIST=1  every counted call after the N-th fails too (a disk that stays full)
  *   EXANTE_FAULT_COUNT  a file: at exit, "write W\nfsync F\nrename R\nalloc A\nfailed K\n"
  *
@@ -56,6 +56,8 @@ errno_named(const char *s, int dflt)
     if (!strcmp(s, "ENOSPC")) return ENOSPC;
     if (!strcmp(s, "EIO")) return EIO;
     if (!strcmp(s, "ENOMEM")) return ENOMEM;
+    if (!strcmp(s, "EACCES")) return EACCES;
+    if (!strcmp(s, "EROFS")) return EROFS;
     return atoi(s) > 0 ? atoi(s) : dflt;
 }
 
