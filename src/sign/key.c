@@ -83,7 +83,8 @@ key_wrap(EVP_PKEY *pkey, const char *name, ex_key **out, ex_err *err)
     size_t plen = EX_ED25519_PUB_BYTES;
     if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &plen) != 1 || plen != EX_ED25519_PUB_BYTES) {
         ex_key_free(k);
-        return ex_fail(err, EX_ECRYPTO, "not an Ed25519 key");
+        return ex_fail(err, EX_ECRYPTO, "cannot read the Ed25519 public key: %s",
+                       ex_strerror(EX_ECRYPTO)); /* also out of memory, in OpenSSL */
     }
     int rc = ex_key_id(name, k->pub, k->id);
     if (rc != EX_OK) {
