@@ -232,8 +232,11 @@ sq_meta_get_dup(ex_store *s, const char *key, char **value)
     int r = sqlite3_step(q), rc = EX_OK;
     if (r == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(q, 0);
-        if (!(*value = strdup(v ? v : "")))
-            rc = EX_ENOMEM;
+        /* NULL is also how SQLite says it ran out of memory converting the value */
+        if (!v && sqlite3_errcode(SQ(s)->db) == SQLITE_NOMEM)
+            rc = ex_fail(&s->err, EX_ENOMEM, "out of memory reading ledger metadata");
+        else if (!(*value = strdup(v ? v : "")))
+            rc = ex_fail(&s->err, EX_ENOMEM, "out of memory reading ledger metadata");
     } else if (r == SQLITE_DONE) {
         rc = ex_fail(&s->err, EX_ENOTFOUND, "no '%s' in ledger metadata", key);
     } else {
