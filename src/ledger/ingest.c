@@ -261,7 +261,7 @@ run_start(run *r, const char *const *paths, size_t n)
     int rc;
     uint64_t maxd = 0;
     if (ex_sha256_new(&r->h) != EX_OK)
-        return ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher");
+        return ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher: out of memory");
     if (ex_ledger_reader(l, &r->rd) != EX_OK)
         r->rd = NULL; /* duplicate checks then wait for the batch in flight */
     if (recfix_init(&r->fix, r->o->source) != EX_OK)

@@ -639,7 +639,7 @@ sink_init(sink *s, ex_ledger *l, int store, int64_t key)
 {
     *s = (sink){.l = l, .store = store, .key = key};
     if (ex_sha256_new(&s->h) != EX_OK || ex_sha256_new(&s->h2) != EX_OK)
-        return ex_fail(&l->err, EX_ECRYPTO, "cannot make a hasher");
+        return ex_fail(&l->err, EX_ECRYPTO, "cannot make a hasher: %s", ex_strerror(EX_ECRYPTO));
     s->chunk = malloc(1 + (size_t)NEAR_CHUNK * EX_NEAR_LEAF_BYTES);
     s->roots = malloc((NEAR_CHUNK / BLOCK) * sizeof *s->roots);
     s->acc = calloc(1, sizeof *s->acc);

@@ -364,7 +364,7 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     if ((rc = bat_init(&r->w, l, REEVAL_BATCH, 0, 1)) == EX_OK)
         r->w.stats = &r->st;
     if (rc == EX_OK && (rc = ex_sha256_new(&r->h)) != EX_OK)
-        ex_fail(&l->err, rc, "cannot make a hasher");
+        ex_fail(&l->err, rc, "cannot make a hasher: %s", ex_strerror(rc));
     if (rc == EX_OK)
         rc = reeval_all(v);
     rc = bat_finish(&r->w, rc);

@@ -342,7 +342,7 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
         goto out;
     snap_items_free(&mi);
     if ((rc = ex_sha256_new(&h2)) != EX_OK) {
-        ex_fail(&l->err, rc, "cannot make a hasher");
+        ex_fail(&l->err, rc, "cannot make a hasher: %s", ex_strerror(rc));
         goto out;
     }
     if ((rc = ex_merkle_sorted_root2(l->h, h2, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n,
