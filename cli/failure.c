@@ -60,7 +60,7 @@ cli_failure_json(const cli *c, const ex_ingest_stats *st, int rc, json_t *j)
     json_object_set_new(j, "complete", json_boolean(rc == EX_OK));
     if (rc == EX_OK)
         return;
-    json_t *done = json_object(), *not = json_object();
+    json_t *done = json_object(), *undone = json_object();
     json_object_set_new(done, "items", json_integer((json_int_t)st->items));
     json_object_set_new(done, "admitted", json_integer((json_int_t)st->admitted));
     json_object_set_new(done, "rejected", json_integer((json_int_t)st->rejected));
@@ -69,8 +69,8 @@ cli_failure_json(const cli *c, const ex_ingest_stats *st, int rc, json_t *j)
     json_object_set_new(done, "quarantined", json_integer((json_int_t)st->quarantined));
     json_object_set_new(done, "batches", json_integer((json_int_t)st->batches));
     json_object_set_new(j, "committed", done);
-    json_object_set_new(not, "items", json_integer((json_int_t)st->uncommitted));
-    json_object_set_new(j, "not_committed", not);
+    json_object_set_new(undone, "items", json_integer((json_int_t)st->uncommitted));
+    json_object_set_new(j, "not_committed", undone);
     char *line = resume_dup(c);
     json_object_set_new(j, "resume", line ? json_string(line) : json_null());
     free(line);
