@@ -15,6 +15,11 @@ typedef struct cli {
     int quiet;         /* -q */
     const char *dir;   /* ledger directory: $EXANTE_DIR or ./.exante */
     const char *db;    /* --db URL or $EXANTE_DB: the PostgreSQL store; NULL: as dir says */
+    /* how the command was given, for the resume line of a failure report (failure.c) */
+    const char *chdir; /* -C DIR */
+    int db_given;      /* --db on the command line */
+    int argc;          /* the command and its arguments */
+    char **argv;
 } cli;
 
 typedef struct cli_command {
@@ -91,6 +96,10 @@ int cli_input_option(int ch, const char *arg, cli_inputs *in);
 
 /* The ingest / reevaluate summary (text or --json) on stdout. */
 void cli_summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc);
+/* A failed run's part of that summary (failure.c): what was committed, what was not, and the
+ * command that resumes it; JSON keys into j, or text on stdout. rc: the run's result. */
+void cli_failure_json(const cli *c, const ex_ingest_stats *st, int rc, json_t *j);
+void cli_failure_text(const cli *c, const ex_ingest_stats *st, int rc);
 
 int cmd_init(cli *c, int argc, char **argv);
 int cmd_policy(cli *c, int argc, char **argv);

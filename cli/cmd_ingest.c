@@ -30,8 +30,9 @@ static const char usage[] =
     "from JOB_COMPLETION_INDEX and --shards N (its completions); otherwise the whole list.\n"
     "\n"
     "JSON summary keys: items, admitted, rejected, pending, duplicates, quarantined, skipped,\n"
-    "bytes, seconds, by_rule, checkpoint (size, root); with --inputs also shard (\"I/N\"),\n"
-    "inputs_selected and inputs_listed.\n"
+    "bytes, seconds, by_rule, checkpoint (size, root), complete; with --inputs also shard\n"
+    "(\"I/N\"), inputs_selected and inputs_listed. A run that fails part-way counts only what\n"
+    "was committed and adds committed, not_committed and resume (the command that resumes).\n"
     "\n"
     "In a shared ledger (--db postgresql://...), ingest --inputs is a worker: it stages its\n"
     "shard for 'exante log sequence' rather than deciding and logging, one input at a time\n"
@@ -238,6 +239,7 @@ summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc, co
         json_object_set_new(cp, "root", json_string(rb));
         json_object_set_new(j, "checkpoint", cp);
         json_object_set_new(j, "ok", json_boolean(rc == EX_OK));
+        cli_failure_json(c, st, rc, j);
         if (ls) {
             char sh[48];
             snprintf(sh, sizeof sh, "%llu/%llu", (unsigned long long)ls->shard.index,
@@ -253,6 +255,8 @@ summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc, co
         printf("shard %llu/%llu: %llu of %llu inputs\n", (unsigned long long)ls->shard.index,
                (unsigned long long)ls->shard.count, (unsigned long long)ls->n,
                (unsigned long long)ls->total);
+    if (rc != EX_OK)
+        printf("committed before the failure: ");
     printf("%llu items: %llu admitted, %llu rejected, %llu pending, %llu duplicates, "
            "%llu quarantined%s, %llu already recorded\n",
            (unsigned long long)st->items, (unsigned long long)st->admitted,
@@ -268,6 +272,7 @@ summary(cli *c, ex_ledger *l, const ex_ingest_stats *st, double secs, int rc, co
                (unsigned long long)st->near, (unsigned long long)st->followed);
     printf("%.1f MB in %.2f s, %llu batches; log size %llu, root %s\n", (double)st->bytes / 1e6,
            secs, (unsigned long long)st->batches, (unsigned long long)ex_log_size(g), rb);
+    cli_failure_text(c, st, rc);
     if (st->pending && !c->quiet)
         printf("no policy is adopted: %llu new items are pending; 'exante policy adopt FILE' "
                "and then 'exante reevaluate' decide them\n",

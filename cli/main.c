@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 /* usage: the head, the command table's summaries, the tail */
 static const char usage_head[] =
     "usage: exante [-C DIR] [--json] [-q] COMMAND [ARGS]\n"
@@ -471,6 +474,16 @@ main(int argc, char **argv)
 {
     cli c = {0};
     const char *chdir_to = NULL;
+    /* OpenSSL 3.0 does not survive an allocation failing while it sets itself up: a lock
+     * left unmade crashes a later call (found by tests/cli/test_faults.sh). Set it up, and
+     * fetch SHA-256 once, first thing, so that this fragile part is all at the start (the
+     * fault tests leave those allocations alone) and one that reports failure stops here */
+    EVP_MD *md = OPENSSL_init_crypto(0, NULL) ? EVP_MD_fetch(NULL, "SHA256", NULL) : NULL;
+    if (!md) {
+        cli_err("cannot set up OpenSSL: out of memory");
+        return EXIT_IO;
+    }
+    EVP_MD_free(md);
     /* --json, -q and --db URL may stand anywhere before "--"; they are taken out here */
     int n = 1;
     int i = 1;
@@ -482,13 +495,14 @@ main(int argc, char **argv)
         else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
             c.quiet = 1;
         else if (strncmp(argv[i], "--db=", 5) == 0)
-            c.db = argv[i] + 5;
+            c.db = argv[i] + 5, c.db_given = 1;
         else if (strcmp(argv[i], "--db") == 0) {
             if (i + 1 >= argc) {
                 cli_err("--db needs a postgresql:// URL");
                 return EXIT_USAGE;
             }
             c.db = argv[++i];
+            c.db_given = 1;
         } else
             argv[n++] = argv[i];
     }
@@ -530,6 +544,7 @@ main(int argc, char **argv)
         usage(stdout);
         return EXIT_OKAY;
     }
+    c.chdir = chdir_to, c.argc = argc - a, c.argv = argv + a;
     for (const cli_command *cmd = commands; cmd->name; cmd++)
         if (strcmp(cmd->name, argv[a]) == 0)
             return cmd->run(&c, argc - a, argv + a);

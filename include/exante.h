@@ -502,6 +502,9 @@ typedef struct ex_ingest_stats {
     uint64_t followed;    /* earlier admitted items rejected since: a reservation carried by
                              a copy or near-duplicate followed their content (new decisions,
                              not counted in admitted or rejected) */
+    uint64_t uncommitted; /* a failed run: items read after the last committed batch, whose
+                             records were not committed (the counts above then say only what
+                             was committed, and the same command resumes); else 0 */
 } ex_ingest_stats;
 
 #define EX_INGEST_JOBS_MAX 64

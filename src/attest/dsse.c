@@ -153,7 +153,8 @@ ex_dsse_sign(ex_key *const *keys, size_t nkeys, const char *type, const void *pa
         if ((rc = ex_dsse_keyid(v.pub, ids[i])) != EX_OK ||
             (rc = ex_key_sign(keys[i], pae, pae_len, raw[i])) != EX_OK) {
             free(pae);
-            return ex_fail(err, rc, "envelope: cannot sign with key '%s'", ex_key_name(keys[i]));
+            return ex_fail(err, rc, "envelope: cannot sign with key '%s': %s", ex_key_name(keys[i]),
+                           ex_strerror(rc));
         }
         sigs[i] = (ex_dsse_sig){
             .keyid = ids[i], .has_keyid = 1, .sig = raw[i], .sig_len = EX_ED25519_SIG_BYTES};

@@ -48,6 +48,8 @@ ex_statement_write(const ex_subject *subjects, size_t n, const char *predicate_t
         return ex_fail(err, EX_EINVAL, "statement: no predicate");
     json_error_t je;
     json_t *pred = json_loadb(predicate, predicate_len, JSON_REJECT_DUPLICATES, &je);
+    if (!pred && ex_json_guard_tripped()) /* jansson out of memory, reported as syntax */
+        return ex_fail(err, EX_ENOMEM, "statement: out of memory parsing the predicate");
     if (!pred)
         return ex_fail(err, EX_EINVAL, "statement: predicate: line %d column %d: %s", je.line,
                        je.column, je.text);

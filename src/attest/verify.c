@@ -252,7 +252,7 @@ verify_with(const char *envelope, size_t len, const ex_attest_verify_opts *o,
     ex_err e = {0};
     int rc = ex_sha256_new(&c.h);
     if (rc != EX_OK)
-        return ex_fail(err, rc, "cannot make a hasher");
+        return ex_fail(err, rc, "cannot make a hasher: %s", ex_strerror(rc));
     /* envelope, signature, statement */
     if ((rc = ex_dsse_parse(envelope, len, &env, &e)) != EX_OK) {
         rc = fail(&c, rc, "%s", e.msg);

@@ -20,6 +20,12 @@ int ex_fail(ex_err *err, int code, const char *fmt, ...) EX_PRINTF(3, 4);
 int ex_vfail(ex_err *err, int code, const char *fmt, va_list ap);
 void ex_err_clear(ex_err *err);
 
+/* Watch jansson's allocations (jsonguard.c; once per process, any thread). */
+void ex_json_guard_install(void);
+/* 1 once a jansson allocation has failed in this process: a string it parsed since may have
+ * lost bytes, so nothing may be committed (the stores' commit checks it). */
+int ex_json_guard_tripped(void);
+
 /* Little-endian integers of `bytes` bytes (1 to 8) in file and row formats. */
 static inline void
 ex_put_le(unsigned char *p, uint64_t v, int bytes)

@@ -4,6 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
+/* OpenSSL says why it failed in this thread's error queue: running out of memory is worth
+ * saying (tests/cli/test_faults.sh fails allocations inside it) */
+static int
+crypto_oom(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    return e && ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+}
+
 const char *
 ex_strerror(int rc)
 {
@@ -18,7 +29,8 @@ ex_strerror(int rc)
     case EX_EEXIST: return "already exists";
     case EX_EIO: return "i/o error";
     case EX_EDB: return "database error";
-    case EX_ECRYPTO: return "crypto library error";
+    case EX_ECRYPTO: return crypto_oom() ? "crypto library error: out of memory"
+                                         : "crypto library error";
     case EX_ENOLEDGER: return "no ledger";
     case EX_ETOOBIG: return "too big";
     default: return "unknown error";

@@ -145,7 +145,7 @@ setup(jreader *jr, const ex_jsonl_fields *fields, const ex_reader_cb *cb, ex_err
         return rc;
     rc = ex_sha256_new(&jr->h);
     if (rc != EX_OK)
-        return ex_fail(err, rc, "cannot make a SHA-256 context");
+        return ex_fail(err, rc, "cannot make a SHA-256 context: %s", ex_strerror(rc));
     return EX_OK;
 }
 

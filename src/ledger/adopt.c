@@ -33,6 +33,26 @@ parse_checked(const char *text, size_t len, ex_policy **out, ex_policy_diag *d)
     return rc;
 }
 
+/* The adopted policy failed to load again: out of memory says so (exit 3); anything else
+ * means the stored text no longer parses (a format error, named by line). */
+static int
+not_parsed(ex_ledger *l, int rc, const ex_policy_diag *d)
+{
+    if (rc == EX_ENOMEM || ex_json_guard_tripped()) /* jansson: out of memory as syntax */
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory loading the adopted policy");
+    return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
+                   d->line, d->msg);
+}
+
+/* ex_peval_new failed: out of memory leaves pe unset (the policy was validated before) */
+static int
+peval_failed(ex_ledger *l, int rc, const ex_policy_err *pe)
+{
+    if (rc == EX_ENOMEM || !pe->msg[0])
+        return ex_fail(&l->err, rc, "cannot build the policy's evaluator: %s", ex_strerror(rc));
+    return ex_fail(&l->err, rc, "policy: line %u: %s", pe->line, pe->msg);
+}
+
 static char *
 warnings_text(const ex_policy *p)
 {
@@ -410,16 +430,18 @@ ex_ledger_near_params(ex_ledger *l, unsigned *k, unsigned *bands, double *near)
     }
     if (rc != EX_OK)
         return rc;
-    json_t *o = json_loads(rec, 0, NULL);
+    json_error_t je;
+    json_t *o = json_loads(rec, 0, &je);
     free(rec);
+    if (!o && json_error_code(&je) == json_error_out_of_memory)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory reading the adopted policy");
     const char *text = str(o, "text");
     ex_policy *p = NULL;
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
-    if (!text || parse_checked(text, strlen(text), &p, &d) != EX_OK) {
+    if (!text || (rc = parse_checked(text, strlen(text), &p, &d)) != EX_OK) {
         json_decref(o);
-        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
-                       d.line, d.msg);
+        return not_parsed(l, text ? rc : EX_EFORMAT, &d);
     }
     if (p->minhash_k)
         *k = p->minhash_k, *bands = p->minhash_bands;
@@ -442,8 +464,11 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
     }
     if (rc != EX_OK)
         return rc;
-    json_t *o = json_loads(rec, 0, NULL);
+    json_error_t je;
+    json_t *o = json_loads(rec, 0, &je);
     free(rec);
+    if (!o && json_error_code(&je) == json_error_out_of_memory)
+        return ex_fail(&l->err, EX_ENOMEM, "out of memory reading the adopted policy");
     const char *text = str(o, "text"), *dig = str(o, "digest");
     ex_policy_diag d;
     memset(&d, 0, sizeof d);
@@ -452,16 +477,16 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
         json_decref(o);
         ex_policy_free(*policy);
         *policy = NULL;
-        return ex_fail(&l->err, EX_EFORMAT, "the adopted policy does not parse any more: line %u: %s",
-                       d.line, d.msg);
+        return not_parsed(l, text && dig ? rc : EX_EFORMAT, &d);
     }
     snprintf(digest, EX_DIGEST_STR_BYTES, "%s", dig);
     json_decref(o);
     ex_policy_err pe;
+    memset(&pe, 0, sizeof pe);
     if ((rc = ex_peval_new(*policy, out, &pe)) != EX_OK) {
         ex_policy_free(*policy);
         *policy = NULL;
-        return ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
+        return peval_failed(l, rc, &pe);
     }
     loading g = {l, *out, EX_OK, UINT64_MAX, 0};
     if ((rc = l->st->ops->rec_scan(l->st, EX_TAB_SOURCES, 1, UINT64_MAX, load_source, &g)) ==
@@ -476,8 +501,9 @@ ex_ledger_peval_load(ex_ledger *l, ex_policy **policy, char digest[EX_DIGEST_STR
         *policy = NULL;
         if (rc == EX_ENOMEM)
             return ex_fail(&l->err, rc, "out of memory");
-        if (rc == EX_EFORMAT)
-            return ex_fail(&l->err, rc, "a stored source, capture or opt-out record is malformed");
+        if (rc == EX_EFORMAT) /* stored records: a damaged ledger, or jansson out of memory */
+            return ex_fail(&l->err, EX_EDB, "a stored source, capture or opt-out record cannot "
+                                            "be read (out of memory, or a damaged ledger)");
         return ex_ledger_fail_store(l, rc);
     }
     return EX_OK;
@@ -490,16 +516,20 @@ ex_ledger_optouts_load(ex_ledger *l, uint64_t below, ex_policy **policy, ex_peva
     static const char only[] = "reject optout\n";
     ex_policy_diag d;
     ex_policy_err pe;
+    memset(&pe, 0, sizeof pe);
     *policy = NULL;
     *out = NULL;
     int rc = parse_checked(only, sizeof only - 1, policy, &d);
+    if (rc != EX_OK) /* a fixed text: only memory can fail it */
+        ex_fail(&l->err, rc, "cannot load the opt-outs: %s", d.msg);
     if (rc == EX_OK && (rc = ex_peval_new(*policy, out, &pe)) != EX_OK)
-        ex_fail(&l->err, rc, "policy: line %u: %s", pe.line, pe.msg);
+        peval_failed(l, rc, &pe);
     loading g = {l, *out, EX_OK, below, 0};
     if (rc == EX_OK &&
         (rc = l->st->ops->rec_scan(l->st, EX_TAB_OPTOUTS, 1, UINT64_MAX, load_optout, &g)) != EX_OK)
-        rc == EX_EFORMAT ? ex_fail(&l->err, rc, "a stored opt-out record is malformed")
-                         : ex_ledger_fail_store(l, rc);
+        rc = rc == EX_EFORMAT ? ex_fail(&l->err, EX_EDB, "a stored opt-out record cannot be "
+                                                       "read (out of memory, or a damaged ledger)")
+                              : ex_ledger_fail_store(l, rc);
     if (rc != EX_OK) {
         ex_peval_free(*out);
         ex_policy_free(*policy);

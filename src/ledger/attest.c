@@ -246,8 +246,10 @@ write_entry(run_ctx *c)
     ex_cj_end(&w);
     ex_cj_kstr(&w, "type", "attestation", 11);
     ex_cj_end(&w);
-    return ex_cj_done(&w) == EX_OK ? EX_OK
-                                   : ex_fail(&c->l->err, EX_EINVAL, "cannot write the entry");
+    rc = ex_cj_done(&w); /* out of memory is not invalid input */
+    return rc == EX_OK ? EX_OK
+                       : ex_fail(&c->l->err, rc == EX_ENOMEM ? rc : EX_EINVAL,
+                                 "cannot write the entry: %s", ex_strerror(rc));
 }
 
 static int

@@ -351,10 +351,24 @@ bat_land(batcher *w)
     w->fly = NULL;
     if (rc != EX_OK)
         w->failed = rc;
-    else if (w->landed)
+    else if (w->stats)
+        w->committed = w->handed[bt - w->bufs];
+    if (rc == EX_OK && w->landed)
         w->landed(w->landed_ctx, bt);
     clear_batch(bt);
     return rc;
+}
+
+void
+bat_report(const batcher *w, const ex_ingest_stats *totals, int rc, ex_ingest_stats *out)
+{
+    *out = *totals;
+    if (rc == EX_OK || !w->stats)
+        return;
+    *out = w->committed;
+    out->batches = totals->batches;         /* counted as they land: all committed */
+    out->input_bytes = totals->input_bytes; /* progress, not a count of records */
+    out->uncommitted = totals->items - w->committed.items;
 }
 
 /* the inputs the batch being handed over advances, as of now */
@@ -406,6 +420,8 @@ bat_flush(batcher *w)
     if ((rc = snapshot_inputs(w, bt)) != EX_OK)
         return rc;
     w->fly = bt;
+    if (w->stats)
+        w->handed[bt - w->bufs] = *w->stats;
     w->b = bt == &w->bufs[0] ? &w->bufs[1] : &w->bufs[0];
     if (w->async && !w->started) {
         pthread_mutex_init(&w->mu, NULL);

@@ -32,7 +32,9 @@ parse_said(run *r, uint64_t item, const char *rec, size_t len, said *s)
 {
     json_t *o = json_loadb(rec, len, 0, NULL);
     if (!o)
-        return bat_fail(&r->w, EX_EFORMAT, "the latest decision of item %llu is not JSON",
+        return bat_fail(&r->w, EX_EDB,
+                        "the latest decision of item %llu cannot be read as JSON (out of "
+                        "memory, or a damaged ledger)",
                         (unsigned long long)item);
     copy_str(o, "verdict", s->verdict, sizeof s->verdict);
     copy_str(o, "rule", s->rule, sizeof s->rule);

@@ -261,7 +261,7 @@ run_start(run *r, const char *const *paths, size_t n)
     int rc;
     uint64_t maxd = 0;
     if (ex_sha256_new(&r->h) != EX_OK)
-        return ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher");
+        return ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher: out of memory");
     if (ex_ledger_reader(l, &r->rd) != EX_OK)
         r->rd = NULL; /* duplicate checks then wait for the batch in flight */
     if (recfix_init(&r->fix, r->o->source) != EX_OK)
@@ -312,6 +312,7 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     if ((rc = bat_init(&r.w, l, o->batch ? o->batch : DEFAULT_BATCH, 1, 0)) == EX_OK) {
         r.w.landed = landed;
         r.w.landed_ctx = &r;
+        r.w.stats = &r.st;
         snprintf(r.w.source, sizeof r.w.source, "%s", o->source);
         rc = run_start(&r, paths, n);
     }
@@ -333,6 +334,6 @@ ex_ledger_ingest(ex_ledger *l, const char *const *paths, size_t n, const ex_inge
     run_free(&r);
     ex_ledger_unlock(lockfd);
     if (out)
-        *out = r.st;
+        bat_report(&r.w, &r.st, rc, out);
     return rc;
 }

@@ -51,8 +51,11 @@ read_vkey_file(const char *path, char out[EX_VKEY_MAX], ex_err *err)
     fclose(f);
     line[strcspn(line, "\r\n")] = '\0';
     ex_vkey v;
-    if (!ok || ex_vkey_parse(line, &v, err) != EX_OK)
+    int rc = ok ? ex_vkey_parse(line, &v, err) : EX_EFORMAT;
+    if (rc == EX_EFORMAT)
         return ex_fail(err, EX_EFORMAT, "'%s' does not hold a verifier key", path);
+    if (rc != EX_OK) /* hashing its key id failed (out of memory): err says so */
+        return rc;
     strcpy(out, line);
     return EX_OK;
 }

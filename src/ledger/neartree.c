@@ -289,11 +289,11 @@ near_build_collect(ex_ledger *l, const snap_set *members, const snap_items *mi,
         if (mi->item[i] > b->maxi)
             b->maxi = mi->item[i];
     if (mi && mi->n && l->st->schema >= 7) {
+        ex_err_clear(&l->err); /* before the allocations: their failure is the message */
         if (!(b->kept = calloc(b->maxi / 64 + 1, 8)) || !(b->hasfp = calloc(b->maxi / 64 + 1, 8)))
             rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
         for (uint64_t i = 0; rc == EX_OK && i < mi->n; i++)
             b->kept[mi->item[i] >> 6] |= (uint64_t)1 << (mi->item[i] & 63);
-        ex_err_clear(&l->err);
         if (rc == EX_OK &&
             (rc = l->st->ops->rec_scan(l->st, EX_TAB_NEAR, 1, b->maxi + 1, take_near, b)) !=
                 EX_OK &&
@@ -640,7 +640,7 @@ sink_init(sink *s, ex_ledger *l, int store, int64_t key)
 {
     *s = (sink){.l = l, .store = store, .key = key};
     if (ex_sha256_new(&s->h) != EX_OK || ex_sha256_new(&s->h2) != EX_OK)
-        return ex_fail(&l->err, EX_ECRYPTO, "cannot make a hasher");
+        return ex_fail(&l->err, EX_ECRYPTO, "cannot make a hasher: %s", ex_strerror(EX_ECRYPTO));
     s->chunk = malloc(1 + (size_t)NEAR_CHUNK * EX_NEAR_LEAF_BYTES);
     s->roots = malloc((NEAR_CHUNK / BLOCK) * sizeof *s->roots);
     s->acc = calloc(1, sizeof *s->acc);

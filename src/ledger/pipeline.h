@@ -202,6 +202,11 @@ typedef struct batcher {
     /* after each batch lands, on the sequencer's thread (may be NULL) */
     void (*landed)(void *ctx, const batch *bt);
     void *landed_ctx;
+    /* the run's running totals (may be NULL): taken at each hand-over, they become the
+     * committed totals when that batch lands, for an honest summary of a failed run */
+    const ex_ingest_stats *stats;
+    ex_ingest_stats handed[2]; /* per buffer in bufs */
+    ex_ingest_stats committed;
 } batcher;
 
 /* Start a batcher for ledger l (nothing is written until a flush). EX_ENOMEM. */
@@ -228,6 +233,10 @@ int bat_item(const batcher *w, uint64_t id, const char **rec, size_t *len);
 /* Land what is in flight and stop the writer; the last batch's result. Then copy the run's
  * error (if any) into the ledger's, and free everything. */
 int bat_finish(batcher *w, int rc);
+/* What a run reports: on success its totals; on failure the totals of what was committed
+ * (w->committed, as of the last batch that landed), with uncommitted the items counted after
+ * them. rc: the run's result. */
+void bat_report(const batcher *w, const ex_ingest_stats *totals, int rc, ex_ingest_stats *out);
 
 /* ---- the run: what the sequencer and the readers share ---- */
 

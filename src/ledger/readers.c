@@ -442,7 +442,7 @@ readers_run(run *r, size_t n)
     for (size_t i = 0; rc == EX_OK && i < n; i++) {
         ps[i].r = r;
         if ((rc = ex_sha256_new(&ps[i].h)) != EX_OK)
-            bat_fail(&r->w, rc, "cannot make a hasher");
+            bat_fail(&r->w, rc, "cannot make a hasher: %s", ex_strerror(rc));
         else if (r->near_k && (rc = ex_near_new(r->near_k, r->near_bands, &ps[i].near)) != EX_OK)
             bat_fail(&r->w, rc, "cannot make a fingerprinter");
     }

@@ -193,7 +193,11 @@ reeval_item(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     if (!od || !it) {
         json_decref(od);
         json_decref(it);
-        return bat_fail(&r->w, EX_EFORMAT, "item %llu or its decision is not JSON",
+        /* records this ledger wrote: a damaged ledger, or jansson out of memory (which it
+         * reports as a syntax error), so a database error, exit 3, either way */
+        return bat_fail(&r->w, EX_EDB,
+                        "item %llu or its decision cannot be read as JSON (out of memory, or "
+                        "a damaged ledger)",
                         (unsigned long long)id);
     }
     const char *verdict = jstr(od, "verdict", NULL);
@@ -357,9 +361,10 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     }
     if (l->st->ops->bulk)
         l->st->ops->bulk(l->st, 1);
-    if ((rc = bat_init(&r->w, l, REEVAL_BATCH, 0, 1)) == EX_OK &&
-        (rc = ex_sha256_new(&r->h)) != EX_OK)
-        ex_fail(&l->err, rc, "cannot make a hasher");
+    if ((rc = bat_init(&r->w, l, REEVAL_BATCH, 0, 1)) == EX_OK)
+        r->w.stats = &r->st;
+    if (rc == EX_OK && (rc = ex_sha256_new(&r->h)) != EX_OK)
+        ex_fail(&l->err, rc, "cannot make a hasher: %s", ex_strerror(rc));
     if (rc == EX_OK)
         rc = reeval_all(v);
     rc = bat_finish(&r->w, rc);
@@ -375,7 +380,7 @@ ex_ledger_reevaluate(ex_ledger *l, ex_ingest_stats *out)
     ex_sha256_free(r->h);
     ex_ledger_unlock(lockfd);
     if (out)
-        *out = r->st;
+        bat_report(&r->w, &r->st, rc, out);
     free(v);
     return rc;
 }

@@ -98,7 +98,7 @@ ex_ledger_snapshot_open(ex_ledger *l, const char *name, ex_snapshot **out)
     size_t nlen;
     int rc = snap_open(l, name, &s->rec, &s->leaves);
     if (rc == EX_OK && ex_sha256_new(&s->h) != EX_OK)
-        rc = ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher");
+        rc = ex_fail(&l->err, EX_ENOMEM, "cannot make a hasher: out of memory");
     /* the record's inclusion in the log at its current size, under that size's checkpoint */
     s->log_size = ex_log_size(l->log);
     if (rc == EX_OK &&

@@ -342,7 +342,7 @@ ex_ledger_snapshot_create(ex_ledger *l, const char *name, const char *from, char
         goto out;
     snap_items_free(&mi);
     if ((rc = ex_sha256_new(&h2)) != EX_OK) {
-        ex_fail(&l->err, rc, "cannot make a hasher");
+        ex_fail(&l->err, rc, "cannot make a hasher: %s", ex_strerror(rc));
         goto out;
     }
     if ((rc = ex_merkle_sorted_root2(l->h, h2, (const uint8_t(*)[EX_HASH_BYTES])set.d, set.n,
@@ -393,7 +393,10 @@ with_index(ex_ledger *l, const snap *s, json_t *extra, ex_buf *out)
     json_t *o = json_loadb(s->entry, s->entry_len, 0, NULL);
     if (!o) {
         json_decref(extra);
-        return ex_fail(&l->err, EX_EFORMAT, "snapshot '%s': its record is not JSON", s->name);
+        return ex_fail(&l->err, EX_EDB,
+                       "snapshot '%s': its record cannot be read as JSON (out of memory, or a "
+                       "damaged ledger)",
+                       s->name);
     }
     json_object_set_new(o, "log_index", json_integer((json_int_t)s->log_index));
     if (extra)

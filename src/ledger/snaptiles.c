@@ -99,7 +99,7 @@ ex_snapshot_audit_tiles(const char *dir, const char *name, uint64_t *members, ex
                      json_string_value(jn), name);
     uint64_t n = rc == EX_OK ? (uint64_t)json_integer_value(js) : 0;
     if (rc == EX_OK && ex_sha256_new(&h) != EX_OK)
-        rc = ex_fail(err, EX_ENOMEM, "cannot make a hasher");
+        rc = ex_fail(err, EX_ENOMEM, "cannot make a hasher: out of memory");
     if (rc == EX_OK)
         rc = ex_tiles_read_digests(h, dir, n, &d, err);
     if (rc == EX_OK && ex_merkle_sorted_check((const uint8_t(*)[EX_HASH_BYTES])d, n, &bad) != EX_OK)

@@ -46,12 +46,15 @@ match_name(void *ctx, uint64_t id, int64_t key, const void *data, size_t len)
     (void)key;
     find *f = ctx;
     json_t *o = json_loadb(data, len, 0, NULL);
+    if (!o) /* a source record this ledger wrote: out of memory, or damage */
+        return EX_EDB;
     const char *n = json_string_value(json_object_get(o, "name"));
     int hit = n && strcmp(n, f->name) == 0;
     json_decref(o);
     if (hit) {
         f->id = id;
-        f->record = strndup(data, len);
+        if (!(f->record = strndup(data, len)))
+            return EX_ENOMEM;
         return EX_EEXIST; /* stops the scan */
     }
     return EX_OK;
@@ -71,6 +74,11 @@ ex_ledger_source_find(ex_ledger *l, const char *name, uint64_t *id, char **recor
             free(f.record);
         return EX_OK;
     }
+    if (rc == EX_ENOMEM || rc == EX_EDB) /* from match_name, or the store's own */
+        return l->st->err.msg[0] ? ex_ledger_fail_store(l, rc)
+                                 : ex_fail(&l->err, rc, "cannot read the source records: %s",
+                                           rc == EX_EDB ? "out of memory, or a damaged ledger"
+                                                        : ex_strerror(rc));
     if (rc != EX_OK)
         return ex_ledger_fail_store(l, rc);
     return ex_fail(&l->err, EX_ENOTFOUND, "no source '%s' (see 'exante source list')", name);

@@ -448,8 +448,12 @@ ex_log_append(ex_log *g, const void *const *entries, const size_t *lens, size_t 
     }
     for (size_t i = 0; i < n; i++) {
         uint8_t leaf[EX_HASH_BYTES];
-        if ((rc = ex_merkle_leaf(g->h, entries[i], lens[i], leaf)) != EX_OK ||
-            (rc = push(g, 0, leaf)) != EX_OK)
+        if ((rc = ex_merkle_leaf(g->h, entries[i], lens[i], leaf)) != EX_OK) {
+            fail(g, rc, "cannot hash log entry %llu: %s", (unsigned long long)(old + i),
+                 ex_strerror(rc));
+            goto out;
+        }
+        if ((rc = push(g, 0, leaf)) != EX_OK)
             goto out;
     }
     g->size = old + n;

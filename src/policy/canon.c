@@ -240,7 +240,7 @@ ex_policy_digest(const ex_policy *p, uint8_t out[EX_HASH_BYTES], ex_err *err)
     ex_sha256 *h = NULL;
     int rc = ex_policy_canonical(p, &b, err);
     if (rc == EX_OK && (rc = ex_sha256_new(&h)) != EX_OK)
-        ex_fail(err, rc, "cannot make a hasher");
+        ex_fail(err, rc, "cannot make a hasher: %s", ex_strerror(rc));
     if (rc == EX_OK && (rc = ex_sha256_digest(h, b.data, b.len, out)) != EX_OK)
         ex_fail(err, rc, "hashing failed");
     ex_sha256_free(h);

@@ -435,16 +435,28 @@ ex_peval_lic_get(ex_peval *e, const char *text, lic *scratch)
     if (n) {
         ex_license_err le;
         ex_license *l = NULL;
-        if (ex_license_parse(t, n, &l, &le) != EX_OK) {
-            c->unparsed = 1;
-        } else if (ex_license_is_unknown(l)) {
-            ex_license_free(l);
-        } else {
+        /* out of memory is no answer about the license: taken as "unparsed" it rejected an
+         * item a license rule admits, and the run went on (tests/cli/test_faults.sh) */
+        int rc = ex_license_parse(t, n, &l, &le);
+        if (rc == EX_OK && !ex_license_is_unknown(l)) {
             ex_buf b = {0};
-            if (ex_license_normalize(l, &b) == EX_OK)
+            if ((rc = ex_license_normalize(l, &b)) == EX_OK)
                 c->normal = ex_buf_take(&b, NULL);
             ex_buf_free(&b);
             c->l = l;
+        } else if (rc == EX_OK) {
+            ex_license_free(l);
+        } else if (rc != EX_ENOMEM) {
+            c->unparsed = 1;
+        }
+        if (rc == EX_ENOMEM) {
+            ex_license_free(c->l);
+            free(c->normal), free(c->text), free(c->ans);
+            if (cached)
+                free(c);
+            else
+                memset(c, 0, sizeof *c);
+            return NULL;
         }
     }
     if (cached) {

@@ -83,12 +83,13 @@ key_wrap(EVP_PKEY *pkey, const char *name, ex_key **out, ex_err *err)
     size_t plen = EX_ED25519_PUB_BYTES;
     if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &plen) != 1 || plen != EX_ED25519_PUB_BYTES) {
         ex_key_free(k);
-        return ex_fail(err, EX_ECRYPTO, "not an Ed25519 key");
+        return ex_fail(err, EX_ECRYPTO, "cannot read the Ed25519 public key: %s",
+                       ex_strerror(EX_ECRYPTO)); /* also out of memory, in OpenSSL */
     }
     int rc = ex_key_id(name, k->pub, k->id);
     if (rc != EX_OK) {
         ex_key_free(k);
-        return ex_fail(err, rc, "cannot compute key id");
+        return ex_fail(err, rc, "cannot compute key id: %s", ex_strerror(rc));
     }
     *out = k;
     return EX_OK;
@@ -297,7 +298,7 @@ ex_vkey_parse(const char *s, ex_vkey *out, ex_err *err)
     memcpy(v.pub, raw + 1, EX_ED25519_PUB_BYTES);
     uint8_t id[EX_KEYID_BYTES];
     if (ex_key_id(v.name, v.pub, id) != EX_OK)
-        return ex_fail(err, EX_ECRYPTO, "cannot compute key id");
+        return ex_fail(err, EX_ECRYPTO, "cannot compute key id: %s", ex_strerror(EX_ECRYPTO));
     if (memcmp(id, v.id, EX_KEYID_BYTES) != 0)
         return ex_fail(err, EX_EFORMAT, "verifier key id does not match its name and key");
     *out = v;

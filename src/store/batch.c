@@ -258,7 +258,10 @@ ex_blockrow_open(ex_blockrow *b, const void *data, size_t len, ex_err *err)
 {
     ex_err e = {0};
     int rc = EX_OK;
-    if (ex_block_open(b->dec, data, len, &e) != EX_OK)
+    int orc = ex_block_open(b->dec, data, len, &e);
+    if (orc == EX_ENOMEM) /* not damage: the same block opens with memory to spare */
+        rc = ex_fail(err, orc, "%s", e.msg[0] ? e.msg : "out of memory");
+    else if (orc != EX_OK)
         rc = ex_blockrow_damaged(err, b, e.msg);
     else if (ex_block_count(b->dec) != b->item_n + b->dec_n)
         rc = ex_blockrow_damaged(err, b, "its record count does not match its row");

@@ -308,6 +308,10 @@ pg_commit(ex_store *s)
     char text[32];
     if (st->depth == 0)
         return ex_fail(&s->err, EX_EDB, "commit without a transaction");
+    if (st->depth == 1 && ex_json_guard_tripped()) /* core.h: jansson may have lost bytes */
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory in the JSON parser: a record it read "
+                                           "may be incomplete, so this transaction is not "
+                                           "committed");
     if (st->depth > 1)
         snprintf(text, sizeof text, "RELEASE sp%d", st->depth - 1);
     int rc = pg_exec(s, st->depth > 1 ? text : "COMMIT");
@@ -552,6 +556,7 @@ ex_store_open_pg(const char *url, const ex_store_opts *opts, ex_store **out, ex_
     static const ex_store_opts defaults = {0};
     if (!opts)
         opts = &defaults;
+    ex_json_guard_install();
     int rc = ex_store_url_check(url, err);
     if (rc != EX_OK)
         return rc;

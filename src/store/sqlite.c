@@ -95,7 +95,9 @@ static const char *const sql[Q_COUNT] = {
 int
 sq_dberr(ex_store *s, const char *what)
 {
-    return ex_fail(&s->err, EX_EDB, "%s: %s", what, sqlite3_errmsg(SQ(s)->db));
+    char cause[4200];
+    sq_cause(SQ(s)->db, cause, sizeof cause);
+    return ex_fail(&s->err, EX_EDB, "%s%s: %s", cause, what, sqlite3_errmsg(SQ(s)->db));
 }
 
 sqlite3_stmt *
@@ -189,6 +191,10 @@ sq_commit(ex_store *s)
     char text[32];
     if (st->depth == 0)
         return ex_fail(&s->err, EX_EDB, "commit without a transaction");
+    if (st->depth == 1 && ex_json_guard_tripped())
+        return ex_fail(&s->err, EX_ENOMEM, "out of memory in the JSON parser: a record it read "
+                                           "may be incomplete, so this transaction is not "
+                                           "committed");
     if (st->depth > 1)
         snprintf(text, sizeof text, "RELEASE sp%d", st->depth - 1);
     int rc = sq_exec(s, st->depth > 1 ? text : "COMMIT");
@@ -226,8 +232,11 @@ sq_meta_get_dup(ex_store *s, const char *key, char **value)
     int r = sqlite3_step(q), rc = EX_OK;
     if (r == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(q, 0);
-        if (!(*value = strdup(v ? v : "")))
-            rc = EX_ENOMEM;
+        /* NULL is also how SQLite says it ran out of memory converting the value */
+        if (!v && sqlite3_errcode(SQ(s)->db) == SQLITE_NOMEM)
+            rc = ex_fail(&s->err, EX_ENOMEM, "out of memory reading ledger metadata");
+        else if (!(*value = strdup(v ? v : "")))
+            rc = ex_fail(&s->err, EX_ENOMEM, "out of memory reading ledger metadata");
     } else if (r == SQLITE_DONE) {
         rc = ex_fail(&s->err, EX_ENOTFOUND, "no '%s' in ledger metadata", key);
     } else {
@@ -357,6 +366,7 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
         return ex_fail(err, EX_EEXIST, "'%s' already exists", path);
     if (!opts->create && !mem && stat(path, &sb) != 0)
         return ex_fail(err, EX_ENOLEDGER, "no ledger database at '%s'", path);
+    ex_json_guard_install();
     sq_store *st = calloc(1, sizeof *st);
     if (!st)
         return ex_fail(err, EX_ENOMEM, "out of memory");
@@ -404,8 +414,16 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
         goto out;
     *out = &st->base;
     return EX_OK;
-dberror:
-    rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
+dberror:;
+    /* the cause in the user's terms (sq_dberr put it first) stays first */
+    char cause[4200];
+    sq_cause(st->db, cause, sizeof cause);
+    size_t cl = strlen(cause);
+    if (cl && strncmp(st->base.err.msg, cause, cl) == 0)
+        rc = ex_fail(err, EX_EDB, "%scannot open the ledger database: %s", cause,
+                     st->base.err.msg + cl);
+    else
+        rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
 out:
     sq_close(&st->base);
     return rc;

@@ -117,8 +117,13 @@ extern const char *const sq_tables[EX_TAB_COUNT];
 
 /* ---- helpers (sqlite.c) ---- */
 
-/* EX_EDB with "what: " and the connection's message, left in s->err. */
+/* EX_EDB with "what: " and the connection's message, left in s->err, after the cause in the
+ * user's terms (sq_cause) when there is one. */
 int sq_dberr(ex_store *s, const char *what);
+/* The last error's cause in the user's terms, with the file ("disk full on PATH ...: ",
+ * "permission denied on PATH ...: ", "database locked by PID N (PATH): "), into out; "" when
+ * SQLite's message says it all (sqlite_cause.c). */
+void sq_cause(sqlite3 *db, char *out, size_t cap);
 /* The fixed-table statement q (Q_*), prepared at its first use; NULL if it cannot be. */
 sqlite3_stmt *sq_stmt(ex_store *s, int q);
 /* Step a statement that returns no rows, then reset it; EX_EDB naming what on failure. */
