@@ -100,7 +100,8 @@ static const cli_command commands[] = {
      "add NAME VKEY\ttrust a witness (list, remove; collect FILE: its cosignatures)"},
     {"verify-receipt", cmd_verify_receipt, "RECEIPT [--vkey KEY]\tcheck a server's receipt"},
     {"verify-proof", cmd_verify_proof,
-     "FILE [--vkey KEY] [--text-file WORK]\tcheck a proof offline"},
+     "FILE [--vkey KEY] [--text-file WORK]\tcheck a proof offline\n"
+     "FILE --witness W [--rotations R]\tand its cosignatures; after key rotations"},
     {"license", cmd_license, "parse EXPR\tnormalise an SPDX expression (exit 2: invalid)"},
     {"robots", cmd_robots, "FILE AGENT URL\tcheck a URL (exit 0 allowed, 1 disallowed)"},
     {"iscc", cmd_iscc, "FILE [--bits N]\tthe ISCC Text-Code of a text (ISO 24138)"},
