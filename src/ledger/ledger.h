@@ -35,6 +35,15 @@ int ex_ledger_evidence_entry(ex_ledger *l, const char *path, const char *kind,
 int ex_ledger_rotation_finish(const char *dir, const char *db_vkey, const char *passphrase,
                               const char *origin, int read_only, ex_err *err);
 
+/* JSON objects in the ledger's metadata (meta.c): the object under key (an empty one if there
+ * is none; EX_EFORMAT if it is not an object), written back canonically, and listed as JSONL,
+ * one {"name": member, a: its a, b: its b} a line (canonical; EX_EFORMAT naming a member
+ * without them). Errors with l's message. */
+int ex_ledger_meta_object(ex_ledger *l, const char *key, json_t **out);
+int ex_ledger_meta_put_json(ex_ledger *l, const char *key, json_t *o);
+int ex_ledger_meta_jsonl(ex_ledger *l, const char *key, const char *a, const char *b, char **jsonl,
+                         size_t *len);
+
 /* Run fn inside one store transaction; on failure roll back and resync the log. */
 int ex_ledger_atomic(ex_ledger *l, int (*fn)(ex_ledger *l, void *ctx), void *ctx);
 

@@ -34,40 +34,6 @@ name_ok(const char *s)
     return 1;
 }
 
-/* the tokens object from the metadata (an empty one if there is none) */
-static int
-load(ex_ledger *l, json_t **out)
-{
-    char *v = NULL;
-    int rc = l->st->ops->meta_get_dup(l->st, META_KEY, &v);
-    if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
-        *out = json_object();
-        return *out ? EX_OK : ex_fail(&l->err, EX_ENOMEM, "out of memory");
-    }
-    if (rc != EX_OK)
-        return ex_ledger_fail_store(l, rc);
-    *out = json_loads(v, 0, NULL);
-    free(v);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return ex_fail(&l->err, EX_EFORMAT, "the ledger's token table is not a JSON object");
-    }
-    return EX_OK;
-}
-
-static int
-save(ex_ledger *l, json_t *o)
-{
-    char *s = NULL;
-    size_t n;
-    int rc = ex_json_canonical_dup(o, &s, &n, &l->err);
-    if (rc == EX_OK && (rc = l->st->ops->meta_put(l->st, META_KEY, s)) != EX_OK)
-        ex_ledger_fail_store(l, rc);
-    free(s);
-    return rc;
-}
-
 typedef struct change {
     const char *name;
     char *token; /* add: the new token (out); NULL: revoke */
@@ -78,7 +44,7 @@ change_in_tx(ex_ledger *l, void *ctx)
 {
     change *c = ctx;
     json_t *o;
-    int rc = load(l, &o);
+    int rc = ex_ledger_meta_object(l, META_KEY, &o);
     if (rc != EX_OK)
         return rc;
     if (c->token && json_object_get(o, c->name)) {
@@ -106,7 +72,7 @@ change_in_tx(ex_ledger *l, void *ctx)
         }
     }
     if (rc == EX_OK)
-        rc = save(l, o);
+        rc = ex_ledger_meta_put_json(l, META_KEY, o);
     json_decref(o);
     return rc;
 }
@@ -137,34 +103,7 @@ ex_ledger_token_revoke(ex_ledger *l, const char *name)
 int
 ex_ledger_tokens_dup(ex_ledger *l, char **jsonl, size_t *len)
 {
-    ex_err_clear(&l->err);
-    json_t *o, *v;
-    const char *k;
-    int rc = load(l, &o);
-    ex_buf b = {0};
-    json_object_foreach(o, k, v) {
-        json_t *line = json_pack("{s:s,s:O,s:O}", "name", k, "created",
-                                 json_object_get(v, "created"), "hash", json_object_get(v, "hash"));
-        char *s = NULL;
-        size_t n;
-        if (!line)
-            rc = ex_fail(&l->err, EX_EFORMAT, "token '%s' lacks its hash or time", k);
-        else if ((rc = ex_json_canonical_dup(line, &s, &n, &l->err)) == EX_OK &&
-                 (ex_buf_put(&b, s, n) != EX_OK || ex_buf_put(&b, "\n", 1) != EX_OK))
-            rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
-        free(s);
-        json_decref(line);
-        if (rc != EX_OK)
-            break;
-    }
-    json_decref(o);
-    if (rc != EX_OK) {
-        ex_buf_free(&b);
-        return rc;
-    }
-    if (!(*jsonl = ex_buf_take(&b, len)) && !(*jsonl = calloc(1, 1)))
-        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
-    return EX_OK;
+    return ex_ledger_meta_jsonl(l, META_KEY, "created", "hash", jsonl, len);
 }
 
 int
@@ -174,7 +113,7 @@ ex_ledger_tokens_load(ex_ledger *l, ex_tokens **out)
     *out = NULL;
     json_t *o, *v;
     const char *k;
-    int rc = load(l, &o);
+    int rc = ex_ledger_meta_object(l, META_KEY, &o);
     if (rc != EX_OK)
         return rc;
     ex_tokens *t = calloc(1, sizeof *t);

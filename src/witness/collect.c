@@ -14,27 +14,6 @@
 
 static const char dash[] = "\xe2\x80\x94 ";
 
-static int
-load_c(ex_ledger *l, json_t **out)
-{
-    char *v = NULL;
-    int rc = l->st->ops->meta_get_dup(l->st, META_C, &v);
-    if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
-        *out = json_object();
-        return *out ? EX_OK : ex_fail(&l->err, EX_ENOMEM, "out of memory");
-    }
-    if (rc != EX_OK)
-        return ex_ledger_fail_store(l, rc);
-    *out = json_loads(v, 0, NULL);
-    free(v);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return ex_fail(&l->err, EX_EFORMAT, "the ledger's cosignature table is not an object");
-    }
-    return EX_OK;
-}
-
 static void
 key_tag(const ex_vkey *v, char out[EX_NAME_MAX + 10])
 {
@@ -60,7 +39,7 @@ collect_in_tx(ex_ledger *l, void *ctx)
 {
     collect *c = ctx;
     json_t *o;
-    int rc = load_c(l, &o);
+    int rc = ex_ledger_meta_object(l, META_C, &o);
     if (rc != EX_OK)
         return rc;
     char sz[24];
@@ -85,12 +64,7 @@ collect_in_tx(ex_ledger *l, void *ctx)
     }
     if (!json_object_size(at))
         json_object_del(o, sz);
-    char *s = NULL;
-    size_t n;
-    rc = ex_json_canonical_dup(o, &s, &n, &l->err);
-    if (rc == EX_OK && (rc = l->st->ops->meta_put(l->st, META_C, s)) != EX_OK)
-        ex_ledger_fail_store(l, rc);
-    free(s);
+    rc = ex_ledger_meta_put_json(l, META_C, o);
     json_decref(o);
     return rc;
 }
@@ -221,7 +195,7 @@ ex_ledger_cosigned_dup(ex_ledger *l, uint64_t size, char **note, size_t *len)
 {
     ex_err_clear(&l->err);
     json_t *o;
-    int rc = load_c(l, &o);
+    int rc = ex_ledger_meta_object(l, META_C, &o);
     if (rc != EX_OK)
         return rc;
     if (!size)
@@ -279,7 +253,7 @@ ex_ledger_witness_size(ex_ledger *l, const char *name, uint64_t *size)
     char tag[EX_NAME_MAX + 10];
     key_tag(&keys[0], tag);
     free(keys);
-    if ((rc = load_c(l, &o)) != EX_OK)
+    if ((rc = ex_ledger_meta_object(l, META_C, &o)) != EX_OK)
         return rc;
     uint64_t best = 0;
     json_object_foreach(o, k, v) {

@@ -24,39 +24,6 @@ label_ok(const char *s)
     return 1;
 }
 
-static int
-load(ex_ledger *l, const char *key, json_t **out)
-{
-    char *v = NULL;
-    int rc = l->st->ops->meta_get_dup(l->st, key, &v);
-    if (rc == EX_ENOTFOUND || (rc == EX_OK && !v)) {
-        *out = json_object();
-        return *out ? EX_OK : ex_fail(&l->err, EX_ENOMEM, "out of memory");
-    }
-    if (rc != EX_OK)
-        return ex_ledger_fail_store(l, rc);
-    *out = json_loads(v, 0, NULL);
-    free(v);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return ex_fail(&l->err, EX_EFORMAT, "the ledger's %s table is not a JSON object", key);
-    }
-    return EX_OK;
-}
-
-static int
-save(ex_ledger *l, const char *key, json_t *o)
-{
-    char *s = NULL;
-    size_t n;
-    int rc = ex_json_canonical_dup(o, &s, &n, &l->err);
-    if (rc == EX_OK && (rc = l->st->ops->meta_put(l->st, key, s)) != EX_OK)
-        ex_ledger_fail_store(l, rc);
-    free(s);
-    return rc;
-}
-
 typedef struct change {
     const char *name, *vkey; /* vkey NULL: remove */
 } change;
@@ -67,7 +34,7 @@ change_in_tx(ex_ledger *l, void *ctx)
     change *c = ctx;
     json_t *o, *v;
     const char *k;
-    int rc = load(l, META_W, &o);
+    int rc = ex_ledger_meta_object(l, META_W, &o);
     if (rc != EX_OK)
         return rc;
     if (!c->vkey && !json_object_get(o, c->name))
@@ -87,7 +54,7 @@ change_in_tx(ex_ledger *l, void *ctx)
         json_object_set_new(o, c->name, json_pack("{s:s,s:s}", "vkey", c->vkey, "added", now));
     }
     if (rc == EX_OK)
-        rc = save(l, META_W, o);
+        rc = ex_ledger_meta_put_json(l, META_W, o);
     json_decref(o);
     return rc;
 }
@@ -119,36 +86,7 @@ ex_ledger_witness_remove(ex_ledger *l, const char *name)
 int
 ex_ledger_witnesses_dup(ex_ledger *l, char **jsonl, size_t *len)
 {
-    ex_err_clear(&l->err);
-    json_t *o, *v;
-    const char *k;
-    int rc = load(l, META_W, &o);
-    if (rc != EX_OK)
-        return rc;
-    ex_buf b = {0};
-    json_object_foreach(o, k, v) {
-        json_t *line = json_pack("{s:s,s:O,s:O}", "name", k, "vkey", json_object_get(v, "vkey"),
-                                 "added", json_object_get(v, "added"));
-        char *s = NULL;
-        size_t n;
-        if (!line)
-            rc = ex_fail(&l->err, EX_EFORMAT, "witness '%s' lacks its key or time", k);
-        else if ((rc = ex_json_canonical_dup(line, &s, &n, &l->err)) == EX_OK &&
-                 (ex_buf_put(&b, s, n) != EX_OK || ex_buf_put(&b, "\n", 1) != EX_OK))
-            rc = ex_fail(&l->err, EX_ENOMEM, "out of memory");
-        free(s);
-        json_decref(line);
-        if (rc != EX_OK)
-            break;
-    }
-    json_decref(o);
-    if (rc != EX_OK) {
-        ex_buf_free(&b);
-        return rc;
-    }
-    if (!(*jsonl = ex_buf_take(&b, len)) && !(*jsonl = calloc(1, 1)))
-        return ex_fail(&l->err, EX_ENOMEM, "out of memory");
-    return EX_OK;
+    return ex_ledger_meta_jsonl(l, META_W, "added", "vkey", jsonl, len);
 }
 
 int
@@ -157,7 +95,7 @@ ex_ledger_witness_keys(ex_ledger *l, const char *name, ex_vkey **keys, size_t *n
     ex_err_clear(&l->err);
     json_t *o, *v;
     const char *k;
-    int rc = load(l, META_W, &o);
+    int rc = ex_ledger_meta_object(l, META_W, &o);
     if (rc != EX_OK)
         return rc;
     ex_vkey *a = calloc(json_object_size(o) + 1, sizeof *a);
