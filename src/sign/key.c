@@ -50,13 +50,14 @@ ex_key_name_valid(const char *name, size_t len)
 }
 
 int
-ex_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES], uint8_t id[EX_KEYID_BYTES])
+ex_key_id_typed(const char *name, uint8_t type, const uint8_t pub[EX_ED25519_PUB_BYTES],
+                uint8_t id[EX_KEYID_BYTES])
 {
     ex_sha256 *h;
     int rc = ex_sha256_new(&h);
     if (rc != EX_OK)
         return rc;
-    uint8_t sep[2] = {0x0a, 0x01}, d[EX_HASH_BYTES];
+    uint8_t sep[2] = {0x0a, type}, d[EX_HASH_BYTES];
     if ((rc = ex_sha256_begin(h)) == EX_OK && (rc = ex_sha256_update(h, name, strlen(name))) == EX_OK &&
         (rc = ex_sha256_update(h, sep, 2)) == EX_OK &&
         (rc = ex_sha256_update(h, pub, EX_ED25519_PUB_BYTES)) == EX_OK &&
@@ -64,6 +65,12 @@ ex_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES], uint8_t id[
         memcpy(id, d, EX_KEYID_BYTES);
     ex_sha256_free(h);
     return rc;
+}
+
+int
+ex_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES], uint8_t id[EX_KEYID_BYTES])
+{
+    return ex_key_id_typed(name, 0x01, pub, id);
 }
 
 static int
@@ -276,33 +283,45 @@ ex_ed25519_verify(const uint8_t pub[EX_ED25519_PUB_BYTES], const void *msg, size
 }
 
 int
-ex_vkey_parse(const char *s, ex_vkey *out, ex_err *err)
+ex_vkey_parse_typed(const char *s, uint8_t type, ex_vkey *out, ex_err *err)
 {
+    /* a log's key (0x01) or a witness's (0x04): the same form, another type byte and key ID */
+    const char *what = type == 0x01 ? "verifier key" : "witness key";
     const char *p1 = strchr(s, '+');
     if (!p1 || (size_t)(p1 - s) > EX_NAME_MAX || strlen(p1) < 10 || p1[9] != '+')
-        return ex_fail(err, EX_EFORMAT, "verifier key is not name+keyid+base64key");
+        return ex_fail(err, EX_EFORMAT, "%s is not name+keyid+base64key", what);
     ex_vkey v;
     memset(&v, 0, sizeof v);
     memcpy(v.name, s, (size_t)(p1 - s));
     if (!ex_key_name_valid(v.name, strlen(v.name)))
-        return ex_fail(err, EX_EFORMAT, "verifier key has an invalid name");
+        return ex_fail(err, EX_EFORMAT, "%s has an invalid name", what);
     if (ex_hex_decode(p1 + 1, 8, v.id, EX_KEYID_BYTES) != EX_OK)
-        return ex_fail(err, EX_EFORMAT, "verifier key id is not 8 hex digits");
+        return ex_fail(err, EX_EFORMAT, "%s id is not 8 hex digits", what);
     uint8_t raw[40];
     size_t rawlen;
     const char *b64 = p1 + 10;
     if (ex_b64_decode(b64, strlen(b64), raw, sizeof raw, &rawlen) != EX_OK || rawlen != 33)
-        return ex_fail(err, EX_EFORMAT, "verifier key is not base64(0x01 || 32-byte key)");
-    if (raw[0] != 0x01)
-        return ex_fail(err, EX_EFORMAT, "verifier key algorithm %u is not Ed25519 (1)", raw[0]);
+        return ex_fail(err, EX_EFORMAT, "%s is not base64(0x%02x || 32-byte key)", what, type);
+    if (raw[0] != type)
+        return ex_fail(err, EX_EFORMAT, "%s type %u is not %s (%u)%s", what, raw[0],
+                       type == 0x01 ? "Ed25519" : "an Ed25519 cosignature key", type,
+                       raw[0] == 0x01   ? ": that is a log's key"
+                       : raw[0] == 0x04 ? ": that is a witness's key"
+                                        : "");
     memcpy(v.pub, raw + 1, EX_ED25519_PUB_BYTES);
     uint8_t id[EX_KEYID_BYTES];
-    if (ex_key_id(v.name, v.pub, id) != EX_OK)
+    if (ex_key_id_typed(v.name, type, v.pub, id) != EX_OK)
         return ex_fail(err, EX_ECRYPTO, "cannot compute key id: %s", ex_strerror(EX_ECRYPTO));
     if (memcmp(id, v.id, EX_KEYID_BYTES) != 0)
-        return ex_fail(err, EX_EFORMAT, "verifier key id does not match its name and key");
+        return ex_fail(err, EX_EFORMAT, "%s id does not match its name and key", what);
     *out = v;
     return EX_OK;
+}
+
+int
+ex_vkey_parse(const char *s, ex_vkey *out, ex_err *err)
+{
+    return ex_vkey_parse_typed(s, 0x01, out, err);
 }
 
 void

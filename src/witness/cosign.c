@@ -22,51 +22,13 @@ int
 ex_cosig_key_id(const char *name, const uint8_t pub[EX_ED25519_PUB_BYTES],
                 uint8_t id[EX_KEYID_BYTES])
 {
-    ex_sha256 *h;
-    int rc = ex_sha256_new(&h);
-    if (rc != EX_OK)
-        return rc;
-    uint8_t sep[2] = {0x0a, COSIG_TYPE}, d[EX_HASH_BYTES];
-    if ((rc = ex_sha256_begin(h)) == EX_OK &&
-        (rc = ex_sha256_update(h, name, strlen(name))) == EX_OK &&
-        (rc = ex_sha256_update(h, sep, 2)) == EX_OK &&
-        (rc = ex_sha256_update(h, pub, EX_ED25519_PUB_BYTES)) == EX_OK &&
-        (rc = ex_sha256_end(h, d)) == EX_OK)
-        memcpy(id, d, EX_KEYID_BYTES);
-    ex_sha256_free(h);
-    return rc;
+    return ex_key_id_typed(name, COSIG_TYPE, pub, id);
 }
 
 int
 ex_wvkey_parse(const char *s, ex_vkey *out, ex_err *err)
 {
-    const char *p1 = strchr(s, '+');
-    if (!p1 || (size_t)(p1 - s) > EX_NAME_MAX || strlen(p1) < 10 || p1[9] != '+')
-        return ex_fail(err, EX_EFORMAT, "witness key is not name+keyid+base64key");
-    ex_vkey v;
-    memset(&v, 0, sizeof v);
-    memcpy(v.name, s, (size_t)(p1 - s));
-    if (!ex_key_name_valid(v.name, strlen(v.name)))
-        return ex_fail(err, EX_EFORMAT, "witness key has an invalid name");
-    if (ex_hex_decode(p1 + 1, 8, v.id, EX_KEYID_BYTES) != EX_OK)
-        return ex_fail(err, EX_EFORMAT, "witness key id is not 8 hex digits");
-    uint8_t raw[40];
-    size_t rawlen;
-    const char *b64 = p1 + 10;
-    if (ex_b64_decode(b64, strlen(b64), raw, sizeof raw, &rawlen) != EX_OK || rawlen != 33)
-        return ex_fail(err, EX_EFORMAT, "witness key is not base64(0x04 || 32-byte key)");
-    if (raw[0] != COSIG_TYPE)
-        return ex_fail(err, EX_EFORMAT,
-                       "witness key type %u is not an Ed25519 cosignature key (4)%s", raw[0],
-                       raw[0] == 0x01 ? ": that is a log's key" : "");
-    memcpy(v.pub, raw + 1, EX_ED25519_PUB_BYTES);
-    uint8_t id[EX_KEYID_BYTES];
-    if (ex_cosig_key_id(v.name, v.pub, id) != EX_OK)
-        return ex_fail(err, EX_ECRYPTO, "cannot compute key id");
-    if (memcmp(id, v.id, EX_KEYID_BYTES) != 0)
-        return ex_fail(err, EX_EFORMAT, "witness key id does not match its name and key");
-    *out = v;
-    return EX_OK;
+    return ex_vkey_parse_typed(s, COSIG_TYPE, out, err);
 }
 
 void
