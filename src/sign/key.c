@@ -181,8 +181,18 @@ ex_key_load(const char *path, const char *name, const char *passphrase, ex_key *
     FILE *f = fopen(path, "r");
     if (!f)
         return ex_fail(err, EX_EIO, "cannot open '%s': %s", path, strerror(errno));
+    char first[64] = "";
+    if (!fgets(first, sizeof first, f))
+        first[0] = '\0';
+    rewind(f);
     EVP_PKEY *pkey = PEM_read_PrivateKey(f, NULL, pem_pass_cb, (void *)passphrase);
     fclose(f);
+    /* what the file is says why reading it failed: a plain key that does not read is
+     * OpenSSL's failure (out of memory, say: tests/cli/test_faults.sh), not a passphrase */
+    int plain = strncmp(first, "-----BEGIN PRIVATE KEY-----", 27) == 0;
+    if (!pkey && plain)
+        return ex_fail(err, EX_ECRYPTO, "cannot read key '%s': %s", path,
+                       ex_strerror(EX_ECRYPTO));
     if (!pkey)
         return ex_fail(err, EX_ECRYPTO,
                        passphrase ? "cannot read key '%s': wrong passphrase or not a PEM key"
