@@ -397,8 +397,8 @@ ex_store_open_sqlite(const char *path, const ex_store_opts *opts, ex_store **out
     if (rc == EX_OK && !opts->read_only && !mem) {
         sqlite3_wal_autocheckpoint(st->db, WAL_CKPT_PAGES);
         st->durable = opts->durable;
-        if (!(st->path = strdup(path)))
-            rc = ex_fail(err, EX_ENOMEM, "out of memory");
+        if (!(st->path = strdup(path))) /* said below, as the database's own errors are */
+            rc = ex_fail(&st->base.err, EX_ENOMEM, "out of memory");
     }
     /* proofs read one tile each from anywhere in the file: map it rather than copy pages
      * through read() (measured: 125k -> 154k proofs/s at 10M entries). Only readers map it:
@@ -423,7 +423,8 @@ dberror:;
         rc = ex_fail(err, EX_EDB, "%scannot open the ledger database: %s", cause,
                      st->base.err.msg + cl);
     else
-        rc = ex_fail(err, EX_EDB, "cannot open ledger database '%s': %s", path, st->base.err.msg);
+        rc = ex_fail(err, rc == EX_ENOMEM ? rc : EX_EDB, "cannot open ledger database '%s': %s",
+                     path, st->base.err.msg);
 out:
     sq_close(&st->base);
     return rc;
