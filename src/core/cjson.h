@@ -129,4 +129,13 @@ ex_jnum(uint64_t v)
     return json_integer((json_int_t)v);
 }
 
+/* A string of the ledger's as a JSON string: text that is not UTF-8 (a damaged record) is
+ * named as such rather than dropped. */
+static inline json_t *
+ex_jtext(const char *s, size_t len)
+{
+    json_t *v = json_stringn(s, len);
+    return v ? v : json_string("(invalid UTF-8)");
+}
+
 #endif

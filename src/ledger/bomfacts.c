@@ -33,15 +33,6 @@ u64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* tally keys in byte order */
-static int
-key_cmp(const tally *t, size_t a, size_t b)
-{
-    const tally_ent *x = &t->e[a], *y = &t->e[b];
-    int c = memcmp(tally_key(t, a), tally_key(t, b), x->len < y->len ? x->len : y->len);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 static int
 count(facts *c, tally *t, const char *k, uint64_t size)
 {
@@ -206,7 +197,7 @@ sources(facts *c, json_t *o)
         json_decref(s);
     }
     free(jl);
-    size_t *ix = tally_sorted(&c->sources, key_cmp, &ok);
+    size_t *ix = tally_sorted(&c->sources, tally_key_cmp, &ok);
     for (size_t i = 0; ok && ix && i < c->sources.n; i++) {
         size_t e = ix[i];
         const char *name = tally_key(&c->sources, e);

@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static json_t *
-str(const char *s, size_t len)
-{
-    json_t *v = json_stringn(s, len);
-    return v ? v : json_string("(invalid UTF-8)");
-}
-
 /* by count descending, then by key */
 static int
 by_count(const tally *t, size_t a, size_t b)
@@ -20,8 +12,7 @@ by_count(const tally *t, size_t a, size_t b)
     const tally_ent *x = &t->e[a], *y = &t->e[b];
     if (x->v[0] != y->v[0])
         return x->v[0] < y->v[0] ? 1 : -1;
-    int c = memcmp(tally_key(t, a), tally_key(t, b), x->len < y->len ? x->len : y->len);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+    return tally_key_cmp(t, a, b);
 }
 
 /* the first max entries of t by count: {name: key, "optouts": count} */
@@ -36,7 +27,7 @@ top(tally *t, const char *name, size_t max, int *ok)
     for (size_t i = 0; a && ix && i < t->n && i < max; i++) {
         json_t *o = json_object();
         if (o) {
-            ex_jset(o, name, str(tally_key(t, ix[i]), t->e[ix[i]].len), ok);
+            ex_jset(o, name, ex_jtext(tally_key(t, ix[i]), t->e[ix[i]].len), ok);
             ex_jset(o, "optouts", ex_jnum(t->e[ix[i]].v[0]), ok);
         }
         ex_jpush(a, o, ok);

@@ -7,13 +7,6 @@
 
 #include "core/cjson.h"
 
-static int
-tally_by_key(const tally *t, size_t a, size_t b) {
-    size_t la = t->e[a].len, lb = t->e[b].len;
-    int c = memcmp(tally_key(t, a), tally_key(t, b), la < lb ? la : lb);
-    return c ? c : (la > lb) - (la < lb);
-}
-
 static void
 write_att(ex_cj *w, const att *a) {
     ex_cj_obj(w);
@@ -48,8 +41,8 @@ euf_write(euf *e, const att *v, size_t n, size_t at, ex_buf *b) {
         return ex_ledger_fail_log(l, rc);
     ex_b64_encode(root, EX_HASH_BYTES, r64);
     int ok = 1;
-    size_t *hs = tally_sorted(&e->hosts, tally_by_key, &ok);
-    size_t *ts = ok ? tally_sorted(&e->types, tally_by_key, &ok) : NULL;
+    size_t *hs = tally_sorted(&e->hosts, tally_key_cmp, &ok);
+    size_t *ts = ok ? tally_sorted(&e->types, tally_key_cmp, &ok) : NULL;
     if (!ok) {
         free(hs);
         return euf_oom(e);

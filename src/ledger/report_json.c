@@ -5,25 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a string of the ledger's as a JSON string; text that is not UTF-8 (a damaged record) is
- * named as such rather than dropped */
-static json_t *
-jstr(const char *s, size_t len)
-{
-    json_t *v = json_stringn(s, len);
-    return v ? v : json_string("(invalid UTF-8)");
-}
-
-
 /* ---- orders ---- */
-
-static int
-key_cmp(const tally *t, size_t a, size_t b)
-{
-    const tally_ent *x = &t->e[a], *y = &t->e[b];
-    int c = memcmp(tally_key(t, a), tally_key(t, b), x->len < y->len ? x->len : y->len);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
 
 /* counter i descending, then counter j descending, then the key */
 static int
@@ -34,7 +16,7 @@ desc(const tally *t, size_t a, size_t b, int i, int j)
         return x[i] < y[i] ? 1 : -1;
     if (x[j] != y[j])
         return x[j] < y[j] ? 1 : -1;
-    return key_cmp(t, a, b);
+    return tally_key_cmp(t, a, b);
 }
 
 static int
@@ -76,9 +58,9 @@ rows(tally *t, int (*cmp)(const tally *, size_t, size_t), size_t max, const char
         if (!o)
             *ok = 0;
         else {
-            ex_jset(o, k1, jstr(k, l1), ok);
+            ex_jset(o, k1, ex_jtext(k, l1), ok);
             if (k2)
-                ex_jset(o, k2, jstr(k + l1 + 1, e->len > l1 ? e->len - l1 - 1 : 0), ok);
+                ex_jset(o, k2, ex_jtext(k + l1 + 1, e->len > l1 ? e->len - l1 - 1 : 0), ok);
             ex_jset(o, c1, ex_jnum(e->v[0]), ok);
             if (c2)
                 ex_jset(o, c2, ex_jnum(e->v[1]), ok);
@@ -200,7 +182,7 @@ report_write(rep *r, char **json, size_t *len)
     ex_jset(o, "duplicates", ex_jnum(r->duplicates), &ok);
     ex_jset(o, "by_rule", rows(&r->rules, by_count, SIZE_MAX, "rule", "verdict", "count", NULL, &ok),
         &ok);
-    ex_jset(o, "by_time", rows(&r->times, key_cmp, SIZE_MAX, "day", "rule", "count", NULL, &ok), &ok);
+    ex_jset(o, "by_time", rows(&r->times, tally_key_cmp, SIZE_MAX, "day", "rule", "count", NULL, &ok), &ok);
     ex_jset(o, "licenses",
         rows(&r->licenses, by_items, SIZE_MAX, "license", NULL, "items", "bytes", &ok), &ok);
     ex_jset(o, "domains",

@@ -127,3 +127,11 @@ tally_sorted(tally *t, int (*cmp)(const tally *t, size_t a, size_t b), int *ok)
     qsort_r(ix, t->n, sizeof *ix, by_cmp, &c);
     return ix;
 }
+
+int
+tally_key_cmp(const tally *t, size_t a, size_t b)
+{
+    const tally_ent *x = &t->e[a], *y = &t->e[b];
+    int c = memcmp(tally_key(t, a), tally_key(t, b), x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}

@@ -39,6 +39,8 @@ tally_key(const tally *t, size_t i)
 {
     return t->arena.data + t->e[i].off;
 }
+/* Entries a and b by their keys' bytes (a prefix first): the order the facts list keys in. */
+int tally_key_cmp(const tally *t, size_t a, size_t b);
 /* The entries' indexes into a malloc'd array (caller frees; NULL when empty or out of memory:
  * *ok says which), sorted by cmp, which gets the tally as ctx. */
 size_t *tally_sorted(tally *t, int (*cmp)(const tally *t, size_t a, size_t b), int *ok);
