@@ -63,11 +63,11 @@ int cli_stage(cli *c, ex_ledger *l, const ex_ingest_opts *o, const char *list,
 int cli_sequence(cli *c, int follow, int discard_stale);
 /* A verifier key from a string or a file holding one; NULL: the ledger's own. */
 int cli_load_vkey(cli *c, const char *arg, ex_vkey *out);
-/* The chain of a log's keys that trusted and the rotation entries in file path (JSONL, `exante
- * key rotations`) make, malloc'd into *out; path NULL: the rotation records of the ledger at
- * c->dir when there is one and they reach trusted, else trusted alone. Prints the error. */
-int cli_load_chain(cli *c, const ex_vkey *trusted, const char *path, ex_key_chain **out);
-/* base64 of a hash, as a JSON string */
+/* A verifier key (cli_load_vkey's) and the chain of the log's keys it and the rotation
+ * entries in file rotations (JSONL, `exante key rotations`) make, malloc'd into *out;
+ * rotations NULL: the rotation records of the ledger at c->dir when there is one and they
+ * reach the key, else the key alone. The ledger is opened once, if at all. Prints the error. */
+int cli_load_keys(cli *c, const char *arg, const char *rotations, ex_vkey *vk, ex_key_chain **out);/* base64 of a hash, as a JSON string */
 json_t *cli_b64(const uint8_t h[EX_HASH_BYTES]);
 /* 1 if argv[i] is -h or --help */
 int cli_wants_help(int argc, char **argv);

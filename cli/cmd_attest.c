@@ -271,9 +271,7 @@ cmd_verify(cli *c, int argc, char **argv)
     char **ptexts = calloc(parents.n + 1, sizeof *ptexts);
     size_t *plens = calloc(parents.n + 1, sizeof *plens);
     if (x == EXIT_OKAY)
-        x = cli_load_vkey(c, vk, &logk);
-    if (x == EXIT_OKAY)
-        x = cli_load_chain(c, &logk, rotations, &keys);
+        x = cli_load_keys(c, vk, rotations, &logk, &keys);
     if (x == EXIT_OKAY && signer)
         x = cli_load_vkey(c, signer, &signk);
     if (x == EXIT_OKAY)

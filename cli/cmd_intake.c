@@ -185,9 +185,7 @@ cmd_verify_receipt(cli *c, int argc, char **argv)
         return cli_usage(receipt_usage, "verify-receipt: expected one RECEIPT file");
     ex_vkey key;
     ex_key_chain *keys = NULL;
-    int x = cli_load_vkey(c, vk, &key);
-    if (x == EXIT_OKAY)
-        x = cli_load_chain(c, &key, rotations, &keys);
+    int x = cli_load_keys(c, vk, rotations, &key, &keys);
     if (x != EXIT_OKAY)
         return x;
     char *note = NULL, *json = NULL;

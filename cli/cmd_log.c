@@ -479,9 +479,7 @@ cmd_verify_proof(cli *c, int argc, char **argv)
         return rx;
     ex_vkey vk;
     ex_key_chain *keys = NULL;
-    int x = cli_load_vkey(c, vkey, &vk);
-    if (x == EXIT_OKAY)
-        x = cli_load_chain(c, &vk, rotations, &keys);
+    int x = cli_load_keys(c, vkey, rotations, &vk, &keys);
     if (x != EXIT_OKAY) {
         free(buf);
         return x;

@@ -356,20 +356,14 @@ cli_write_out(const char *path, const char *data, size_t len, const char *what)
     return ok ? EXIT_OKAY : EXIT_IO;
 }
 
-int
-cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
+/* the verifier key arg names (a key, or a file holding one), or l's when arg is NULL */
+static int
+vkey_of(ex_ledger *l, const char *arg, ex_vkey *out)
 {
     ex_err e = {0};
     char buf[EX_VKEY_MAX + 2];
     if (!arg) {
-        ex_ledger *l;
-        ex_ledger_opts o = {.read_only = 1, .db = c->db};
-        if (ex_ledger_open(c->dir, &o, &l, &e) != EX_OK) {
-            cli_err("no verifier key: give --vkey KEY (or run inside a ledger): %s", e.msg);
-            return EXIT_USAGE;
-        }
         snprintf(buf, sizeof buf, "%s", ex_ledger_vkey(l));
-        ex_ledger_close(l);
         arg = buf;
     } else if (!strchr(arg, '+')) {
         FILE *f = fopen(arg, "r");
@@ -391,42 +385,62 @@ cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
     return EXIT_OKAY;
 }
 
-int
-cli_load_chain(cli *c, const ex_vkey *trusted, const char *path, ex_key_chain **out)
+/* the ledger at c->dir, read-only, or NULL (with why in e) */
+static ex_ledger *
+open_reader(cli *c, ex_err *e)
 {
-    ex_key_chain *k = calloc(1, sizeof *k);
-    if (!k) {
-        cli_err("out of memory");
-        return EXIT_IO;
-    }
+    ex_ledger *l = NULL;
+    ex_ledger_opts o = {.read_only = 1, .db = c->db};
+    return ex_ledger_open(c->dir, &o, &l, e) == EX_OK ? l : NULL;
+}
+
+int
+cli_load_vkey(cli *c, const char *arg, ex_vkey *out)
+{
+    return cli_load_keys(c, arg, NULL, out, NULL);
+}
+
+int
+cli_load_keys(cli *c, const char *arg, const char *rotations, ex_vkey *vk, ex_key_chain **out)
+{
+    /* the ledger, opened once: for its key when none is given, for its rotation records when
+     * no file of them is */
     ex_err e = {0};
-    int rc = ex_key_chain_build(trusted, NULL, 0, k, &e);
-    if (path) {
+    ex_ledger *l = !arg || (out && !rotations) ? open_reader(c, &e) : NULL;
+    if (!arg && !l) {
+        cli_err("no verifier key: give --vkey KEY (or run inside a ledger): %s", e.msg);
+        return EXIT_USAGE;
+    }
+    int x = vkey_of(l, arg, vk);
+    ex_key_chain *k = x == EXIT_OKAY && out ? calloc(1, sizeof *k) : NULL;
+    if (x != EXIT_OKAY || !out) {
+        ex_ledger_close(l);
+        return x;
+    }
+    int rc = k ? ex_key_chain_build(vk, NULL, 0, k, &e) : EX_ENOMEM;
+    if (rc == EX_OK && rotations) {
         char *text = NULL;
         size_t len = 0;
-        int x = cli_read_file(path, 16u << 20, &text, &len);
-        if (x != EXIT_OKAY) {
-            free(k);
-            return x;
+        if ((x = cli_read_file(rotations, 16u << 20, &text, &len)) == EXIT_OKAY &&
+            (rc = ex_key_chain_from_jsonl(vk, text ? text : "", len, k, &e)) != EX_OK) {
+            cli_err("%s: %s", rotations, e.msg);
+            x = rc == EX_EVERIFY ? EXIT_NO : cli_exit(rc);
         }
-        rc = ex_key_chain_from_jsonl(trusted, text ? text : "", len, k, &e);
         free(text);
-        if (rc != EX_OK) {
-            cli_err("%s: %s", path, e.msg);
-            free(k);
-            return rc == EX_EVERIFY ? EXIT_NO : cli_exit(rc);
-        }
-    } else {
+    } else if (rc == EX_OK && l) {
         /* inside a ledger: its own rotation records, when they reach the trusted key */
-        ex_ledger *l;
-        ex_ledger_opts o = {.read_only = 1, .db = c->db};
-        if (ex_ledger_open(c->dir, &o, &l, &e) == EX_OK) {
-            ex_key_chain *mine = calloc(1, sizeof *mine);
-            if (mine && ex_ledger_key_chain(l, trusted, mine) == EX_OK)
-                *k = *mine;
-            free(mine);
-            ex_ledger_close(l);
-        }
+        ex_key_chain *mine = calloc(1, sizeof *mine);
+        if (mine && ex_ledger_key_chain(l, vk, mine) == EX_OK)
+            *k = *mine;
+        free(mine);
+    } else if (rc != EX_OK) {
+        cli_err("out of memory");
+        x = EXIT_IO;
+    }
+    ex_ledger_close(l);
+    if (x != EXIT_OKAY) {
+        free(k);
+        return x;
     }
     *out = k;
     return EXIT_OKAY;
