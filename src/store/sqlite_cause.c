@@ -11,6 +11,20 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+int
+sq_locks_line(const char *line, long *pid, unsigned long long *ino, int *write)
+{
+    /* "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; "->" lines are waiters */
+    char kind[16], mode[16];
+    unsigned maj, min;
+    if (strstr(line, "->") ||
+        sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, pid, &maj, &min, ino) != 6 ||
+        *pid <= 0 || *pid > (1L << 22)) /* Linux's largest pid_max: a larger one did not read */
+        return 0;
+    *write = strcmp(mode, "WRITE") == 0;
+    return 1;
+}
+
 /* The process, other than this one, holding a POSIX lock on the file with inode ino; 0 if
  * none is found (/proc/locks lists them, a write lock first: readers also hold some). */
 static long
@@ -19,19 +33,14 @@ lock_holder(unsigned long long ino)
     FILE *f = fopen("/proc/locks", "r");
     if (!f)
         return 0;
-    char line[256], kind[16], mode[16];
+    char line[256];
     long pid, found = 0;
     unsigned long long lino;
-    unsigned maj, min;
+    int write;
     while (fgets(line, sizeof line, f)) {
-        /* "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; "->" lines are waiters */
-        if (strstr(line, "->") ||
-            sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &pid, &maj, &min,
-                   &lino) != 6)
+        if (!sq_locks_line(line, &pid, &lino, &write) || lino != ino || pid == (long)getpid())
             continue;
-        if (lino != ino || pid <= 0 || pid == (long)getpid())
-            continue;
-        if (strcmp(mode, "WRITE") == 0) {
+        if (write) {
             found = pid;
             break;
         }

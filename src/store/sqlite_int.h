@@ -124,6 +124,9 @@ int sq_dberr(ex_store *s, const char *what);
  * "permission denied on PATH ...: ", "database locked by PID N (PATH): "), into out; "" when
  * SQLite's message says it all (sqlite_cause.c). */
 void sq_cause(sqlite3 *db, char *out, size_t cap);
+/* One line of /proc/locks (NUL-terminated): 1 with the holder's pid (> 0), the file's inode
+ * and whether the lock is a write lock; 0 for a waiter's line ("->") or one that does not read. */
+int sq_locks_line(const char *line, long *pid, unsigned long long *ino, int *write);
 /* The fixed-table statement q (Q_*), prepared at its first use; NULL if it cannot be. */
 sqlite3_stmt *sq_stmt(ex_store *s, int q);
 /* Step a statement that returns no rows, then reset it; EX_EDB naming what on failure. */
