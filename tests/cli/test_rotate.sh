@@ -182,6 +182,15 @@ expect 0 $EXANTE log verify --vkey old.vkey
     exit $failed
 ) || failed=$((failed + $?))
 passed=$((passed + 3))
+# a rotation that stopped before its commit left key.pem.new: the next one does not overwrite it
+printf 'left over\n' > "$EXANTE_DIR/key.pem.new" && chmod 600 "$EXANTE_DIR/key.pem.new"
+before=$(cat "$EXANTE_DIR/vkey")
+expect 2 $EXANTE key rotate
+contains "$T/err" "an earlier rotation did not finish"
+[ "$(cat "$EXANTE_DIR/key.pem.new")" = "left over" ] && [ "$(cat "$EXANTE_DIR/vkey")" = "$before" ] && ok ||
+    bad "a refused rotation changed the key files"
+rm -f "$EXANTE_DIR/key.pem.new"
+expect 0 $EXANTE log verify
 expect 2 env EXANTE_KEY="$EXANTE_DIR/key.pem" $EXANTE key rotate
 contains "$T/err" "EXANTE_KEY"
 expect 2 $EXANTE key spin

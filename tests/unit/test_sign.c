@@ -295,6 +295,31 @@ rotations(void)
     CHECK_RC(ex_key_chain_build(&v0, swapped, 2, &c, &e), EX_EVERIFY);
     CHECK_RC(ex_key_chain_build(&vx, r, 0, &c, &e), EX_OK);
     CHECK(c.n == 1 && memcmp(ex_key_chain_at(&c, 12345), &vx, sizeof vx) == 0);
+    /* more records than a chain holds */
+    ex_rotation many[EX_KEY_CHAIN_MAX];
+    for (int i = 0; i < EX_KEY_CHAIN_MAX; i++)
+        many[i] = r[0];
+    CHECK_RC(ex_key_chain_build(&v0, many, EX_KEY_CHAIN_MAX, &c, &e), EX_ETOOBIG);
+    /* a record whose two keys are one, or whose key is named for another log */
+    ex_key *same[1] = {k0};
+    bad = rotation(k0, k0, 10, same, 1);
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "the same") != NULL);
+    free(bad);
+    ex_key *other;
+    CHECK_RC(ex_key_generate("other.example/log", &other, &e), EX_OK);
+    ex_key *s0o[2] = {k0, other};
+    bad = rotation(k0, other, 10, s0o, 2);
+    CHECK_RC(ex_rotation_open(bad, strlen(bad), &r[0], &e), EX_EFORMAT);
+    CHECK(strstr(e.msg, "not named for origin") != NULL);
+    free(bad);
+    ex_key_free(other);
+    /* a record of another origin than the trusted key's */
+    CHECK_RC(ex_rotation_open(r01, strlen(r01), &r[0], &e), EX_OK);
+    ex_vkey vo;
+    CHECK_RC(ex_vkey_parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", &vo, &e), EX_OK);
+    CHECK_RC(ex_key_chain_build(&vo, r, 1, &c, &e), EX_EVERIFY);
+    CHECK(strstr(e.msg, "is for origin") != NULL);
     free(r01), free(r12);
     ex_key_free(k0), ex_key_free(k1), ex_key_free(k2), ex_key_free(x);
 }
