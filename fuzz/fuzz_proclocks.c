@@ -22,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *line = malloc(size + 1); /* NUL-terminated, as fgets leaves a line */
     if (!line)
         return 0;
-    memcpy(line, data, size);
+    if (size) /* an empty input may come as NULL */
+        memcpy(line, data, size);
     line[size] = '\0';
     long pid = 0, pid2 = 0;
     unsigned long long ino = 0, ino2 = 0;
